@@ -1,0 +1,25 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EdgeCommerce.Origin.CatalogAdmin;
+
+/// <summary>A creator's whole catalog, as admins push it and as GET returns it.</summary>
+internal sealed record CatalogDocument(IReadOnlyList<ProductDocument> Products);
+
+internal sealed record ProductDocument(
+    string Id,
+    string Title,
+    string Description,
+    string ImageUrl,
+    MoneyDocument Price,
+    SortedDictionary<string, string> Attributes,
+    IReadOnlyList<SkuDocument> Skus);
+
+internal sealed record MoneyDocument(long AmountMinor, string Currency);
+
+internal sealed record SkuDocument(string Id, string Label);
+
+/// <summary>Source-generated JSON for the catalog: camelCase, compact, attribute keys sorted (canonical form).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
+[JsonSerializable(typeof(CatalogDocument))]
+internal sealed partial class CatalogJsonContext : JsonSerializerContext;

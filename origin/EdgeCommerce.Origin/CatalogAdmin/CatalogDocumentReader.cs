@@ -1,0 +1,482 @@
+using System.Globalization;
+using System.Text.Json;
+using EdgeCommerce.Contracts;
+
+namespace EdgeCommerce.Origin.CatalogAdmin;
+
+/// <summary>
+/// Turns a parsed JSON body into a <see cref="CatalogDocument"/>, or into every error it has, keyed
+/// by JSON path (<c>products[0].price.amountMinor</c>). Walking the tree by hand, rather than
+/// binding, is what lets one response name every bad field, including unknown and duplicate ones.
+/// </summary>
+internal sealed class CatalogDocumentReader(CatalogOptions options)
+{
+    /// <summary>Errors past this many are summarized, so a huge bad catalog cannot produce a huge answer.</summary>
+    public const int MaxReportedErrors = 100;
+
+    /// <summary>How the body is parsed: strict JSON, bounded depth.</summary>
+    public static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = 16,
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowTrailingCommas = false,
+    };
+
+    private static readonly string[] s_rootFields = ["products"];
+    private static readonly string[] s_productFields = ["id", "title", "description", "imageUrl", "price", "attributes", "skus"];
+    private static readonly string[] s_priceFields = ["amountMinor", "currency"];
+    private static readonly string[] s_skuFields = ["id", "label"];
+
+    public CatalogReadResult Read(JsonElement root)
+    {
+        var errors = new ErrorCollector();
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("$", "must be a JSON object with a 'products' array");
+            return errors.ToResult(null);
+        }
+
+        var fields = Fields(root, "", s_rootFields, errors);
+        if (!fields.TryGetValue("products", out var productsElement))
+        {
+            errors.Add("products", "is required");
+            return errors.ToResult(null);
+        }
+
+        if (productsElement.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add("products", "must be an array");
+            return errors.ToResult(null);
+        }
+
+        var count = productsElement.GetArrayLength();
+        if (count > options.MaxProducts)
+        {
+            errors.Add("products", Invariant($"has {count} products; at most {options.MaxProducts} are allowed"));
+            return errors.ToResult(null);
+        }
+
+        var products = new List<ProductDocument>(count);
+        var productIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var skuIds = new Dictionary<string, string>(StringComparer.Ordinal);
+        var index = 0;
+        foreach (var element in productsElement.EnumerateArray())
+        {
+            var path = Invariant($"products[{index}]");
+            var product = ReadProduct(element, path, errors, skuIds);
+            if (product is not null)
+            {
+                if (productIds.TryGetValue(product.Id, out var first))
+                {
+                    errors.Add(path + ".id", Invariant($"duplicates the id of products[{first}]"));
+                }
+                else
+                {
+                    productIds.Add(product.Id, index);
+                }
+
+                products.Add(product);
+            }
+
+            index++;
+        }
+
+        return errors.ToResult(errors.Count == 0 ? new CatalogDocument(products) : null);
+    }
+
+    private ProductDocument? ReadProduct(JsonElement element, string path, ErrorCollector errors, Dictionary<string, string> skuIds)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(path, "must be an object");
+            return null;
+        }
+
+        var before = errors.Count;
+        var fields = Fields(element, path + ".", s_productFields, errors);
+        var id = ReadId(fields, "id", path, errors);
+        var title = ReadText(fields, "title", path, required: true, options.MaxTitleLength, singleLine: true, errors);
+        var description = ReadText(fields, "description", path, required: false, options.MaxDescriptionLength, singleLine: false, errors);
+        var imageUrl = ReadImageUrl(fields, path, errors);
+        var price = ReadPrice(fields, path, errors);
+        var attributes = ReadAttributes(fields, path, errors);
+        var skus = ReadSkus(fields, path, errors, skuIds);
+
+        return errors.Count == before
+            ? new ProductDocument(id!, title!, description ?? "", imageUrl ?? "", price!, attributes!, skus!)
+            : null;
+    }
+
+    private static string? ReadId(Dictionary<string, JsonElement> fields, string name, string path, ErrorCollector errors)
+    {
+        var fieldPath = path + "." + name;
+        if (!fields.TryGetValue(name, out var element))
+        {
+            errors.Add(fieldPath, "is required");
+            return null;
+        }
+
+        if (!TryGetString(element, fieldPath, errors, out var value))
+        {
+            return null;
+        }
+
+        if (!Identifiers.IsValid(value))
+        {
+            errors.Add(fieldPath, Identifiers.Rule);
+            return null;
+        }
+
+        return value;
+    }
+
+    private static string? ReadText(Dictionary<string, JsonElement> fields, string name, string path, bool required, int maxLength, bool singleLine, ErrorCollector errors)
+    {
+        var fieldPath = path + "." + name;
+        if (!fields.TryGetValue(name, out var element) || (!required && element.ValueKind == JsonValueKind.Null))
+        {
+            if (required)
+            {
+                errors.Add(fieldPath, "is required");
+            }
+
+            return null;
+        }
+
+        if (!TryGetString(element, fieldPath, errors, out var value))
+        {
+            return null;
+        }
+
+        if (required && string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add(fieldPath, "must not be empty");
+            return null;
+        }
+
+        if (value.Length > maxLength)
+        {
+            errors.Add(fieldPath, Invariant($"is {value.Length} characters long; at most {maxLength} are allowed"));
+            return null;
+        }
+
+        foreach (var c in value)
+        {
+            // Control characters break rendering and logs; descriptions may keep line breaks and tabs.
+            if (char.IsControl(c) && (singleLine || c is not ('\n' or '\r' or '\t')))
+            {
+                errors.Add(fieldPath, "must not contain control characters");
+                return null;
+            }
+        }
+
+        return value;
+    }
+
+    private string? ReadImageUrl(Dictionary<string, JsonElement> fields, string path, ErrorCollector errors)
+    {
+        var fieldPath = path + ".imageUrl";
+        if (!fields.TryGetValue("imageUrl", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (!TryGetString(element, fieldPath, errors, out var value))
+        {
+            return null;
+        }
+
+        if (value.Length > options.MaxImageUrlLength)
+        {
+            errors.Add(fieldPath, Invariant($"is {value.Length} characters long; at most {options.MaxImageUrlLength} are allowed"));
+            return null;
+        }
+
+        if (!IsAcceptableImageUrl(value))
+        {
+            errors.Add(fieldPath, "must be an absolute https URL, or a path on this stack starting with '/'");
+            return null;
+        }
+
+        return value;
+    }
+
+    /// <summary>Absolute https, or a root-relative path served by the stack itself (the demo's generated images).</summary>
+    internal static bool IsAcceptableImageUrl(string value)
+    {
+        if (value.StartsWith('/'))
+        {
+            // "//host/x" is protocol-relative, i.e. another host: not a local path.
+            return value.Length > 1 && value[1] != '/' && value[1] != '\\'
+                && value.All(static c => c > ' ' && c < 0x7F && c is not ('\\' or '"' or '<' or '>'))
+                && Uri.TryCreate(value, UriKind.Relative, out _);
+        }
+
+        return Uri.TryCreate(value, UriKind.Absolute, out var uri)
+            && uri.Scheme == Uri.UriSchemeHttps
+            && !string.IsNullOrEmpty(uri.Host)
+            && string.IsNullOrEmpty(uri.UserInfo);
+    }
+
+    private MoneyDocument? ReadPrice(Dictionary<string, JsonElement> fields, string path, ErrorCollector errors)
+    {
+        var fieldPath = path + ".price";
+        if (!fields.TryGetValue("price", out var element))
+        {
+            errors.Add(fieldPath, "is required");
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(fieldPath, "must be an object with 'amountMinor' and 'currency'");
+            return null;
+        }
+
+        var priceFields = Fields(element, fieldPath + ".", s_priceFields, errors);
+        string? currency = null;
+        var minorUnits = 0;
+        if (!priceFields.TryGetValue("currency", out var currencyElement))
+        {
+            errors.Add(fieldPath + ".currency", "is required");
+        }
+        else if (TryGetString(currencyElement, fieldPath + ".currency", errors, out var code))
+        {
+            if (Iso4217.TryGetMinorUnits(code, out minorUnits))
+            {
+                currency = code;
+            }
+            else
+            {
+                errors.Add(fieldPath + ".currency", "must be an active ISO 4217 currency code in upper case, such as EUR or USD");
+            }
+        }
+
+        long? amount = null;
+        var amountPath = fieldPath + ".amountMinor";
+        if (!priceFields.TryGetValue("amountMinor", out var amountElement))
+        {
+            errors.Add(amountPath, "is required");
+        }
+        else if (amountElement.ValueKind != JsonValueKind.Number || !amountElement.TryGetInt64(out var minor))
+        {
+            errors.Add(amountPath, "must be a whole number of minor units (5900 for 59.00 EUR)");
+        }
+        else if (minor < 0)
+        {
+            errors.Add(amountPath, "must not be negative");
+        }
+        else if (currency is not null)
+        {
+            var max = options.MaxPriceMajorUnits * (long)Math.Pow(10, minorUnits);
+            if (minor > max)
+            {
+                errors.Add(amountPath, Invariant($"is above the maximum of {options.MaxPriceMajorUnits} {currency} ({max} minor units)"));
+            }
+            else
+            {
+                amount = minor;
+            }
+        }
+
+        return amount is { } value && currency is not null ? new MoneyDocument(value, currency) : null;
+    }
+
+    private SortedDictionary<string, string>? ReadAttributes(Dictionary<string, JsonElement> fields, string path, ErrorCollector errors)
+    {
+        var fieldPath = path + ".attributes";
+        var attributes = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (!fields.TryGetValue("attributes", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return attributes;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(fieldPath, "must be an object of string values");
+            return null;
+        }
+
+        var ok = true;
+        foreach (var property in element.EnumerateObject())
+        {
+            var name = property.Name;
+            var attributePath = fieldPath + "." + name;
+            if (name.Length == 0 || name.Length > options.MaxAttributeNameLength || name.Any(char.IsControl))
+            {
+                errors.Add(attributePath, Invariant($"attribute names must be 1-{options.MaxAttributeNameLength} characters without control characters"));
+                ok = false;
+                continue;
+            }
+
+            if (!attributes.TryAdd(name, ""))
+            {
+                errors.Add(attributePath, "appears more than once");
+                ok = false;
+                continue;
+            }
+
+            if (!TryGetString(property.Value, attributePath, errors, out var value))
+            {
+                ok = false;
+                continue;
+            }
+
+            if (value.Length > options.MaxAttributeValueLength || value.Any(char.IsControl))
+            {
+                errors.Add(attributePath, Invariant($"must be at most {options.MaxAttributeValueLength} characters without control characters"));
+                ok = false;
+                continue;
+            }
+
+            attributes[name] = value;
+        }
+
+        if (attributes.Count > options.MaxAttributes)
+        {
+            errors.Add(fieldPath, Invariant($"has {attributes.Count} attributes; at most {options.MaxAttributes} are allowed"));
+            ok = false;
+        }
+
+        return ok ? attributes : null;
+    }
+
+    private List<SkuDocument>? ReadSkus(Dictionary<string, JsonElement> fields, string path, ErrorCollector errors, Dictionary<string, string> skuIds)
+    {
+        var fieldPath = path + ".skus";
+        if (!fields.TryGetValue("skus", out var element))
+        {
+            errors.Add(fieldPath, "is required: a product needs at least one SKU");
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add(fieldPath, "must be an array");
+            return null;
+        }
+
+        var count = element.GetArrayLength();
+        if (count == 0 || count > options.MaxSkusPerProduct)
+        {
+            errors.Add(fieldPath, Invariant($"must hold 1 to {options.MaxSkusPerProduct} SKUs; it has {count}"));
+            return null;
+        }
+
+        var skus = new List<SkuDocument>(count);
+        var before = errors.Count;
+        var index = 0;
+        foreach (var skuElement in element.EnumerateArray())
+        {
+            var skuPath = Invariant($"{fieldPath}[{index}]");
+            index++;
+            if (skuElement.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add(skuPath, "must be an object with 'id' and 'label'");
+                continue;
+            }
+
+            var skuFields = Fields(skuElement, skuPath + ".", s_skuFields, errors);
+            var id = ReadId(skuFields, "id", skuPath, errors);
+            var label = ReadText(skuFields, "label", skuPath, required: true, options.MaxSkuLabelLength, singleLine: true, errors);
+            if (id is null || label is null)
+            {
+                continue;
+            }
+
+            // SKUs are units of inventory: an id names one SKU in the whole catalog, not per product.
+            if (skuIds.TryGetValue(id, out var firstPath))
+            {
+                errors.Add(skuPath + ".id", "duplicates the SKU id at " + firstPath);
+                continue;
+            }
+
+            skuIds.Add(id, skuPath + ".id");
+            skus.Add(new SkuDocument(id, label));
+        }
+
+        return errors.Count == before ? skus : null;
+    }
+
+    /// <summary>Collects an object's properties, reporting unknown and repeated names.</summary>
+    private static Dictionary<string, JsonElement> Fields(JsonElement element, string prefix, string[] allowed, ErrorCollector errors)
+    {
+        var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            if (!allowed.Contains(property.Name, StringComparer.Ordinal))
+            {
+                errors.Add(prefix + property.Name, "is not a known field");
+            }
+            else if (!fields.TryAdd(property.Name, property.Value))
+            {
+                errors.Add(prefix + property.Name, "appears more than once");
+            }
+        }
+
+        return fields;
+    }
+
+    private static bool TryGetString(JsonElement element, string path, ErrorCollector errors, out string value)
+    {
+        value = "";
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(path, "must be a string");
+            return false;
+        }
+
+        try
+        {
+            value = element.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // Escaped lone surrogates ("\ud800") are valid JSON but not valid text.
+            errors.Add(path, "is not valid Unicode text");
+            return false;
+        }
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private sealed class ErrorCollector
+    {
+        private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+        private int _dropped;
+
+        public int Count { get; private set; }
+
+        public void Add(string path, string message)
+        {
+            Count++;
+            if (_errors.Count >= MaxReportedErrors && !_errors.ContainsKey(path))
+            {
+                _dropped++;
+                return;
+            }
+
+            if (!_errors.TryGetValue(path, out var messages))
+            {
+                _errors[path] = messages = [];
+            }
+
+            messages.Add(message);
+        }
+
+        public CatalogReadResult ToResult(CatalogDocument? document)
+        {
+            var errors = _errors.ToDictionary(static pair => pair.Key, static pair => pair.Value.ToArray(), StringComparer.Ordinal);
+            if (_dropped > 0)
+            {
+                errors["$"] = [.. errors.GetValueOrDefault("$", []), Invariant($"{_dropped} more errors were not listed")];
+            }
+
+            return new CatalogReadResult(document, errors);
+        }
+    }
+}
+
+/// <summary>Either a valid document (and no errors) or every error found, keyed by JSON path.</summary>
+internal sealed record CatalogReadResult(CatalogDocument? Document, IDictionary<string, string[]> Errors);

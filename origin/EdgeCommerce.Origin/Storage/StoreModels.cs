@@ -1,0 +1,46 @@
+namespace EdgeCommerce.Origin.Storage;
+
+/// <summary>What a change record says happened to a creator.</summary>
+internal enum ChangeKind
+{
+    CatalogUpserted = 1,
+    CreatorDeleted = 2,
+}
+
+/// <summary>A catalog to store. <see cref="BuildPayload"/> receives the revision the write is given.</summary>
+/// <param name="CreatorId">The tenant.</param>
+/// <param name="DocumentJson">Canonical JSON of the validated catalog, returned by GET.</param>
+/// <param name="ContentHash">SHA-256 of <paramref name="DocumentJson"/>; equal hashes mean an identical push.</param>
+/// <param name="ProductCount">Number of products, for listings.</param>
+/// <param name="ExpectedRevision">From If-Match: the write applies only while this is the current revision.</param>
+/// <param name="BuildPayload">Builds the sync payload (the protobuf catalog) for the assigned revision.</param>
+internal sealed record CatalogWrite(
+    string CreatorId,
+    string DocumentJson,
+    byte[] ContentHash,
+    int ProductCount,
+    long? ExpectedRevision,
+    Func<long, byte[]> BuildPayload);
+
+internal enum CatalogWriteOutcome
+{
+    Created,
+    Updated,
+    Unchanged,
+    Deleted,
+    NotFound,
+    PreconditionFailed,
+}
+
+/// <param name="Revision">The creator's catalog revision after the call (0 when it does not exist).</param>
+internal readonly record struct CatalogWriteResult(CatalogWriteOutcome Outcome, long Revision);
+
+internal sealed record StoredCatalog(string CreatorId, long Revision, string DocumentJson);
+
+internal sealed record CreatorSummary(string Id, long Revision, int Products);
+
+/// <param name="Payload">For <see cref="ChangeKind.CatalogUpserted"/>, the protobuf catalog at this revision.</param>
+internal sealed record ChangeRecord(long Revision, string CreatorId, ChangeKind Kind, byte[] Payload);
+
+/// <param name="Catalogs">Protobuf catalogs, one per creator, ordered by creator id.</param>
+internal sealed record StoreSnapshot(long Revision, IReadOnlyList<byte[]> Catalogs);

@@ -1,0 +1,29 @@
+namespace EdgeCommerce.Origin.Sync;
+
+internal static class SyncServiceCollectionExtensions
+{
+    public static IServiceCollection AddCatalogSync(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        services.AddGrpc(static grpc =>
+        {
+            grpc.EnableDetailedErrors = false;
+            grpc.MaxReceiveMessageSize = 64 * 1024;
+            // Snapshots of large catalogs are big single messages until they stream in chunks (issue 3).
+            grpc.MaxSendMessageSize = 256 * 1024 * 1024;
+        });
+        services.AddOptions<SyncOptions>()
+            .BindConfiguration(SyncOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCatalogSync(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGrpcService<CatalogSyncService>();
+        return endpoints;
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace EdgeCommerce.ServiceDefaults;
+
+/// <summary>
+/// Wiring shared by the origin and the edge: RFC 9457 problem details for every error,
+/// liveness and readiness endpoints, an injected clock and the OpenAPI document.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Health checks tagged with this name gate <c>/readyz</c>.</summary>
+    public const string ReadyTag = "ready";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHealthChecks();
+        builder.Services.AddOpenApi();
+        return builder;
+    }
+
+    /// <summary>Turns unhandled exceptions and bare status codes into problem details. Call first.</summary>
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    /// <summary>
+    /// Maps <c>/healthz</c> (the process is alive), <c>/readyz</c> (every check tagged
+    /// <see cref="ReadyTag"/> passes) and <c>/openapi/v1.json</c>.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static check => check.Tags.Contains(ReadyTag) });
+        app.MapOpenApi();
+        return app;
+    }
+
+    /// <summary>Hosts behind this marker answer a JSON problem for routes that do not exist.</summary>
+    public static IEndpointRouteBuilder MapNotFoundFallback(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapFallback(static () => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found."));
+        return endpoints;
+    }
+}
