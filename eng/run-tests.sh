@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The README's test command (./edgecommerce test; .ci/run calls exactly that).
+# Installs what the tests need when it is missing, builds once, runs every test project and
+# prints a last line "N passed, N failed".
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# Workstation GC: with 2 cores, many test hosts with server GC each fight over the same CPUs.
+export DOTNET_gcServer=0
+
+apt_updated=0
+ensure_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  echo "run-tests: installing ${missing[*]}" >&2
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  if ((apt_updated == 0)); then $sudo apt-get update -qq >&2 && apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# What the tests need beyond the .NET SDK (Debian packages).
+ensure_packages ${EDGECOMMERCE_TEST_PACKAGES:-}
+
+CONFIGURATION="${EDGECOMMERCE_TEST_CONFIGURATION:-Release}"
+LOG_DIR="$ROOT/artifacts/test-results"
+mkdir -p "$LOG_DIR"
+LOG="$LOG_DIR/dotnet-test.log"
+
+if ! dotnet build EdgeCommerce.sln -c "$CONFIGURATION" -nologo -clp:ErrorsOnly; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+dotnet test --solution EdgeCommerce.sln -c "$CONFIGURATION" --no-build --no-progress \
+  --results-directory "$LOG_DIR" "$@" 2>&1 | tee "$LOG"
+status=${PIPESTATUS[0]}
+
+passed=$(grep -E '^\s+succeeded: [0-9]+' "$LOG" | tail -1 | grep -oE '[0-9]+' || true)
+failed=$(grep -E '^\s+failed: [0-9]+' "$LOG" | tail -1 | grep -oE '[0-9]+' || true)
+passed=${passed:-0}
+failed=${failed:-0}
+if [[ $status -ne 0 && $failed -eq 0 ]]; then
+  # The run broke before reporting a failure (crash, timeout): never report it as green.
+  failed=1
+fi
+echo "$passed passed, $failed failed"
+exit $status
