@@ -1,0 +1,15 @@
+using System.Runtime.InteropServices;
+
+namespace EdgeCommerce.Tests.Common;
+
+/// <summary>Sends POSIX signals: .NET can only SIGKILL a child; a graceful stop needs SIGTERM.</summary>
+public static partial class PosixSignals
+{
+    public const int SigTerm = 15;
+    public const int SigInt = 2;
+
+    public static bool Send(int processId, int signal) => SysKill(processId, signal) == 0;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SysKill(int pid, int sig);
+}
