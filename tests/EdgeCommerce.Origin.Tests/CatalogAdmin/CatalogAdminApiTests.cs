@@ -14,8 +14,6 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
     private readonly HttpClient _client = fixture.CreateClient();
     private readonly int _errorLogsBefore = fixture.ErrorLogs.Count;
 
-    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
-
     public void Dispose()
     {
         _client.Dispose();
@@ -35,7 +33,7 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Equal(creatorId, body.GetProperty("creatorId").GetString());
         Assert.Equal(head + 1, body.GetProperty("revision").GetInt64());
         Assert.Equal($"\"r{head + 1}\"", response.Headers.ETag?.ToString());
@@ -54,7 +52,7 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
         var revision = await PutValidAsync(creatorId, pushed);
 
         // Act
-        using var response = await _client.GetAsync(CatalogUrl(creatorId), CancellationToken);
+        using var response = await _client.GetAsync(CatalogUrl(creatorId), TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -62,7 +60,7 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
         Assert.Equal($"\"r{revision}\"", response.Headers.ETag?.ToString());
         Assert.Equal(
             """{"products":[{"id":"p1","title":"Tour hoodie","description":"","imageUrl":"","price":{"amountMinor":5900,"currency":"EUR"},"attributes":{"color":"black","size":"M"},"skus":[{"id":"p1-m","label":"M"}]}]}""",
-            await response.Content.ReadAsStringAsync(CancellationToken));
+            await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -79,10 +77,10 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(revision, (await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken)).GetProperty("revision").GetInt64());
+        Assert.Equal(revision, (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("revision").GetInt64());
         Assert.Equal($"\"r{revision}\"", response.Headers.ETag?.ToString());
         Assert.Equal(head, await fixture.GetHeadRevisionAsync());
-        Assert.Empty(await fixture.Store.ReadChangesAsync(head, 10, CancellationToken));
+        Assert.Empty(await fixture.Store.ReadChangesAsync(head, 10, TestContext.Current.CancellationToken));
     }
 
     [Theory]
@@ -318,7 +316,7 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var revision = (await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken)).GetProperty("revision").GetInt64();
+        var revision = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("revision").GetInt64();
         Assert.Equal(await fixture.GetHeadRevisionAsync(), revision);
         Assert.Equal($"\"r{revision}\"", response.Headers.ETag?.ToString());
         Assert.Contains("Second", await GetBodyAsync(creatorId), StringComparison.Ordinal);
@@ -355,7 +353,7 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
 
         // Assert
         await AssertProblemAsync(response, HttpStatusCode.PreconditionFailed);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync(CatalogUrl(creatorId), CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync(CatalogUrl(creatorId), TestContext.Current.CancellationToken)).StatusCode);
         Assert.Equal(head, await fixture.GetHeadRevisionAsync());
     }
 
@@ -373,12 +371,12 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
         request.Headers.TryAddWithoutValidation("If-None-Match", string.Format(ifNoneMatchFormat, revision));
 
         // Act
-        using var response = await _client.SendAsync(request, CancellationToken);
+        using var response = await _client.SendAsync(request, TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
         Assert.Equal($"\"r{revision}\"", response.Headers.ETag?.ToString());
-        Assert.Empty(await response.Content.ReadAsByteArrayAsync(CancellationToken));
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -392,12 +390,12 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
         request.Headers.TryAddWithoutValidation("If-None-Match", $"\"r{first}\"");
 
         // Act
-        using var response = await _client.SendAsync(request, CancellationToken);
+        using var response = await _client.SendAsync(request, TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal($"\"r{second}\"", response.Headers.ETag?.ToString());
-        Assert.Contains("Second", await response.Content.ReadAsStringAsync(CancellationToken), StringComparison.Ordinal);
+        Assert.Contains("Second", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -406,7 +404,7 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
     public async Task GetCatalog_UnknownOrInvalidCreator_Returns404(string creatorId)
     {
         // Arrange, Act
-        using var response = await _client.GetAsync(CatalogUrl(creatorId), CancellationToken);
+        using var response = await _client.GetAsync(CatalogUrl(creatorId), TestContext.Current.CancellationToken);
 
         // Assert
         await AssertProblemAsync(response, HttpStatusCode.NotFound);
@@ -422,11 +420,11 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
         var twoRevision = await PutValidAsync(two, Catalog(Product(), Product(id: "\"p2\"", skus: "[" + Sku("p2-m", "M") + "]")));
 
         // Act
-        using var response = await _client.GetAsync("/admin/v1/creators", CancellationToken);
+        using var response = await _client.GetAsync("/admin/v1/creators", TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var creators = (await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken)).GetProperty("creators").EnumerateArray()
+        var creators = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("creators").EnumerateArray()
             .Select(static c => (Id: c.GetProperty("id").GetString()!, Revision: c.GetProperty("revision").GetInt64(), Products: c.GetProperty("products").GetInt32()))
             .ToList();
         Assert.Contains((one, oneRevision, 1), creators);
@@ -443,20 +441,20 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
         var head = await fixture.GetHeadRevisionAsync();
 
         // Act
-        using var deleted = await _client.DeleteAsync(CreatorUrl(creatorId), CancellationToken);
+        using var deleted = await _client.DeleteAsync(CreatorUrl(creatorId), TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
-        var body = await deleted.Content.ReadFromJsonAsync<JsonElement>(CancellationToken);
+        var body = await deleted.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Equal(creatorId, body.GetProperty("creatorId").GetString());
         Assert.Equal(head + 1, body.GetProperty("revision").GetInt64());
         Assert.Equal(head + 1, await fixture.GetHeadRevisionAsync());
-        var change = Assert.Single(await fixture.Store.ReadChangesAsync(head, 10, CancellationToken));
+        var change = Assert.Single(await fixture.Store.ReadChangesAsync(head, 10, TestContext.Current.CancellationToken));
         Assert.Equal((head + 1, creatorId, ChangeKind.CreatorDeleted), (change.Revision, change.CreatorId, change.Kind));
 
-        await AssertProblemAsync(await _client.GetAsync(CatalogUrl(creatorId), CancellationToken), HttpStatusCode.NotFound);
-        await AssertProblemAsync(await _client.DeleteAsync(CreatorUrl(creatorId), CancellationToken), HttpStatusCode.NotFound);
-        var list = await _client.GetFromJsonAsync<JsonElement>("/admin/v1/creators", CancellationToken);
+        await AssertProblemAsync(await _client.GetAsync(CatalogUrl(creatorId), TestContext.Current.CancellationToken), HttpStatusCode.NotFound);
+        await AssertProblemAsync(await _client.DeleteAsync(CreatorUrl(creatorId), TestContext.Current.CancellationToken), HttpStatusCode.NotFound);
+        var list = await _client.GetFromJsonAsync<JsonElement>("/admin/v1/creators", TestContext.Current.CancellationToken);
         Assert.DoesNotContain(list.GetProperty("creators").EnumerateArray(), c => c.GetProperty("id").GetString() == creatorId);
         Assert.Equal(head + 1, await fixture.GetHeadRevisionAsync());
     }
@@ -467,7 +465,7 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
         // Arrange: "identical" compares with the current catalog; a deleted creator has none.
         var creatorId = NewCreatorId();
         var first = await PutValidAsync(creatorId, ValidCatalog());
-        (await _client.DeleteAsync(CreatorUrl(creatorId), CancellationToken)).Dispose();
+        (await _client.DeleteAsync(CreatorUrl(creatorId), TestContext.Current.CancellationToken)).Dispose();
 
         // Act
         var again = await PutValidAsync(creatorId, ValidCatalog());
@@ -489,7 +487,7 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
         request.Headers.TryAddWithoutValidation("If-Match", $"\"r{first}\"");
 
         // Act
-        using var response = await _client.SendAsync(request, CancellationToken);
+        using var response = await _client.SendAsync(request, TestContext.Current.CancellationToken);
 
         // Assert
         await AssertProblemAsync(response, HttpStatusCode.PreconditionFailed);
@@ -506,11 +504,11 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
         request.Headers.TryAddWithoutValidation("If-Match", $"\"r{current}\"");
 
         // Act
-        using var response = await _client.SendAsync(request, CancellationToken);
+        using var response = await _client.SendAsync(request, TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync(CatalogUrl(creatorId), CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync(CatalogUrl(creatorId), TestContext.Current.CancellationToken)).StatusCode);
     }
 
     [Fact]
@@ -522,10 +520,10 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
         using var client = host.CreateClient();
 
         // Act
-        using var put = await client.PutAsync(CatalogUrl("creator-1"), new StringContent(ValidCatalog(), Encoding.UTF8, "application/json"), CancellationToken);
-        using var get = await client.GetAsync(CatalogUrl("creator-1"), CancellationToken);
-        using var list = await client.GetAsync("/admin/v1/creators", CancellationToken);
-        using var delete = await client.DeleteAsync(CreatorUrl("creator-1"), CancellationToken);
+        using var put = await client.PutAsync(CatalogUrl("creator-1"), new StringContent(ValidCatalog(), Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        using var get = await client.GetAsync(CatalogUrl("creator-1"), TestContext.Current.CancellationToken);
+        using var list = await client.GetAsync("/admin/v1/creators", TestContext.Current.CancellationToken);
+        using var delete = await client.DeleteAsync(CreatorUrl("creator-1"), TestContext.Current.CancellationToken);
 
         // Assert
         foreach (var response in new[] { put, get, list, delete })
@@ -558,28 +556,28 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
             request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
         }
 
-        return _client.SendAsync(request, CancellationToken);
+        return _client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
     private async Task<long> PutValidAsync(string creatorId, string json)
     {
         using var response = await PutAsync(creatorId, json);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken)).GetProperty("revision").GetInt64();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("revision").GetInt64();
     }
 
     private async Task<string> GetBodyAsync(string creatorId)
     {
-        using var response = await _client.GetAsync(CatalogUrl(creatorId), CancellationToken);
+        using var response = await _client.GetAsync(CatalogUrl(creatorId), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadAsStringAsync(CancellationToken);
+        return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
     }
 
     private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         using (response)
         {
-            var text = await response.Content.ReadAsStringAsync(CancellationToken);
+            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: {text}");
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             var problem = JsonSerializer.Deserialize<JsonElement>(text);
@@ -592,12 +590,12 @@ public sealed class CatalogAdminApiTests(OriginApiFixture fixture) : IClassFixtu
     /// <summary>The creator still has the catalog and revision it had, and no write happened anywhere.</summary>
     private async Task AssertNothingStoredAsync(string creatorId, long revision, string storedBody, long head)
     {
-        using var response = await _client.GetAsync(CatalogUrl(creatorId), CancellationToken);
+        using var response = await _client.GetAsync(CatalogUrl(creatorId), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal($"\"r{revision}\"", response.Headers.ETag?.ToString());
-        Assert.Equal(storedBody, await response.Content.ReadAsStringAsync(CancellationToken));
+        Assert.Equal(storedBody, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal(head, await fixture.GetHeadRevisionAsync());
-        Assert.Empty(await fixture.Store.ReadChangesAsync(head, 10, CancellationToken));
+        Assert.Empty(await fixture.Store.ReadChangesAsync(head, 10, TestContext.Current.CancellationToken));
     }
 
     /// <summary>After a bad request the host still accepts a good write for the same creator.</summary>

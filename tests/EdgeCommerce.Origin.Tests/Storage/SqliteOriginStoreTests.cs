@@ -16,8 +16,6 @@ public sealed class SqliteOriginStoreTests : IDisposable
     private readonly TempDirectory _directory = new("edgecommerce-store");
     private readonly List<SqliteOriginStore> _stores = [];
 
-    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
-
     public void Dispose()
     {
         foreach (var store in _stores)
@@ -36,12 +34,12 @@ public sealed class SqliteOriginStoreTests : IDisposable
         var store = CreateStore(signal);
 
         // Act
-        await store.InitializeAsync(CancellationToken);
+        await store.InitializeAsync(TestContext.Current.CancellationToken);
 
         // Assert
-        Assert.Equal(0, await store.GetHeadRevisionAsync(CancellationToken));
-        Assert.Empty(await store.ListCreatorsAsync(CancellationToken));
-        Assert.Empty(await store.ReadChangesAsync(0, 100, CancellationToken));
+        Assert.Equal(0, await store.GetHeadRevisionAsync(TestContext.Current.CancellationToken));
+        Assert.Empty(await store.ListCreatorsAsync(TestContext.Current.CancellationToken));
+        Assert.Empty(await store.ReadChangesAsync(0, 100, TestContext.Current.CancellationToken));
         Assert.Equal(0, signal.Head);
         Assert.Equal(Path.Combine(_directory.Path, "origin.db"), store.DatabasePath);
     }
@@ -57,7 +55,7 @@ public sealed class SqliteOriginStoreTests : IDisposable
         var results = new List<CatalogWriteResult>();
         foreach (var (creator, document) in new[] { ("a", "a1"), ("b", "b1"), ("a", "a2"), ("c", "c1"), ("b", "b2") })
         {
-            results.Add(await store.PutCatalogAsync(Write(creator, document), CancellationToken));
+            results.Add(await store.PutCatalogAsync(Write(creator, document), TestContext.Current.CancellationToken));
         }
 
         // Assert
@@ -65,11 +63,11 @@ public sealed class SqliteOriginStoreTests : IDisposable
         Assert.Equal(
             [CatalogWriteOutcome.Created, CatalogWriteOutcome.Created, CatalogWriteOutcome.Updated, CatalogWriteOutcome.Created, CatalogWriteOutcome.Updated],
             results.Select(static r => r.Outcome));
-        Assert.Equal(5, await store.GetHeadRevisionAsync(CancellationToken));
+        Assert.Equal(5, await store.GetHeadRevisionAsync(TestContext.Current.CancellationToken));
         Assert.Equal(5, signal.Head);
         Assert.Equal(
             [new CreatorSummary("a", 3, 1), new CreatorSummary("b", 5, 1), new CreatorSummary("c", 4, 1)],
-            await store.ListCreatorsAsync(CancellationToken));
+            await store.ListCreatorsAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -77,16 +75,16 @@ public sealed class SqliteOriginStoreTests : IDisposable
     {
         // Arrange
         var store = await OpenStoreAsync();
-        await store.PutCatalogAsync(Write("a", "a1"), CancellationToken);
-        await store.PutCatalogAsync(Write("b", "b1"), CancellationToken);
+        await store.PutCatalogAsync(Write("a", "a1"), TestContext.Current.CancellationToken);
+        await store.PutCatalogAsync(Write("b", "b1"), TestContext.Current.CancellationToken);
 
         // Act
-        var result = await store.PutCatalogAsync(Write("a", "a1"), CancellationToken);
+        var result = await store.PutCatalogAsync(Write("a", "a1"), TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(new CatalogWriteResult(CatalogWriteOutcome.Unchanged, 1), result);
-        Assert.Equal(2, await store.GetHeadRevisionAsync(CancellationToken));
-        Assert.Equal(2, (await store.ReadChangesAsync(0, 100, CancellationToken)).Count);
+        Assert.Equal(2, await store.GetHeadRevisionAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(2, (await store.ReadChangesAsync(0, 100, TestContext.Current.CancellationToken)).Count);
     }
 
     [Fact]
@@ -94,15 +92,15 @@ public sealed class SqliteOriginStoreTests : IDisposable
     {
         // Arrange
         var store = await OpenStoreAsync();
-        await store.PutCatalogAsync(Write("a", "a1"), CancellationToken);
-        await store.PutCatalogAsync(Write("b", "b1"), CancellationToken);
-        await store.PutCatalogAsync(Write("a", "a2"), CancellationToken);
-        await store.DeleteCreatorAsync("b", null, CancellationToken);
+        await store.PutCatalogAsync(Write("a", "a1"), TestContext.Current.CancellationToken);
+        await store.PutCatalogAsync(Write("b", "b1"), TestContext.Current.CancellationToken);
+        await store.PutCatalogAsync(Write("a", "a2"), TestContext.Current.CancellationToken);
+        await store.DeleteCreatorAsync("b", null, TestContext.Current.CancellationToken);
 
         // Act
-        var all = await store.ReadChangesAsync(0, 100, CancellationToken);
-        var afterTwo = await store.ReadChangesAsync(2, 100, CancellationToken);
-        var firstTwo = await store.ReadChangesAsync(0, 2, CancellationToken);
+        var all = await store.ReadChangesAsync(0, 100, TestContext.Current.CancellationToken);
+        var afterTwo = await store.ReadChangesAsync(2, 100, TestContext.Current.CancellationToken);
+        var firstTwo = await store.ReadChangesAsync(0, 2, TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(
@@ -110,7 +108,7 @@ public sealed class SqliteOriginStoreTests : IDisposable
             all.Select(static c => (c.Revision, c.CreatorId, c.Kind, Encoding.UTF8.GetString(c.Payload))));
         Assert.Equal([3L, 4], afterTwo.Select(static c => c.Revision));
         Assert.Equal([1L, 2], firstTwo.Select(static c => c.Revision));
-        Assert.Empty(await store.ReadChangesAsync(4, 100, CancellationToken));
+        Assert.Empty(await store.ReadChangesAsync(4, 100, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -118,14 +116,14 @@ public sealed class SqliteOriginStoreTests : IDisposable
     {
         // Arrange
         var store = await OpenStoreAsync();
-        await store.PutCatalogAsync(Write("c", "c1"), CancellationToken);
-        await store.PutCatalogAsync(Write("a", "a1"), CancellationToken);
-        await store.PutCatalogAsync(Write("b", "b1"), CancellationToken);
-        await store.PutCatalogAsync(Write("a", "a2"), CancellationToken);
-        await store.DeleteCreatorAsync("c", null, CancellationToken);
+        await store.PutCatalogAsync(Write("c", "c1"), TestContext.Current.CancellationToken);
+        await store.PutCatalogAsync(Write("a", "a1"), TestContext.Current.CancellationToken);
+        await store.PutCatalogAsync(Write("b", "b1"), TestContext.Current.CancellationToken);
+        await store.PutCatalogAsync(Write("a", "a2"), TestContext.Current.CancellationToken);
+        await store.DeleteCreatorAsync("c", null, TestContext.Current.CancellationToken);
 
         // Act
-        var snapshot = await store.ReadSnapshotAsync(CancellationToken);
+        var snapshot = await store.ReadSnapshotAsync(TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(5, snapshot.Revision);
@@ -138,25 +136,25 @@ public sealed class SqliteOriginStoreTests : IDisposable
         // Arrange: every write bumps one creator's document to "<creator>@<revision>"; a consistent
         // snapshot never holds a payload newer than its head, and always holds the one at the head.
         var store = await OpenStoreAsync();
-        await store.PutCatalogAsync(Write("a", "a0"), CancellationToken);
+        await store.PutCatalogAsync(Write("a", "a0"), TestContext.Current.CancellationToken);
         using var stop = new CancellationTokenSource();
         var writer = Task.Run(async () =>
         {
             for (var i = 1; i <= 150; i++)
             {
-                await store.PutCatalogAsync(Write(i % 2 == 0 ? "a" : "b", "v" + i), CancellationToken);
+                await store.PutCatalogAsync(Write(i % 2 == 0 ? "a" : "b", "v" + i), TestContext.Current.CancellationToken);
             }
-        }, CancellationToken);
+        }, TestContext.Current.CancellationToken);
 
         // Act
         var snapshots = new List<StoreSnapshot>();
         while (!writer.IsCompleted)
         {
-            snapshots.Add(await store.ReadSnapshotAsync(CancellationToken));
+            snapshots.Add(await store.ReadSnapshotAsync(TestContext.Current.CancellationToken));
         }
 
         await writer;
-        snapshots.Add(await store.ReadSnapshotAsync(CancellationToken));
+        snapshots.Add(await store.ReadSnapshotAsync(TestContext.Current.CancellationToken));
 
         // Assert
         foreach (var snapshot in snapshots)
@@ -174,20 +172,20 @@ public sealed class SqliteOriginStoreTests : IDisposable
     {
         // Arrange
         var store = await OpenStoreAsync();
-        var first = await store.PutCatalogAsync(Write("a", "a1"), CancellationToken);
-        var second = await store.PutCatalogAsync(Write("a", "a2"), CancellationToken);
+        var first = await store.PutCatalogAsync(Write("a", "a1"), TestContext.Current.CancellationToken);
+        var second = await store.PutCatalogAsync(Write("a", "a2"), TestContext.Current.CancellationToken);
 
         // Act
-        var stale = await store.PutCatalogAsync(Write("a", "a3", expectedRevision: first.Revision), CancellationToken);
-        var missing = await store.PutCatalogAsync(Write("z", "z1", expectedRevision: second.Revision), CancellationToken);
-        var current = await store.PutCatalogAsync(Write("a", "a3", expectedRevision: second.Revision), CancellationToken);
+        var stale = await store.PutCatalogAsync(Write("a", "a3", expectedRevision: first.Revision), TestContext.Current.CancellationToken);
+        var missing = await store.PutCatalogAsync(Write("z", "z1", expectedRevision: second.Revision), TestContext.Current.CancellationToken);
+        var current = await store.PutCatalogAsync(Write("a", "a3", expectedRevision: second.Revision), TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(new CatalogWriteResult(CatalogWriteOutcome.PreconditionFailed, 2), stale);
         Assert.Equal(new CatalogWriteResult(CatalogWriteOutcome.PreconditionFailed, 0), missing);
         Assert.Equal(new CatalogWriteResult(CatalogWriteOutcome.Updated, 3), current);
-        Assert.Null(await store.GetCatalogAsync("z", CancellationToken));
-        Assert.Equal(3, await store.GetHeadRevisionAsync(CancellationToken));
+        Assert.Null(await store.GetCatalogAsync("z", TestContext.Current.CancellationToken));
+        Assert.Equal(3, await store.GetHeadRevisionAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -195,22 +193,22 @@ public sealed class SqliteOriginStoreTests : IDisposable
     {
         // Arrange
         var store = await OpenStoreAsync();
-        var first = await store.PutCatalogAsync(Write("a", "a1"), CancellationToken);
-        var second = await store.PutCatalogAsync(Write("a", "a2"), CancellationToken);
+        var first = await store.PutCatalogAsync(Write("a", "a1"), TestContext.Current.CancellationToken);
+        var second = await store.PutCatalogAsync(Write("a", "a2"), TestContext.Current.CancellationToken);
 
         // Act
-        var missing = await store.DeleteCreatorAsync("nobody", null, CancellationToken);
-        var stale = await store.DeleteCreatorAsync("a", first.Revision, CancellationToken);
-        var deleted = await store.DeleteCreatorAsync("a", second.Revision, CancellationToken);
-        var again = await store.DeleteCreatorAsync("a", null, CancellationToken);
+        var missing = await store.DeleteCreatorAsync("nobody", null, TestContext.Current.CancellationToken);
+        var stale = await store.DeleteCreatorAsync("a", first.Revision, TestContext.Current.CancellationToken);
+        var deleted = await store.DeleteCreatorAsync("a", second.Revision, TestContext.Current.CancellationToken);
+        var again = await store.DeleteCreatorAsync("a", null, TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(new CatalogWriteResult(CatalogWriteOutcome.NotFound, 0), missing);
         Assert.Equal(new CatalogWriteResult(CatalogWriteOutcome.PreconditionFailed, 2), stale);
         Assert.Equal(new CatalogWriteResult(CatalogWriteOutcome.Deleted, 3), deleted);
         Assert.Equal(new CatalogWriteResult(CatalogWriteOutcome.NotFound, 0), again);
-        Assert.Null(await store.GetCatalogAsync("a", CancellationToken));
-        Assert.Equal(3, await store.GetHeadRevisionAsync(CancellationToken));
+        Assert.Null(await store.GetCatalogAsync("a", TestContext.Current.CancellationToken));
+        Assert.Equal(3, await store.GetHeadRevisionAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -223,10 +221,10 @@ public sealed class SqliteOriginStoreTests : IDisposable
         Assert.False(waiter.IsCompleted);
 
         // Act
-        await store.PutCatalogAsync(Write("a", "a1"), CancellationToken);
+        await store.PutCatalogAsync(Write("a", "a1"), TestContext.Current.CancellationToken);
 
         // Assert
-        await waiter.WaitAsync(CancellationToken);
+        await waiter.WaitAsync(TestContext.Current.CancellationToken);
         Assert.Equal(1, signal.Head);
     }
 
@@ -235,10 +233,10 @@ public sealed class SqliteOriginStoreTests : IDisposable
     {
         // Arrange
         var first = await OpenStoreAsync();
-        await first.PutCatalogAsync(Write("a", "a1"), CancellationToken);
-        await first.PutCatalogAsync(Write("b", "b1"), CancellationToken);
-        await first.DeleteCreatorAsync("b", null, CancellationToken);
-        await first.PutCatalogAsync(Write("a", "a2"), CancellationToken);
+        await first.PutCatalogAsync(Write("a", "a1"), TestContext.Current.CancellationToken);
+        await first.PutCatalogAsync(Write("b", "b1"), TestContext.Current.CancellationToken);
+        await first.DeleteCreatorAsync("b", null, TestContext.Current.CancellationToken);
+        await first.PutCatalogAsync(Write("a", "a2"), TestContext.Current.CancellationToken);
         first.Dispose();
         _stores.Remove(first);
 
@@ -247,13 +245,13 @@ public sealed class SqliteOriginStoreTests : IDisposable
         var reopened = await OpenStoreAsync(signal);
 
         // Assert
-        Assert.Equal(4, await reopened.GetHeadRevisionAsync(CancellationToken));
+        Assert.Equal(4, await reopened.GetHeadRevisionAsync(TestContext.Current.CancellationToken));
         Assert.Equal(4, signal.Head);
-        Assert.Equal(new StoredCatalog("a", 4, "a2"), await reopened.GetCatalogAsync("a", CancellationToken));
-        Assert.Null(await reopened.GetCatalogAsync("b", CancellationToken));
-        Assert.Equal([1L, 2, 3, 4], (await reopened.ReadChangesAsync(0, 100, CancellationToken)).Select(static c => c.Revision));
-        Assert.Equal(new CatalogWriteResult(CatalogWriteOutcome.Unchanged, 4), await reopened.PutCatalogAsync(Write("a", "a2"), CancellationToken));
-        Assert.Equal(new CatalogWriteResult(CatalogWriteOutcome.Created, 5), await reopened.PutCatalogAsync(Write("c", "c1"), CancellationToken));
+        Assert.Equal(new StoredCatalog("a", 4, "a2"), await reopened.GetCatalogAsync("a", TestContext.Current.CancellationToken));
+        Assert.Null(await reopened.GetCatalogAsync("b", TestContext.Current.CancellationToken));
+        Assert.Equal([1L, 2, 3, 4], (await reopened.ReadChangesAsync(0, 100, TestContext.Current.CancellationToken)).Select(static c => c.Revision));
+        Assert.Equal(new CatalogWriteResult(CatalogWriteOutcome.Unchanged, 4), await reopened.PutCatalogAsync(Write("a", "a2"), TestContext.Current.CancellationToken));
+        Assert.Equal(new CatalogWriteResult(CatalogWriteOutcome.Created, 5), await reopened.PutCatalogAsync(Write("c", "c1"), TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -263,16 +261,16 @@ public sealed class SqliteOriginStoreTests : IDisposable
         var first = await OpenStoreAsync();
         await using (var connection = new SqliteConnection(ReadWriteConnectionString(first.DatabasePath)))
         {
-            await connection.OpenAsync(CancellationToken);
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
             await using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA user_version = 99;";
-            await command.ExecuteNonQueryAsync(CancellationToken);
+            await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
         }
 
         var second = CreateStore();
 
         // Act
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => second.InitializeAsync(CancellationToken));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => second.InitializeAsync(TestContext.Current.CancellationToken));
 
         // Assert
         Assert.Contains("99", error.Message, StringComparison.Ordinal);
@@ -283,23 +281,23 @@ public sealed class SqliteOriginStoreTests : IDisposable
     {
         // Arrange
         var store = await OpenStoreAsync();
-        await store.PutCatalogAsync(Write("a", "a1"), CancellationToken);
+        await store.PutCatalogAsync(Write("a", "a1"), TestContext.Current.CancellationToken);
 
         // Act
         // journal_mode=WAL is stored in the file: any other connection sees it.
         string? journalMode;
         await using (var separate = new SqliteConnection(ReadWriteConnectionString(store.DatabasePath)))
         {
-            await separate.OpenAsync(CancellationToken);
+            await separate.OpenAsync(TestContext.Current.CancellationToken);
             journalMode = (string?)await ScalarAsync(separate, "PRAGMA journal_mode;");
         }
 
         // synchronous is per connection: a separate connection would only show SQLite's default and
         // prove nothing. Ask one the store itself opens (reflection keeps a test-only seam out of origin code).
         var openAsync = typeof(SqliteOriginStore).GetMethod("OpenAsync", BindingFlags.NonPublic | BindingFlags.Instance)
-            ?? throw new InvalidOperationException("SqliteOriginStore.OpenAsync(CancellationToken) was renamed; update this test.");
+            ?? throw new InvalidOperationException("SqliteOriginStore.OpenAsync(TestContext.Current.CancellationToken) was renamed; update this test.");
         long synchronous;
-        await using (var own = await (Task<SqliteConnection>)openAsync.Invoke(store, [CancellationToken])!)
+        await using (var own = await (Task<SqliteConnection>)openAsync.Invoke(store, [TestContext.Current.CancellationToken])!)
         {
             synchronous = (long)(await ScalarAsync(own, "PRAGMA synchronous;"))!;
         }
@@ -341,11 +339,11 @@ public sealed class SqliteOriginStoreTests : IDisposable
             {
                 var creator = put % 2 == 0 ? $"own-{writer}" : $"shared-{put % 3}";
                 var document = $"writer {writer} put {put}";
-                accepted.Add((creator, document, await store.PutCatalogAsync(Write(creator, document), CancellationToken)));
+                accepted.Add((creator, document, await store.PutCatalogAsync(Write(creator, document), TestContext.Current.CancellationToken)));
             }
 
             return accepted;
-        }, CancellationToken)).ToArray();
+        }, TestContext.Current.CancellationToken)).ToArray();
 
         // Act
         start.SetResult();
@@ -355,9 +353,9 @@ public sealed class SqliteOriginStoreTests : IDisposable
         const int Total = Writers * PutsPerWriter;
         Assert.All(writes, static w => Assert.Contains(w.Result.Outcome, new[] { CatalogWriteOutcome.Created, CatalogWriteOutcome.Updated }));
         Assert.Equal(Enumerable.Range(1, Total).Select(static r => (long)r), writes.Select(static w => w.Result.Revision).Order());
-        Assert.Equal(Total, await stores[0].GetHeadRevisionAsync(CancellationToken));
+        Assert.Equal(Total, await stores[0].GetHeadRevisionAsync(TestContext.Current.CancellationToken));
 
-        var changes = await stores[0].ReadChangesAsync(0, Total + 10, CancellationToken);
+        var changes = await stores[0].ReadChangesAsync(0, Total + 10, TestContext.Current.CancellationToken);
         Assert.Equal(Enumerable.Range(1, Total).Select(static r => (long)r), changes.Select(static c => c.Revision));
         var byRevision = writes.ToDictionary(static w => w.Result.Revision);
         Assert.All(changes, c =>
@@ -370,12 +368,12 @@ public sealed class SqliteOriginStoreTests : IDisposable
         foreach (var creator in changes.GroupBy(static c => c.CreatorId))
         {
             var last = creator.MaxBy(static c => c.Revision)!;
-            var stored = await stores[^1].GetCatalogAsync(creator.Key, CancellationToken);
+            var stored = await stores[^1].GetCatalogAsync(creator.Key, TestContext.Current.CancellationToken);
             Assert.Equal(last.Revision, stored!.Revision);
             Assert.Equal(byRevision[last.Revision].Document, stored.DocumentJson);
         }
 
-        Assert.Equal(Writers + 3, (await stores[0].ListCreatorsAsync(CancellationToken)).Count);
+        Assert.Equal(Writers + 3, (await stores[0].ListCreatorsAsync(TestContext.Current.CancellationToken)).Count);
     }
 
     /// <summary>Two admins both read revision R and both write "If-Match: R": exactly one may win.</summary>
@@ -395,13 +393,13 @@ public sealed class SqliteOriginStoreTests : IDisposable
         for (var round = 0; round < Rounds; round++)
         {
             var creator = $"race-{round}";
-            var expected = (await stores[0].PutCatalogAsync(Write(creator, "base"), CancellationToken)).Revision;
+            var expected = (await stores[0].PutCatalogAsync(Write(creator, "base"), TestContext.Current.CancellationToken)).Revision;
             var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var contenders = new[] { "left", "right" }.Select((document, i) => Task.Run(async () =>
             {
                 await start.Task;
-                return (Document: document, Result: await stores[i % stores.Count].PutCatalogAsync(Write(creator, document, expected), CancellationToken));
-            }, CancellationToken)).ToArray();
+                return (Document: document, Result: await stores[i % stores.Count].PutCatalogAsync(Write(creator, document, expected), TestContext.Current.CancellationToken));
+            }, TestContext.Current.CancellationToken)).ToArray();
 
             // Act
             start.SetResult();
@@ -412,8 +410,8 @@ public sealed class SqliteOriginStoreTests : IDisposable
             var loser = Assert.Single(results, static r => r.Result.Outcome == CatalogWriteOutcome.PreconditionFailed);
             Assert.Equal(expected + 1, winner.Result.Revision);
             Assert.Equal(winner.Result.Revision, loser.Result.Revision);
-            Assert.Equal(new StoredCatalog(creator, expected + 1, winner.Document), await stores[0].GetCatalogAsync(creator, CancellationToken));
-            Assert.Equal(expected + 1, await stores[0].GetHeadRevisionAsync(CancellationToken));
+            Assert.Equal(new StoredCatalog(creator, expected + 1, winner.Document), await stores[0].GetCatalogAsync(creator, TestContext.Current.CancellationToken));
+            Assert.Equal(expected + 1, await stores[0].GetHeadRevisionAsync(TestContext.Current.CancellationToken));
         }
     }
 
@@ -439,7 +437,7 @@ public sealed class SqliteOriginStoreTests : IDisposable
     private async Task<SqliteOriginStore> OpenStoreAsync(RevisionSignal? signal = null, TimeSpan? busyTimeout = null)
     {
         var store = CreateStore(signal, busyTimeout);
-        await store.InitializeAsync(CancellationToken);
+        await store.InitializeAsync(TestContext.Current.CancellationToken);
         return store;
     }
 
@@ -450,6 +448,6 @@ public sealed class SqliteOriginStoreTests : IDisposable
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
-        return await command.ExecuteScalarAsync(CancellationToken);
+        return await command.ExecuteScalarAsync(TestContext.Current.CancellationToken);
     }
 }
