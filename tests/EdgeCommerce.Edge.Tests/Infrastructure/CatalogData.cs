@@ -6,7 +6,7 @@ namespace EdgeCommerce.Edge.Tests.Infrastructure;
 internal static class CatalogData
 {
     /// <summary>A creator's catalog at <paramref name="revision"/>: one product per id, each with two SKUs.</summary>
-    public static CreatorCatalog Catalog(string creatorId, long revision, params string[] productIds)
+    public static CreatorCatalog CatalogOf(string creatorId, long revision, params string[] productIds)
     {
         var catalog = new CreatorCatalog { CreatorId = creatorId, Revision = revision };
         foreach (var id in productIds)
