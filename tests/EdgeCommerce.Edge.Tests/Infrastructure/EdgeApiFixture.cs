@@ -76,6 +76,14 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
         return catalog.Revision;
     }
 
+    /// <summary>Deletes <paramref name="creatorId"/> at the next revision in a one-change batch.</summary>
+    internal async Task<long> DeleteAsync(string creatorId, CancellationToken cancellationToken)
+    {
+        var previous = Holder.Current.Revision;
+        await Updater.ApplyBatchAsync(CatalogData.Batch(previous, previous + 1, CatalogData.Delete(previous + 1, creatorId)), cancellationToken);
+        return previous + 1;
+    }
+
     protected override IHost CreateHost(IHostBuilder builder)
     {
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
