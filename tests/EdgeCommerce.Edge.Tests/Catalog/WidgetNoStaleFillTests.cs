@@ -96,7 +96,7 @@ public sealed class WidgetNoStaleFillTests(EdgeApiFixture fixture) : IClassFixtu
         var finals = await Task.WhenAll(readers);
 
         // Assert
-        Assert.True(violations.IsEmpty, $"{violations.Count} stale or inconsistent responses, first: {string.Join(" | ", violations.Take(5))}");
+        Assert.True(violations.IsEmpty, $"{violations.Count} of {Interlocked.Read(ref completedReads)} responses stale or inconsistent, first: {string.Join(" | ", violations.Take(5))}");
         Assert.All(finals, final => Assert.Equal(last, final.HeaderRevision));
         Assert.Equal(first + Revisions, last);
         Assert.True(observedRevisions.Count > 1, "The readers are expected to see the widget move.");
