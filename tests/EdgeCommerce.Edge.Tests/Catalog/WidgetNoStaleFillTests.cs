@@ -63,8 +63,15 @@ public sealed class WidgetNoStaleFillTests(EdgeApiFixture fixture) : IClassFixtu
         async Task<Observation> ReaderAsync()
         {
             using var client = fixture.CreateClient();
-            await ReadAsync(client);
-            allStarted.Signal();
+            try
+            {
+                await ReadAsync(client);
+            }
+            finally
+            {
+                allStarted.Signal();
+            }
+
             while (!writerDone.Task.IsCompleted)
             {
                 await ReadAsync(client);
@@ -86,14 +93,15 @@ public sealed class WidgetNoStaleFillTests(EdgeApiFixture fixture) : IClassFixtu
             productByRevision[fixture.Holder.Current.Revision + 1] = product;
             last = await fixture.UpsertAsync(catalog, ct);
             var target = Interlocked.Read(ref completedReads) + Readers;
-            while (Interlocked.Read(ref completedReads) < target)
+            // A reader that stopped early has failed: stop writing and let its exception surface.
+            while (Interlocked.Read(ref completedReads) < target && !readers.Any(static r => r.IsCompleted))
             {
                 await Task.Delay(1, ct);
             }
         }
 
         writerDone.SetResult();
-        var finals = await Task.WhenAll(readers);
+        var finals = await Task.WhenAll(readers).WaitAsync(ct);
 
         // Assert
         Assert.True(violations.IsEmpty, $"{violations.Count} of {Interlocked.Read(ref completedReads)} responses stale or inconsistent, first: {string.Join(" | ", violations.Take(5))}");
