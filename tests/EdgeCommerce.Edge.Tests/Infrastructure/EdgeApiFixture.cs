@@ -1,5 +1,6 @@
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Sync;
+using EdgeCommerce.Tests.Common;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.AspNetCore.TestHost;
@@ -25,6 +26,7 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
     public static readonly DateTimeOffset StartTime = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
     private readonly ErrorLogCollector _errors = new();
+    private readonly TempDirectory _data = new("edgecommerce-edge-api");
 
     public FakeTimeProvider Time { get; } = new(StartTime);
 
@@ -92,6 +94,8 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
             ["Edge:Region"] = Region,
             // Never dialled: the sync worker is removed below.
             ["Sync:OriginAddress"] = "http://127.0.0.1:1",
+            // Each host persists its replica in its own directory.
+            ["Edge:DataDirectory"] = _data.Path,
             ["Logging:LogLevel:Default"] = "Warning",
         }));
         builder.ConfigureLogging(logging => logging.AddProvider(_errors));
@@ -112,5 +116,11 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
             services.Remove(store);
             services.AddSingleton<IOutputCacheStore>(provider => new CountingOutputCacheStore((IOutputCacheStore)createInner(provider)));
         });
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _data.Dispose();
     }
 }

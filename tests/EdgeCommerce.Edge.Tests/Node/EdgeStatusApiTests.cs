@@ -104,6 +104,7 @@ public sealed class EdgeStatusApiTests
         await edge.InitializeAsync();
         using var client = edge.CreateClient();
         await edge.Updater.ApplySnapshotAsync(Snapshot(3, CatalogOf("a", 3, "p1")), ct);
+        edge.SyncState.OnMessage(3); // the sync worker marks the link up for every message it receives
 
         // Act: two failed attempts in a row are one lost link; then contact again, then lost again.
         edge.SyncState.OnDisconnected();
