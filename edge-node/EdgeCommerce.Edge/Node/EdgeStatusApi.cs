@@ -34,11 +34,18 @@ internal static class EdgeStatusApi
             replica.Creators.Count,
             state.SnapshotsReceived,
             state.ChangesApplied,
-            state.Reconnects));
+            state.Reconnects,
+            state.RestoredRevision,
+            state.PersistedRevision,
+            state.OriginAddress,
+            replica.ClusterId));
     }
 }
 
 /// <param name="SecondsSinceContact">How stale the replica may be: seconds since the origin was last heard from.</param>
+/// <param name="SnapshotsReceived">Snapshots received from the origin since this process started (a warm restart needs none).</param>
+/// <param name="RestoredRevision">The revision loaded from disk at startup, or null when the edge started empty.</param>
+/// <param name="PersistedRevision">The revision last written to disk.</param>
 internal sealed record EdgeStatusResponse(
     string EdgeId,
     string Region,
@@ -51,4 +58,8 @@ internal sealed record EdgeStatusResponse(
     int Creators,
     long SnapshotsReceived,
     long ChangesApplied,
-    long Reconnects);
+    long Reconnects,
+    long? RestoredRevision,
+    long? PersistedRevision,
+    string OriginAddress,
+    string ClusterId);
