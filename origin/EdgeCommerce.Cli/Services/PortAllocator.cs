@@ -1,0 +1,59 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace EdgeCommerce.Cli.Services;
+
+/// <summary>
+/// Chooses loopback ports for the services of one stack: the preferred port when it is free,
+/// otherwise any free one. A taken port is no failure. Ports handed out once are never handed out
+/// again, so two services of the same stack cannot be given the same one.
+/// </summary>
+/// <remarks>
+/// A port found free here can still be taken before the child binds it; the child then fails to
+/// start and <c>up</c> reports which service died and why (see its log).
+/// </remarks>
+internal sealed class PortAllocator
+{
+    private readonly HashSet<int> _assigned = [];
+
+    /// <summary>A free port: <paramref name="preferred"/> when it is free and not yet handed out, otherwise one the system picks.</summary>
+    public int Allocate(int? preferred)
+    {
+        if (preferred is { } port && !_assigned.Contains(port) && IsFree(port))
+        {
+            _assigned.Add(port);
+            return port;
+        }
+
+        while (true)
+        {
+            var any = AnyFreePort();
+            if (_assigned.Add(any))
+            {
+                return any;
+            }
+        }
+    }
+
+    /// <summary>True when nothing listens on <paramref name="port"/> on the loopback address.</summary>
+    public static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int AnyFreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
