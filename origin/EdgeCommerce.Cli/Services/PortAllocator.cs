@@ -38,10 +38,32 @@ internal sealed class PortAllocator
     /// <summary>True when nothing listens on <paramref name="port"/> on the loopback address.</summary>
     public static bool IsFree(int port)
     {
+        // Binding alone is not proof: a socket with SO_REUSEADDR (as .NET sets on Unix) can bind
+        // next to another process's listener that set it too. A connection that succeeds is.
+        if (SomethingListens(port))
+        {
+            return false;
+        }
+
         try
         {
             using var listener = new TcpListener(IPAddress.Loopback, port);
             listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static bool SomethingListens(int port)
+    {
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            // Loopback answers at once: a connection, or a reset when nothing listens.
+            client.Connect(IPAddress.Loopback, port);
             return true;
         }
         catch (SocketException)

@@ -63,17 +63,15 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
     {
         await _out.WriteLineAsync($"Data in {options.DataDirectory}; each service logs to {options.LogDirectory}{Path.DirectorySeparatorChar}<service>.log");
 
+        var preferred = PreferredPorts.For(options, previous);
         var ports = new PortAllocator();
-        var originPort = await AllocateAsync(ports, "origin", options.OriginPort ?? EndpointsFile.PortOf(previous?.Origin) ?? UpOptions.DefaultOriginPort);
-        var grpcPort = await AllocateAsync(ports, "origin gRPC", options.GrpcPort ?? EndpointsFile.PortOf(previous?.OriginGrpc) ?? UpOptions.DefaultGrpcPort);
+        var originPort = await AllocateAsync(ports, "origin", preferred.Origin);
+        var grpcPort = await AllocateAsync(ports, "origin gRPC", preferred.Grpc);
         var edges = new List<EdgeEndpoint>();
         for (var index = 0; index < options.Edges; index++)
         {
             var id = EdgeRegions.IdOf(index);
-            var preferred = options.EdgePort is { } first
-                ? first + index
-                : EndpointsFile.PortOf(previous?.Edges.FirstOrDefault(edge => edge.Id == id)?.Url) ?? UpOptions.DefaultEdgePort + index;
-            var port = await AllocateAsync(ports, id, preferred <= 65535 ? preferred : null);
+            var port = await AllocateAsync(ports, id, preferred.Edges[index]);
             edges.Add(new EdgeEndpoint(id, EdgeRegions.RegionOf(index), ServiceDefinitions.LoopbackUrl(port)));
         }
 
