@@ -1,7 +1,8 @@
 using EdgeCommerce.Origin.Extensions;
 using EdgeCommerce.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings files live beside the binary, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();

@@ -1,5 +1,5 @@
 using EdgeCommerce.Cli.Common;
-using EdgeCommerce.Cli.Tests.Infrastructure;
+using EdgeCommerce.Tests.Common;
 
 namespace EdgeCommerce.Cli.Tests;
 
@@ -80,7 +80,7 @@ public sealed class CliApplicationTests
     public async Task RunAsync_NoEndpointsFileAndNoOrigin_ReturnsOneWithHint(string commandLine)
     {
         // Arrange
-        using var directory = new TempDirectory();
+        using var directory = new TempDirectory("edgecommerce-cli-test");
         var (context, _, error) = CreateContext(directory.Path);
 
         // Act
@@ -97,7 +97,7 @@ public sealed class CliApplicationTests
     public async Task RunAsync_CorruptEndpointsFile_ReturnsOneNamingTheFile()
     {
         // Arrange
-        using var directory = new TempDirectory();
+        using var directory = new TempDirectory("edgecommerce-cli-test");
         await File.WriteAllTextAsync(Path.Combine(directory.Path, "endpoints.json"), "{not json", TestContext.Current.CancellationToken);
         var (context, _, error) = CreateContext(directory.Path);
 

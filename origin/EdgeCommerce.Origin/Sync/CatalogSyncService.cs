@@ -19,6 +19,7 @@ internal sealed class CatalogSyncService(
     RevisionSignal signal,
     IOptions<SyncOptions> options,
     TimeProvider timeProvider,
+    IHostApplicationLifetime lifetime,
     ILogger<CatalogSyncService> logger) : CatalogSync.CatalogSyncBase
 {
     /// <summary>The protocol version this origin speaks, and the oldest it still serves.</summary>
@@ -27,7 +28,10 @@ internal sealed class CatalogSyncService(
     public override async Task Watch(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
     {
         Validate(request);
-        var cancellationToken = context.CancellationToken;
+        // Streams never finish by themselves: end them when the origin stops, or shutdown would
+        // wait for every edge to hang up while they go on hearing heartbeats from a dying process.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var cancellationToken = linked.Token;
         var settings = options.Value;
         SyncLog.EdgeConnected(logger, request.EdgeId, request.Region, request.FromRevision);
         try
@@ -71,12 +75,13 @@ internal sealed class CatalogSyncService(
                 }
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && cancellationToken.IsCancellationRequested)
         {
-            // The edge went away or the origin is stopping: not a failure.
-        }
-        catch (IOException) when (cancellationToken.IsCancellationRequested)
-        {
+            // The edge went away (not a failure), or the origin is stopping: tell the edge to go elsewhere or retry.
+            if (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, "The origin is shutting down."));
+            }
         }
         finally
         {

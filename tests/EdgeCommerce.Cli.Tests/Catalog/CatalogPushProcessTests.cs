@@ -2,6 +2,7 @@ using System.Text.Json;
 using EdgeCommerce.Cli.Common;
 using EdgeCommerce.Cli.Demo;
 using EdgeCommerce.Cli.Tests.Infrastructure;
+using EdgeCommerce.Tests.Common;
 
 namespace EdgeCommerce.Cli.Tests.Catalog;
 
@@ -110,7 +111,7 @@ public sealed class CatalogPushProcessTests(OriginProcessFixture origin) : IClas
     {
         // Arrange
         var file = await WriteAsync("nowhere.json", Json(DemoCatalogs.Create()[3].Catalog));
-        var nowhere = $"http://127.0.0.1:{EdgeCommerce.Tests.Common.FreePort.Next()}";
+        var nowhere = $"http://127.0.0.1:{FreePort.Next()}";
 
         // Act
         var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-nowhere", "--origin", nowhere], _work.Path, TestContext.Current.CancellationToken);

@@ -1,5 +1,5 @@
 using EdgeCommerce.Cli.Common;
-using EdgeCommerce.Cli.Tests.Infrastructure;
+using EdgeCommerce.Tests.Common;
 
 namespace EdgeCommerce.Cli.Tests.Common;
 
@@ -9,7 +9,7 @@ public sealed class EndpointsFileTests
     public void Write_ThenRead_RoundTrips()
     {
         // Arrange
-        using var directory = new TempDirectory();
+        using var directory = new TempDirectory("edgecommerce-cli-test");
         var endpoints = new StackEndpoints("http://127.0.0.1:5080", "http://127.0.0.1:5081",
             [new EdgeEndpoint("edge-1", "eu-west", "http://127.0.0.1:5101"), new EdgeEndpoint("edge-2", "us-east", "http://127.0.0.1:5102")]);
 
@@ -29,7 +29,7 @@ public sealed class EndpointsFileTests
     public void Write_Always_UsesTheDocumentedShape()
     {
         // Arrange
-        using var directory = new TempDirectory();
+        using var directory = new TempDirectory("edgecommerce-cli-test");
 
         // Act
         EndpointsFile.Write(directory.Path, new StackEndpoints("http://127.0.0.1:1", "http://127.0.0.1:2", [new EdgeEndpoint("edge-1", "eu-west", "http://127.0.0.1:3")]));
@@ -48,7 +48,7 @@ public sealed class EndpointsFileTests
     public void Write_OverExistingFile_ReplacesIt()
     {
         // Arrange
-        using var directory = new TempDirectory();
+        using var directory = new TempDirectory("edgecommerce-cli-test");
         EndpointsFile.Write(directory.Path, new StackEndpoints("http://127.0.0.1:1", "http://127.0.0.1:2", []));
 
         // Act
@@ -62,7 +62,7 @@ public sealed class EndpointsFileTests
     public void Read_NoFile_ReturnsNull()
     {
         // Arrange
-        using var directory = new TempDirectory();
+        using var directory = new TempDirectory("edgecommerce-cli-test");
 
         // Act / Assert
         Assert.Null(EndpointsFile.Read(Path.Combine(directory.Path, "missing")));

@@ -1,15 +1,17 @@
-namespace EdgeCommerce.Cli.Tests.Infrastructure;
+namespace EdgeCommerce.Tests.Common;
 
 /// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
 public sealed class TempDirectory : IDisposable
 {
-    public TempDirectory()
+    public TempDirectory(string prefix = "edgecommerce-test")
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "edgecommerce-cli-tests", Guid.NewGuid().ToString("N"));
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Path);
     }
 
     public string Path { get; }
+
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
     public void Dispose()
     {
@@ -19,7 +21,9 @@ public sealed class TempDirectory : IDisposable
         }
         catch (IOException)
         {
-            // A child may still hold a file for a moment; the temp folder is cleaned eventually.
+        }
+        catch (UnauthorizedAccessException)
+        {
         }
     }
 }

@@ -1,0 +1,62 @@
+# syntax=docker/dockerfile:1
+# Two images from one file:
+#   docker build --target origin -t edgecommerce-origin .
+#   docker build --target edge   -t edgecommerce-edge .
+# Both run as the non-root 'app' user of the ASP.NET base image and are configured entirely
+# through environment variables (ASP.NET Core maps Section__Key to Section:Key).
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+# Restore first, from the build files and project files only, so source edits reuse the layer.
+COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props .editorconfig ./
+COPY eng/ eng/
+COPY shared/EdgeCommerce.Contracts/EdgeCommerce.Contracts.csproj shared/EdgeCommerce.Contracts/
+COPY shared/EdgeCommerce.ServiceDefaults/EdgeCommerce.ServiceDefaults.csproj shared/EdgeCommerce.ServiceDefaults/
+COPY origin/EdgeCommerce.Origin/EdgeCommerce.Origin.csproj origin/EdgeCommerce.Origin/
+COPY edge-node/EdgeCommerce.Edge/EdgeCommerce.Edge.csproj edge-node/EdgeCommerce.Edge/
+RUN dotnet restore origin/EdgeCommerce.Origin/EdgeCommerce.Origin.csproj \
+ && dotnet restore edge-node/EdgeCommerce.Edge/EdgeCommerce.Edge.csproj
+COPY shared/ shared/
+COPY origin/EdgeCommerce.Origin/ origin/EdgeCommerce.Origin/
+COPY edge-node/ edge-node/
+
+FROM build AS publish-origin
+RUN dotnet publish origin/EdgeCommerce.Origin/EdgeCommerce.Origin.csproj -c Release --no-restore -o /out
+
+FROM build AS publish-edge
+RUN dotnet publish edge-node/EdgeCommerce.Edge/EdgeCommerce.Edge.csproj -c Release --no-restore -o /out
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+# The state directory belongs to the unprivileged user the services run as.
+RUN mkdir -p /data && chown "$APP_UID" /data
+VOLUME /data
+# With two cores or fewer, workstation GC serves the cached path faster (docs/architecture.md).
+ENV DOTNET_gcServer=0 \
+    ASPNETCORE_ENVIRONMENT=Production
+WORKDIR /app
+USER $APP_UID
+
+FROM runtime AS origin
+COPY --from=publish-origin /out .
+# HTTP (admin API, health) and cleartext HTTP/2 for edge sync need separate ports: without TLS
+# there is no ALPN to pick the protocol. Anything that leaves the host must go over TLS: put the
+# certificate in Kestrel__Endpoints__*__Certificate__Path/KeyPath and use https:// URLs.
+ENV Kestrel__Endpoints__Http__Url=http://+:8080 \
+    Kestrel__Endpoints__Http__Protocols=Http1 \
+    Kestrel__Endpoints__Grpc__Url=http://+:8081 \
+    Kestrel__Endpoints__Grpc__Protocols=Http2 \
+    Storage__DataDirectory=/data
+# Probe /healthz (alive) and /readyz (store open) from the orchestrator; the base image has no curl.
+EXPOSE 8080 8081
+ENTRYPOINT ["dotnet", "EdgeCommerce.Origin.dll"]
+
+FROM runtime AS edge
+COPY --from=publish-edge /out .
+# Required at run time: Edge__Id, Edge__Region, Edge__PublicUrl, Sync__OriginAddress.
+ENV Kestrel__Endpoints__Http__Url=http://+:8080 \
+    Kestrel__Endpoints__Http__Protocols=Http1 \
+    Edge__DataDirectory=/data \
+    Sync__OriginAddress=http://origin:8081
+# Probe /healthz (alive) and /readyz (holds a snapshot: only then route viewers here).
+EXPOSE 8080
+ENTRYPOINT ["dotnet", "EdgeCommerce.Edge.dll"]

@@ -1,0 +1,34 @@
+using EdgeCommerce.Edge.Catalog;
+using EdgeCommerce.Edge.Node;
+using EdgeCommerce.Edge.Sync;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCommerce.Edge.Extensions;
+
+internal static class Extensions
+{
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        builder.Services.AddOptions<EdgeOptions>()
+            .BindConfiguration(EdgeOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<EdgeOptions>, EdgeOptionsValidator>();
+        builder.Services.AddCatalogSync();
+        builder.Services.AddCatalogWidgets();
+        return builder;
+    }
+
+    public static WebApplication MapApplicationEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+
+        app.UseOutputCache();
+        app.MapWidgetApi();
+        app.MapDemoImages();
+        app.MapEdgeStatusApi();
+        return app;
+    }
+}

@@ -1,0 +1,71 @@
+using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Edge.Catalog;
+using Microsoft.AspNetCore.OutputCaching;
+
+namespace EdgeCommerce.Edge.Sync;
+
+/// <summary>
+/// The one writer of the replica: applies what the origin sent, swaps the new replica in, then
+/// evicts the output-cache tags of exactly the creators that changed. Widget cache keys carry
+/// the creator's revision (see <see cref="WidgetCachePolicy"/>), so eviction frees memory but
+/// correctness never depends on it winning a race with a render.
+/// </summary>
+internal sealed class ReplicaUpdater(
+    ReplicaHolder holder,
+    SyncState state,
+    IOutputCacheStore cacheStore,
+    ILogger<ReplicaUpdater> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public Task ApplySnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken)
+        => ApplyAsync(static (replica, message) => replica.ApplySnapshot((Snapshot)message), snapshot, isSnapshot: true, cancellationToken);
+
+    public Task ApplyBatchAsync(ChangeBatch batch, CancellationToken cancellationToken)
+        => ApplyAsync(static (replica, message) => replica.ApplyBatch((ChangeBatch)message), batch, isSnapshot: false, cancellationToken);
+
+    private async Task ApplyAsync(Func<CatalogReplica, object, ReplicaUpdate> apply, object message, bool isSnapshot, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var update = apply(holder.Current, message);
+            holder.Swap(update.Replica);
+            if (isSnapshot)
+            {
+                state.OnSnapshot();
+                SyncLog.SnapshotApplied(logger, update.Replica.Revision, update.Replica.Creators.Count);
+            }
+            else
+            {
+                state.OnChangesApplied(update.ChangesApplied);
+                SyncLog.BatchApplied(logger, update.ChangesApplied, update.Replica.Revision);
+            }
+
+            state.OnMessage(update.Replica.Revision);
+            foreach (var creatorId in update.ChangedCreators)
+            {
+                await EvictAsync(creatorId, cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private async Task EvictAsync(string creatorId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await cacheStore.EvictByTagAsync(WidgetCachePolicy.CreatorTag(creatorId), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Keys carry the revision, so a failed eviction only delays freeing memory.
+            SyncLog.EvictionFailed(logger, ex);
+        }
+    }
+}

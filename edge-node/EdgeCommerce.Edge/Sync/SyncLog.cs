@@ -1,0 +1,47 @@
+using Grpc.Core;
+
+namespace EdgeCommerce.Edge.Sync;
+
+/// <summary>Sync events at the edge: 1100-1199.</summary>
+internal static partial class SyncLog
+{
+    [LoggerMessage(EventId = 1100, EventName = "StreamOpening", Level = LogLevel.Information,
+        Message = "Opening the watch stream from revision {FromRevision}.")]
+    public static partial void StreamOpening(ILogger logger, long fromRevision);
+
+    [LoggerMessage(EventId = 1101, EventName = "SnapshotApplied", Level = LogLevel.Information,
+        Message = "Applied a snapshot at revision {Revision} with {Creators} creators.")]
+    public static partial void SnapshotApplied(ILogger logger, long revision, int creators);
+
+    [LoggerMessage(EventId = 1102, EventName = "BatchApplied", Level = LogLevel.Debug,
+        Message = "Applied {Changes} changes up to revision {Revision}.")]
+    public static partial void BatchApplied(ILogger logger, int changes, long revision);
+
+    [LoggerMessage(EventId = 1103, EventName = "StreamEnded", Level = LogLevel.Warning,
+        Message = "The origin ended the watch stream; reconnecting.")]
+    public static partial void StreamEnded(ILogger logger);
+
+    [LoggerMessage(EventId = 1104, EventName = "StreamFailed", Level = LogLevel.Warning,
+        Message = "The watch stream failed with {StatusCode}; serving from the replica and reconnecting.")]
+    public static partial void StreamFailed(ILogger logger, StatusCode statusCode, Exception exception);
+
+    [LoggerMessage(EventId = 1105, EventName = "BatchRejected", Level = LogLevel.Warning,
+        Message = "Refused a change batch at revision {Revision}; resuming from it.")]
+    public static partial void BatchRejected(ILogger logger, long revision, Exception exception);
+
+    [LoggerMessage(EventId = 1106, EventName = "StreamIdle", Level = LogLevel.Warning,
+        Message = "No message from the origin for {IdleTimeout}; reopening the stream.")]
+    public static partial void StreamIdle(ILogger logger, TimeSpan idleTimeout);
+
+    [LoggerMessage(EventId = 1107, EventName = "StreamBroken", Level = LogLevel.Error,
+        Message = "The watch stream broke unexpectedly; reconnecting.")]
+    public static partial void StreamBroken(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1108, EventName = "UnknownMessage", Level = LogLevel.Warning,
+        Message = "Ignored a watch message of a kind this edge does not know.")]
+    public static partial void UnknownMessage(ILogger logger);
+
+    [LoggerMessage(EventId = 1109, EventName = "EvictionFailed", Level = LogLevel.Error,
+        Message = "Unable to evict widget cache entries; they expire by themselves.")]
+    public static partial void EvictionFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EdgeCommerce.Edge.Sync;
+
+/// <summary>How the edge follows the origin.</summary>
+public sealed class SyncOptions
+{
+    public const string SectionName = "Sync";
+
+    /// <summary>The origin's gRPC address, for example <c>http://127.0.0.1:5081</c>. Required.</summary>
+    [Required]
+    public Uri? OriginAddress { get; set; }
+
+    /// <summary>First reconnect delay after a stream that delivered messages. The default is 100 milliseconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Longest reconnect delay. The default is 5 seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A stream silent for this long is taken for dead and reopened. The origin sends heartbeats
+    /// every 2 seconds by default. The default is 10 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using EdgeCommerce.Tests.Common;
+
+namespace EdgeCommerce.FunctionalTests.Sync;
+
+/// <summary>An edge that loses the origin keeps serving from its replica, says so, and resumes where it was.</summary>
+public sealed class OriginOutageTests
+{
+    [Fact]
+    public async Task Edges_OriginKilledAndRestarted_ServeThroughoutAndResumeWithoutSnapshot()
+    {
+        // Arrange
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var data = new TempDirectory();
+        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
+        await using var edge1 = await EdgeNode.StartAsync("edge-a", "eu-west", origin.GrpcAddress, data.Combine("edge-a"), cancellationToken);
+        await using var edge2 = await EdgeNode.StartAsync("edge-b", "us-east", origin.GrpcAddress, data.Combine("edge-b"), cancellationToken);
+        EdgeNode[] edges = [edge1, edge2];
+        var first = await PushAsync(origin, "Before the outage", cancellationToken);
+        foreach (var edge in edges)
+        {
+            await edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() == first, TimeSpan.FromSeconds(30), "first push", cancellationToken);
+        }
+
+        // Act: the origin crashes (no graceful goodbye to the streams).
+        await origin.KillAsync();
+
+        // Assert: widgets still served from the replica; the status says the link is down.
+        foreach (var edge in edges)
+        {
+            await edge.WaitForStatusAsync(static s => !s.GetProperty("connected").GetBoolean(), TimeSpan.FromSeconds(30), "noticing the outage", cancellationToken);
+            using var widget = await edge.Http.GetAsync("/v1/creators/outage-creator/widget", cancellationToken);
+            Assert.Equal(HttpStatusCode.OK, widget.StatusCode);
+            Assert.Contains("Before the outage", await widget.Content.ReadAsStringAsync(cancellationToken), StringComparison.Ordinal);
+            using var ready = await edge.Http.GetAsync("/readyz", cancellationToken);
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        }
+
+        // Act: the origin comes back on the same ports and data; a new catalog is pushed.
+        await origin.RestartAsync(cancellationToken);
+        var second = await PushAsync(origin, "After the outage", cancellationToken);
+
+        // Assert: both edges resume from their revision (no second snapshot) and show the change.
+        Assert.Equal(first + 1, second);
+        foreach (var edge in edges)
+        {
+            var status = await edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() == second, TimeSpan.FromSeconds(30), "resuming", cancellationToken);
+            Assert.True(status.GetProperty("connected").GetBoolean());
+            Assert.Equal(1, status.GetProperty("snapshotsReceived").GetInt64());
+            Assert.True(status.GetProperty("reconnects").GetInt64() >= 1);
+            using var widget = await edge.Http.GetAsync("/v1/creators/outage-creator/widget", cancellationToken);
+            Assert.Contains("After the outage", await widget.Content.ReadAsStringAsync(cancellationToken), StringComparison.Ordinal);
+            Assert.Equal(second.ToString(System.Globalization.CultureInfo.InvariantCulture), widget.Headers.GetValues("X-Catalog-Revision").Single());
+        }
+    }
+
+    private static async Task<long> PushAsync(OriginNode origin, string title, CancellationToken cancellationToken)
+    {
+        var body = $$"""{"products":[{"id":"tee-01","title":"{{title}}","price":{"amountMinor":2500,"currency":"EUR"},"skus":[{"id":"tee-01-m","label":"M"}]}]}""";
+        using var response = await origin.Http.PutAsync("/admin/v1/creators/outage-creator/catalog", new StringContent(body, Encoding.UTF8, "application/json"), cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("revision").GetInt64();
+    }
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace EdgeCommerce.Tests.Common;
+
+/// <summary>A real edge process on a loopback port, following an origin (directly or through a relay).</summary>
+public sealed class EdgeNode : IAsyncDisposable
+{
+    private readonly string[] _settings;
+    private ServiceProcess? _process;
+
+    private EdgeNode(string id, string region, Uri originGrpc, string dataDirectory, int port, string[] settings)
+    {
+        Id = id;
+        Region = region;
+        OriginGrpc = originGrpc;
+        DataDirectory = dataDirectory;
+        Port = port;
+        _settings = settings;
+        Http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public string Id { get; }
+
+    public string Region { get; }
+
+    public Uri OriginGrpc { get; }
+
+    public string DataDirectory { get; }
+
+    public int Port { get; }
+
+    public Uri Address => new($"http://127.0.0.1:{Port}");
+
+    public HttpClient Http { get; }
+
+    public string Output => _process?.Output ?? "";
+
+    /// <summary>Starts an edge and waits until it is alive (not until it is ready: the origin may be down).</summary>
+    public static async Task<EdgeNode> StartAsync(string id, string region, Uri originGrpc, string dataDirectory, CancellationToken cancellationToken, params string[] settings)
+    {
+        var node = new EdgeNode(id, region, originGrpc, dataDirectory, FreePort.Next(), settings);
+        await node.StartProcessAsync(cancellationToken);
+        return node;
+    }
+
+    public Task RestartAsync(CancellationToken cancellationToken) => StartProcessAsync(cancellationToken);
+
+    public Task KillAsync() => _process?.KillAsync() ?? Task.CompletedTask;
+
+    public Task<int> StopAsync() => _process?.StopAsync() ?? Task.FromResult(0);
+
+    public async Task<JsonElement> GetStatusAsync(CancellationToken cancellationToken)
+        => await Http.GetFromJsonAsync<JsonElement>("/v1/edge/status", cancellationToken);
+
+    /// <summary>Polls the status until <paramref name="condition"/> holds, or fails with the edge's output.</summary>
+    public async Task<JsonElement> WaitForStatusAsync(Func<JsonElement, bool> condition, TimeSpan timeout, string what, CancellationToken cancellationToken)
+    {
+        var elapsed = Stopwatch.StartNew();
+        JsonElement status = default;
+        while (elapsed.Elapsed < timeout)
+        {
+            status = await GetStatusAsync(cancellationToken);
+            if (condition(status))
+            {
+                return status;
+            }
+
+            await Task.Delay(25, cancellationToken);
+        }
+
+        throw new TimeoutException($"Edge {Id}: {what} did not happen within {timeout}. Last status: {status}\n{Output}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+
+        Http.Dispose();
+    }
+
+    private async Task StartProcessAsync(CancellationToken cancellationToken)
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+
+        string[] arguments =
+        [
+            $"--Kestrel:Endpoints:Http:Url={Address}",
+            "--Kestrel:Endpoints:Http:Protocols=Http1",
+            $"--Edge:Id={Id}",
+            $"--Edge:Region={Region}",
+            $"--Edge:PublicUrl={Address}",
+            $"--Edge:DataDirectory={DataDirectory}",
+            $"--Sync:OriginAddress={OriginGrpc}",
+            .. _settings,
+        ];
+        _process = ServiceProcess.Start(Id, Repository.AssemblyPath("EdgeCommerce.Edge"), arguments);
+        await _process.WaitForOkAsync(new Uri(Address, "/healthz").ToString(), TimeSpan.FromSeconds(60), cancellationToken);
+    }
+}

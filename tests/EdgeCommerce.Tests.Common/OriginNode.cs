@@ -1,0 +1,74 @@
+namespace EdgeCommerce.Tests.Common;
+
+/// <summary>A real origin process on loopback ports, restartable on the same ports and data.</summary>
+public sealed class OriginNode : IAsyncDisposable
+{
+    private ServiceProcess? _process;
+
+    private OriginNode(string dataDirectory, int httpPort, int grpcPort)
+    {
+        DataDirectory = dataDirectory;
+        HttpPort = httpPort;
+        GrpcPort = grpcPort;
+        Http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public string DataDirectory { get; }
+
+    public int HttpPort { get; }
+
+    public int GrpcPort { get; }
+
+    public Uri HttpAddress => new($"http://127.0.0.1:{HttpPort}");
+
+    public Uri GrpcAddress => new($"http://127.0.0.1:{GrpcPort}");
+
+    /// <summary>A client for the admin API.</summary>
+    public HttpClient Http { get; }
+
+    public string Output => _process?.Output ?? "";
+
+    public static async Task<OriginNode> StartAsync(string dataDirectory, CancellationToken cancellationToken, params string[] settings)
+    {
+        var node = new OriginNode(dataDirectory, FreePort.Next(), FreePort.Next());
+        await node.StartProcessAsync(settings, cancellationToken);
+        return node;
+    }
+
+    /// <summary>Starts the process again on the same ports and data (after a stop or a kill).</summary>
+    public Task RestartAsync(CancellationToken cancellationToken, params string[] settings) => StartProcessAsync(settings, cancellationToken);
+
+    public Task KillAsync() => _process?.KillAsync() ?? Task.CompletedTask;
+
+    public Task<int> StopAsync() => _process?.StopAsync() ?? Task.FromResult(0);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+
+        Http.Dispose();
+    }
+
+    private async Task StartProcessAsync(string[] settings, CancellationToken cancellationToken)
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+
+        string[] arguments =
+        [
+            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{HttpPort}",
+            "--Kestrel:Endpoints:Http:Protocols=Http1",
+            $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{GrpcPort}",
+            "--Kestrel:Endpoints:Grpc:Protocols=Http2",
+            $"--Storage:DataDirectory={DataDirectory}",
+            .. settings,
+        ];
+        _process = ServiceProcess.Start("origin", Repository.AssemblyPath("EdgeCommerce.Origin"), arguments);
+        await _process.WaitForOkAsync(new Uri(HttpAddress, "/readyz").ToString(), TimeSpan.FromSeconds(60), cancellationToken);
+    }
+}
