@@ -46,6 +46,10 @@ internal sealed class ChildService : IAsyncDisposable
             WorkingDirectory = definition.WorkingDirectory,
             RedirectStandardOutput = logPath is not null,
             RedirectStandardError = logPath is not null,
+            // Logged services get no terminal at all: a child that inherits it makes .NET switch the
+            // terminal's modes back and forth (escape sequences on screen). Ctrl-C still reaches them,
+            // through the process group.
+            RedirectStandardInput = logPath is not null,
         };
         info.ArgumentList.Add(definition.AssemblyPath);
         foreach (var argument in definition.Arguments)
