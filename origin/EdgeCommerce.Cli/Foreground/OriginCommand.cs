@@ -18,12 +18,12 @@ internal sealed class OriginCommand : Command
         Options.Add(_data);
         Options.Add(_port);
         Options.Add(_grpcPort);
-        SetAction((parseResult, _) => RunAsync(Bind(parseResult, context), context));
+        SetAction((parseResult, _) => RunAsync(Bind(parseResult, context), DataDirectory(parseResult, context), context));
     }
 
     internal ServiceDefinition Bind(ParseResult parseResult, CliContext context)
     {
-        var data = context.ResolvePath(parseResult.GetRequiredValue(_data));
+        var data = DataDirectory(parseResult, context);
         var assembly = ServiceBinaries.FromEnvironment(context).Require(ServiceBinaries.OriginProject);
         return ServiceDefinitions.Origin(assembly,
             parseResult.GetValue(_port) ?? UpOptions.DefaultOriginPort,
@@ -31,8 +31,11 @@ internal sealed class OriginCommand : Command
             Path.Combine(data, "origin"));
     }
 
-    private static async Task<int> RunAsync(ServiceDefinition definition, CliContext context)
+    private string DataDirectory(ParseResult parseResult, CliContext context) => context.ResolvePath(parseResult.GetRequiredValue(_data));
+
+    private static async Task<int> RunAsync(ServiceDefinition definition, string dataDirectory, CliContext context)
     {
+        using var dataLock = DataDirectoryLock.Acquire(dataDirectory);
         await context.Out.WriteLineAsync($"origin: {definition.ReadyUrl.GetLeftPart(UriPartial.Authority)}, data in {definition.DataDirectory}. Ctrl-C stops it.");
         return await ForegroundService.RunAsync(definition, context);
     }

@@ -29,6 +29,7 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         var originAssembly = binaries.Require(ServiceBinaries.OriginProject);
         var edgeAssembly = options.Edges > 0 ? binaries.Require(ServiceBinaries.EdgeProject) : null;
 
+        using var dataLock = DataDirectoryLock.Acquire(options.DataDirectory);
         Directory.CreateDirectory(options.LogDirectory);
         var previous = ReadPreviousEndpoints();
 
