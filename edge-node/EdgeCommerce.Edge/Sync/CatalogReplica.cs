@@ -12,15 +12,19 @@ namespace EdgeCommerce.Edge.Sync;
 /// </summary>
 internal sealed class CatalogReplica
 {
-    private CatalogReplica(long revision, bool hasSnapshot, ImmutableDictionary<string, CreatorCatalog> creators)
+    private CatalogReplica(long revision, bool hasSnapshot, ImmutableDictionary<string, CreatorCatalog> creators, string clusterId)
     {
         Revision = revision;
         HasSnapshot = hasSnapshot;
         Creators = creators;
+        ClusterId = clusterId;
     }
 
     /// <summary>Nothing received yet: not ready to serve.</summary>
-    public static CatalogReplica Empty { get; } = new(0, false, ImmutableDictionary.Create<string, CreatorCatalog>(StringComparer.Ordinal));
+    public static CatalogReplica Empty { get; } = new(0, false, ImmutableDictionary.Create<string, CreatorCatalog>(StringComparer.Ordinal), "");
+
+    /// <summary>The origin cluster this state came from; empty when unknown (a version 1 origin).</summary>
+    public string ClusterId { get; }
 
     /// <summary>The last origin revision fully applied.</summary>
     public long Revision { get; }
@@ -32,8 +36,16 @@ internal sealed class CatalogReplica
 
     public CreatorCatalog? Find(string creatorId) => Creators.GetValueOrDefault(creatorId);
 
-    /// <summary>Replaces everything with <paramref name="snapshot"/>.</summary>
-    public ReplicaUpdate ApplySnapshot(Snapshot snapshot)
+    /// <summary>This replica as a snapshot message (for persisting it).</summary>
+    public Snapshot ToSnapshot()
+    {
+        var snapshot = new Snapshot { Revision = Revision };
+        snapshot.Creators.Add(Creators.Values.OrderBy(static c => c.CreatorId, StringComparer.Ordinal));
+        return snapshot;
+    }
+
+    /// <summary>Replaces everything with <paramref name="snapshot"/> from the origin cluster <paramref name="clusterId"/>.</summary>
+    public ReplicaUpdate ApplySnapshot(Snapshot snapshot, string? clusterId = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         if (snapshot.Revision < 0)
@@ -69,7 +81,7 @@ internal sealed class CatalogReplica
             }
         }
 
-        return new ReplicaUpdate(new CatalogReplica(snapshot.Revision, true, creators), changed, 0);
+        return new ReplicaUpdate(new CatalogReplica(snapshot.Revision, true, creators, clusterId ?? ClusterId), changed, 0);
     }
 
     /// <summary>
@@ -130,7 +142,7 @@ internal sealed class CatalogReplica
             throw new ReplicaApplyException(Invariant($"The batch claims to end at {batch.Revision} but its last change is {last}."));
         }
 
-        return new ReplicaUpdate(new CatalogReplica(Math.Max(batch.Revision, Revision), true, creators.ToImmutable()), changed, batch.Changes.Count);
+        return new ReplicaUpdate(new CatalogReplica(Math.Max(batch.Revision, Revision), true, creators.ToImmutable(), ClusterId), changed, batch.Changes.Count);
     }
 
     private static void ValidateCatalog(CreatorCatalog catalog, long maxRevision)

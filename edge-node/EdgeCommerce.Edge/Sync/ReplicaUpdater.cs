@@ -19,7 +19,19 @@ internal sealed class ReplicaUpdater(
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public Task ApplySnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken)
-        => ApplyAsync(static (replica, message) => replica.ApplySnapshot((Snapshot)message), snapshot, isSnapshot: true, cancellationToken);
+        => ApplySnapshotAsync(snapshot, clusterId: null, cancellationToken);
+
+    /// <summary>Replaces the replica with a snapshot from the origin cluster <paramref name="clusterId"/>.</summary>
+    public Task ApplySnapshotAsync(Snapshot snapshot, string? clusterId, CancellationToken cancellationToken)
+        => ApplyAsync((replica, message) => replica.ApplySnapshot((Snapshot)message, clusterId), snapshot, isSnapshot: true, cancellationToken);
+
+    /// <summary>Loads a persisted replica (warm restart): not counted as a snapshot received.</summary>
+    public Task RestoreAsync(PersistedReplica persisted, CancellationToken cancellationToken)
+        => ApplyAsync(static (replica, message) =>
+        {
+            var saved = (PersistedReplica)message;
+            return replica.ApplySnapshot(saved.Snapshot, saved.ClusterId);
+        }, persisted, isSnapshot: false, cancellationToken);
 
     public Task ApplyBatchAsync(ChangeBatch batch, CancellationToken cancellationToken)
         => ApplyAsync(static (replica, message) => replica.ApplyBatch((ChangeBatch)message), batch, isSnapshot: false, cancellationToken);
@@ -36,13 +48,13 @@ internal sealed class ReplicaUpdater(
                 state.OnSnapshot();
                 SyncLog.SnapshotApplied(logger, update.Replica.Revision, update.Replica.Creators.Count);
             }
-            else
+            else if (update.ChangesApplied > 0)
             {
                 state.OnChangesApplied(update.ChangesApplied);
                 SyncLog.BatchApplied(logger, update.ChangesApplied, update.Replica.Revision);
             }
 
-            state.OnMessage(update.Replica.Revision);
+            state.RaiseHead(update.Replica.Revision);
             foreach (var creatorId in update.ChangedCreators)
             {
                 await EvictAsync(creatorId, cancellationToken);

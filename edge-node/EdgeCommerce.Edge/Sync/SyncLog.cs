@@ -44,4 +44,20 @@ internal static partial class SyncLog
     [LoggerMessage(EventId = 1109, EventName = "EvictionFailed", Level = LogLevel.Error,
         Message = "Unable to evict widget cache entries; they expire by themselves.")]
     public static partial void EvictionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1110, EventName = "PersistedReplicaLoaded", Level = LogLevel.Information,
+        Message = "Loaded the persisted replica {Path} at revision {Revision} with {Creators} creators; serving from it.")]
+    public static partial void PersistedReplicaLoaded(ILogger logger, string path, long revision, int creators);
+
+    [LoggerMessage(EventId = 1111, EventName = "PersistedReplicaIgnored", Level = LogLevel.Warning,
+        Message = "Ignoring the persisted replica {Path}: {Reason}. Waiting for a snapshot from the origin.")]
+    public static partial void PersistedReplicaIgnored(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 1112, EventName = "PersistFailed", Level = LogLevel.Error,
+        Message = "Unable to persist the replica to {Path}; still serving from memory.")]
+    public static partial void PersistFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 1113, EventName = "SnapshotStreamBroken", Level = LogLevel.Warning,
+        Message = "A chunked snapshot arrived out of order: {Reason}.")]
+    public static partial void SnapshotStreamBroken(ILogger logger, string reason);
 }

@@ -8,7 +8,19 @@ internal sealed class SyncState(TimeProvider timeProvider)
     private long _changesApplied;
     private long _reconnects;
     private long _lastContactUnixMs;
+    private long _restoredRevision = -1;
+    private long _persistedRevision = -1;
     private volatile bool _connected;
+    private volatile string _originAddress = "";
+
+    /// <summary>The revision loaded from disk at startup; null when the edge started empty.</summary>
+    public long? RestoredRevision => Interlocked.Read(ref _restoredRevision) is var r and >= 0 ? r : null;
+
+    /// <summary>The revision last written to disk; null before the first write.</summary>
+    public long? PersistedRevision => Interlocked.Read(ref _persistedRevision) is var r and >= 0 ? r : null;
+
+    /// <summary>The origin address of the current (or last) stream.</summary>
+    public string OriginAddress => _originAddress;
 
     public bool Connected => _connected;
 
@@ -33,6 +45,12 @@ internal sealed class SyncState(TimeProvider timeProvider)
 
     public void OnSnapshot() => Interlocked.Increment(ref _snapshotsReceived);
 
+    public void OnRestored(long revision) => Interlocked.Exchange(ref _restoredRevision, revision);
+
+    public void OnPersisted(long revision) => Interlocked.Exchange(ref _persistedRevision, revision);
+
+    public void OnStreamOpening(string originAddress) => _originAddress = originAddress;
+
     public void OnChangesApplied(int count) => Interlocked.Add(ref _changesApplied, count);
 
     public void OnDisconnected()
@@ -45,7 +63,7 @@ internal sealed class SyncState(TimeProvider timeProvider)
         _connected = false;
     }
 
-    private void RaiseHead(long revision)
+    public void RaiseHead(long revision)
     {
         var current = Interlocked.Read(ref _headRevision);
         while (revision > current)

@@ -1,18 +1,19 @@
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Node;
 using Grpc.Core;
-using Grpc.Net.ClientFactory;
 using Microsoft.Extensions.Options;
 
 namespace EdgeCommerce.Edge.Sync;
 
 /// <summary>
-/// Keeps the replica following the origin: opens <c>Watch</c> from the revision the replica
-/// holds, applies what arrives in order, and on any break reconnects with jittered exponential
-/// backoff, resuming from the same place, so nothing is lost, repeated or reordered.
+/// Keeps the replica following the origin over protocol 2 (<c>Sync</c>): sends hello with the
+/// revision and cluster the replica holds, applies what arrives in order, acknowledges each applied
+/// revision (or reports a refused batch), and on any break reconnects with jittered exponential
+/// backoff, resuming from the same place, so nothing is lost, repeated or reordered. With several
+/// origin replicas configured, a stream that fails before delivering anything moves to the next.
 /// </summary>
 internal sealed class SyncWorker(
-    GrpcClientFactory clientFactory,
+    OriginChannels channels,
     ReplicaHolder holder,
     ReplicaUpdater updater,
     SyncState state,
@@ -22,21 +23,19 @@ internal sealed class SyncWorker(
     ILogger<SyncWorker> logger) : BackgroundService
 {
     /// <summary>The protocol version this edge speaks.</summary>
-    public const uint ProtocolVersion = 1;
-
-    /// <summary>The name the gRPC client is registered under.</summary>
-    public const string ClientName = "origin-sync";
+    public const uint ProtocolVersion = 2;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var options = syncOptions.Value;
         var failures = 0;
+        var origin = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             var delivered = false;
             try
             {
-                delivered = await FollowAsync(options, stoppingToken);
+                delivered = await FollowAsync(origin, options, stoppingToken);
                 SyncLog.StreamEnded(logger);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -54,6 +53,7 @@ internal sealed class SyncWorker(
             }
             catch (ReplicaApplyException ex)
             {
+                delivered = true;
                 SyncLog.BatchRejected(logger, holder.Current.Revision, ex);
             }
             catch (Exception ex)
@@ -62,11 +62,16 @@ internal sealed class SyncWorker(
             }
 
             state.OnDisconnected();
+            if (!delivered)
+            {
+                // Nothing came through: try the next origin replica, if there is one.
+                origin = (origin + 1) % channels.Addresses.Count;
+            }
+
             failures = delivered ? 0 : failures + 1;
-            var delay = Backoff(options, failures);
             try
             {
-                await Task.Delay(delay, timeProvider, stoppingToken);
+                await Task.Delay(Backoff(options, failures), timeProvider, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -76,46 +81,78 @@ internal sealed class SyncWorker(
     }
 
     /// <summary>Follows one stream until it ends. Returns whether it delivered anything.</summary>
-    private async Task<bool> FollowAsync(SyncOptions options, CancellationToken stoppingToken)
+    private async Task<bool> FollowAsync(int origin, SyncOptions options, CancellationToken stoppingToken)
     {
         var edge = edgeOptions.Value;
         var replica = holder.Current;
-        var request = new WatchRequest
+        var hello = new WatchRequest
         {
             EdgeId = edge.Id,
             Region = edge.Region,
             PublicUrl = edge.PublicUrl,
             FromRevision = replica.HasSnapshot ? replica.Revision : 0,
             ProtocolVersion = ProtocolVersion,
+            ClusterId = replica.ClusterId,
         };
 
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         idle.CancelAfter(options.IdleTimeout);
-        var client = clientFactory.CreateClient<CatalogSync.CatalogSyncClient>(ClientName);
-        using var call = client.Watch(request, cancellationToken: idle.Token);
-        SyncLog.StreamOpening(logger, request.FromRevision);
+        state.OnStreamOpening(channels.Addresses[origin].ToString());
+        using var call = channels.Client(origin).Sync(cancellationToken: idle.Token);
+        SyncLog.StreamOpening(logger, hello.FromRevision);
         var delivered = false;
         try
         {
+            await call.RequestStream.WriteAsync(new EdgeMessage { Hello = hello }, idle.Token);
+            var clusterId = replica.ClusterId;
+            SnapshotAssembly? assembly = null;
             while (await call.ResponseStream.MoveNext(idle.Token))
             {
                 idle.CancelAfter(options.IdleTimeout);
                 delivered = true;
                 var response = call.ResponseStream.Current;
+                long? applied = null;
                 switch (response.KindCase)
                 {
                     case WatchResponse.KindOneofCase.Heartbeat:
+                        if (response.Heartbeat.ClusterId.Length > 0)
+                        {
+                            clusterId = response.Heartbeat.ClusterId;
+                        }
+
                         state.OnMessage(response.Heartbeat.HeadRevision);
                         break;
+                    case WatchResponse.KindOneofCase.SnapshotBegin:
+                        assembly = new SnapshotAssembly(response.SnapshotBegin);
+                        state.OnMessage(response.SnapshotBegin.Revision);
+                        break;
+                    case WatchResponse.KindOneofCase.SnapshotChunk:
+                        (assembly ?? throw new ReplicaApplyException("A snapshot chunk arrived without a beginning.")).Add(response.SnapshotChunk);
+                        state.OnMessage(0);
+                        break;
+                    case WatchResponse.KindOneofCase.SnapshotEnd:
+                        var snapshot = (assembly ?? throw new ReplicaApplyException("A snapshot ended without a beginning.")).Complete(response.SnapshotEnd);
+                        assembly = null;
+                        await updater.ApplySnapshotAsync(snapshot, clusterId, stoppingToken);
+                        applied = snapshot.Revision;
+                        break;
                     case WatchResponse.KindOneofCase.Snapshot:
-                        await updater.ApplySnapshotAsync(response.Snapshot, stoppingToken);
+                        await updater.ApplySnapshotAsync(response.Snapshot, clusterId, stoppingToken);
+                        applied = response.Snapshot.Revision;
                         break;
                     case WatchResponse.KindOneofCase.Changes:
-                        await updater.ApplyBatchAsync(response.Changes, stoppingToken);
+                        await ApplyBatchOrRejectAsync(call, response.Changes, stoppingToken);
+                        applied = holder.Current.Revision;
                         break;
                     default:
                         SyncLog.UnknownMessage(logger);
                         break;
+                }
+
+                if (applied is { } revision)
+                {
+                    state.OnMessage(revision);
+                    await call.RequestStream.WriteAsync(new EdgeMessage { Ack = new Ack { AppliedRevision = revision } }, idle.Token);
                 }
             }
         }
@@ -126,6 +163,21 @@ internal sealed class SyncWorker(
         }
 
         return delivered;
+    }
+
+    /// <summary>Applies a batch; a refused batch is reported to the origin (NACK) before the stream is reopened.</summary>
+    private async Task ApplyBatchOrRejectAsync(AsyncDuplexStreamingCall<EdgeMessage, WatchResponse> call, ChangeBatch batch, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await updater.ApplyBatchAsync(batch, stoppingToken);
+        }
+        catch (ReplicaApplyException ex)
+        {
+            var rejection = new Ack { AppliedRevision = holder.Current.Revision, Rejection = new Rejection { Revision = batch.Revision, Reason = ex.Message } };
+            await call.RequestStream.WriteAsync(new EdgeMessage { Ack = rejection }, stoppingToken);
+            throw;
+        }
     }
 
     /// <summary>Equal jitter: half the exponential step fixed, half random, capped.</summary>

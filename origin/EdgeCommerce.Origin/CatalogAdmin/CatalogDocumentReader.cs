@@ -63,18 +63,23 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         foreach (var element in productsElement.EnumerateArray())
         {
             var path = Invariant($"products[{index}]");
-            var product = ReadProduct(element, path, errors, skuIds);
-            if (product is not null)
+            var product = ReadProduct(element, path, errors, skuIds, out var id);
+
+            // Checked even when the product has other errors, so one answer names every repeat.
+            if (id is not null)
             {
-                if (productIds.TryGetValue(product.Id, out var first))
+                if (productIds.TryGetValue(id, out var first))
                 {
                     errors.Add(path + ".id", Invariant($"duplicates the id of products[{first}]"));
                 }
                 else
                 {
-                    productIds.Add(product.Id, index);
+                    productIds.Add(id, index);
                 }
+            }
 
+            if (product is not null)
+            {
                 products.Add(product);
             }
 
@@ -84,8 +89,9 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         return errors.ToResult(errors.Count == 0 ? new CatalogDocument(products) : null);
     }
 
-    private ProductDocument? ReadProduct(JsonElement element, string path, ErrorCollector errors, Dictionary<string, string> skuIds)
+    private ProductDocument? ReadProduct(JsonElement element, string path, ErrorCollector errors, Dictionary<string, string> skuIds, out string? id)
     {
+        id = null;
         if (element.ValueKind != JsonValueKind.Object)
         {
             errors.Add(path, "must be an object");
@@ -94,7 +100,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
 
         var before = errors.Count;
         var fields = Fields(element, path + ".", s_productFields, errors);
-        var id = ReadId(fields, "id", path, errors);
+        id = ReadId(fields, "id", path, errors);
         var title = ReadText(fields, "title", path, required: true, options.MaxTitleLength, singleLine: true, errors);
         var description = ReadText(fields, "description", path, required: false, options.MaxDescriptionLength, singleLine: false, errors);
         var imageUrl = ReadImageUrl(fields, path, errors);
@@ -300,7 +306,13 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         var ok = true;
         foreach (var property in element.EnumerateObject())
         {
-            var name = property.Name;
+            if (!TryGetName(property, out var name))
+            {
+                errors.Add(fieldPath, InvalidNameMessage);
+                ok = false;
+                continue;
+            }
+
             var attributePath = fieldPath + "." + name;
             if (name.Length == 0 || name.Length > options.MaxAttributeNameLength || name.Any(char.IsControl))
             {
@@ -379,12 +391,13 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
             var skuFields = Fields(skuElement, skuPath + ".", s_skuFields, errors);
             var id = ReadId(skuFields, "id", skuPath, errors);
             var label = ReadText(skuFields, "label", skuPath, required: true, options.MaxSkuLabelLength, singleLine: true, errors);
-            if (id is null || label is null)
+            if (id is null)
             {
                 continue;
             }
 
             // SKUs are units of inventory: an id names one SKU in the whole catalog, not per product.
+            // Checked even when the label is bad, so one answer names every repeat.
             if (skuIds.TryGetValue(id, out var firstPath))
             {
                 errors.Add(skuPath + ".id", "duplicates the SKU id at " + firstPath);
@@ -392,7 +405,10 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
             }
 
             skuIds.Add(id, skuPath + ".id");
-            skus.Add(new SkuDocument(id, label));
+            if (label is not null)
+            {
+                skus.Add(new SkuDocument(id, label));
+            }
         }
 
         return errors.Count == before ? skus : null;
@@ -404,13 +420,17 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var property in element.EnumerateObject())
         {
-            if (!allowed.Contains(property.Name, StringComparer.Ordinal))
+            if (!TryGetName(property, out var name))
             {
-                errors.Add(prefix + property.Name, "is not a known field");
+                errors.Add(prefix.Length == 0 ? "$" : prefix[..^1], InvalidNameMessage);
             }
-            else if (!fields.TryAdd(property.Name, property.Value))
+            else if (!allowed.Contains(name, StringComparer.Ordinal))
             {
-                errors.Add(prefix + property.Name, "appears more than once");
+                errors.Add(prefix + name, "is not a known field");
+            }
+            else if (!fields.TryAdd(name, property.Value))
+            {
+                errors.Add(prefix + name, "appears more than once");
             }
         }
 
@@ -439,6 +459,23 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         }
     }
 
+    private const string InvalidNameMessage = "has a property name that is not valid Unicode text";
+
+    /// <summary>Like <see cref="TryGetString"/> for names: a lone surrogate or bad UTF-8 in a name makes <c>Name</c> throw.</summary>
+    private static bool TryGetName(JsonProperty property, out string name)
+    {
+        try
+        {
+            name = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            name = "";
+            return false;
+        }
+    }
+
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private sealed class ErrorCollector
@@ -451,7 +488,8 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         public void Add(string path, string message)
         {
             Count++;
-            if (_errors.Count >= MaxReportedErrors && !_errors.ContainsKey(path))
+            // Cap messages, not keys: one path repeated thousands of times (a duplicated unknown field) must not grow the answer either.
+            if (Count > MaxReportedErrors)
             {
                 _dropped++;
                 return;

@@ -1,4 +1,5 @@
 using EdgeCommerce.Origin.CatalogAdmin;
+using EdgeCommerce.Origin.Edges;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.Origin.Sync;
 
@@ -13,6 +14,7 @@ internal static class Extensions
         builder.Services.AddOriginStorage();
         builder.Services.AddCatalogAdmin();
         builder.Services.AddCatalogSync();
+        builder.Services.AddEdgeRegistry();
         return builder;
     }
 
@@ -22,6 +24,7 @@ internal static class Extensions
 
         app.MapCatalogAdminApi();
         app.MapCatalogSync();
+        app.MapEdgesApi();
         return app;
     }
 }

@@ -11,7 +11,7 @@ namespace EdgeCommerce.Origin.Storage;
 /// </summary>
 internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     private readonly string _connectionString;
     private readonly RevisionSignal _signal;
@@ -40,6 +40,8 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
     }
 
     public string DatabasePath { get; }
+
+    public string ClusterId { get; private set; } = "";
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -79,6 +81,30 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
                 """, cancellationToken);
         }
 
+        if (version < 2)
+        {
+            await ExecuteAsync(connection, transaction, """
+                INSERT OR IGNORE INTO meta (key, value) VALUES ('compacted_revision', 0);
+                CREATE TABLE IF NOT EXISTS identity (
+                    cluster_id TEXT NOT NULL
+                ) STRICT;
+                CREATE TABLE IF NOT EXISTS edges (
+                    id TEXT PRIMARY KEY,
+                    region TEXT NOT NULL,
+                    public_url TEXT NOT NULL,
+                    protocol_version INTEGER NOT NULL,
+                    applied_revision INTEGER NOT NULL,
+                    connected INTEGER NOT NULL,
+                    last_contact_ms INTEGER NOT NULL,
+                    last_rejection TEXT
+                ) STRICT;
+                PRAGMA user_version = 2;
+                """, cancellationToken);
+            await ExecuteAsync(connection, transaction, "INSERT INTO identity (cluster_id) SELECT $id WHERE NOT EXISTS (SELECT 1 FROM identity);",
+                cancellationToken, ("$id", Guid.NewGuid().ToString("N")));
+        }
+
+        ClusterId = (string)(await ScalarAsync(connection, transaction, "SELECT cluster_id FROM identity;", cancellationToken))!;
         await transaction.CommitAsync(cancellationToken);
         var head = await ReadHeadAsync(connection, null, cancellationToken);
         _signal.Publish(head);
@@ -222,23 +248,122 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
         return changes;
     }
 
-    public async Task<StoreSnapshot> ReadSnapshotAsync(CancellationToken cancellationToken)
+    public async Task<IStoreSnapshot> OpenSnapshotAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken);
+        try
+        {
+            // A deferred transaction is one WAL read snapshot: the head, the count and the rows agree,
+            // however many writes commit while the snapshot streams.
+#pragma warning disable CA1849 // Only the synchronous overload takes 'deferred'; Microsoft.Data.Sqlite's async methods complete synchronously anyway.
+            var transaction = connection.BeginTransaction(deferred: true);
+#pragma warning restore CA1849
+            var head = await ReadHeadAsync(connection, transaction, cancellationToken);
+            var count = Convert.ToInt32(await ScalarAsync(connection, transaction, "SELECT COUNT(*) FROM catalogs;", cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            return new SqliteStoreSnapshot(connection, transaction, head, count);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<long> GetCompactedRevisionAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        // A deferred transaction is one WAL read snapshot: the head and the rows agree.
-#pragma warning disable CA1849 // Only the synchronous overload takes 'deferred'; Microsoft.Data.Sqlite's async methods complete synchronously anyway.
-        await using var transaction = connection.BeginTransaction(deferred: true);
-#pragma warning restore CA1849
-        var head = await ReadHeadAsync(connection, transaction, cancellationToken);
-        await using var select = Command(connection, transaction, "SELECT payload FROM catalogs ORDER BY creator_id;");
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        var catalogs = new List<byte[]>();
-        while (await reader.ReadAsync(cancellationToken))
+        return (long)(await ScalarAsync(connection, null, "SELECT value FROM meta WHERE key = 'compacted_revision';", cancellationToken) ?? 0L);
+    }
+
+    public async Task<long> GetLastRevisionAtOrBeforeAsync(DateTimeOffset time, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return (long)(await ScalarAsync(connection, null, "SELECT COALESCE(MAX(revision), 0) FROM changes WHERE created_at_ms <= $at;",
+            cancellationToken, ("$at", time.ToUnixTimeMilliseconds())) ?? 0L);
+    }
+
+    public async Task<int> CompactAsync(long revision, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
         {
-            catalogs.Add((byte[])reader.GetValue(0));
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            var head = await ReadHeadAsync(connection, transaction, cancellationToken);
+            var horizon = Math.Min(revision, head);
+            var current = (long)(await ScalarAsync(connection, transaction, "SELECT value FROM meta WHERE key = 'compacted_revision';", cancellationToken) ?? 0L);
+            if (horizon <= current)
+            {
+                return 0;
+            }
+
+            await using var delete = Command(connection, transaction, "DELETE FROM changes WHERE revision <= $horizon;", ("$horizon", horizon));
+            var deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
+            await ExecuteAsync(connection, transaction, "UPDATE meta SET value = $horizon WHERE key = 'compacted_revision';", cancellationToken, ("$horizon", horizon));
+            await transaction.CommitAsync(cancellationToken);
+            return deleted;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    public async Task<DateTimeOffset?> GetRevisionTimeAsync(long revision, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ScalarAsync(connection, null, "SELECT created_at_ms FROM changes WHERE revision = $revision;", cancellationToken, ("$revision", revision)) is long ms
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : null;
+    }
+
+    public async Task RecordEdgesAsync(IReadOnlyCollection<EdgeRecord> edges, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(edges);
+        if (edges.Count == 0)
+        {
+            return;
         }
 
-        return new StoreSnapshot(head, catalogs);
+        // Registry updates do not take the catalog write gate, and in WAL mode synchronous=NORMAL
+        // skips the fsync without risking corruption: a lost registry update only ages the lag.
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "PRAGMA synchronous=NORMAL;", cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var edge in edges)
+        {
+            await ExecuteAsync(connection, transaction, """
+                INSERT INTO edges (id, region, public_url, protocol_version, applied_revision, connected, last_contact_ms, last_rejection)
+                VALUES ($id, $region, $url, $version, $applied, $connected, $contact, $rejection)
+                ON CONFLICT (id) DO UPDATE SET
+                    region = excluded.region, public_url = excluded.public_url, protocol_version = excluded.protocol_version,
+                    applied_revision = excluded.applied_revision, connected = excluded.connected,
+                    last_contact_ms = excluded.last_contact_ms, last_rejection = excluded.last_rejection;
+                """, cancellationToken,
+                ("$id", edge.Id), ("$region", edge.Region), ("$url", edge.PublicUrl), ("$version", edge.ProtocolVersion),
+                ("$applied", edge.AppliedRevision), ("$connected", edge.Connected ? 1 : 0),
+                ("$contact", edge.LastContact.ToUnixTimeMilliseconds()), ("$rejection", (object?)edge.LastRejection ?? DBNull.Value));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<EdgeRecord>> ListEdgesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var select = Command(connection, null,
+            "SELECT id, region, public_url, protocol_version, applied_revision, connected, last_contact_ms, last_rejection FROM edges ORDER BY id;");
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        var edges = new List<EdgeRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            edges.Add(new EdgeRecord(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt64(4),
+                reader.GetInt64(5) != 0, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
+                reader.IsDBNull(7) ? null : reader.GetString(7)));
+        }
+
+        return edges;
     }
 
     public void Dispose()

@@ -44,3 +44,22 @@ internal sealed record ChangeRecord(long Revision, string CreatorId, ChangeKind 
 
 /// <param name="Catalogs">Protobuf catalogs, one per creator, ordered by creator id.</param>
 internal sealed record StoreSnapshot(long Revision, IReadOnlyList<byte[]> Catalogs);
+
+/// <summary>What the origin knows about one edge, shared by every origin replica through the store.</summary>
+/// <param name="Id">The edge's id.</param>
+/// <param name="Region">The region it serves.</param>
+/// <param name="PublicUrl">Where browsers reach it.</param>
+/// <param name="ProtocolVersion">The sync protocol version it speaks.</param>
+/// <param name="AppliedRevision">The last revision it acknowledged (or was sent, for version 1 edges).</param>
+/// <param name="Connected">Whether a stream is open on some origin replica.</param>
+/// <param name="LastContact">When an origin last heard from or wrote to it; a crashed replica's edges go stale by this.</param>
+/// <param name="LastRejection">The reason of the last batch it refused, if any.</param>
+internal sealed record EdgeRecord(
+    string Id,
+    string Region,
+    string PublicUrl,
+    int ProtocolVersion,
+    long AppliedRevision,
+    bool Connected,
+    DateTimeOffset LastContact,
+    string? LastRejection);

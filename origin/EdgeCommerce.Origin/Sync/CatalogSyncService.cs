@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Origin.Edges;
 using EdgeCommerce.Origin.Storage;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -8,76 +9,66 @@ using Microsoft.Extensions.Options;
 namespace EdgeCommerce.Origin.Sync;
 
 /// <summary>
-/// Serves <c>Watch</c>: a heartbeat (so the edge knows it is connected and how far the head is),
-/// a snapshot when the edge holds nothing or is ahead of us, then every change after the edge's
-/// revision in order, then heartbeats while idle. The stream only moves forward from the
-/// revision it last sent, so nothing is skipped or repeated within one stream; across streams
-/// the edge's <c>from_revision</c> does the same.
+/// The gRPC sync service. <c>Sync</c> (protocol 2) reads acknowledgements beside the stream so the
+/// origin knows each edge's lag; <c>Watch</c> (protocol 1) is kept so edges can be upgraded after
+/// the origin. Both run the same <see cref="SyncSession"/>.
 /// </summary>
 internal sealed class CatalogSyncService(
     IOriginStore store,
     RevisionSignal signal,
+    EdgeRegistry registry,
     IOptions<SyncOptions> options,
     TimeProvider timeProvider,
     IHostApplicationLifetime lifetime,
     ILogger<CatalogSyncService> logger) : CatalogSync.CatalogSyncBase
 {
-    /// <summary>The protocol version this origin speaks, and the oldest it still serves.</summary>
-    public const uint ProtocolVersion = 1;
+    /// <summary>The newest protocol version this origin speaks.</summary>
+    public const uint ProtocolVersion = 2;
 
-    public override async Task Watch(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
+    /// <summary>The oldest protocol version this origin still serves.</summary>
+    public const uint MinProtocolVersion = 1;
+
+    public override Task Watch(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
     {
-        Validate(request);
+        Validate(request, expectedVersion: 1);
+        return ServeAsync(request, responseStream, context, readAcks: null);
+    }
+
+    public override async Task Sync(IAsyncStreamReader<EdgeMessage> requestStream, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
+    {
+        if (!await requestStream.MoveNext(context.CancellationToken) || requestStream.Current.KindCase != EdgeMessage.KindOneofCase.Hello)
+        {
+            ThrowInvalidArgument("The first message of a Sync stream must be hello.");
+        }
+
+        var hello = requestStream.Current.Hello;
+        Validate(hello, expectedVersion: 2);
+        await ServeAsync(hello, responseStream, context, requestStream);
+    }
+
+    private async Task ServeAsync(WatchRequest hello, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context, IAsyncStreamReader<EdgeMessage>? readAcks)
+    {
         // Streams never finish by themselves: end them when the origin stops, or shutdown would
         // wait for every edge to hang up while they go on hearing heartbeats from a dying process.
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var cancellationToken = linked.Token;
-        var settings = options.Value;
-        SyncLog.EdgeConnected(logger, request.EdgeId, request.Region, request.FromRevision);
+        var version = hello.ProtocolVersion == 0 ? 1 : (int)hello.ProtocolVersion;
+        var token = registry.OnConnected(hello.EdgeId, hello.Region, hello.PublicUrl, version, hello.FromRevision);
+        SyncLog.EdgeConnected(logger, hello.EdgeId, hello.Region, hello.FromRevision, version);
+        var session = new SyncSession(store, signal, registry, options.Value, timeProvider, logger, hello, token, responseStream);
+        Task? acks = null;
         try
         {
-            var head = await store.GetHeadRevisionAsync(cancellationToken);
-            await WriteHeartbeatAsync(responseStream, head);
-
-            var sent = request.FromRevision;
-            if (sent == 0 || sent > head)
+            if (readAcks is not null)
             {
-                // New edge, or one ahead of us (we were restored from an older backup): replace its state.
-                var snapshot = await store.ReadSnapshotAsync(cancellationToken);
-                var message = new Snapshot { Revision = snapshot.Revision };
-                foreach (var payload in snapshot.Catalogs)
-                {
-                    message.Creators.Add(CreatorCatalog.Parser.ParseFrom(payload));
-                }
-
-                await responseStream.WriteAsync(new WatchResponse { Snapshot = message }, cancellationToken);
-                SyncLog.SnapshotSent(logger, request.EdgeId, snapshot.Revision, message.Creators.Count);
-                sent = snapshot.Revision;
+                acks = ReadAcksAsync(hello.EdgeId, token, readAcks, linked);
             }
 
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                // Take the wait before reading, so a commit between the read and the wait still wakes us.
-                var changed = signal.WaitForRevisionAboveAsync(sent);
-                var changes = await store.ReadChangesAsync(sent, settings.MaxChangesPerBatch, cancellationToken);
-                if (changes.Count > 0)
-                {
-                    await responseStream.WriteAsync(new WatchResponse { Changes = ToBatch(sent, changes) }, cancellationToken);
-                    sent = changes[^1].Revision;
-                    continue;
-                }
-
-                var heartbeatDue = Task.Delay(settings.HeartbeatInterval, timeProvider, cancellationToken);
-                var woken = await Task.WhenAny(changed, heartbeatDue);
-                if (woken == heartbeatDue && !cancellationToken.IsCancellationRequested)
-                {
-                    await WriteHeartbeatAsync(responseStream, signal.Head);
-                }
-            }
+            await session.RunAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException && cancellationToken.IsCancellationRequested)
         {
-            // The edge went away (not a failure), or the origin is stopping: tell the edge to go elsewhere or retry.
+            // The edge went away (not a failure), or the origin is stopping: tell the edge to retry.
             if (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
             {
                 throw new RpcException(new Status(StatusCode.Unavailable, "The origin is shutting down."));
@@ -85,41 +76,50 @@ internal sealed class CatalogSyncService(
         }
         finally
         {
-            SyncLog.EdgeDisconnected(logger, request.EdgeId);
-        }
-    }
-
-    private Task WriteHeartbeatAsync(IServerStreamWriter<WatchResponse> responseStream, long head)
-        => responseStream.WriteAsync(new WatchResponse
-        {
-            Heartbeat = new Heartbeat { HeadRevision = head, OriginTimeUnixMs = timeProvider.GetUtcNow().ToUnixTimeMilliseconds() },
-        });
-
-    private static ChangeBatch ToBatch(long previousRevision, IReadOnlyList<ChangeRecord> records)
-    {
-        var batch = new ChangeBatch { PreviousRevision = previousRevision, Revision = records[^1].Revision };
-        foreach (var record in records)
-        {
-            var change = new Change { Revision = record.Revision };
-            switch (record.Kind)
+            await linked.CancelAsync();
+            if (acks is not null)
             {
-                case ChangeKind.CatalogUpserted:
-                    change.CatalogUpserted = CreatorCatalog.Parser.ParseFrom(record.Payload);
-                    break;
-                case ChangeKind.CreatorDeleted:
-                    change.CreatorDeleted = new CreatorDeleted { CreatorId = record.CreatorId };
-                    break;
-                default:
-                    throw new InvalidOperationException($"Unknown change kind {record.Kind} at revision {record.Revision}.");
+                await acks;
             }
 
-            batch.Changes.Add(change);
+            registry.OnDisconnected(hello.EdgeId, token);
+            SyncLog.EdgeDisconnected(logger, hello.EdgeId);
         }
-
-        return batch;
     }
 
-    private static void Validate(WatchRequest request)
+    /// <summary>Reads acknowledgements until the stream ends; a malformed one ends the stream.</summary>
+    private async Task ReadAcksAsync(string edgeId, long token, IAsyncStreamReader<EdgeMessage> requestStream, CancellationTokenSource stream)
+    {
+        try
+        {
+            while (await requestStream.MoveNext(stream.Token))
+            {
+                var message = requestStream.Current;
+                if (message.KindCase != EdgeMessage.KindOneofCase.Ack || message.Ack.AppliedRevision < 0)
+                {
+                    SyncLog.BadEdgeMessage(logger, edgeId, message.KindCase.ToString());
+                    await stream.CancelAsync();
+                    return;
+                }
+
+                var ack = message.Ack;
+                string? rejection = null;
+                if (ack.Rejection is { } refused)
+                {
+                    rejection = refused.Reason.Length > 512 ? refused.Reason[..512] : refused.Reason;
+                    SyncLog.EdgeRejected(logger, edgeId, refused.Revision, rejection);
+                }
+
+                registry.OnApplied(edgeId, token, ack.AppliedRevision, rejection);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or RpcException)
+        {
+            // The stream ended; the session's own cancellation reports why.
+        }
+    }
+
+    private static void Validate(WatchRequest request, uint expectedVersion)
     {
         if (!Identifiers.IsValid(request.EdgeId))
         {
@@ -131,16 +131,23 @@ internal sealed class CatalogSyncService(
             ThrowInvalidArgument("from_revision must not be negative.");
         }
 
-        if (request.Region.Length > 64 || request.PublicUrl.Length > 2048)
+        if (request.Region.Length > 64 || request.PublicUrl.Length > 2048 || request.ClusterId.Length > 64)
         {
-            ThrowInvalidArgument("region (64) or public_url (2048) is too long.");
+            ThrowInvalidArgument("region (64), public_url (2048) or cluster_id (64) is too long.");
         }
 
-        // 0 is what an edge that predates versioning sends: it speaks version 1.
         if (request.ProtocolVersion > ProtocolVersion)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
                 $"Protocol version {request.ProtocolVersion} is newer than this origin's ({ProtocolVersion}); upgrade the origin first."));
+        }
+
+        // 0 is what an edge that predates versioning sends: it speaks version 1.
+        var version = request.ProtocolVersion == 0 ? 1 : request.ProtocolVersion;
+        if (version != expectedVersion)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"Protocol version {version} uses the {(version == 1 ? "Watch" : "Sync")} method."));
         }
     }
 

@@ -17,6 +17,7 @@ internal static class SyncServiceCollectionExtensions
             .BindConfiguration(SyncOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddHostedService<ChangeLogCompactor>();
         return services;
     }
 

@@ -1,0 +1,55 @@
+using EdgeCommerce.Contracts.Sync;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCommerce.Edge.Sync;
+
+/// <summary>
+/// One long-lived gRPC channel per configured origin replica, sharing one HTTP handler, created
+/// once and disposed at shutdown. (The gRPC client factory binds one address to a client name;
+/// failing over between replicas needs a channel per address, so the channels live here instead,
+/// never created per call.)
+/// </summary>
+internal sealed class OriginChannels : IDisposable
+{
+    private readonly SocketsHttpHandler _handler;
+    private readonly GrpcChannel[] _channels;
+
+    public OriginChannels(IOptions<SyncOptions> options)
+    {
+        Addresses = options.Value.AllOriginAddresses();
+        _handler = new SocketsHttpHandler
+        {
+            // HTTP/2 pings find a dead link long before TCP would; the idle timeout is the backstop.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(5),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            EnableMultipleHttp2Connections = true,
+        };
+        _channels = Addresses
+            .Select(address => GrpcChannel.ForAddress(address, new GrpcChannelOptions
+            {
+                HttpHandler = _handler,
+                DisposeHttpClient = false,
+                // Protocol 1 snapshots are one message; protocol 2 chunks them (1 MiB by default).
+                MaxReceiveMessageSize = 256 * 1024 * 1024,
+            }))
+            .ToArray();
+    }
+
+    public IReadOnlyList<Uri> Addresses { get; }
+
+    public CatalogSync.CatalogSyncClient Client(int index) => new(_channels[index]);
+
+    public void Dispose()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+
+        _handler.Dispose();
+    }
+}

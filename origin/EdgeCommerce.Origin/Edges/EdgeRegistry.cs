@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using EdgeCommerce.Origin.Storage;
+
+namespace EdgeCommerce.Origin.Edges;
+
+/// <summary>
+/// The edges connected to this origin process: what each acknowledged and when it was last heard
+/// from. Changes are marked dirty and written to the store in batches by
+/// <see cref="EdgeRegistryFlusher"/>, so every origin replica sharing the store sees every edge.
+/// A stream token tells a reconnect race apart: only the newest stream of an edge may mark it gone.
+/// </summary>
+internal sealed class EdgeRegistry(TimeProvider timeProvider)
+{
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private long _nextToken;
+
+    /// <summary>Registers a new stream for <paramref name="edgeId"/> and returns its token.</summary>
+    public long OnConnected(string edgeId, string region, string publicUrl, int protocolVersion, long fromRevision)
+    {
+        var token = Interlocked.Increment(ref _nextToken);
+        var entry = _entries.GetOrAdd(edgeId, static id => new Entry(id));
+        lock (entry)
+        {
+            entry.Token = token;
+            entry.Region = region;
+            entry.PublicUrl = publicUrl;
+            entry.ProtocolVersion = protocolVersion;
+            entry.AppliedRevision = fromRevision;
+            entry.Connected = true;
+            entry.LastRejection = null;
+            Touch(entry);
+        }
+
+        return token;
+    }
+
+    /// <summary>The edge applied <paramref name="revision"/> (an acknowledgement, or a send to a version 1 edge).</summary>
+    public void OnApplied(string edgeId, long token, long revision, string? rejection = null)
+        => Update(edgeId, token, entry =>
+        {
+            entry.AppliedRevision = revision;
+            if (rejection is not null)
+            {
+                entry.LastRejection = rejection;
+            }
+        });
+
+    /// <summary>The stream is alive (a heartbeat went out or a message came in).</summary>
+    public void OnContact(string edgeId, long token) => Update(edgeId, token, static _ => { });
+
+    public void OnDisconnected(string edgeId, long token) => Update(edgeId, token, static entry => entry.Connected = false);
+
+    /// <summary>Entries changed since the last call, as records to persist.</summary>
+    public IReadOnlyList<EdgeRecord> TakeDirty()
+    {
+        var dirty = new List<EdgeRecord>();
+        foreach (var entry in _entries.Values)
+        {
+            lock (entry)
+            {
+                if (entry.Dirty)
+                {
+                    entry.Dirty = false;
+                    dirty.Add(entry.ToRecord());
+                }
+            }
+        }
+
+        return dirty;
+    }
+
+    /// <summary>This process's view of the edges it has seen (fresher than the store for its own edges).</summary>
+    public IReadOnlyList<EdgeRecord> Local()
+    {
+        var records = new List<EdgeRecord>(_entries.Count);
+        foreach (var entry in _entries.Values)
+        {
+            lock (entry)
+            {
+                records.Add(entry.ToRecord());
+            }
+        }
+
+        return records;
+    }
+
+    /// <summary>Marks every local edge disconnected: this process is stopping.</summary>
+    public void DisconnectAll()
+    {
+        foreach (var entry in _entries.Values)
+        {
+            lock (entry)
+            {
+                if (entry.Connected)
+                {
+                    entry.Connected = false;
+                    Touch(entry);
+                }
+            }
+        }
+    }
+
+    private void Update(string edgeId, long token, Action<Entry> update)
+    {
+        if (!_entries.TryGetValue(edgeId, out var entry))
+        {
+            return;
+        }
+
+        lock (entry)
+        {
+            // A stale stream of a reconnected edge must not overwrite the new stream's state.
+            if (entry.Token != token)
+            {
+                return;
+            }
+
+            update(entry);
+            Touch(entry);
+        }
+    }
+
+    private void Touch(Entry entry)
+    {
+        entry.LastContact = timeProvider.GetUtcNow();
+        entry.Dirty = true;
+    }
+
+    private sealed class Entry(string id)
+    {
+        public long Token { get; set; }
+
+        public string Region { get; set; } = "";
+
+        public string PublicUrl { get; set; } = "";
+
+        public int ProtocolVersion { get; set; }
+
+        public long AppliedRevision { get; set; }
+
+        public bool Connected { get; set; }
+
+        public DateTimeOffset LastContact { get; set; }
+
+        public string? LastRejection { get; set; }
+
+        public bool Dirty { get; set; }
+
+        public EdgeRecord ToRecord() => new(id, Region, PublicUrl, ProtocolVersion, AppliedRevision, Connected, LastContact, LastRejection);
+    }
+}

@@ -1,0 +1,54 @@
+using EdgeCommerce.Origin.CatalogAdmin;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EdgeCommerce.Origin.Edges;
+
+/// <summary>The edge registry for admins, and the public nearest-edge lookup for browsers.</summary>
+internal static class EdgesApi
+{
+    public static IEndpointRouteBuilder MapEdgesApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+
+        endpoints.MapGet("/admin/v1/edges", ListEdges)
+            .AddEndpointFilter<LoopbackOnlyFilter>()
+            .WithTags("Edges")
+            .WithName("ListEdges")
+            .WithSummary("Every known edge with its applied revision, lag in revisions and seconds, and link state.");
+        endpoints.MapGet("/v1/edges/nearest", Nearest)
+            .WithTags("Edges")
+            .WithName("NearestEdges")
+            .WithSummary("Healthy edges for a browser in the given region, nearest first. Public: only regions and URLs.");
+        return endpoints;
+    }
+
+    internal static async Task<Ok<EdgeListResponse>> ListEdges(EdgeDirectory directory, HttpContext context, CancellationToken cancellationToken)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(await directory.ListAsync(cancellationToken));
+    }
+
+    internal static async Task<IResult> Nearest(string? region, EdgeDirectory directory, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (region is not null && (region.Length is 0 or > 64 || !region.All(static c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]>
+            {
+                ["region"] = ["must be 1-64 characters of ASCII letters, digits, '-', '_' or '.'"],
+            })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The region is not valid.",
+            });
+        }
+
+        var edges = await directory.NearestAsync(region, cancellationToken);
+        // Browsers and embed scripts may cache the answer briefly; health changes within seconds.
+        context.Response.Headers.CacheControl = "public, max-age=5";
+        return TypedResults.Ok(new NearestEdgesResponse(region, edges.Select(static e => new NearestEdge(e.Region, e.Url)).ToList()));
+    }
+}
+
+internal sealed record NearestEdgesResponse(string? Region, IReadOnlyList<NearestEdge> Edges);
+
+internal sealed record NearestEdge(string Region, string Url);

@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EdgeCommerce.Origin.Edges;
+
+/// <summary>Which edges count as healthy, and which regions are near each other.</summary>
+public sealed class RoutingOptions
+{
+    public const string SectionName = "Routing";
+
+    /// <summary>
+    /// For each region, the other regions in order of preference after itself, e.g.
+    /// <c>"eu-west": ["eu-central", "us-east"]</c>. Regions not listed come last. The default is empty.
+    /// </summary>
+    public Dictionary<string, string[]> Adjacency { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>An edge further behind the head than this is not offered to browsers. The default is 30 seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan MaxLag { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// An edge not heard from for this long is taken as disconnected, even if its origin replica
+    /// crashed before saying so. The default is 10 seconds (several heartbeats).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ContactTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often registry changes are written to the store. The default is 250 milliseconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan RegistryFlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+}

@@ -1,0 +1,183 @@
+using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Origin.Edges;
+using EdgeCommerce.Origin.Storage;
+using Grpc.Core;
+
+namespace EdgeCommerce.Origin.Sync;
+
+/// <summary>
+/// One edge's stream, whatever the protocol version: a heartbeat first (the edge learns the head
+/// and the cluster id), a snapshot when its state cannot be continued, then every change after the
+/// revision last sent, in order, and heartbeats while idle. The session only moves forward from
+/// what it sent, so within a stream nothing is skipped or repeated; across streams the edge's
+/// <c>from_revision</c> does the same.
+/// </summary>
+internal sealed class SyncSession(
+    IOriginStore store,
+    RevisionSignal signal,
+    EdgeRegistry registry,
+    SyncOptions options,
+    TimeProvider timeProvider,
+    ILogger logger,
+    WatchRequest hello,
+    long registryToken,
+    IServerStreamWriter<WatchResponse> writer)
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var version = EffectiveVersion(hello);
+        var head = await store.GetHeadRevisionAsync(cancellationToken);
+        await WriteHeartbeatAsync(head, cancellationToken);
+
+        var sent = hello.FromRevision;
+        var compacted = await store.GetCompactedRevisionAsync(cancellationToken);
+        var reason = SnapshotReason(hello, head, compacted, store.ClusterId);
+        if (reason is not null)
+        {
+            sent = await SendSnapshotAsync(version, reason, cancellationToken);
+        }
+
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // Take the wait before reading, so a commit between the read and the wait still wakes us.
+            var changed = signal.WaitForRevisionAboveAsync(sent);
+            var changes = await store.ReadChangesAsync(sent, options.MaxChangesPerBatch, cancellationToken);
+            if (changes.Count > 0)
+            {
+                if (changes[0].Revision != sent + 1)
+                {
+                    // Compaction removed records this edge still needed while it was connected.
+                    sent = await SendSnapshotAsync(version, "the change log was compacted past it", cancellationToken);
+                    continue;
+                }
+
+                await writer.WriteAsync(new WatchResponse { Changes = ToBatch(sent, changes) }, cancellationToken);
+                sent = changes[^1].Revision;
+                if (version == 1)
+                {
+                    // Version 1 edges do not acknowledge: what was sent is the best estimate.
+                    registry.OnApplied(hello.EdgeId, registryToken, sent);
+                }
+
+                continue;
+            }
+
+            // The heartbeat interval also bounds how late a write made through another origin
+            // replica is seen if its notification was missed: the loop reads the log again.
+            var heartbeatDue = Task.Delay(options.HeartbeatInterval, timeProvider, cancellationToken);
+            var woken = await Task.WhenAny(changed, heartbeatDue);
+            if (woken == heartbeatDue && !cancellationToken.IsCancellationRequested)
+            {
+                await WriteHeartbeatAsync(Math.Max(signal.Head, sent), cancellationToken);
+                registry.OnContact(hello.EdgeId, registryToken);
+            }
+        }
+    }
+
+    /// <summary>Why this edge needs a snapshot, or null when its revision can be continued.</summary>
+    internal static string? SnapshotReason(WatchRequest hello, long head, long compacted, string clusterId)
+    {
+        if (hello.FromRevision == 0)
+        {
+            return "it holds nothing";
+        }
+
+        if (hello.ClusterId.Length > 0 && !string.Equals(hello.ClusterId, clusterId, StringComparison.Ordinal))
+        {
+            return "its state comes from another origin cluster";
+        }
+
+        if (hello.FromRevision > head)
+        {
+            return "it is ahead of this origin (restored from an older backup?)";
+        }
+
+        if (hello.FromRevision < compacted)
+        {
+            return "it is older than the compacted change log";
+        }
+
+        return null;
+    }
+
+    private static uint EffectiveVersion(WatchRequest hello) => hello.ProtocolVersion == 0 ? 1 : hello.ProtocolVersion;
+
+    private async Task<long> SendSnapshotAsync(uint version, string reason, CancellationToken cancellationToken)
+    {
+        await using var snapshot = await store.OpenSnapshotAsync(cancellationToken);
+        SyncLog.SnapshotStarting(logger, hello.EdgeId, snapshot.Revision, snapshot.CreatorCount, reason);
+        if (version == 1)
+        {
+            var whole = new Snapshot { Revision = snapshot.Revision };
+            await foreach (var payload in snapshot.ReadCatalogsAsync(cancellationToken))
+            {
+                whole.Creators.Add(CreatorCatalog.Parser.ParseFrom(payload));
+            }
+
+            await writer.WriteAsync(new WatchResponse { Snapshot = whole }, cancellationToken);
+            registry.OnApplied(hello.EdgeId, registryToken, snapshot.Revision);
+            return snapshot.Revision;
+        }
+
+        // Version 2: bounded chunks, so neither side ever holds the serialized whole.
+        await writer.WriteAsync(new WatchResponse { SnapshotBegin = new SnapshotBegin { Revision = snapshot.Revision, Creators = snapshot.CreatorCount } }, cancellationToken);
+        var chunk = new SnapshotChunk();
+        var chunkBytes = 0;
+        var sentCreators = 0;
+        await foreach (var payload in snapshot.ReadCatalogsAsync(cancellationToken))
+        {
+            chunk.Creators.Add(CreatorCatalog.Parser.ParseFrom(payload));
+            chunkBytes += payload.Length;
+            sentCreators++;
+            if (chunkBytes >= options.SnapshotChunkBytes)
+            {
+                await writer.WriteAsync(new WatchResponse { SnapshotChunk = chunk }, cancellationToken);
+                chunk = new SnapshotChunk();
+                chunkBytes = 0;
+            }
+        }
+
+        if (chunk.Creators.Count > 0)
+        {
+            await writer.WriteAsync(new WatchResponse { SnapshotChunk = chunk }, cancellationToken);
+        }
+
+        await writer.WriteAsync(new WatchResponse { SnapshotEnd = new SnapshotEnd { Revision = snapshot.Revision, Creators = sentCreators } }, cancellationToken);
+        return snapshot.Revision;
+    }
+
+    private Task WriteHeartbeatAsync(long head, CancellationToken cancellationToken)
+        => writer.WriteAsync(new WatchResponse
+        {
+            Heartbeat = new Heartbeat
+            {
+                HeadRevision = head,
+                OriginTimeUnixMs = timeProvider.GetUtcNow().ToUnixTimeMilliseconds(),
+                ClusterId = store.ClusterId,
+            },
+        }, cancellationToken);
+
+    private static ChangeBatch ToBatch(long previousRevision, IReadOnlyList<ChangeRecord> records)
+    {
+        var batch = new ChangeBatch { PreviousRevision = previousRevision, Revision = records[^1].Revision };
+        foreach (var record in records)
+        {
+            var change = new Change { Revision = record.Revision };
+            switch (record.Kind)
+            {
+                case ChangeKind.CatalogUpserted:
+                    change.CatalogUpserted = CreatorCatalog.Parser.ParseFrom(record.Payload);
+                    break;
+                case ChangeKind.CreatorDeleted:
+                    change.CreatorDeleted = new CreatorDeleted { CreatorId = record.CreatorId };
+                    break;
+                default:
+                    throw new InvalidDataException($"Unknown change kind {record.Kind} at revision {record.Revision}.");
+            }
+
+            batch.Changes.Add(change);
+        }
+
+        return batch;
+    }
+}

@@ -1,0 +1,126 @@
+using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Edge.Sync;
+using EdgeCommerce.Tests.Common;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.OutputCaching;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeCommerce.Edge.Tests.Infrastructure;
+
+/// <summary>
+/// The edge host in memory, without its sync loop: tests feed the replica through
+/// <see cref="ReplicaUpdater"/> exactly as the watch stream would. The clock is a
+/// <see cref="FakeTimeProvider"/>, and the output-cache store is wrapped to count hits.
+/// </summary>
+public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsyncLifetime
+{
+    public const string EdgeId = "edge-test-1";
+    public const string Region = "test-region";
+
+    public static readonly DateTimeOffset StartTime = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly ErrorLogCollector _errors = new();
+    private readonly TempDirectory _data = new("edgecommerce-edge-api");
+
+    public FakeTimeProvider Time { get; } = new(StartTime);
+
+    /// <summary>Error-level logs the host wrote; tests expect none.</summary>
+    public IReadOnlyList<string> ErrorLogs => _errors.Errors;
+
+    internal ReplicaHolder Holder => Services.GetRequiredService<ReplicaHolder>();
+
+    internal ReplicaUpdater Updater => Services.GetRequiredService<ReplicaUpdater>();
+
+    internal SyncState SyncState => Services.GetRequiredService<SyncState>();
+
+    internal CountingOutputCacheStore CacheStore => (CountingOutputCacheStore)Services.GetRequiredService<IOutputCacheStore>();
+
+    public ValueTask InitializeAsync()
+    {
+        // Builds and starts the in-memory server.
+        _ = Server;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Replaces the replica with <paramref name="catalogs"/>, all stamped with the next revision.</summary>
+    internal async Task<long> ApplySnapshotAsync(CreatorCatalog[] catalogs, CancellationToken cancellationToken)
+    {
+        var revision = Holder.Current.Revision + 1;
+        foreach (var catalog in catalogs)
+        {
+            catalog.Revision = revision;
+        }
+
+        await Updater.ApplySnapshotAsync(CatalogData.Snapshot(revision, catalogs), cancellationToken);
+        return revision;
+    }
+
+    /// <summary>
+    /// Upserts <paramref name="catalog"/> at the next revision in a one-change batch, as the
+    /// stream would; applies an empty snapshot first when the replica has none.
+    /// </summary>
+    internal async Task<long> UpsertAsync(CreatorCatalog catalog, CancellationToken cancellationToken)
+    {
+        if (!Holder.Current.HasSnapshot)
+        {
+            await ApplySnapshotAsync([], cancellationToken);
+        }
+
+        var previous = Holder.Current.Revision;
+        catalog.Revision = previous + 1;
+        await Updater.ApplyBatchAsync(CatalogData.Batch(previous, catalog.Revision, CatalogData.Upsert(catalog)), cancellationToken);
+        return catalog.Revision;
+    }
+
+    /// <summary>Deletes <paramref name="creatorId"/> at the next revision in a one-change batch.</summary>
+    internal async Task<long> DeleteAsync(string creatorId, CancellationToken cancellationToken)
+    {
+        var previous = Holder.Current.Revision;
+        await Updater.ApplyBatchAsync(CatalogData.Batch(previous, previous + 1, CatalogData.Delete(previous + 1, creatorId)), cancellationToken);
+        return previous + 1;
+    }
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Edge:Id"] = EdgeId,
+            ["Edge:Region"] = Region,
+            // Never dialled: the sync worker is removed below.
+            ["Sync:OriginAddress"] = "http://127.0.0.1:1",
+            // Each host persists its replica in its own directory.
+            ["Edge:DataDirectory"] = _data.Path,
+            ["Logging:LogLevel:Default"] = "Warning",
+        }));
+        builder.ConfigureLogging(logging => logging.AddProvider(_errors));
+        return base.CreateHost(builder);
+    }
+
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        builder.ConfigureTestServices(services =>
+        {
+            services.Remove(services.Single(static d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(SyncWorker)));
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Time);
+
+            var store = services.Single(static d => d.ServiceType == typeof(IOutputCacheStore));
+            var createInner = store.ImplementationFactory
+                ?? throw new InvalidOperationException("Expected the output-cache store to be registered with a factory.");
+            services.Remove(store);
+            services.AddSingleton<IOutputCacheStore>(provider => new CountingOutputCacheStore((IOutputCacheStore)createInner(provider)));
+        });
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _data.Dispose();
+    }
+}
