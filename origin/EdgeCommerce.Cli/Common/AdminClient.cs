@@ -12,7 +12,8 @@ internal sealed class AdminClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(origin);
         Origin = origin;
-        _http = new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: true)
+        // A loopback origin (the local stack) is never reached through an HTTP_PROXY from the environment.
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { UseProxy = !origin.IsLoopback }, disposeHandler: true)
         {
             BaseAddress = origin,
             Timeout = TimeSpan.FromSeconds(60),
