@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using EdgeCommerce.Cli.Catalog;
 using EdgeCommerce.Cli.Common;
 using EdgeCommerce.Cli.Creators;
+using EdgeCommerce.Cli.Edges;
 using EdgeCommerce.Cli.Foreground;
 using EdgeCommerce.Cli.Up;
 
@@ -31,6 +32,7 @@ internal static class CliApplication
             new EdgeCommand(context),
             new CatalogCommand(context),
             new CreatorsCommand(context),
+            new EdgesCommand(context),
         };
     }
 

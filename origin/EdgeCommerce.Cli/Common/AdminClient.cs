@@ -46,6 +46,27 @@ internal sealed class AdminClient : IDisposable
         }
     }
 
+    /// <summary>Every edge the origin knows, with its lag.</summary>
+    /// <exception cref="CliException">The origin answered with an error or with something else than an edge list.</exception>
+    public async Task<EdgeList> GetEdgesAsync(CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/v1/edges"), cancellationToken);
+        if (!response.IsSuccess)
+        {
+            throw new CliException("Unable to list edges:" + Environment.NewLine + ProblemReport.Format(response));
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(response.Body, CliJsonContext.Default.EdgeList)
+                ?? throw new CliException("The origin answered the edge list with JSON null.");
+        }
+        catch (JsonException ex)
+        {
+            throw new CliException("The origin's edge list is not valid JSON: " + ex.Message, ex);
+        }
+    }
+
     public Task<AdminResponse> GetCatalogAsync(string creatorId, CancellationToken cancellationToken)
         => SendAsync(new HttpRequestMessage(HttpMethod.Get, CatalogPath(creatorId)), cancellationToken);
 

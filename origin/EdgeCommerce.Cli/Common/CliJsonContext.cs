@@ -9,4 +9,5 @@ namespace EdgeCommerce.Cli.Common;
 [JsonSerializable(typeof(StackEndpoints))]
 [JsonSerializable(typeof(CatalogFile))]
 [JsonSerializable(typeof(CreatorList))]
+[JsonSerializable(typeof(EdgeList))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

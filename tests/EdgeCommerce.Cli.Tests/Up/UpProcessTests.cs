@@ -55,6 +55,14 @@ public sealed partial class UpProcessTests
             await WaitForRevisionAsync(http, $"{edge.Url}/v1/creators/{demo.Id}/widget", revision, "Tour hoodie (Midnight)", cancellationToken);
         }
 
+        // Assert: the origin's registry lists both edges, each healthy with its URL.
+        var edges = await CliRun.RunAsync(["edges", "--data", "stack"], work.Path, cancellationToken);
+        Assert.True(edges.ExitCode == 0, edges.ToString());
+        foreach (var edge in endpoints.Edges)
+        {
+            Assert.Contains(edges.Out.Split('\n'), line => line.StartsWith(edge.Id, StringComparison.Ordinal) && line.Contains("healthy", StringComparison.Ordinal) && line.Contains(edge.Url, StringComparison.Ordinal));
+        }
+
         // Act: SIGTERM, as a service manager would.
         var children = ProcessTree.ChildrenOf(up.Id);
         var exitCode = await up.StopAsync(TimeSpan.FromSeconds(60));
@@ -166,7 +174,7 @@ public sealed partial class UpProcessTests
                 last = $"{(int)response.StatusCode} revision {seen}";
             }
 
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(5), $"{url} still at {last}, expected revision {revision}");
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), $"{url} still at {last}, expected revision {revision}");
             await Task.Delay(50, cancellationToken);
         }
     }
