@@ -1,5 +1,6 @@
 using EdgeCommerce.Origin.CatalogAdmin;
 using EdgeCommerce.Origin.Edges;
+using EdgeCommerce.Origin.Keys;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.Origin.Sync;
 
@@ -15,6 +16,7 @@ internal static class Extensions
         builder.Services.AddCatalogAdmin();
         builder.Services.AddCatalogSync();
         builder.Services.AddEdgeRegistry();
+        builder.Services.AddSigningKeys();
         return builder;
     }
 
@@ -22,7 +24,10 @@ internal static class Extensions
     {
         ArgumentNullException.ThrowIfNull(app);
 
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapCatalogAdminApi();
+        app.MapKeysApi();
         app.MapCatalogSync();
         app.MapEdgesApi();
         return app;

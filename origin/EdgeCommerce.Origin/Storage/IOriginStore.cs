@@ -63,6 +63,15 @@ internal interface IOriginStore
 
     /// <summary>Every edge that ever connected, ordered by id.</summary>
     Task<IReadOnlyList<EdgeRecord>> ListEdgesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every signing key the origin holds (private material included), oldest first.</summary>
+    Task<IReadOnlyList<SigningKeyRecord>> ListSigningKeysAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces the signing keys and, in the same transaction, the published public key set and a
+    /// keys change record carrying it (a revision like any other). Returns that revision.
+    /// </summary>
+    Task<long> SaveSigningKeysAsync(IReadOnlyList<SigningKeyRecord> keys, byte[] publicKeySet, CancellationToken cancellationToken);
 }
 
 /// <summary>A consistent read of the current state; dispose it to end the read.</summary>
@@ -73,6 +82,9 @@ internal interface IStoreSnapshot : IAsyncDisposable
 
     /// <summary>How many creators the read will yield.</summary>
     int CreatorCount { get; }
+
+    /// <summary>The published public key set (protobuf <c>KeySet</c>) as of <see cref="Revision"/>; null when none.</summary>
+    byte[]? KeySet { get; }
 
     /// <summary>Protobuf catalogs, one per creator, ordered by creator id.</summary>
     IAsyncEnumerable<byte[]> ReadCatalogsAsync(CancellationToken cancellationToken);

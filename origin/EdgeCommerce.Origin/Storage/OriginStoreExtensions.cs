@@ -13,6 +13,6 @@ internal static class OriginStoreExtensions
             catalogs.Add(payload);
         }
 
-        return new StoreSnapshot(snapshot.Revision, catalogs);
+        return new StoreSnapshot(snapshot.Revision, catalogs, snapshot.KeySet);
     }
 }

@@ -11,7 +11,7 @@ namespace EdgeCommerce.Origin.Storage;
 /// </summary>
 internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
 {
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
 
     private readonly string _connectionString;
     private readonly RevisionSignal _signal;
@@ -102,6 +102,26 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
                 """, cancellationToken);
             await ExecuteAsync(connection, transaction, "INSERT INTO identity (cluster_id) SELECT $id WHERE NOT EXISTS (SELECT 1 FROM identity);",
                 cancellationToken, ("$id", Guid.NewGuid().ToString("N")));
+        }
+
+        if (version < 3)
+        {
+            await ExecuteAsync(connection, transaction, """
+                CREATE TABLE IF NOT EXISTS signing_keys (
+                    kid TEXT PRIMARY KEY,
+                    private_key BLOB NOT NULL,
+                    created_at_ms INTEGER NOT NULL,
+                    published_revision INTEGER NOT NULL,
+                    signing_from_ms INTEGER NOT NULL,
+                    retire_at_ms INTEGER,
+                    revoked INTEGER NOT NULL
+                ) STRICT;
+                CREATE TABLE IF NOT EXISTS key_set (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    payload BLOB NOT NULL
+                ) STRICT;
+                PRAGMA user_version = 3;
+                """, cancellationToken);
         }
 
         ClusterId = (string)(await ScalarAsync(connection, transaction, "SELECT cluster_id FROM identity;", cancellationToken))!;
@@ -260,7 +280,8 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
 #pragma warning restore CA1849
             var head = await ReadHeadAsync(connection, transaction, cancellationToken);
             var count = Convert.ToInt32(await ScalarAsync(connection, transaction, "SELECT COUNT(*) FROM catalogs;", cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-            return new SqliteStoreSnapshot(connection, transaction, head, count);
+            var keySet = await ScalarAsync(connection, transaction, "SELECT payload FROM key_set WHERE id = 1;", cancellationToken) as byte[];
+            return new SqliteStoreSnapshot(connection, transaction, head, count, keySet);
         }
         catch
         {
@@ -364,6 +385,61 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
         }
 
         return edges;
+    }
+
+    public async Task<IReadOnlyList<SigningKeyRecord>> ListSigningKeysAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var select = Command(connection, null,
+            "SELECT kid, private_key, created_at_ms, published_revision, signing_from_ms, retire_at_ms, revoked FROM signing_keys ORDER BY created_at_ms, kid;");
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        var keys = new List<SigningKeyRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(new SigningKeyRecord(
+                reader.GetString(0), (byte[])reader.GetValue(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetInt64(3),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                reader.GetInt64(6) != 0));
+        }
+
+        return keys;
+    }
+
+    public async Task<long> SaveSigningKeysAsync(IReadOnlyList<SigningKeyRecord> keys, byte[] publicKeySet, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(publicKeySet);
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            var revision = await ReadHeadAsync(connection, transaction, cancellationToken) + 1;
+            await AppendChangeAsync(connection, transaction, revision, "", ChangeKind.KeysChanged, publicKeySet, cancellationToken);
+            await ExecuteAsync(connection, transaction, "DELETE FROM signing_keys;", cancellationToken);
+            foreach (var key in keys)
+            {
+                await ExecuteAsync(connection, transaction, """
+                    INSERT INTO signing_keys (kid, private_key, created_at_ms, published_revision, signing_from_ms, retire_at_ms, revoked)
+                    VALUES ($kid, $key, $created, $published, $from, $retire, $revoked);
+                    """, cancellationToken,
+                    ("$kid", key.KeyId), ("$key", key.PrivateKey), ("$created", key.CreatedAt.ToUnixTimeMilliseconds()),
+                    ("$published", key.PublishedRevision == 0 ? revision : key.PublishedRevision),
+                    ("$from", key.SigningFrom.ToUnixTimeMilliseconds()),
+                    ("$retire", (object?)key.RetireAt?.ToUnixTimeMilliseconds() ?? DBNull.Value), ("$revoked", key.Revoked ? 1 : 0));
+            }
+
+            await ExecuteAsync(connection, transaction, "INSERT INTO key_set (id, payload) VALUES (1, $payload) ON CONFLICT (id) DO UPDATE SET payload = excluded.payload;",
+                cancellationToken, ("$payload", publicKeySet));
+            await transaction.CommitAsync(cancellationToken);
+            _signal.Publish(revision);
+            return revision;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
     }
 
     public void Dispose()

@@ -5,6 +5,8 @@ internal enum ChangeKind
 {
     CatalogUpserted = 1,
     CreatorDeleted = 2,
+    /// <summary>The published signing keys changed; the payload is the whole protobuf <c>KeySet</c>.</summary>
+    KeysChanged = 3,
 }
 
 /// <summary>A catalog to store. <see cref="BuildPayload"/> receives the revision the write is given.</summary>
@@ -43,7 +45,8 @@ internal sealed record CreatorSummary(string Id, long Revision, int Products);
 internal sealed record ChangeRecord(long Revision, string CreatorId, ChangeKind Kind, byte[] Payload);
 
 /// <param name="Catalogs">Protobuf catalogs, one per creator, ordered by creator id.</param>
-internal sealed record StoreSnapshot(long Revision, IReadOnlyList<byte[]> Catalogs);
+/// <param name="KeySet">The published public key set, or null.</param>
+internal sealed record StoreSnapshot(long Revision, IReadOnlyList<byte[]> Catalogs, byte[]? KeySet = null);
 
 /// <summary>What the origin knows about one edge, shared by every origin replica through the store.</summary>
 /// <param name="Id">The edge's id.</param>
@@ -63,3 +66,20 @@ internal sealed record EdgeRecord(
     bool Connected,
     DateTimeOffset LastContact,
     string? LastRejection);
+
+/// <summary>One token signing key. The private key never leaves the origin's store.</summary>
+/// <param name="KeyId">The <c>kid</c> tokens name.</param>
+/// <param name="PrivateKey">PKCS#8 of the P-256 private key.</param>
+/// <param name="CreatedAt">When the key was generated and published.</param>
+/// <param name="PublishedRevision">The revision whose key set first held it (0 before it was saved).</param>
+/// <param name="SigningFrom">The earliest time the origin may sign with it (edges have had time to receive it).</param>
+/// <param name="RetireAt">When it leaves the published set; null while it is current.</param>
+/// <param name="Revoked">Removed at once: tokens it signed are refused.</param>
+internal sealed record SigningKeyRecord(
+    string KeyId,
+    byte[] PrivateKey,
+    DateTimeOffset CreatedAt,
+    long PublishedRevision,
+    DateTimeOffset SigningFrom,
+    DateTimeOffset? RetireAt,
+    bool Revoked);

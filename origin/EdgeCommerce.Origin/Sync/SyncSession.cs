@@ -108,7 +108,7 @@ internal sealed class SyncSession(
         SyncLog.SnapshotStarting(logger, hello.EdgeId, snapshot.Revision, snapshot.CreatorCount, reason);
         if (version == 1)
         {
-            var whole = new Snapshot { Revision = snapshot.Revision };
+            var whole = new Snapshot { Revision = snapshot.Revision, Keys = snapshot.KeySet is { } wholeKeys ? KeySet.Parser.ParseFrom(wholeKeys) : null };
             await foreach (var payload in snapshot.ReadCatalogsAsync(cancellationToken))
             {
                 whole.Creators.Add(CreatorCatalog.Parser.ParseFrom(payload));
@@ -142,7 +142,8 @@ internal sealed class SyncSession(
             await writer.WriteAsync(new WatchResponse { SnapshotChunk = chunk }, cancellationToken);
         }
 
-        await writer.WriteAsync(new WatchResponse { SnapshotEnd = new SnapshotEnd { Revision = snapshot.Revision, Creators = sentCreators } }, cancellationToken);
+        var end = new SnapshotEnd { Revision = snapshot.Revision, Creators = sentCreators, Keys = snapshot.KeySet is { } keys ? KeySet.Parser.ParseFrom(keys) : null };
+        await writer.WriteAsync(new WatchResponse { SnapshotEnd = end }, cancellationToken);
         return snapshot.Revision;
     }
 
@@ -170,6 +171,9 @@ internal sealed class SyncSession(
                     break;
                 case ChangeKind.CreatorDeleted:
                     change.CreatorDeleted = new CreatorDeleted { CreatorId = record.CreatorId };
+                    break;
+                case ChangeKind.KeysChanged:
+                    change.KeysChanged = KeySet.Parser.ParseFrom(record.Payload);
                     break;
                 default:
                     throw new InvalidDataException($"Unknown change kind {record.Kind} at revision {record.Revision}.");

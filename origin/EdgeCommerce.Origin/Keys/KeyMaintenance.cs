@@ -1,0 +1,61 @@
+using EdgeCommerce.ServiceDefaults.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCommerce.Origin.Keys;
+
+/// <summary>Loads (or creates) the signing keys before requests are served, writes the bootstrap token, and sweeps retired keys.</summary>
+internal sealed class KeyMaintenance(
+    SigningKeyManager keys,
+    AccessTokenIssuer issuer,
+    IOptions<KeysOptions> options,
+    IOptions<AccessTokenOptions> tokenOptions,
+    TimeProvider timeProvider,
+    ILogger<KeyMaintenance> logger) : BackgroundService
+{
+    /// <summary>Every admin scope: what a platform operator's token carries.</summary>
+    public static readonly string[] PlatformScopes = [Scopes.AdminPlatform, Scopes.AdminCatalog, Scopes.AdminDrops, Scopes.AdminModels, Scopes.AdminKeys];
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await keys.InitializeAsync(cancellationToken);
+        if (options.Value.BootstrapTokenPath is { Length: > 0 } path)
+        {
+            var (token, _) = issuer.Mint(new TokenRequest("platform-operator", null, PlatformScopes, tokenOptions.Value.MaxLifetime, Audiences.Origin));
+            var full = Path.GetFullPath(path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            var temporary = full + ".tmp";
+            await File.WriteAllTextAsync(temporary, token, cancellationToken);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            File.Move(temporary, full, overwrite: true);
+            KeysLog.BootstrapTokenWritten(logger, full);
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval, timeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await keys.SweepAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    KeysLog.KeySweepFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using EdgeCommerce.Contracts;
+using EdgeCommerce.Origin.CatalogAdmin;
+using EdgeCommerce.ServiceDefaults.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCommerce.Origin.Keys;
+
+/// <summary>Signing keys (list, rotate, revoke) and token minting: <c>/admin/v1/keys</c>, <c>/admin/v1/tokens</c>.</summary>
+internal static class KeysApi
+{
+    public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+
+        var keys = endpoints.MapGroup("/admin/v1/keys").WithTags("Keys").AddEndpointFilter<LoopbackOnlyFilter>();
+        keys.MapGet("/", ListKeys).WithName("ListKeys").WithSummary("The signing keys: when each was published, signs, retires; whether revoked. Never key material.");
+        keys.MapPost("/rotate", Rotate).WithName("RotateKeys").WithSummary("Publishes a new key; signing moves to it once every connected edge has it (or after Keys:PublishLead).");
+        keys.MapPost("/{keyId}/revoke", Revoke).WithName("RevokeKey").WithSummary("Removes a key at once: tokens it signed are refused everywhere as soon as edges apply the change.");
+
+        endpoints.MapPost("/admin/v1/tokens", MintToken)
+            .AddEndpointFilter<LoopbackOnlyFilter>()
+            .WithTags("Keys")
+            .WithName("MintToken")
+            .WithSummary("Mints an access token (for admins, scripts, tests and edges).");
+        return endpoints;
+    }
+
+    internal static Ok<KeyListResponse> ListKeys(SigningKeyManager keys)
+    {
+        var signing = keys.SigningKey().KeyId;
+        return TypedResults.Ok(new KeyListResponse(keys.Issuer, keys.Keys
+            .Select(key => new KeyView(key.KeyId, key.CreatedAt, key.PublishedRevision, key.SigningFrom, key.RetireAt, key.Revoked, key.KeyId == signing))
+            .ToList()));
+    }
+
+    internal static async Task<Ok<RotateResponse>> Rotate(SigningKeyManager keys, CancellationToken cancellationToken)
+        => TypedResults.Ok(new RotateResponse(await keys.RotateAsync(cancellationToken)));
+
+    internal static async Task<Results<Ok<RevokeResponse>, ProblemHttpResult>> Revoke(string keyId, SigningKeyManager keys, CancellationToken cancellationToken)
+        => await keys.RevokeAsync(keyId, cancellationToken)
+            ? TypedResults.Ok(new RevokeResponse(keyId))
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such published key.");
+
+    internal static Results<Ok<TokenResponse>, ProblemHttpResult> MintToken(MintTokenRequest request, AccessTokenIssuer issuer, IOptions<AccessTokenOptions> tokenOptions)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var subject = request.Subject ?? "";
+        if (subject.Length is 0 or > 128 || subject.Any(char.IsControl))
+        {
+            errors["subject"] = ["must be 1-128 characters without control characters"];
+        }
+
+        if (request.CreatorId is { } creator && !Identifiers.IsValid(creator))
+        {
+            errors["creatorId"] = [Identifiers.Rule];
+        }
+
+        var scopes = (request.Scopes ?? []).Distinct(StringComparer.Ordinal).ToList();
+        if (scopes.Count == 0 || scopes.Any(scope => !Scopes.All.Contains(scope)))
+        {
+            errors["scopes"] = ["must list one or more of: " + string.Join(' ', Scopes.All.Order(StringComparer.Ordinal))];
+        }
+        else if (request.CreatorId is not null && scopes.Contains(Scopes.AdminPlatform))
+        {
+            errors["scopes"] = ["admin:platform is for platform operators: a token for one creator cannot carry it"];
+        }
+
+        var maxSeconds = (long)tokenOptions.Value.MaxLifetime.TotalSeconds;
+        if (request.TtlSeconds is < 1 || request.TtlSeconds > maxSeconds)
+        {
+            errors["ttlSeconds"] = [$"must be between 1 and {maxSeconds}"];
+        }
+
+        var audience = request.Audience switch
+        {
+            null or "edge" => Audiences.Edge,
+            "origin" => Audiences.Origin,
+            _ => null,
+        };
+        if (audience is null)
+        {
+            errors["audience"] = ["must be 'edge' or 'origin'"];
+        }
+
+        if (request.Tier is { } tier && (tier.Length is 0 or > 64 || !Identifiers.IsValid(tier)))
+        {
+            errors["tier"] = ["must be 1-64 characters of ASCII letters, digits, '.', '_' or '-'"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.Problem(new HttpValidationProblemDetails(errors)
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "The token request is invalid.",
+            });
+        }
+
+        var (token, expiresAt) = issuer.Mint(new TokenRequest(subject, request.CreatorId, scopes,
+            TimeSpan.FromSeconds(request.TtlSeconds ?? 900), audience!, request.Tier));
+        return TypedResults.Ok(new TokenResponse(token, expiresAt));
+    }
+}
+
+/// <param name="TtlSeconds">Lifetime in seconds; the default is 900 (15 minutes).</param>
+/// <param name="Audience"><c>edge</c> (the default) or <c>origin</c>.</param>
+internal sealed record MintTokenRequest(string? Subject, string? CreatorId, IReadOnlyList<string>? Scopes, long? TtlSeconds, string? Audience, string? Tier);
+
+internal sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt);
+
+internal sealed record KeyListResponse(string Issuer, IReadOnlyList<KeyView> Keys);
+
+internal sealed record KeyView(string KeyId, DateTimeOffset CreatedAt, long PublishedRevision, DateTimeOffset SigningFrom, DateTimeOffset? RetireAt, bool Revoked, bool Signing);
+
+internal sealed record RotateResponse(string KeyId);
+
+internal sealed record RevokeResponse(string KeyId);

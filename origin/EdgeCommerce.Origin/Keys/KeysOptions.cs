@@ -1,0 +1,34 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EdgeCommerce.Origin.Keys;
+
+/// <summary>Token signing keys and the tokens the origin mints.</summary>
+public sealed class KeysOptions
+{
+    public const string SectionName = "Keys";
+
+    /// <summary>
+    /// The <c>iss</c> of every token, matched exactly by edges (it travels with the keys). The
+    /// default is the origin's HTTP endpoint URL (<c>Kestrel:Endpoints:Http:Url</c>), else
+    /// <c>urn:edgecommerce:origin</c>.
+    /// </summary>
+    public string Issuer { get; set; } = "";
+
+    /// <summary>
+    /// After a rotation, the origin keeps signing with the old key until every connected edge has
+    /// acknowledged the new one, or this long at most. The default is 10 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan PublishLead { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often retired keys are swept out of the published set. The default is 30 seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// When set, the origin writes a platform operator token (every admin scope, 24 hours) to this
+    /// file at startup, readable only by its owner. <c>./edgecommerce up</c> uses it for the CLI.
+    /// The default is none.
+    /// </summary>
+    public string? BootstrapTokenPath { get; set; }
+}

@@ -1,0 +1,237 @@
+using System.Security.Cryptography;
+using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Origin.Edges;
+using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.ServiceDefaults.Authentication;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace EdgeCommerce.Origin.Keys;
+
+/// <summary>
+/// Owns the ES256 signing keys: creates the first, rotates make-before-break (publish the new
+/// public key on the sync stream first; sign with it once every connected edge acknowledged it, or
+/// after <see cref="KeysOptions.PublishLead"/>), retires old keys after the longest token lifetime,
+/// and revokes at once. Every change is one revision carrying the whole public key set. The
+/// current state is an immutable snapshot swapped atomically; the origin's own key ring follows it.
+/// </summary>
+internal sealed class SigningKeyManager(
+    IOriginStore store,
+    SigningKeyRing ring,
+    EdgeRegistry registry,
+    IOptions<KeysOptions> options,
+    IOptions<AccessTokenOptions> tokenOptions,
+    TimeProvider timeProvider,
+    ILogger<SigningKeyManager> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile KeyState _state = KeyState.Empty;
+
+    public string Issuer => options.Value.Issuer;
+
+    /// <summary>The keys as loaded, newest last.</summary>
+    public IReadOnlyList<SigningKeyRecord> Keys => _state.Records;
+
+    /// <summary>Loads the keys; creates the first one when there is none usable. Called once at startup.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var keys = await store.ListSigningKeysAsync(cancellationToken);
+            var now = timeProvider.GetUtcNow();
+            if (!keys.Any(key => IsPublished(key, now)))
+            {
+                // No edge can hold a token yet: the first key signs at once.
+                keys = [.. keys, NewKey(now, signingFrom: now)];
+                await SaveAsync(keys, cancellationToken);
+                KeysLog.KeyCreated(logger, keys[^1].KeyId);
+            }
+            else
+            {
+                Load(keys);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Publishes a new key; signing moves to it once edges have it. Returns the new key id.</summary>
+    public async Task<string> RotateAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var now = timeProvider.GetUtcNow();
+            var fresh = NewKey(now, signingFrom: now + options.Value.PublishLead);
+            // Tokens signed by the old keys stay valid for their whole lifetime after the last one is signed.
+            var retireAt = fresh.SigningFrom + tokenOptions.Value.MaxLifetime + tokenOptions.Value.ClockSkew;
+            var keys = _state.Records
+                .Select(key => key.Revoked || key.RetireAt is not null ? key : key with { RetireAt = retireAt })
+                .Append(fresh)
+                .ToList();
+            await SaveAsync(keys, cancellationToken);
+            KeysLog.KeyRotated(logger, fresh.KeyId, retireAt);
+            return fresh.KeyId;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Revokes a key at once. Returns false when no such key is published.</summary>
+    public async Task<bool> RevokeAsync(string keyId, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var now = timeProvider.GetUtcNow();
+            if (!_state.Records.Any(key => key.KeyId == keyId && IsPublished(key, now)))
+            {
+                return false;
+            }
+
+            var keys = _state.Records.Select(key => key.KeyId == keyId ? key with { Revoked = true } : key).ToList();
+            if (!keys.Any(key => IsPublished(key, now) && key.RetireAt is null))
+            {
+                // Nothing left to sign with: a new key, signing at once (tokens it signs validate on
+                // an edge as soon as the edge applies this revision).
+                keys.Add(NewKey(now, signingFrom: now));
+            }
+
+            await SaveAsync(keys, cancellationToken);
+            KeysLog.KeyRevoked(logger, keyId);
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Drops keys past their retirement (and long-revoked ones) from the store and the published set.</summary>
+    public async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var now = timeProvider.GetUtcNow();
+            var keep = _state.Records.Where(key => key.RetireAt is not { } at || at > now).ToList();
+            if (keep.Count != _state.Records.Count)
+            {
+                await SaveAsync(keep, cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The key to sign with now: the newest published, unretired key that every connected edge has
+    /// acknowledged or whose publish lead has passed; otherwise the one before it.
+    /// </summary>
+    public (string KeyId, ECDsa Key) SigningKey()
+    {
+        var state = _state;
+        var now = timeProvider.GetUtcNow();
+        var connected = registry.Local().Where(static edge => edge.Connected).ToList();
+        foreach (var key in state.Records.Where(key => IsPublished(key, now) && key.RetireAt is null).Reverse())
+        {
+            if (now >= key.SigningFrom || connected.All(edge => edge.AppliedRevision >= key.PublishedRevision))
+            {
+                return (key.KeyId, state.PrivateKeys[key.KeyId]);
+            }
+        }
+
+        // Right after a rotation: the previous key (now retiring) signs until edges have the new one.
+        var previous = state.Records.LastOrDefault(key => IsPublished(key, now) && now >= key.SigningFrom)
+            ?? throw new InvalidOperationException("No signing key is available.");
+        return (previous.KeyId, state.PrivateKeys[previous.KeyId]);
+    }
+
+    public void Dispose()
+    {
+        _gate.Dispose();
+        _state.Dispose();
+    }
+
+    private static bool IsPublished(SigningKeyRecord key, DateTimeOffset now) => !key.Revoked && (key.RetireAt is not { } at || at > now);
+
+    private static SigningKeyRecord NewKey(DateTimeOffset now, DateTimeOffset signingFrom)
+    {
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return new SigningKeyRecord(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), ecdsa.ExportPkcs8PrivateKey(), now, 0, signingFrom, null, false);
+    }
+
+    private async Task SaveAsync(IReadOnlyList<SigningKeyRecord> keys, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var keySet = new KeySet { Issuer = Issuer };
+        foreach (var key in keys.Where(key => IsPublished(key, now)))
+        {
+            using var ecdsa = ECDsa.Create();
+            ecdsa.ImportPkcs8PrivateKey(key.PrivateKey, out _);
+            var point = ecdsa.ExportParameters(includePrivateParameters: false).Q;
+            keySet.Keys.Add(new PublicKey { Kid = key.KeyId, X = ByteString.CopyFrom(point.X), Y = ByteString.CopyFrom(point.Y) });
+        }
+
+        await store.SaveSigningKeysAsync(keys, keySet.ToByteArray(), cancellationToken);
+        // Reload: the store stamped new keys with the revision that published them.
+        Load(await store.ListSigningKeysAsync(cancellationToken));
+    }
+
+    private void Load(IReadOnlyList<SigningKeyRecord> keys)
+    {
+        var now = timeProvider.GetUtcNow();
+        var next = KeyState.From(keys);
+        var previous = Interlocked.Exchange(ref _state, next);
+        ring.Replace(Issuer, keys.Where(key => IsPublished(key, now))
+            .ToDictionary(static key => key.KeyId, key => (SecurityKey)new ECDsaSecurityKey(next.PrivateKeys[key.KeyId]) { KeyId = key.KeyId }, StringComparer.Ordinal));
+        // REVIEW: the previous ECDsa objects may still be in use by a token being minted; they are
+        // left to the GC rather than disposed under it.
+        _ = previous;
+    }
+
+    /// <summary>An immutable view of the keys with their loaded private keys.</summary>
+    private sealed class KeyState : IDisposable
+    {
+        public static readonly KeyState Empty = new([], new Dictionary<string, ECDsa>(StringComparer.Ordinal));
+
+        private KeyState(IReadOnlyList<SigningKeyRecord> records, IReadOnlyDictionary<string, ECDsa> privateKeys)
+        {
+            Records = records;
+            PrivateKeys = privateKeys;
+        }
+
+        public IReadOnlyList<SigningKeyRecord> Records { get; }
+
+        public IReadOnlyDictionary<string, ECDsa> PrivateKeys { get; }
+
+        public static KeyState From(IReadOnlyList<SigningKeyRecord> records)
+        {
+            var keys = new Dictionary<string, ECDsa>(StringComparer.Ordinal);
+            foreach (var record in records)
+            {
+                var ecdsa = ECDsa.Create();
+                ecdsa.ImportPkcs8PrivateKey(record.PrivateKey, out _);
+                keys[record.KeyId] = ecdsa;
+            }
+
+            return new KeyState(records, keys);
+        }
+
+        public void Dispose()
+        {
+            foreach (var key in PrivateKeys.Values)
+            {
+                key.Dispose();
+            }
+        }
+    }
+}
