@@ -34,11 +34,17 @@ internal static class EdgeStatusApi
             replica.Creators.Count,
             state.SnapshotsReceived,
             state.ChangesApplied,
-            state.Reconnects));
+            state.Reconnects,
+            state.RestoredRevision,
+            state.PersistedRevision,
+            state.OriginAddress));
     }
 }
 
 /// <param name="SecondsSinceContact">How stale the replica may be: seconds since the origin was last heard from.</param>
+/// <param name="RestoredRevision">The revision loaded from the persisted replica at startup; null when the edge started empty.</param>
+/// <param name="PersistedRevision">The revision last written to the persisted replica; null before the first write.</param>
+/// <param name="OriginAddress">The origin replica of the current (or last) stream; empty before the first.</param>
 internal sealed record EdgeStatusResponse(
     string EdgeId,
     string Region,
@@ -51,4 +57,7 @@ internal sealed record EdgeStatusResponse(
     int Creators,
     long SnapshotsReceived,
     long ChangesApplied,
-    long Reconnects);
+    long Reconnects,
+    long? RestoredRevision,
+    long? PersistedRevision,
+    string OriginAddress);

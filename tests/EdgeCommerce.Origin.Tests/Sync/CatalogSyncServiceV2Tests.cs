@@ -158,6 +158,32 @@ public sealed class CatalogSyncServiceV2Tests(OriginApiFixture fixture) : IClass
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Sync_NackThenHalfClose_RecordsTheRejectionAndEndsTheStream()
+    {
+        // Arrange: what an edge does with a batch it refuses.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var edgeId = NewId("edge");
+        var creator = NewId("creator");
+        var head = await _client.PutAsync(creator, ValidCatalog(), cancellationToken);
+        using var call = await _client.SyncAsync(Hello(edgeId, head, fixture.Store.ClusterId), cancellationToken);
+        await NextAsync(call, cancellationToken);
+        var revision = await _client.PutAsync(creator, ValidCatalog("v2"), cancellationToken);
+        await ReadBatchesAsync(call, head, revision, cancellationToken);
+
+        // Act
+        await AckAsync(call, head, cancellationToken, new Rejection { Revision = revision, Reason = "refused" });
+        await call.RequestStream.CompleteAsync();
+        var more = await call.ResponseStream.MoveNext(cancellationToken);
+        var edge = await _client.WaitForEdgeAsync(edgeId, static e => !e.GetProperty("connected").GetBoolean(), cancellationToken);
+
+        // Assert: the stream ends cleanly, so the edge reconnects from the revision it holds.
+        Assert.False(more);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.Equal("refused", edge.GetProperty("lastRejection").GetString());
+        Assert.Equal(head, Applied(edge));
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Sync_FirstMessageIsAnAck_FailsWithInvalidArgument()
     {
         // Arrange
