@@ -27,12 +27,16 @@ public sealed class OriginApiFixture : WebApplicationFactory<OriginHostMarker>, 
     /// <summary>Sync:MaxChangesPerBatch for this host: small, so a few writes already span batches.</summary>
     public const int MaxChangesPerBatch = 3;
 
+    /// <summary>Sync:SnapshotChunkBytes for this host: the smallest allowed, so a few creators already span chunks.</summary>
+    public const int SnapshotChunkBytes = 1024;
+
     /// <summary>Sync:HeartbeatInterval for this host (on the fake clock).</summary>
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
 
     private readonly TempDirectory _dataDirectory = new("edgecommerce-origin");
     private readonly bool _loopbackRemoteAddress;
     private readonly ErrorLogCollector _errors = new();
+    private readonly IReadOnlyDictionary<string, string?> _settings;
 
     public OriginApiFixture()
         : this(loopbackRemoteAddress: true)
@@ -43,7 +47,12 @@ public sealed class OriginApiFixture : WebApplicationFactory<OriginHostMarker>, 
     /// TestServer leaves <c>RemoteIpAddress</c> null, which the admin API's loopback filter refuses;
     /// true sets it to loopback, false keeps TestServer's null to test that refusal.
     /// </param>
-    internal OriginApiFixture(bool loopbackRemoteAddress) => _loopbackRemoteAddress = loopbackRemoteAddress;
+    /// <param name="settings">Configuration added over this fixture's own (for example <c>Routing:*</c>).</param>
+    internal OriginApiFixture(bool loopbackRemoteAddress, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        _loopbackRemoteAddress = loopbackRemoteAddress;
+        _settings = settings ?? new Dictionary<string, string?>();
+    }
 
     public FakeTimeProvider TimeProvider { get; } = new(new DateTimeOffset(2025, 6, 1, 20, 0, 0, TimeSpan.Zero));
 
@@ -75,7 +84,8 @@ public sealed class OriginApiFixture : WebApplicationFactory<OriginHostMarker>, 
             ["Catalog:MaxBodyBytes"] = MaxBodyBytes.ToString(),
             ["Sync:MaxChangesPerBatch"] = MaxChangesPerBatch.ToString(),
             ["Sync:HeartbeatInterval"] = HeartbeatInterval.ToString(),
-        }));
+            ["Sync:SnapshotChunkBytes"] = SnapshotChunkBytes.ToString(),
+        }).AddInMemoryCollection(_settings));
         return base.CreateHost(builder);
     }
 

@@ -62,8 +62,10 @@ internal static class EdgeStatusApi
 
 /// <param name="SecondsSinceContact">How stale the replica may be: seconds since the origin was last heard from.</param>
 /// <param name="SnapshotsReceived">Snapshots received from the origin since this process started (a warm restart needs none).</param>
-/// <param name="RestoredRevision">The revision loaded from disk at startup, or null when the edge started empty.</param>
-/// <param name="PersistedRevision">The revision last written to disk.</param>
+/// <param name="RestoredRevision">The revision loaded from the persisted replica at startup; null when the edge started empty.</param>
+/// <param name="PersistedRevision">The revision last written to the persisted replica; null before the first write.</param>
+/// <param name="OriginAddress">The origin replica of the current (or last) stream; empty before the first.</param>
+/// <param name="ClusterId">The origin cluster the replica came from.</param>
 internal sealed record EdgeStatusResponse(
     string EdgeId,
     string Region,

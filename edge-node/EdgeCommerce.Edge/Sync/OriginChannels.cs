@@ -12,22 +12,26 @@ namespace EdgeCommerce.Edge.Sync;
 /// </summary>
 internal sealed class OriginChannels : IDisposable
 {
-    private readonly SocketsHttpHandler _handler;
+    private readonly HttpMessageHandler _handler;
+    private readonly bool _ownsHandler;
     private readonly GrpcChannel[] _channels;
 
     public OriginChannels(IOptions<SyncOptions> options)
+        : this(options, CreateHandler(), ownsHandler: true)
+    {
+    }
+
+    /// <summary>For testing: every channel sends through <paramref name="handler"/> (a TestServer's), which the caller disposes.</summary>
+    internal OriginChannels(IOptions<SyncOptions> options, HttpMessageHandler handler)
+        : this(options, handler, ownsHandler: false)
+    {
+    }
+
+    private OriginChannels(IOptions<SyncOptions> options, HttpMessageHandler handler, bool ownsHandler)
     {
         Addresses = options.Value.AllOriginAddresses();
-        _handler = new SocketsHttpHandler
-        {
-            // HTTP/2 pings find a dead link long before TCP would; the idle timeout is the backstop.
-            KeepAlivePingDelay = TimeSpan.FromSeconds(5),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            EnableMultipleHttp2Connections = true,
-        };
+        _handler = handler;
+        _ownsHandler = ownsHandler;
         _channels = Addresses
             .Select(address => GrpcChannel.ForAddress(address, new GrpcChannelOptions
             {
@@ -50,6 +54,20 @@ internal sealed class OriginChannels : IDisposable
             channel.Dispose();
         }
 
-        _handler.Dispose();
+        if (_ownsHandler)
+        {
+            _handler.Dispose();
+        }
     }
+
+    private static SocketsHttpHandler CreateHandler() => new()
+    {
+        // HTTP/2 pings find a dead link long before TCP would; the idle timeout is the backstop.
+        KeepAlivePingDelay = TimeSpan.FromSeconds(5),
+        KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+        KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+        EnableMultipleHttp2Connections = true,
+    };
 }

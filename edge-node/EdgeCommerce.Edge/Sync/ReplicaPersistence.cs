@@ -20,6 +20,10 @@ internal sealed class ReplicaPersistence(
     ILogger<ReplicaPersistence> logger) : BackgroundService
 {
     private readonly ReplicaFile _file = new(Path.GetFullPath(edgeOptions.Value.DataDirectory));
+
+    // One writer at a time: the timer, shutdown (which a host may run twice at once) and tests all
+    // persist, and two saves at once would fight over the same temporary file.
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private CatalogReplica? _persisted;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -70,14 +74,15 @@ internal sealed class ReplicaPersistence(
 
     internal async Task PersistIfChangedAsync(CancellationToken cancellationToken)
     {
-        var current = holder.Current;
-        if (!current.HasSnapshot || ReferenceEquals(current, _persisted))
-        {
-            return;
-        }
-
+        await _gate.WaitAsync(cancellationToken);
         try
         {
+            var current = holder.Current;
+            if (!current.HasSnapshot || ReferenceEquals(current, _persisted))
+            {
+                return;
+            }
+
             await _file.SaveAsync(new PersistedReplica { EdgeId = edgeOptions.Value.Id, ClusterId = current.ClusterId, Snapshot = current.ToSnapshot() }, cancellationToken);
             _persisted = current;
             state.OnPersisted(current.Revision);
@@ -86,6 +91,10 @@ internal sealed class ReplicaPersistence(
         {
             // The edge keeps serving from memory; a restart would resync from the origin.
             SyncLog.PersistFailed(logger, _file.Path, ex);
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 }

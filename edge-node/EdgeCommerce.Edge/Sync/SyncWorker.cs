@@ -142,7 +142,7 @@ internal sealed class SyncWorker(
                         applied = response.Snapshot.Revision;
                         break;
                     case WatchResponse.KindOneofCase.Changes:
-                        await ApplyBatchOrRejectAsync(call, response.Changes, stoppingToken);
+                        await ApplyBatchOrRejectAsync(call, response.Changes, idle.Token, stoppingToken);
                         applied = holder.Current.Revision;
                         break;
                     default:
@@ -166,8 +166,13 @@ internal sealed class SyncWorker(
         return delivered;
     }
 
-    /// <summary>Applies a batch; a refused batch is reported to the origin (NACK) before the stream is reopened.</summary>
-    private async Task ApplyBatchOrRejectAsync(AsyncDuplexStreamingCall<EdgeMessage, WatchResponse> call, ChangeBatch batch, CancellationToken stoppingToken)
+    /// <summary>
+    /// Applies a batch; a refused batch is reported to the origin (NACK) before the stream is
+    /// reopened. The edge then closes its side and lets the origin end the stream: resetting the
+    /// call at once could discard the NACK before the origin read it. What arrives meanwhile is
+    /// dropped (the next stream resumes from the held revision); the idle timeout bounds the wait.
+    /// </summary>
+    private async Task ApplyBatchOrRejectAsync(AsyncDuplexStreamingCall<EdgeMessage, WatchResponse> call, ChangeBatch batch, CancellationToken idleToken, CancellationToken stoppingToken)
     {
         try
         {
@@ -177,6 +182,18 @@ internal sealed class SyncWorker(
         {
             var rejection = new Ack { AppliedRevision = holder.Current.Revision, Rejection = new Rejection { Revision = batch.Revision, Reason = ex.Message } };
             await call.RequestStream.WriteAsync(new EdgeMessage { Ack = rejection }, stoppingToken);
+            await call.RequestStream.CompleteAsync();
+            try
+            {
+                while (await call.ResponseStream.MoveNext(idleToken))
+                {
+                }
+            }
+            catch (Exception drain) when (drain is OperationCanceledException or RpcException)
+            {
+                // The origin did not end the stream in time, or the link broke: reconnect anyway.
+            }
+
             throw;
         }
     }

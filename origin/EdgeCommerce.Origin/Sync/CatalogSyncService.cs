@@ -87,7 +87,7 @@ internal sealed class CatalogSyncService(
         }
     }
 
-    /// <summary>Reads acknowledgements until the stream ends; a malformed one ends the stream.</summary>
+    /// <summary>Reads acknowledgements until the stream ends; a malformed one, or the edge closing its side, ends the stream.</summary>
     private async Task ReadAcksAsync(string edgeId, long token, IAsyncStreamReader<EdgeMessage> requestStream, CancellationTokenSource stream)
     {
         try
@@ -112,6 +112,10 @@ internal sealed class CatalogSyncService(
 
                 registry.OnApplied(edgeId, token, ack.AppliedRevision, rejection);
             }
+
+            // The edge closed its side (after a NACK it waits for this): end the stream, and it
+            // reconnects from the revision it holds.
+            await stream.CancelAsync();
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or RpcException)
         {

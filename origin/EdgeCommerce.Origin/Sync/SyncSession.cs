@@ -42,15 +42,18 @@ internal sealed class SyncSession(
             // Take the wait before reading, so a commit between the read and the wait still wakes us.
             var changed = signal.WaitForRevisionAboveAsync(sent);
             var changes = await store.ReadChangesAsync(sent, options.MaxChangesPerBatch, cancellationToken);
+            // Compaction removed records this edge still needed while it was connected: some of them
+            // (the first left is not the next), or all of them (nothing left, yet the horizon is past it).
+            if (changes.Count > 0
+                ? changes[0].Revision != sent + 1
+                : await store.GetCompactedRevisionAsync(cancellationToken) > sent)
+            {
+                sent = await SendSnapshotAsync(version, "the change log was compacted past it", cancellationToken);
+                continue;
+            }
+
             if (changes.Count > 0)
             {
-                if (changes[0].Revision != sent + 1)
-                {
-                    // Compaction removed records this edge still needed while it was connected.
-                    sent = await SendSnapshotAsync(version, "the change log was compacted past it", cancellationToken);
-                    continue;
-                }
-
                 await writer.WriteAsync(new WatchResponse { Changes = ToBatch(sent, changes) }, cancellationToken);
                 sent = changes[^1].Revision;
                 if (version == 1)

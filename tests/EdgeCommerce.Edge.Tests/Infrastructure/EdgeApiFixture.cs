@@ -16,7 +16,9 @@ namespace EdgeCommerce.Edge.Tests.Infrastructure;
 /// <summary>
 /// The edge host in memory, without its sync loop: tests feed the replica through
 /// <see cref="ReplicaUpdater"/> exactly as the watch stream would. The clock is a
-/// <see cref="FakeTimeProvider"/>, and the output-cache store is wrapped to count hits.
+/// <see cref="FakeTimeProvider"/>, and the output-cache store is wrapped to count hits. The data
+/// directory is a fresh temp directory, so a test may put a persisted replica there before the
+/// host starts.
 /// </summary>
 public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsyncLifetime
 {
@@ -27,11 +29,32 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
 
     private readonly ErrorLogCollector _errors = new();
     private readonly TempDirectory _data = new("edgecommerce-edge-api");
+    private readonly bool _keepSyncWorker;
+    private readonly Action<IServiceCollection>? _configureServices;
+
+    public EdgeApiFixture()
+        : this(keepSyncWorker: false)
+    {
+    }
+
+    /// <param name="keepSyncWorker">Keep the sync worker: it dials <c>Sync:OriginAddress</c> (nothing listens there) unless <paramref name="configureServices"/> replaces <see cref="OriginChannels"/>.</param>
+    /// <param name="configureServices">Runs after the fixture's own test services.</param>
+    internal EdgeApiFixture(bool keepSyncWorker, Action<IServiceCollection>? configureServices = null)
+    {
+        _keepSyncWorker = keepSyncWorker;
+        _configureServices = configureServices;
+    }
 
     public FakeTimeProvider Time { get; } = new(StartTime);
 
     /// <summary>Error-level logs the host wrote; tests expect none.</summary>
     public IReadOnlyList<string> ErrorLogs => _errors.Errors;
+
+    /// <summary>Level and EventId of every log entry at Warning or above (the host's configured minimum).</summary>
+    public IReadOnlyList<(LogLevel Level, int EventId)> LogEvents => _errors.Events;
+
+    /// <summary>Edge:DataDirectory of this host.</summary>
+    public string DataDirectory => _data.Path;
 
     internal ReplicaHolder Holder => Services.GetRequiredService<ReplicaHolder>();
 
@@ -92,7 +115,7 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
         {
             ["Edge:Id"] = EdgeId,
             ["Edge:Region"] = Region,
-            // Never dialled: the sync worker is removed below.
+            // Nothing listens there; the sync worker is removed below unless a test keeps it.
             ["Sync:OriginAddress"] = "http://127.0.0.1:1",
             // Each host persists its replica in its own directory.
             ["Edge:DataDirectory"] = _data.Path,
@@ -106,7 +129,11 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
     {
         builder.ConfigureTestServices(services =>
         {
-            services.Remove(services.Single(static d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(SyncWorker)));
+            if (!_keepSyncWorker)
+            {
+                services.Remove(services.Single(static d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(SyncWorker)));
+            }
+
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Time);
 
@@ -115,6 +142,7 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
                 ?? throw new InvalidOperationException("Expected the output-cache store to be registered with a factory.");
             services.Remove(store);
             services.AddSingleton<IOutputCacheStore>(provider => new CountingOutputCacheStore((IOutputCacheStore)createInner(provider)));
+            _configureServices?.Invoke(services);
         });
     }
 
