@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
 namespace EdgeCommerce.ServiceDefaults;
@@ -48,7 +49,18 @@ public static class ServiceDefaultsExtensions
         ArgumentNullException.ThrowIfNull(app);
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static check => check.Tags.Contains(ReadyTag) });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = static check => check.Tags.Contains(ReadyTag),
+            // "Not ready yet" is reported as Degraded (logged as a warning, not an error, on every
+            // probe) and still answers 503 so no traffic is routed here.
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
         app.MapOpenApi();
         return app;
     }

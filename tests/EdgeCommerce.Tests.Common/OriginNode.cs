@@ -1,3 +1,7 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
 namespace EdgeCommerce.Tests.Common;
 
 /// <summary>A real origin process on loopback ports, restartable on the same ports and data.</summary>
@@ -37,6 +41,22 @@ public sealed class OriginNode : IAsyncDisposable
 
     /// <summary>Starts the process again on the same ports and data (after a stop or a kill).</summary>
     public Task RestartAsync(CancellationToken cancellationToken, params string[] settings) => StartProcessAsync(settings, cancellationToken);
+
+    /// <summary>PUTs a catalog through the admin API and returns the revision it landed as.</summary>
+    public async Task<long> PushCatalogAsync(string creatorId, string catalogJson, CancellationToken cancellationToken)
+    {
+        using var response = await Http.PutAsync($"/admin/v1/creators/{creatorId}/catalog", new StringContent(catalogJson, Encoding.UTF8, "application/json"), cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"PUT catalog {creatorId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("revision").GetInt64();
+    }
+
+    /// <summary>A one-product catalog whose title is <paramref name="title"/>.</summary>
+    public static string SimpleCatalog(string title, string productId = "tee-01")
+        => $$"""{"products":[{"id":"{{productId}}","title":"{{title}}","price":{"amountMinor":2500,"currency":"EUR"},"skus":[{"id":"{{productId}}-m","label":"M"}]}]}""";
 
     public Task KillAsync() => _process?.KillAsync() ?? Task.CompletedTask;
 

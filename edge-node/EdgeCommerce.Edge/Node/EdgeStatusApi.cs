@@ -13,12 +13,30 @@ internal static class EdgeStatusApi
         endpoints.MapGet("/v1/edge/status", GetStatus)
             .WithTags("Edge")
             .WithName("GetEdgeStatus")
-            .WithSummary("Edge id, region, applied and head revisions, link state and sync counters.");
+            .WithSummary("Edge id, region, applied and head revisions, link state and sync counters. With minRevision, waits up to 'wait' seconds (at most 30) until that revision is applied.");
         return endpoints;
     }
 
-    internal static Ok<EdgeStatusResponse> GetStatus(ReplicaHolder holder, SyncState state, IOptions<EdgeOptions> options, TimeProvider timeProvider, HttpContext context)
+    /// <summary>The longest a status request may wait for a revision.</summary>
+    public const double MaxWaitSeconds = 30;
+
+    internal static async Task<Results<Ok<EdgeStatusResponse>, ProblemHttpResult>> GetStatus(
+        ReplicaHolder holder, SyncState state, IOptions<EdgeOptions> options, TimeProvider timeProvider, HttpContext context,
+        long? minRevision = null, double? wait = null)
     {
+        if (minRevision is < 0 || wait is < 0 or > MaxWaitSeconds || (wait is not null && minRevision is null) || (wait is { } w && !double.IsFinite(w)))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid wait.",
+                detail: $"minRevision must be 0 or more; wait (seconds, with minRevision) must be between 0 and {MaxWaitSeconds}.");
+        }
+
+        if (minRevision is { } revision)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            timeout.CancelAfter(TimeSpan.FromSeconds(wait ?? 0));
+            await holder.WaitForRevisionAsync(revision, timeout.Token);
+        }
+
         var replica = holder.Current;
         var lastContact = state.LastContact;
         context.Response.Headers.CacheControl = "no-store";
@@ -34,11 +52,18 @@ internal static class EdgeStatusApi
             replica.Creators.Count,
             state.SnapshotsReceived,
             state.ChangesApplied,
-            state.Reconnects));
+            state.Reconnects,
+            state.RestoredRevision,
+            state.PersistedRevision,
+            state.OriginAddress,
+            replica.ClusterId));
     }
 }
 
 /// <param name="SecondsSinceContact">How stale the replica may be: seconds since the origin was last heard from.</param>
+/// <param name="SnapshotsReceived">Snapshots received from the origin since this process started (a warm restart needs none).</param>
+/// <param name="RestoredRevision">The revision loaded from disk at startup, or null when the edge started empty.</param>
+/// <param name="PersistedRevision">The revision last written to disk.</param>
 internal sealed record EdgeStatusResponse(
     string EdgeId,
     string Region,
@@ -51,4 +76,8 @@ internal sealed record EdgeStatusResponse(
     int Creators,
     long SnapshotsReceived,
     long ChangesApplied,
-    long Reconnects);
+    long Reconnects,
+    long? RestoredRevision,
+    long? PersistedRevision,
+    string OriginAddress,
+    string ClusterId);

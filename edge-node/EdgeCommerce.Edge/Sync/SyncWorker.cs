@@ -38,8 +38,9 @@ internal sealed class SyncWorker(
                 delivered = await FollowAsync(origin, options, stoppingToken);
                 SyncLog.StreamEnded(logger);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
             {
+                // Shutting down: not a failure.
                 break;
             }
             catch (StreamIdleException)

@@ -12,6 +12,7 @@ internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, I
     public async Task<EdgeListResponse> ListAsync(CancellationToken cancellationToken)
     {
         var head = await store.GetHeadRevisionAsync(cancellationToken);
+        var compacted = await store.GetCompactedRevisionAsync(cancellationToken);
         var records = (await store.ListEdgesAsync(cancellationToken)).ToDictionary(static e => e.Id, StringComparer.Ordinal);
         foreach (var local in registry.Local())
         {
@@ -42,7 +43,7 @@ internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, I
                 record.LastContact, record.LastRejection));
         }
 
-        return new EdgeListResponse(head, edges);
+        return new EdgeListResponse(head, compacted, edges);
     }
 
     /// <summary>
@@ -73,7 +74,8 @@ internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, I
     }
 }
 
-internal sealed record EdgeListResponse(long HeadRevision, IReadOnlyList<EdgeView> Edges);
+/// <param name="CompactedRevision">Change records at or below this revision are gone; an edge behind it gets a snapshot.</param>
+internal sealed record EdgeListResponse(long HeadRevision, long CompactedRevision, IReadOnlyList<EdgeView> Edges);
 
 /// <param name="LagSeconds">Age of the oldest change the edge lacks; null when that change was compacted away.</param>
 /// <param name="Healthy">Connected and within <see cref="RoutingOptions.MaxLag"/>: offered to browsers.</param>

@@ -1,7 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using EdgeCommerce.Tests.Common;
 
 namespace EdgeCommerce.FunctionalTests.Sync;
@@ -19,7 +16,7 @@ public sealed class OriginOutageTests
         await using var edge1 = await EdgeNode.StartAsync("edge-a", "eu-west", origin.GrpcAddress, data.Combine("edge-a"), cancellationToken);
         await using var edge2 = await EdgeNode.StartAsync("edge-b", "us-east", origin.GrpcAddress, data.Combine("edge-b"), cancellationToken);
         EdgeNode[] edges = [edge1, edge2];
-        var first = await PushAsync(origin, "Before the outage", cancellationToken);
+        var first = await origin.PushCatalogAsync("outage-creator", OriginNode.SimpleCatalog("Before the outage"), cancellationToken);
         foreach (var edge in edges)
         {
             await edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() == first, TimeSpan.FromSeconds(30), "first push", cancellationToken);
@@ -41,7 +38,7 @@ public sealed class OriginOutageTests
 
         // Act: the origin comes back on the same ports and data; a new catalog is pushed.
         await origin.RestartAsync(cancellationToken);
-        var second = await PushAsync(origin, "After the outage", cancellationToken);
+        var second = await origin.PushCatalogAsync("outage-creator", OriginNode.SimpleCatalog("After the outage"), cancellationToken);
 
         // Assert: both edges resume from their revision (no second snapshot) and show the change.
         Assert.Equal(first + 1, second);
@@ -55,13 +52,5 @@ public sealed class OriginOutageTests
             Assert.Contains("After the outage", await widget.Content.ReadAsStringAsync(cancellationToken), StringComparison.Ordinal);
             Assert.Equal(second.ToString(System.Globalization.CultureInfo.InvariantCulture), widget.Headers.GetValues("X-Catalog-Revision").Single());
         }
-    }
-
-    private static async Task<long> PushAsync(OriginNode origin, string title, CancellationToken cancellationToken)
-    {
-        var body = $$"""{"products":[{"id":"tee-01","title":"{{title}}","price":{"amountMinor":2500,"currency":"EUR"},"skus":[{"id":"tee-01-m","label":"M"}]}]}""";
-        using var response = await origin.Http.PutAsync("/admin/v1/creators/outage-creator/catalog", new StringContent(body, Encoding.UTF8, "application/json"), cancellationToken);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("revision").GetInt64();
     }
 }

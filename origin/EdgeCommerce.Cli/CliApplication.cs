@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using EdgeCommerce.Cli.Catalog;
+using EdgeCommerce.Cli.Common;
+using EdgeCommerce.Cli.Creators;
+using EdgeCommerce.Cli.Edges;
+using EdgeCommerce.Cli.Foreground;
+using EdgeCommerce.Cli.Up;
+
+namespace EdgeCommerce.Cli;
+
+/// <summary>
+/// The command tree and the exit-code contract: 0 success, 1 the operation failed (the reason is
+/// printed), 2 usage error (the errors and the verb's usage are printed).
+/// </summary>
+internal static class CliApplication
+{
+    /// <summary>The name usage shows: the command people type (./edgecommerce), not the assembly's.</summary>
+    public const string Name = "edgecommerce";
+
+    public static Command CreateRootCommand(CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+
+        // A plain Command rather than RootCommand, whose name is the assembly's (EdgeCommerce.Cli).
+        return new Command(Name, "EdgeCommerce: run an origin with edges locally, and manage catalogs through the admin API.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+            new UpCommand(context),
+            new OriginCommand(context),
+            new EdgeCommand(context),
+            new CatalogCommand(context),
+            new CreatorsCommand(context),
+            new EdgesCommand(context),
+        };
+    }
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(context);
+
+        var root = CreateRootCommand(context);
+        var parseResult = root.Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            // System.CommandLine's own error action exits 1; usage errors are 2 here, so they are
+            // reported before invoking anything.
+            foreach (var error in parseResult.Errors)
+            {
+                await context.Error.WriteLineAsync(error.Message);
+            }
+
+            await context.Error.WriteLineAsync();
+            PrintUsage(root, parseResult, context.Error);
+            return ExitCodes.UsageError;
+        }
+
+        var configuration = new InvocationConfiguration
+        {
+            Output = context.Out,
+            Error = context.Error,
+            // Long-running verbs (up, origin, edge) handle SIGINT and SIGTERM themselves, to stop
+            // their children; the others may simply be interrupted.
+            ProcessTerminationTimeout = null,
+            // Failures are reported by the catch below, with exit code 1 and no stack trace for CliException.
+            EnableDefaultExceptionHandler = false,
+        };
+
+        try
+        {
+            return await parseResult.InvokeAsync(configuration, CancellationToken.None);
+        }
+        catch (CliException ex)
+        {
+            await context.Error.WriteLineAsync("error: " + ex.Message);
+            return ExitCodes.Failed;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug, or an environment problem nobody anticipated: keep the details.
+            await context.Error.WriteLineAsync("error: " + ex);
+            return ExitCodes.Failed;
+        }
+    }
+
+    /// <summary>Writes the help of the deepest command that was recognized, e.g. <c>catalog push</c>.</summary>
+    private static void PrintUsage(Command root, ParseResult parseResult, TextWriter writer)
+    {
+        var path = new List<string>();
+        for (var result = parseResult.CommandResult; result.Parent is System.CommandLine.Parsing.CommandResult parent; result = parent)
+        {
+            path.Insert(0, result.Command.Name);
+        }
+
+        path.Add("--help");
+        root.Parse(path).Invoke(new InvocationConfiguration { Output = writer, Error = writer });
+    }
+}

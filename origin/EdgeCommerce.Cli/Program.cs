@@ -1,0 +1,3 @@
+using EdgeCommerce.Cli;
+
+return await CliApplication.RunAsync(args, CliContext.CreateDefault());

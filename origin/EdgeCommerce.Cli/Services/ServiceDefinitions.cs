@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace EdgeCommerce.Cli.Services;
+
+/// <summary>
+/// The command lines of the origin and the edge. Every setting is passed explicitly, with absolute
+/// paths, so nothing depends on the child's appsettings.json or working directory.
+/// </summary>
+internal static class ServiceDefinitions
+{
+    public static ServiceDefinition Origin(string assemblyPath, int httpPort, int grpcPort, string dataDirectory)
+    {
+        var http = LoopbackUrl(httpPort);
+        dataDirectory = Path.GetFullPath(dataDirectory);
+        return new ServiceDefinition("origin", assemblyPath,
+        [
+            "--Kestrel:Endpoints:Http:Url=" + http,
+            "--Kestrel:Endpoints:Http:Protocols=Http1",
+            "--Kestrel:Endpoints:Grpc:Url=" + LoopbackUrl(grpcPort),
+            "--Kestrel:Endpoints:Grpc:Protocols=Http2",
+            "--Storage:DataDirectory=" + dataDirectory,
+        ], new Uri(http + "/readyz"), dataDirectory);
+    }
+
+    public static ServiceDefinition Edge(string assemblyPath, string id, string region, int port, string originGrpcUrl, string dataDirectory)
+    {
+        var http = LoopbackUrl(port);
+        dataDirectory = Path.GetFullPath(dataDirectory);
+        return new ServiceDefinition(id, assemblyPath,
+        [
+            "--Kestrel:Endpoints:Http:Url=" + http,
+            "--Edge:Id=" + id,
+            "--Edge:Region=" + region,
+            "--Edge:PublicUrl=" + http,
+            "--Edge:DataDirectory=" + dataDirectory,
+            "--Sync:OriginAddress=" + originGrpcUrl.TrimEnd('/'),
+        ], new Uri(http + "/readyz"), dataDirectory);
+    }
+
+    /// <summary><c>http://127.0.0.1:P</c>, without a trailing slash (the form endpoints.json uses).</summary>
+    public static string LoopbackUrl(int port) => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+}

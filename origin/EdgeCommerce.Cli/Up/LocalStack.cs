@@ -1,0 +1,249 @@
+using System.Globalization;
+using EdgeCommerce.Cli.Common;
+using EdgeCommerce.Cli.Demo;
+using EdgeCommerce.Cli.Services;
+
+namespace EdgeCommerce.Cli.Up;
+
+/// <summary>
+/// Runs one local stack for <c>up</c>: origin first (it must be ready to seed and to serve the
+/// edges' sync streams), demo data when the origin is empty, then the edges; writes
+/// <c>endpoints.json</c> once all are ready, and stops everything on SIGINT or SIGTERM (exit 0) or
+/// when a service dies (exit 1, naming it).
+/// </summary>
+internal sealed class LocalStack(UpOptions options, CliContext context)
+{
+    /// <summary>
+    /// On Ctrl-C the terminal signals the whole process group, children included, so a child may
+    /// exit a moment before this process handles its own SIGINT. An exit is only called unexpected
+    /// when no stop request arrives within this window.
+    /// </summary>
+    private static readonly TimeSpan s_signalRace = TimeSpan.FromMilliseconds(500);
+
+    private readonly List<ChildService> _services = [];
+    private readonly TextWriter _out = context.Out;
+
+    public async Task<int> RunAsync()
+    {
+        var binaries = ServiceBinaries.FromEnvironment(context);
+        var originAssembly = binaries.Require(ServiceBinaries.OriginProject);
+        var edgeAssembly = options.Edges > 0 ? binaries.Require(ServiceBinaries.EdgeProject) : null;
+
+        using var dataLock = DataDirectoryLock.Acquire(options.DataDirectory);
+        Directory.CreateDirectory(options.LogDirectory);
+        var previous = ReadPreviousEndpoints();
+
+        using var shutdown = new ShutdownSignal();
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        try
+        {
+            return await RunAsync(originAssembly, edgeAssembly, previous, http, shutdown);
+        }
+        catch (OperationCanceledException) when (shutdown.Token.IsCancellationRequested)
+        {
+            await _out.WriteLineAsync("Stopping...");
+            await StopAllAsync();
+            await _out.WriteLineAsync("Stopped.");
+            return ExitCodes.Success;
+        }
+        catch (CliException)
+        {
+            await StopAllAsync();
+            throw;
+        }
+        finally
+        {
+            foreach (var service in _services)
+            {
+                await service.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<int> RunAsync(string originAssembly, string? edgeAssembly, StackEndpoints? previous, HttpClient http, ShutdownSignal shutdown)
+    {
+        await _out.WriteLineAsync($"Data in {options.DataDirectory}; each service logs to {options.LogDirectory}{Path.DirectorySeparatorChar}<service>.log");
+
+        var preferred = PreferredPorts.For(options, previous);
+        var ports = new PortAllocator();
+        var originPort = await AllocateAsync(ports, "origin", preferred.Origin);
+        var grpcPort = await AllocateAsync(ports, "origin gRPC", preferred.Grpc);
+        var edges = new List<EdgeEndpoint>();
+        for (var index = 0; index < options.Edges; index++)
+        {
+            var id = EdgeRegions.IdOf(index);
+            var port = await AllocateAsync(ports, id, preferred.Edges[index]);
+            edges.Add(new EdgeEndpoint(id, EdgeRegions.RegionOf(index), ServiceDefinitions.LoopbackUrl(port)));
+        }
+
+        var endpoints = new StackEndpoints(ServiceDefinitions.LoopbackUrl(originPort), ServiceDefinitions.LoopbackUrl(grpcPort), edges);
+
+        // The origin alone first: seeding needs its admin API, and edges sync from it.
+        var origin = Start(ServiceDefinitions.Origin(originAssembly, originPort, grpcPort, options.OriginDataDirectory));
+        await _out.WriteLineAsync($"origin   starting on {endpoints.Origin} (sync gRPC {endpoints.OriginGrpc})");
+        if (await WaitReadyAsync(http, [origin], shutdown) is { } failed)
+        {
+            return failed;
+        }
+
+        SeedResult seed;
+        using (var admin = new AdminClient(new Uri(endpoints.Origin)))
+        {
+            seed = await DemoSeeder.SeedIfEmptyAsync(admin, shutdown.Token);
+        }
+
+        await _out.WriteLineAsync(seed.Seeded
+            ? $"demo     seeded {seed.CreatorIds.Count} creators with {seed.Products} products: {string.Join(", ", seed.CreatorIds)}"
+            : $"demo     not seeded: the origin already holds {seed.CreatorIds.Count} creators with {seed.Products} products");
+
+        var edgeServices = new List<ChildService>();
+        foreach (var edge in edges)
+        {
+            var port = EndpointsFile.PortOf(edge.Url)!.Value;
+            edgeServices.Add(Start(ServiceDefinitions.Edge(edgeAssembly!, edge.Id, edge.Region, port, endpoints.OriginGrpc, options.EdgeDataDirectory(edge.Id))));
+            await _out.WriteLineAsync($"{edge.Id,-8} starting on {edge.Url} ({edge.Region})");
+        }
+
+        if (await WaitReadyAsync(http, edgeServices, shutdown) is { } edgeFailed)
+        {
+            return edgeFailed;
+        }
+
+        EndpointsFile.Write(options.DataDirectory, endpoints);
+        await PrintSummaryAsync(endpoints, seed.CreatorIds.Count > 0 ? seed.CreatorIds[0] : null);
+
+        return await MonitorAsync(shutdown);
+    }
+
+    /// <summary>Runs until a stop is asked for (exit 0) or a service exits on its own (exit 1).</summary>
+    private async Task<int> MonitorAsync(ShutdownSignal shutdown)
+    {
+        var anyExited = Task.WhenAny(_services.Select(static service => service.Exited));
+        var stopRequested = Task.Delay(Timeout.InfiniteTimeSpan, shutdown.Token);
+        await Task.WhenAny(anyExited, stopRequested);
+        if (!shutdown.Token.IsCancellationRequested)
+        {
+            var exited = _services.First(static service => service.Exited.IsCompleted);
+            if (await IsUnexpectedExitAsync(shutdown))
+            {
+                return await FailAsync(exited, "exited unexpectedly");
+            }
+        }
+
+        throw new OperationCanceledException(shutdown.Token);
+    }
+
+    /// <summary>Waits for <paramref name="services"/> together; on failure stops everything and returns 1.</summary>
+    private async Task<int?> WaitReadyAsync(HttpClient http, IReadOnlyList<ChildService> services, ShutdownSignal shutdown)
+    {
+        var waits = services.Select(service => WaitReadyAsync(http, service, shutdown)).ToList();
+        while (waits.Count > 0)
+        {
+            var done = await Task.WhenAny(waits);
+            waits.Remove(done);
+            var (service, outcome) = await done;
+            if (outcome == ReadinessOutcome.Ready)
+            {
+                await _out.WriteLineAsync($"{service.Name,-8} ready");
+                continue;
+            }
+
+            if (outcome == ReadinessOutcome.Exited && !await IsUnexpectedExitAsync(shutdown))
+            {
+                throw new OperationCanceledException(shutdown.Token);
+            }
+
+            return await FailAsync(service, outcome == ReadinessOutcome.Exited
+                ? "exited before it was ready"
+                : string.Create(CultureInfo.InvariantCulture, $"was not ready within {options.ReadyTimeout.TotalSeconds:0} s ({service.Definition.ReadyUrl})"));
+        }
+
+        return null;
+    }
+
+    private async Task<(ChildService Service, ReadinessOutcome Outcome)> WaitReadyAsync(HttpClient http, ChildService service, ShutdownSignal shutdown)
+        => (service, await Readiness.WaitAsync(http, service, options.ReadyTimeout, context.TimeProvider, shutdown.Token));
+
+    private async Task<bool> IsUnexpectedExitAsync(ShutdownSignal shutdown)
+    {
+        try
+        {
+            await Task.Delay(s_signalRace, context.TimeProvider, shutdown.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<int> FailAsync(ChildService service, string what)
+    {
+        var reason = service.Exited.IsCompleted
+            ? string.Create(CultureInfo.InvariantCulture, $"{service.Name} {what} with exit code {service.Exited.Result}")
+            : $"{service.Name} {what}";
+        await context.Error.WriteLineAsync($"error: {reason}; see {options.LogPath(service.Name)}. Stopping the other services.");
+        await StopAllAsync();
+        return ExitCodes.Failed;
+    }
+
+    private ChildService Start(ServiceDefinition definition)
+    {
+        var service = ChildService.Start(definition, options.LogPath(definition.Name), context.TimeProvider);
+        _services.Add(service);
+        return service;
+    }
+
+    /// <summary>Edges first, then the origin they sync from: SIGTERM, a grace period, then kill.</summary>
+    private async Task StopAllAsync()
+    {
+        var edges = _services.Where(static service => service.Name != "origin").ToList();
+        await Task.WhenAll(edges.Select(service => service.StopAsync(options.StopGrace)));
+        await Task.WhenAll(_services.Except(edges).Select(service => service.StopAsync(options.StopGrace)));
+    }
+
+    private async Task<int> AllocateAsync(PortAllocator ports, string service, int? preferred)
+    {
+        var port = ports.Allocate(preferred);
+        if (preferred is { } wanted && wanted != port)
+        {
+            await _out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"note     port {wanted} is taken; {service} uses {port}"));
+        }
+
+        return port;
+    }
+
+    private StackEndpoints? ReadPreviousEndpoints()
+    {
+        try
+        {
+            return EndpointsFile.Read(options.DataDirectory);
+        }
+        catch (CliException ex)
+        {
+            // Only a hint for port reuse: a damaged file is replaced once the stack is ready.
+            context.Error.WriteLine("warning: " + ex.Message + " Using the default ports.");
+            return null;
+        }
+    }
+
+    private async Task PrintSummaryAsync(StackEndpoints endpoints, string? creatorId)
+    {
+        await _out.WriteLineAsync();
+        await _out.WriteLineAsync($"Ready. Endpoints in {EndpointsFile.PathIn(options.DataDirectory)}");
+        await _out.WriteLineAsync($"  origin   {endpoints.Origin,-24} admin  {endpoints.Origin}/admin/v1/creators   log {options.LogPath("origin")}");
+        foreach (var edge in endpoints.Edges)
+        {
+            var widget = creatorId is null ? "(no creators yet)" : $"{edge.Url}/v1/creators/{creatorId}/widget";
+            await _out.WriteLineAsync($"  {edge.Id,-8} {edge.Url,-24} widget {widget}   status {edge.Url}/v1/edge/status   region {edge.Region}   log {options.LogPath(edge.Id)}");
+        }
+
+        await _out.WriteLineAsync("Push a catalog: edgecommerce catalog push FILE --creator ID" + DataHint());
+        await _out.WriteLineAsync("Press Ctrl-C to stop.");
+    }
+
+    private string DataHint()
+        => string.Equals(options.DataDirectory, context.ResolvePath(CommonOptions.DefaultDataDirectory), StringComparison.Ordinal)
+            ? ""
+            : " --data " + options.DataDirectory;
+}

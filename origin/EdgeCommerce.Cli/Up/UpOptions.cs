@@ -1,0 +1,46 @@
+namespace EdgeCommerce.Cli.Up;
+
+/// <summary>What <c>up</c> starts and where, after parsing.</summary>
+internal sealed class UpOptions
+{
+    /// <summary>Default HTTP port of the origin. 5080.</summary>
+    public const int DefaultOriginPort = 5080;
+
+    /// <summary>Default gRPC (sync) port of the origin. 5081.</summary>
+    public const int DefaultGrpcPort = 5081;
+
+    /// <summary>Default port of the first edge; the next edges take the following ports. 5101.</summary>
+    public const int DefaultEdgePort = 5101;
+
+    /// <summary>Most edges one <c>up</c> runs. 16.</summary>
+    public const int MaxEdges = 16;
+
+    /// <summary>Absolute data directory: <c>origin/</c>, <c>edges/&lt;id&gt;/</c>, <c>logs/</c> and <c>endpoints.json</c>. The default is <c>.edgecommerce</c> in the current directory.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>How many edges to run, 0 to <see cref="MaxEdges"/>. The default is 2.</summary>
+    public int Edges { get; init; } = 2;
+
+    /// <summary>Preferred origin HTTP port. The default (null) is the port of the previous run, else <see cref="DefaultOriginPort"/>.</summary>
+    public int? OriginPort { get; init; }
+
+    /// <summary>Preferred origin gRPC port. The default (null) is the port of the previous run, else <see cref="DefaultGrpcPort"/>.</summary>
+    public int? GrpcPort { get; init; }
+
+    /// <summary>Preferred port of the first edge (edge N prefers this + N - 1). The default (null) is each edge's port of the previous run, else <see cref="DefaultEdgePort"/> onwards.</summary>
+    public int? EdgePort { get; init; }
+
+    /// <summary>How long each service may take to become ready. The default is 120 seconds.</summary>
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>How long a service may take to stop after SIGTERM before it is killed. The default is 10 seconds.</summary>
+    public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    public string OriginDataDirectory => Path.Combine(DataDirectory, "origin");
+
+    public string LogDirectory => Path.Combine(DataDirectory, "logs");
+
+    public string EdgeDataDirectory(string edgeId) => Path.Combine(DataDirectory, "edges", edgeId);
+
+    public string LogPath(string service) => Path.Combine(LogDirectory, service + ".log");
+}

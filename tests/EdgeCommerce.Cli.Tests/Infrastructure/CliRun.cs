@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using EdgeCommerce.Tests.Common;
+
+namespace EdgeCommerce.Cli.Tests.Infrastructure;
+
+/// <summary>One finished run of the real CLI: <c>dotnet EdgeCommerce.Cli.dll ...</c>.</summary>
+public sealed record CliRun(int ExitCode, string Out, string Error)
+{
+    /// <summary>What the CLI printed, for assertion messages.</summary>
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Error}";
+
+    /// <summary>The environment <c>./edgecommerce</c> gives the CLI, pointing at the tests' build.</summary>
+    public static Dictionary<string, string> Environment => new()
+    {
+        ["EDGECOMMERCE_BIN"] = Repository.BinRoot,
+        ["EDGECOMMERCE_CONFIGURATION"] = Repository.Configuration,
+    };
+
+    public static string AssemblyPath => Repository.AssemblyPath("EdgeCommerce.Cli");
+
+    /// <summary>Runs the CLI to completion in <paramref name="workingDirectory"/>.</summary>
+    public static async Task<CliRun> RunAsync(IEnumerable<string> arguments, string workingDirectory, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        info.ArgumentList.Add(AssemblyPath);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in Environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return new CliRun(process.ExitCode, await output, await error);
+    }
+}

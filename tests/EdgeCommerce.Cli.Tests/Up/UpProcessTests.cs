@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EdgeCommerce.Cli.Common;
+using EdgeCommerce.Cli.Demo;
+using EdgeCommerce.Cli.Tests.Infrastructure;
+using EdgeCommerce.Tests.Common;
+
+namespace EdgeCommerce.Cli.Tests.Up;
+
+/// <summary><c>edgecommerce up</c> as people run it: a real CLI process starting real origin and edge processes.</summary>
+public sealed partial class UpProcessTests
+{
+    /// <summary>Guards against a hang only; startup of three services on a busy 2-core machine can be slow.</summary>
+    private static readonly TimeSpan s_startupGuard = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task Up_TwoEdges_ServesDemoPropagatesPushAndStopsOnSigterm()
+    {
+        // Arrange
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var work = new TempDirectory("edgecommerce-cli-up");
+        var data = work.Combine("stack");
+        await using var up = StartUp(work.Path, "--data", data, "--edges", "2",
+            "--origin-port", Port(), "--grpc-port", Port(), "--edge-port", Port());
+        var endpoints = await WaitForEndpointsAsync(up, data, cancellationToken);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var demo = DemoCatalogs.Create()[0];
+
+        // Assert: both edges serve the demo creator.
+        Assert.Equal(2, endpoints.Edges.Count);
+        Assert.Equal(2, endpoints.Edges.Select(static e => e.Region).Distinct().Count());
+        Assert.Equal(2, endpoints.Edges.Select(static e => e.Url).Distinct().Count());
+        foreach (var edge in endpoints.Edges)
+        {
+            using var response = await http.GetAsync($"{edge.Url}/v1/creators/{demo.Id}/widget", cancellationToken);
+            Assert.True(response.IsSuccessStatusCode, $"{edge.Id}: {(int)response.StatusCode}\n{up.Output}");
+            using var widget = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            Assert.True(widget.RootElement.GetProperty("revision").GetInt64() > 0);
+        }
+
+        // Act: push a changed catalog through the CLI, found through endpoints.json.
+        var changed = demo.Catalog with { Products = [demo.Catalog.Products[0] with { Title = "Tour hoodie (Midnight)" }, .. demo.Catalog.Products.Skip(1)] };
+        var file = work.Combine("changed.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(changed, CliJsonContext.Default.CatalogFile), cancellationToken);
+        var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", demo.Id, "--data", "stack"], work.Path, cancellationToken);
+
+        // Assert: the new revision shows on both edges.
+        Assert.True(push.ExitCode == 0, push.ToString());
+        var revision = RevisionPattern().Match(push.Out).Groups[1].Value;
+        Assert.NotEmpty(revision);
+        foreach (var edge in endpoints.Edges)
+        {
+            await WaitForRevisionAsync(http, $"{edge.Url}/v1/creators/{demo.Id}/widget", revision, "Tour hoodie (Midnight)", cancellationToken);
+        }
+
+        // Assert: the origin's registry lists both edges, each healthy with its URL.
+        var edges = await CliRun.RunAsync(["edges", "--data", "stack"], work.Path, cancellationToken);
+        Assert.True(edges.ExitCode == 0, edges.ToString());
+        foreach (var edge in endpoints.Edges)
+        {
+            Assert.Contains(edges.Out.Split('\n'), line => line.StartsWith(edge.Id, StringComparison.Ordinal) && line.Contains("healthy", StringComparison.Ordinal) && line.Contains(edge.Url, StringComparison.Ordinal));
+        }
+
+        // Act: SIGTERM, as a service manager would.
+        var children = ProcessTree.ChildrenOf(up.Id);
+        var exitCode = await up.StopAsync(TimeSpan.FromSeconds(60));
+
+        // Assert: a clean stop, and nothing left behind.
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{up.Output}");
+        Assert.Equal(3, children.Count);
+        Assert.All(children, static child => Assert.False(ProcessTree.IsAlive(child), $"child {child} is still running"));
+        foreach (var url in endpoints.Edges.Select(static e => e.Url).Append(endpoints.Origin))
+        {
+            Assert.False(await AcceptsConnectionsAsync(url, cancellationToken), url + " still accepts connections");
+        }
+    }
+
+    [Fact]
+    public async Task Up_Rerun_ReusesDataAndPorts()
+    {
+        // Arrange
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var work = new TempDirectory("edgecommerce-cli-up");
+        var data = work.Combine("stack");
+        StackEndpoints first;
+        await using (var up = StartUp(work.Path, "--data", data, "--edges", "0", "--origin-port", Port(), "--grpc-port", Port()))
+        {
+            first = await WaitForEndpointsAsync(up, data, cancellationToken);
+            Assert.Equal(0, await up.StopAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("seeded 4 creators", up.Output, StringComparison.Ordinal);
+        }
+
+        File.SetLastWriteTimeUtc(EndpointsFile.PathIn(data), new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+
+        // Act: no port options this time.
+        await using var again = StartUp(work.Path, "--data", data, "--edges", "0");
+        var second = await WaitForEndpointsAsync(again, data, cancellationToken);
+
+        // Assert
+        Assert.Equal(first.Origin, second.Origin);
+        Assert.Equal(first.OriginGrpc, second.OriginGrpc);
+        Assert.Contains("not seeded: the origin already holds 4 creators", again.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await again.StopAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public async Task Up_ServiceDies_NamesItStopsTheRestAndExitsOne()
+    {
+        // Arrange
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var work = new TempDirectory("edgecommerce-cli-up");
+        var data = work.Combine("stack");
+        await using var up = StartUp(work.Path, "--data", data, "--edges", "0", "--origin-port", Port(), "--grpc-port", Port());
+        await WaitForEndpointsAsync(up, data, cancellationToken);
+        var origin = Assert.Single(ProcessTree.ChildrenOf(up.Id));
+
+        // Act: the origin crashes.
+        using (var process = Process.GetProcessById(origin))
+        {
+            process.Kill();
+        }
+
+        var exitCode = await WaitForExitAsync(up, cancellationToken);
+
+        // Assert
+        Assert.True(exitCode == 1, $"exit {exitCode}\n{up.Output}");
+        Assert.Contains("origin exited unexpectedly with exit code 137", up.Output, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(data, "logs", "origin.log"), up.Output, StringComparison.Ordinal);
+    }
+
+    private static ServiceProcess StartUp(string workingDirectory, params string[] arguments)
+        => ServiceProcess.Start("up", CliRun.AssemblyPath, ["up", .. arguments], CliRun.Environment, workingDirectory);
+
+    private static string Port() => FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>endpoints.json is written once every service is ready (atomically, so a read never sees half of it).</summary>
+    private static async Task<StackEndpoints> WaitForEndpointsAsync(ServiceProcess up, string data, CancellationToken cancellationToken)
+    {
+        var path = EndpointsFile.PathIn(data);
+        var started = File.Exists(path) ? File.GetLastWriteTimeUtc(path) : DateTime.MinValue;
+        var guard = Stopwatch.StartNew();
+        while (guard.Elapsed < s_startupGuard)
+        {
+            Assert.False(up.HasExited, "up exited before it was ready:\n" + up.Output);
+            if (File.Exists(path) && File.GetLastWriteTimeUtc(path) > started && up.Output.Contains("Press Ctrl-C to stop.", StringComparison.Ordinal))
+            {
+                return EndpointsFile.Read(data)!;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new TimeoutException("up did not write endpoints.json:\n" + up.Output);
+    }
+
+    /// <summary>Polls for at most 5 s: the edges follow the origin's stream, so a change shows almost at once.</summary>
+    private static async Task WaitForRevisionAsync(HttpClient http, string url, string revision, string expectedText, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        var last = "";
+        while (true)
+        {
+            using (var response = await http.GetAsync(url, cancellationToken))
+            {
+                var body = await response.Content.ReadAsStringAsync(cancellationToken);
+                var seen = response.Headers.TryGetValues("X-Catalog-Revision", out var values) ? values.First() : "";
+                if (seen == revision && body.Contains(expectedText, StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                last = $"{(int)response.StatusCode} revision {seen}";
+            }
+
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), $"{url} still at {last}, expected revision {revision}");
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    private static async Task<int> WaitForExitAsync(ServiceProcess up, CancellationToken cancellationToken)
+    {
+        var guard = Stopwatch.StartNew();
+        while (!up.HasExited)
+        {
+            Assert.True(guard.Elapsed < s_startupGuard, "up did not exit:\n" + up.Output);
+            await Task.Delay(50, cancellationToken);
+        }
+
+        return await up.StopAsync();
+    }
+
+    private static async Task<bool> AcceptsConnectionsAsync(string url, CancellationToken cancellationToken)
+    {
+        var uri = new Uri(url);
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(uri.Host, uri.Port, cancellationToken);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    [GeneratedRegex(@"revision (\d+),")]
+    private static partial Regex RevisionPattern();
+}
