@@ -1,6 +1,8 @@
 using EdgeCommerce.Edge.Catalog;
 using EdgeCommerce.Edge.Node;
 using EdgeCommerce.Edge.Sync;
+using EdgeCommerce.Edge.Viewers;
+using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace EdgeCommerce.Edge.Extensions;
@@ -16,6 +18,7 @@ internal static class Extensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<EdgeOptions>, EdgeOptionsValidator>();
+        builder.Services.AddAccessTokenAuthentication(Audiences.Edge);
         builder.Services.AddCatalogSync();
         builder.Services.AddCatalogWidgets();
         return builder;
@@ -26,7 +29,10 @@ internal static class Extensions
         ArgumentNullException.ThrowIfNull(app);
 
         app.UseOutputCache();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapWidgetApi();
+        app.MapViewerApi();
         app.MapDemoImages();
         app.MapEdgeStatusApi();
         return app;

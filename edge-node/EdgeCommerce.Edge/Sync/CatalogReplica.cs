@@ -12,16 +12,20 @@ namespace EdgeCommerce.Edge.Sync;
 /// </summary>
 internal sealed class CatalogReplica
 {
-    private CatalogReplica(long revision, bool hasSnapshot, ImmutableDictionary<string, CreatorCatalog> creators, string clusterId)
+    private CatalogReplica(long revision, bool hasSnapshot, ImmutableDictionary<string, CreatorCatalog> creators, string clusterId, KeySet? keys)
     {
         Revision = revision;
         HasSnapshot = hasSnapshot;
         Creators = creators;
         ClusterId = clusterId;
+        Keys = keys;
     }
 
     /// <summary>Nothing received yet: not ready to serve.</summary>
-    public static CatalogReplica Empty { get; } = new(0, false, ImmutableDictionary.Create<string, CreatorCatalog>(StringComparer.Ordinal), "");
+    public static CatalogReplica Empty { get; } = new(0, false, ImmutableDictionary.Create<string, CreatorCatalog>(StringComparer.Ordinal), "", null);
+
+    /// <summary>The token signing keys and issuer as of <see cref="Revision"/>; null until the origin publishes any.</summary>
+    public KeySet? Keys { get; }
 
     /// <summary>The origin cluster this state came from; empty when unknown (a version 1 origin).</summary>
     public string ClusterId { get; }
@@ -39,7 +43,7 @@ internal sealed class CatalogReplica
     /// <summary>This replica as a snapshot message (for persisting it).</summary>
     public Snapshot ToSnapshot()
     {
-        var snapshot = new Snapshot { Revision = Revision };
+        var snapshot = new Snapshot { Revision = Revision, Keys = Keys };
         snapshot.Creators.Add(Creators.Values.OrderBy(static c => c.CreatorId, StringComparer.Ordinal));
         return snapshot;
     }
@@ -81,7 +85,7 @@ internal sealed class CatalogReplica
             }
         }
 
-        return new ReplicaUpdate(new CatalogReplica(snapshot.Revision, true, creators, clusterId ?? ClusterId), changed, 0);
+        return new ReplicaUpdate(new CatalogReplica(snapshot.Revision, true, creators, clusterId ?? ClusterId, snapshot.Keys), changed, 0);
     }
 
     /// <summary>
@@ -104,6 +108,7 @@ internal sealed class CatalogReplica
 
         var creators = Creators.ToBuilder();
         var changed = new HashSet<string>(StringComparer.Ordinal);
+        var keys = Keys;
         var last = Revision;
         foreach (var change in batch.Changes)
         {
@@ -125,6 +130,9 @@ internal sealed class CatalogReplica
                     creators[catalog.CreatorId] = catalog;
                     changed.Add(catalog.CreatorId);
                     break;
+                case Change.KindOneofCase.KeysChanged:
+                    keys = change.KeysChanged;
+                    break;
                 case Change.KindOneofCase.CreatorDeleted:
                     var creatorId = change.CreatorDeleted.CreatorId;
                     creators.Remove(creatorId);
@@ -142,7 +150,7 @@ internal sealed class CatalogReplica
             throw new ReplicaApplyException(Invariant($"The batch claims to end at {batch.Revision} but its last change is {last}."));
         }
 
-        return new ReplicaUpdate(new CatalogReplica(Math.Max(batch.Revision, Revision), true, creators.ToImmutable(), ClusterId), changed, batch.Changes.Count);
+        return new ReplicaUpdate(new CatalogReplica(Math.Max(batch.Revision, Revision), true, creators.ToImmutable(), ClusterId, keys), changed, batch.Changes.Count);
     }
 
     private static void ValidateCatalog(CreatorCatalog catalog, long maxRevision)

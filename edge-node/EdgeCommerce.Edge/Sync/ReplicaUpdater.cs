@@ -1,5 +1,6 @@
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Catalog;
+using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.OutputCaching;
 
 namespace EdgeCommerce.Edge.Sync;
@@ -14,6 +15,7 @@ internal sealed class ReplicaUpdater(
     ReplicaHolder holder,
     SyncState state,
     IOutputCacheStore cacheStore,
+    SigningKeyRing keyRing,
     ILogger<ReplicaUpdater> logger) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -41,7 +43,19 @@ internal sealed class ReplicaUpdater(
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var update = apply(holder.Current, message);
+            var previous = holder.Current;
+            var update = apply(previous, message);
+            if (!ReferenceEquals(previous.Keys, update.Replica.Keys))
+            {
+                // Keys arrive in order with everything else: a token signed with a new key
+                // validates as soon as the revision that published it is applied.
+                var rejected = keyRing.Replace(update.Replica.Keys);
+                if (rejected > 0)
+                {
+                    SyncLog.KeysRejected(logger, rejected);
+                }
+            }
+
             holder.Swap(update.Replica);
             if (isSnapshot)
             {

@@ -30,6 +30,7 @@ internal sealed class SnapshotAssembly(SnapshotBegin begin)
                 $"The snapshot began at revision {begin.Revision} with {begin.Creators} creators but ended at {end.Revision} with {_snapshot.Creators.Count} received."));
         }
 
+        _snapshot.Keys = end.Keys;
         return _snapshot;
     }
 }

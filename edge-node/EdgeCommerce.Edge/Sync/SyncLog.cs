@@ -60,4 +60,8 @@ internal static partial class SyncLog
     [LoggerMessage(EventId = 1113, EventName = "SnapshotStreamBroken", Level = LogLevel.Warning,
         Message = "A chunked snapshot arrived out of order: {Reason}.")]
     public static partial void SnapshotStreamBroken(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1114, EventName = "KeysRejected", Level = LogLevel.Error,
+        Message = "Ignored {Count} signing keys from the origin that are not valid P-256 public keys; tokens they sign are refused.")]
+    public static partial void KeysRejected(ILogger logger, int count);
 }

@@ -1,0 +1,93 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCommerce.ServiceDefaults.Authentication;
+
+/// <summary>
+/// <c>Authorization: Bearer &lt;token&gt;</c> → an <see cref="AccessToken"/>. Every defect gets the
+/// same 401 (fixed body, <c>WWW-Authenticate: Bearer</c>) so a caller learns nothing about why;
+/// a good token without the scope gets 403 <c>insufficient_scope</c>. The token is never logged.
+/// </summary>
+public sealed class AccessTokenAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    AccessTokenValidator validator) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "EdgeCommerceBearer";
+
+    /// <summary>The one body of every 401.</summary>
+    public const string UnauthorizedBody = """{"type":"https://tools.ietf.org/html/rfc6750#section-3.1","title":"Unauthorized","status":401}""";
+
+    /// <summary>The one body of every 403.</summary>
+    public const string ForbiddenBody = """{"type":"https://tools.ietf.org/html/rfc6750#section-3.1","title":"Forbidden","status":403}""";
+
+    private static readonly object s_tokenKey = new();
+
+    /// <summary>The validated token of the current request, if any.</summary>
+    public static AccessToken? TokenOf(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Items[s_tokenKey] as AccessToken;
+    }
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var headers = Request.Headers.Authorization;
+        if (headers.Count == 0)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        // The failure message is the same for every defect and never contains the token.
+        if (headers.Count != 1 || headers[0] is not { } value || value.Length < 8
+            || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.Fail("invalid token");
+        }
+
+        var token = value[7..];
+        var (accessToken, _) = await validator.ValidateAsync(token);
+        if (accessToken is null)
+        {
+            return AuthenticateResult.Fail("invalid token");
+        }
+
+        Context.Items[s_tokenKey] = accessToken;
+        var claims = new List<Claim>(4 + accessToken.Scopes.Count) { new("sub", accessToken.Subject) };
+        if (accessToken.CreatorId is { } creator)
+        {
+            claims.Add(new Claim("creator", creator));
+        }
+
+        foreach (var scope in accessToken.Scopes)
+        {
+            claims.Add(new Claim("scope", scope));
+        }
+
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, "sub", null));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        Response.Headers.CacheControl = "no-store";
+        Response.ContentType = "application/problem+json";
+        return Response.WriteAsync(UnauthorizedBody, Context.RequestAborted);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        Response.Headers.WWWAuthenticate = "Bearer error=\"insufficient_scope\"";
+        Response.Headers.CacheControl = "no-store";
+        Response.ContentType = "application/problem+json";
+        return Response.WriteAsync(ForbiddenBody, Context.RequestAborted);
+    }
+}
