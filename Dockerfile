@@ -46,6 +46,8 @@ ENV Kestrel__Endpoints__Http__Url=http://+:8080 \
     Kestrel__Endpoints__Grpc__Url=http://+:8081 \
     Kestrel__Endpoints__Grpc__Protocols=Http2 \
     Storage__DataDirectory=/data
+# Several replicas share one PostgreSQL database: Storage__Provider=Postgres and
+# Storage__ConnectionString=Host=...;Database=...;Username=...;Password=... (then /data is unused).
 # Probe /healthz (alive) and /readyz (store open) from the orchestrator; the base image has no curl.
 EXPOSE 8080 8081
 ENTRYPOINT ["dotnet", "EdgeCommerce.Origin.dll"]

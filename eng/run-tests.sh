@@ -24,8 +24,11 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
-# What the tests need beyond the .NET SDK (Debian packages).
-ensure_packages ${EDGECOMMERCE_TEST_PACKAGES:-}
+# What the tests need beyond the .NET SDK (Debian packages):
+#   postgresql  the server binaries (/usr/lib/postgresql/*/bin: initdb, pg_ctl) and client tools
+#               (pg_dump, pg_restore). The tests start their own throwaway server on a free port
+#               (tests/EdgeCommerce.Tests.Common/PostgresServer.cs); the packaged cluster is not used.
+ensure_packages postgresql
 
 CONFIGURATION="${EDGECOMMERCE_TEST_CONFIGURATION:-Release}"
 LOG_DIR="$ROOT/artifacts/test-results"

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using EdgeCommerce.Cli.Backup;
 using EdgeCommerce.Cli.Catalog;
 using EdgeCommerce.Cli.Common;
 using EdgeCommerce.Cli.Creators;
@@ -33,6 +34,8 @@ internal static class CliApplication
             new CatalogCommand(context),
             new CreatorsCommand(context),
             new EdgesCommand(context),
+            new BackupCommand(context),
+            new RestoreCommand(context),
         };
     }
 

@@ -1,0 +1,43 @@
+using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.Origin.Storage.Postgres;
+using EdgeCommerce.Tests.Common;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace EdgeCommerce.Origin.Tests.Storage.Postgres;
+
+/// <summary>
+/// The store contract against the PostgreSQL store on a real server, a fresh database per test.
+/// Every store instance has a connection pool of its own, as separate origin processes would.
+/// </summary>
+public sealed class PostgresOriginStoreContractTests(PostgresServer server) : OriginStoreContractTests
+{
+    private readonly Dictionary<IOriginStore, NpgsqlDataSource> _dataSources = [];
+    private PostgresTestDatabase? _database;
+
+    public override async ValueTask InitializeAsync() => _database = await PostgresTestDatabase.CreateAsync(server, "contract");
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+
+    private protected override IOriginStore CreateStore(RevisionSignal signal)
+    {
+        var dataSource = _database!.NewDataSource();
+        var store = new PostgresOriginStore(dataSource, signal, Time, NullLogger<PostgresOriginStore>.Instance);
+        _dataSources[store] = dataSource;
+        return store;
+    }
+
+    private protected override async ValueTask CloseStoreAsync(IOriginStore store)
+    {
+        if (_dataSources.Remove(store, out var dataSource))
+        {
+            await dataSource.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.Tests.Common;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCommerce.Origin.Tests.Storage;
+
+/// <summary>The store contract against the SQLite store: a real file in a fresh temp directory per test.</summary>
+public sealed class SqliteOriginStoreContractTests : OriginStoreContractTests
+{
+    private readonly TempDirectory _directory = new("edgecommerce-store");
+    private readonly List<SqliteOriginStore> _stores = [];
+
+    public override ValueTask DisposeAsync()
+    {
+        foreach (var store in _stores)
+        {
+            store.Dispose();
+        }
+
+        _directory.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private protected override IOriginStore CreateStore(RevisionSignal signal)
+    {
+        // Two instances on one file (two processes) wait for SQLite's write lock: give them time.
+        var options = new StorageOptions { DataDirectory = _directory.Path, BusyTimeout = TimeSpan.FromMinutes(1) };
+        var store = new SqliteOriginStore(Options.Create(options), signal, Time, NullLogger<SqliteOriginStore>.Instance);
+        _stores.Add(store);
+        return store;
+    }
+
+    private protected override ValueTask CloseStoreAsync(IOriginStore store)
+    {
+        var sqlite = (SqliteOriginStore)store;
+        _stores.Remove(sqlite);
+        sqlite.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
