@@ -98,6 +98,17 @@ internal static class AdversarialCases
             var payload = TokenFactory.Encode([0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D]);
             return Bearer($"{header}.{payload}.{TokenFactory.SignaturePart(h.Tokens.Raw(h.Now))}", Expected.Unauthorized);
         },
+        ["Shape_InvalidUtf8HeaderValue"] = h =>
+        {
+            var header = TokenFactory.Encode([.. "{\"alg\":\"ES256\",\"typ\":\"at+jwt\",\"kid\":\""u8, 0xFF, 0xFE, .. "\"}"u8]);
+            var payload = TokenFactory.Encode(Payload(h));
+            return Bearer($"{header}.{payload}.{TokenFactory.SignaturePart(h.Tokens.Raw(h.Now))}", Expected.Unauthorized);
+        },
+        ["Shape_LoneSurrogateKid"] = h => Bearer(Signed(h, """{"alg":"ES256","typ":"at+jwt","kid":"\uDC00"}""", Payload(h)), Expected.Unauthorized),
+        ["Shape_LoneSurrogateHeaderMemberName"] = h => Bearer(Signed(h, $$"""{"alg":"ES256","typ":"at+jwt","kid":"{{h.Tokens.KeyId}}","\uD800":1}""", Payload(h)), Expected.Unauthorized),
+        ["Shape_LoneSurrogatePayloadMemberName"] = h => Bearer(Signed(h, Header(h), Payload(h)[..^1] + ",\"\\uD800x\":1}"), Expected.Unauthorized),
+        ["Shape_LoneSurrogateSub"] = h => Bearer(SignedLiteral(h, "sub", "\"\\uD800\""), Expected.Unauthorized),
+        ["Shape_LoneSurrogateAlg"] = h => Bearer(Signed(h, $$"""{"alg":"ES\uD800","typ":"at+jwt","kid":"{{h.Tokens.KeyId}}"}""", Payload(h)), Expected.Unauthorized),
         ["Shape_NonAsciiInToken"] = h => Bearer(h.Tokens.Raw(h.Now) + "\u00E9", Expected.Unauthorized),
         ["Shape_DeeplyNestedClaim"] = h => Bearer(Sign(h, payload: p => p["x"] = JsonNode.Parse(new string('[', 40) + new string(']', 40))), Expected.Unauthorized),
 
@@ -260,6 +271,15 @@ internal static class AdversarialCases
         ["Creator_Null"] = h => Bearer(Sign(h, payload: p => p["creator"] = null), Expected.Unauthorized),
         ["Creator_Array"] = h => Bearer(Sign(h, payload: p => p["creator"] = new JsonArray(TokenFactory.CreatorA, TokenFactory.CreatorB)), Expected.Unauthorized),
         ["Tier_Number"] = h => Bearer(Sign(h, payload: p => p["tier"] = 3), Expected.Unauthorized),
+        ["Claim_LoneSurrogateInIgnoredClaim"] = h => Bearer(SignedLiteral(h, "note", "\"\\uD800\""), Expected.Unauthorized),
+        ["Claim_InvalidUtf8InIgnoredClaim"] = h =>
+        {
+            var header = Header(h);
+            byte[] payload = [.. System.Text.Encoding.UTF8.GetBytes(Payload(h)[..^1] + ",\"note\":\""), 0xC0, 0xAF, .. "\"}"u8];
+            var signingInput = Encoding.ASCII.GetBytes($"{TokenFactory.Encode(header)}.{TokenFactory.Encode(payload)}");
+            var signature = h.Tokens.Ecdsa.SignData(signingInput, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            return Bearer($"{TokenFactory.Encode(header)}.{TokenFactory.Encode(payload)}.{TokenFactory.Encode(signature)}", Expected.Unauthorized);
+        },
         ["Claim_HugeButUnderCap_Ignored"] = h => Bearer(Sign(h, payload: p => p["note"] = new string('n', 2_000)), Expected.Ok),
         ["Token_OverMaxLength"] = h => Bearer(Sign(h, payload: p => p["note"] = new string('n', 4_000)), Expected.Unauthorized),
         ["Token_Enormous"] = h => Bearer(Sign(h, payload: p => p["note"] = new string('n', 200_000)), Expected.Unauthorized),

@@ -9,12 +9,7 @@ internal sealed class CountingCryptoProviderFactory : CryptoProviderFactory
 
     public int Verifiers => Volatile.Read(ref _verifiers);
 
-    public override SignatureProvider CreateForVerifying(SecurityKey key, string algorithm)
-    {
-        Interlocked.Increment(ref _verifiers);
-        return base.CreateForVerifying(key, algorithm);
-    }
-
+    // The two-argument overload forwards here, so this one sees every verifier.
     public override SignatureProvider CreateForVerifying(SecurityKey key, string algorithm, bool cacheProvider)
     {
         Interlocked.Increment(ref _verifiers);
