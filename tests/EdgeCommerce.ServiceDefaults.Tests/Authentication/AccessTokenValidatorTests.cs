@@ -171,6 +171,30 @@ public sealed class AccessTokenValidatorTests : IDisposable
     }
 
     [Fact]
+    public async Task ValidateAsync_KeyReplacedDuringVerification_ResultNotCached()
+    {
+        // Arrange: the key behind the kid changes while the signature is being checked (after
+        // the old key was resolved), so this validation succeeds but must not be cached.
+        var validator = Validator();
+        var token = _tokens.Mint(_time.GetUtcNow());
+        using var replacement = new TokenFactory(_tokens.KeyId);
+        _verifications.OnVerify = () =>
+        {
+            _verifications.OnVerify = null;
+            _ring.Replace(TokenFactory.Issuer, replacement.Ring);
+        };
+        var inFlight = await validator.ValidateAsync(token);
+
+        // Act
+        var (accessToken, failure) = await validator.ValidateAsync(token);
+
+        // Assert: checked again against the new key, not served from the cache.
+        Assert.Equal(TokenFailure.None, inFlight.Failure);
+        Assert.Null(accessToken);
+        Assert.Equal(TokenFailure.Rejected, failure);
+    }
+
+    [Fact]
     public async Task ValidateAsync_RingRepublishedWithEqualKeyObjects_CacheKept()
     {
         // Arrange: an edge rebuilds key objects from each sync message; equal keys revoke nothing.
