@@ -184,9 +184,12 @@ public sealed class AccessTokenAuthenticationHandlerTests(AuthProbeFixture fixtu
         Assert.Contains(lines, static line => line.StartsWith("Trace ", StringComparison.Ordinal) || line.StartsWith("Debug ", StringComparison.Ordinal));
         Assert.Contains(lines, static line => line.Contains(AccessTokenAuthenticationHandler.SchemeName + " was not authenticated", StringComparison.Ordinal));
         Assert.Contains(lines, static line => line.Contains(AccessTokenAuthenticationHandler.SchemeName + " was challenged", StringComparison.Ordinal));
+        Assert.Contains(LogCapture.IdentityModelLines, static line => line.Contains("IDX", StringComparison.Ordinal));
         foreach (var token in tokens)
         {
             ProbeAssert.NotLogged(host.Logs, token);
         }
+
+        ProbeAssert.NoErrorLogged(host.Logs);
     }
 }

@@ -33,7 +33,12 @@ internal static class ProbeAssert
 
         NothingFromToken(response, probe.Token);
         NotLogged(host.Logs, probe.Token);
+        NoErrorLogged(host.Logs);
     }
+
+    /// <summary>No input is worth an Error log (an unhandled exception would be one).</summary>
+    public static void NoErrorLogged(LogCapture logs)
+        => Assert.DoesNotContain(logs.Lines, static line => line.StartsWith("Error ", StringComparison.Ordinal) || line.StartsWith("Critical ", StringComparison.Ordinal));
 
     /// <summary>The one 401: fixed body, <c>WWW-Authenticate: Bearer</c>, problem JSON, not stored.</summary>
     public static void Unauthorized(ProbeResponse response)
