@@ -20,7 +20,7 @@ internal sealed class AccessTokenIssuer(SigningKeyManager keys, IOptions<AccessT
 {
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public (string Token, DateTimeOffset ExpiresAt) Mint(TokenRequest request)
+    public async Task<(string Token, DateTimeOffset ExpiresAt)> MintAsync(TokenRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Lifetime <= TimeSpan.Zero || request.Lifetime > tokenOptions.Value.MaxLifetime)
@@ -28,7 +28,7 @@ internal sealed class AccessTokenIssuer(SigningKeyManager keys, IOptions<AccessT
             throw new ArgumentOutOfRangeException(nameof(request), "The lifetime must be positive and at most Auth:MaxLifetime.");
         }
 
-        var (keyId, key) = keys.SigningKey();
+        var (keyId, key) = await keys.GetSigningKeyAsync(cancellationToken);
         var now = timeProvider.GetUtcNow();
         // Whole seconds: NumericDate has no fractions, and validators reject them.
         var issuedAt = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());

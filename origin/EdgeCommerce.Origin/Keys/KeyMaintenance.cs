@@ -20,7 +20,7 @@ internal sealed class KeyMaintenance(
         await keys.InitializeAsync(cancellationToken);
         if (options.Value.BootstrapTokenPath is { Length: > 0 } path)
         {
-            var (token, _) = issuer.Mint(new TokenRequest("platform-operator", null, PlatformScopes, tokenOptions.Value.MaxLifetime, Audiences.Origin));
+            var (token, _) = await issuer.MintAsync(new TokenRequest("platform-operator", null, PlatformScopes, tokenOptions.Value.MaxLifetime, Audiences.Origin), cancellationToken);
             var full = Path.GetFullPath(path);
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             var temporary = full + ".tmp";

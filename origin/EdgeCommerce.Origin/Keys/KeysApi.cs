@@ -28,7 +28,7 @@ internal static class KeysApi
 
     internal static Ok<KeyListResponse> ListKeys(SigningKeyManager keys)
     {
-        var signing = keys.SigningKey().KeyId;
+        var signing = keys.TrySigningKey()?.KeyId;
         return TypedResults.Ok(new KeyListResponse(keys.Issuer, keys.Keys
             .Select(key => new KeyView(key.KeyId, key.CreatedAt, key.PublishedRevision, key.SigningFrom, key.RetireAt, key.Revoked, key.KeyId == signing))
             .ToList()));
@@ -42,7 +42,7 @@ internal static class KeysApi
             ? TypedResults.Ok(new RevokeResponse(keyId))
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such published key.");
 
-    internal static Results<Ok<TokenResponse>, ProblemHttpResult> MintToken(MintTokenRequest request, AccessTokenIssuer issuer, IOptions<AccessTokenOptions> tokenOptions)
+    internal static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> MintToken(MintTokenRequest request, AccessTokenIssuer issuer, IOptions<AccessTokenOptions> tokenOptions, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var subject = request.Subject ?? "";
@@ -97,8 +97,8 @@ internal static class KeysApi
             });
         }
 
-        var (token, expiresAt) = issuer.Mint(new TokenRequest(subject, request.CreatorId, scopes,
-            TimeSpan.FromSeconds(request.TtlSeconds ?? 900), audience!, request.Tier));
+        var (token, expiresAt) = await issuer.MintAsync(new TokenRequest(subject, request.CreatorId, scopes,
+            TimeSpan.FromSeconds(request.TtlSeconds ?? 900), audience!, request.Tier), cancellationToken);
         return TypedResults.Ok(new TokenResponse(token, expiresAt));
     }
 }

@@ -33,30 +33,50 @@ internal sealed class SigningKeyManager(
     /// <summary>The keys as loaded, newest last.</summary>
     public IReadOnlyList<SigningKeyRecord> Keys => _state.Records;
 
-    /// <summary>Loads the keys; creates the first one when there is none usable. Called once at startup.</summary>
+    /// <summary>Loads the keys. Called once at startup; the first key is created when the first token is minted.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var keys = await store.ListSigningKeysAsync(cancellationToken);
-            var now = timeProvider.GetUtcNow();
-            if (!keys.Any(key => IsPublished(key, now)))
-            {
-                // No edge can hold a token yet: the first key signs at once.
-                keys = [.. keys, NewKey(now, signingFrom: now)];
-                await SaveAsync(keys, cancellationToken);
-                KeysLog.KeyCreated(logger, keys[^1].KeyId);
-            }
-            else
-            {
-                Load(keys);
-            }
+            Load(await store.ListSigningKeysAsync(cancellationToken));
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// The key to sign with, creating the first one when none is usable (no token can exist yet,
+    /// so it signs at once; edges learn it with the same revision).
+    /// </summary>
+    public async Task<(string KeyId, ECDsa Key)> GetSigningKeyAsync(CancellationToken cancellationToken)
+    {
+        if (TrySigningKey() is { } ready)
+        {
+            return ready;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (TrySigningKey() is { } raced)
+            {
+                return raced;
+            }
+
+            var now = timeProvider.GetUtcNow();
+            var keys = _state.Records.Append(NewKey(now, signingFrom: now)).ToList();
+            await SaveAsync(keys, cancellationToken);
+            KeysLog.KeyCreated(logger, keys[^1].KeyId);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        return TrySigningKey() ?? throw new InvalidOperationException("Unable to create a signing key.");
     }
 
     /// <summary>Publishes a new key; signing moves to it once edges have it. Returns the new key id.</summary>
@@ -134,9 +154,9 @@ internal sealed class SigningKeyManager(
 
     /// <summary>
     /// The key to sign with now: the newest published, unretired key that every connected edge has
-    /// acknowledged or whose publish lead has passed; otherwise the one before it.
+    /// acknowledged or whose publish lead has passed; otherwise the one before it; null when none.
     /// </summary>
-    public (string KeyId, ECDsa Key) SigningKey()
+    public (string KeyId, ECDsa Key)? TrySigningKey()
     {
         var state = _state;
         var now = timeProvider.GetUtcNow();
@@ -150,9 +170,8 @@ internal sealed class SigningKeyManager(
         }
 
         // Right after a rotation: the previous key (now retiring) signs until edges have the new one.
-        var previous = state.Records.LastOrDefault(key => IsPublished(key, now) && now >= key.SigningFrom)
-            ?? throw new InvalidOperationException("No signing key is available.");
-        return (previous.KeyId, state.PrivateKeys[previous.KeyId]);
+        var previous = state.Records.LastOrDefault(key => IsPublished(key, now) && now >= key.SigningFrom);
+        return previous is null ? null : (previous.KeyId, state.PrivateKeys[previous.KeyId]);
     }
 
     public void Dispose()

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Collections.Frozen;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Unicode;
 using EdgeCommerce.Contracts;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -102,11 +103,26 @@ public sealed class AccessTokenValidator : IDisposable
             return (cached, TokenFailure.None);
         }
 
-        var (parsed, failure) = Parse(token);
+        AccessToken? parsed;
+        TokenFailure failure;
+        try
+        {
+            (parsed, failure) = Parse(token);
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json cannot transcode a name or value (a lone surrogate escape such as "\uD800").
+            return (null, TokenFailure.Malformed);
+        }
+
         if (parsed is null)
         {
             return (null, failure);
         }
+
+        // Taken before verifying: a ring change during verification then drops the entry at once
+        // instead of a fresh change token outliving the key (or issuer) the token was checked against.
+        var revocation = cacheKey is null ? null : _keys.RevocationToken(parsed.KeyId);
 
         TokenValidationResult result;
         try
@@ -123,7 +139,7 @@ public sealed class AccessTokenValidator : IDisposable
             return (null, TokenFailure.Rejected);
         }
 
-        if (cacheKey is not null && _keys.RevocationToken(parsed.KeyId) is { } revoked)
+        if (cacheKey is not null && revocation is { } revoked)
         {
             using var entry = _cache!.CreateEntry(cacheKey);
             entry.Value = parsed;
@@ -219,6 +235,12 @@ public sealed class AccessTokenValidator : IDisposable
             bytes = Base64Url.DecodeFromChars(part);
         }
         catch (FormatException)
+        {
+            return null;
+        }
+
+        // JsonDocument checks UTF-8 only when a string is read; refuse invalid bytes up front.
+        if (!Utf8.IsValid(bytes))
         {
             return null;
         }

@@ -23,7 +23,8 @@ public sealed class SigningKeyRing
     public string Issuer => _issuer;
 
     /// <summary>
-    /// Replaces the set. A key that disappears is revoked: its change token fires, so cached
+    /// Replaces the set. A key that disappears, or whose key material changes under the same kid,
+    /// is revoked, and so is every key when the issuer changes: its change token fires, so cached
     /// validations of tokens it signed are dropped at once.
     /// </summary>
     public void Replace(string issuer, IReadOnlyDictionary<string, SecurityKey> keys)
@@ -34,10 +35,14 @@ public sealed class SigningKeyRing
         lock (_gate)
         {
             var next = keys.ToFrozenDictionary(StringComparer.Ordinal);
-            revoked = _revocations.Where(pair => !next.ContainsKey(pair.Key)).Select(static pair => pair.Value).ToList();
+            var issuerChanged = !string.Equals(issuer, _issuer, StringComparison.Ordinal);
+            var kept = _revocations
+                .Where(pair => !issuerChanged && next.TryGetValue(pair.Key, out var key) && SameKey(_keys[pair.Key], key))
+                .ToDictionary(static pair => pair.Key, static pair => pair.Value, StringComparer.Ordinal);
+            revoked = _revocations.Where(pair => !kept.ContainsKey(pair.Key)).Select(static pair => pair.Value).ToList();
             _revocations = next.Keys.ToFrozenDictionary(
                 static kid => kid,
-                kid => _revocations.TryGetValue(kid, out var existing) ? existing : new CancellationTokenSource(),
+                kid => kept.TryGetValue(kid, out var existing) ? existing : new CancellationTokenSource(),
                 StringComparer.Ordinal);
             _keys = next;
             _issuer = issuer;
@@ -50,7 +55,13 @@ public sealed class SigningKeyRing
         }
     }
 
-    /// <summary>A change token that fires when <paramref name="kid"/> leaves the set (null when it is not in it).</summary>
+    /// <summary>The same key material: the same object, or equal RFC 7638 thumbprints (a ring rebuilt from the same JWKs keeps its cache).</summary>
+    private static bool SameKey(SecurityKey current, SecurityKey next)
+        => ReferenceEquals(current, next)
+            || (current.CanComputeJwkThumbprint() && next.CanComputeJwkThumbprint()
+                && current.ComputeJwkThumbprint().AsSpan().SequenceEqual(next.ComputeJwkThumbprint()));
+
+    /// <summary>A change token that fires when <paramref name="kid"/> leaves the set or is revoked (null when it is not in it).</summary>
     public IChangeToken? RevocationToken(string kid)
     {
         lock (_gate)

@@ -47,7 +47,10 @@ internal sealed class FakeOriginStore : IOriginStore
 
     public Task<IStoreSnapshot> OpenSnapshotAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
-    public Task<long> GetCompactedRevisionAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<long> GetCompactedRevisionAsync(CancellationToken cancellationToken) => Answer(CompactedRevision);
+
+    /// <summary>What <see cref="GetCompactedRevisionAsync"/> answers.</summary>
+    public long CompactedRevision { get; set; }
 
     public Task<int> CompactAsync(long revision, CancellationToken cancellationToken) => throw new NotSupportedException();
 

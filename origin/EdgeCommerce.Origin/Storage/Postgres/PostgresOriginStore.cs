@@ -15,7 +15,7 @@ namespace EdgeCommerce.Origin.Storage.Postgres;
 internal sealed class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionSignal signal, TimeProvider timeProvider, ILogger<PostgresOriginStore> logger) : IOriginStore
 {
     /// <summary>The schema this build creates and understands.</summary>
-    internal const int SchemaVersion = 1;
+    internal const int SchemaVersion = 2;
 
     /// <summary>The channel write transactions notify and listeners listen on.</summary>
     internal const string RevisionChannel = "edgecommerce_revisions";
@@ -86,6 +86,26 @@ internal sealed class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionS
                 INSERT INTO schema_version (version) VALUES (1);
                 """, cancellationToken);
             await ExecuteAsync(connection, transaction, "INSERT INTO identity (cluster_id) VALUES (@id);", cancellationToken, ("id", Guid.NewGuid().ToString("N")));
+        }
+
+        if (version < 2)
+        {
+            await ExecuteAsync(connection, transaction, """
+                CREATE TABLE signing_keys (
+                    kid TEXT PRIMARY KEY,
+                    private_key BYTEA NOT NULL,
+                    created_at_ms BIGINT NOT NULL,
+                    published_revision BIGINT NOT NULL,
+                    signing_from_ms BIGINT NOT NULL,
+                    retire_at_ms BIGINT,
+                    revoked BOOLEAN NOT NULL
+                );
+                CREATE TABLE key_set (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    payload BYTEA NOT NULL
+                );
+                INSERT INTO schema_version (version) VALUES (2);
+                """, cancellationToken);
         }
 
         ClusterId = (string)(await ScalarAsync(connection, transaction, "SELECT cluster_id FROM identity;", cancellationToken))!;
@@ -240,7 +260,8 @@ internal sealed class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionS
             await ExecuteAsync(connection, transaction, "SET TRANSACTION READ ONLY;", cancellationToken);
             var head = await ReadHeadAsync(connection, transaction, forUpdate: false, cancellationToken);
             var count = (long)(await ScalarAsync(connection, transaction, "SELECT COUNT(*) FROM catalogs;", cancellationToken) ?? 0L);
-            return new PostgresStoreSnapshot(connection, transaction, head, checked((int)count));
+            var keySet = await ScalarAsync(connection, transaction, "SELECT payload FROM key_set WHERE id = 1;", cancellationToken) as byte[];
+            return new PostgresStoreSnapshot(connection, transaction, head, checked((int)count), keySet);
         }
         catch
         {
@@ -342,6 +363,59 @@ internal sealed class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionS
         }
 
         return edges;
+    }
+
+    public async Task<IReadOnlyList<SigningKeyRecord>> ListSigningKeysAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var select = Command(connection, null,
+            "SELECT kid, private_key, created_at_ms, published_revision, signing_from_ms, retire_at_ms, revoked FROM signing_keys ORDER BY created_at_ms, kid COLLATE \"C\";");
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        var keys = new List<SigningKeyRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(new SigningKeyRecord(
+                reader.GetString(0), reader.GetFieldValue<byte[]>(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetInt64(3),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                reader.GetBoolean(6)));
+        }
+
+        return keys;
+    }
+
+    public async Task<long> SaveSigningKeysAsync(IReadOnlyList<SigningKeyRecord> keys, byte[] publicKeySet, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(publicKeySet);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        var revision = await ReadHeadAsync(connection, transaction, forUpdate: true, cancellationToken) + 1;
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            AddChange(batch, revision, "", ChangeKind.KeysChanged, publicKeySet);
+            batch.BatchCommands.Add(BatchCommand("DELETE FROM signing_keys;"));
+            foreach (var key in keys)
+            {
+                var insert = BatchCommand("""
+                    INSERT INTO signing_keys (kid, private_key, created_at_ms, published_revision, signing_from_ms, retire_at_ms, revoked)
+                    VALUES (@kid, @key, @created, @published, @from, @retire, @revoked);
+                    """,
+                    ("kid", key.KeyId), ("key", key.PrivateKey), ("created", key.CreatedAt.ToUnixTimeMilliseconds()),
+                    ("published", key.PublishedRevision == 0 ? revision : key.PublishedRevision),
+                    ("from", key.SigningFrom.ToUnixTimeMilliseconds()), ("revoked", key.Revoked));
+                insert.Parameters.Add(new NpgsqlParameter("retire", NpgsqlDbType.Bigint) { Value = (object?)key.RetireAt?.ToUnixTimeMilliseconds() ?? DBNull.Value });
+                batch.BatchCommands.Add(insert);
+            }
+
+            batch.BatchCommands.Add(BatchCommand("INSERT INTO key_set (id, payload) VALUES (1, @payload) ON CONFLICT (id) DO UPDATE SET payload = excluded.payload;",
+                ("payload", publicKeySet)));
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        signal.Publish(revision);
+        return revision;
     }
 
     /// <summary>The head revision; with <paramref name="forUpdate"/>, locked until the transaction ends.</summary>
