@@ -122,6 +122,37 @@ public abstract class OriginStoreContractTests : IAsyncLifetime
         Assert.Empty(await store.ReadChangesAsync(4, 100, CancellationToken));
     }
 
+    /// <summary>Keys are a revision like any other: state, change record and snapshot agree; private keys stay in the store.</summary>
+    [Fact]
+    public async Task SaveSigningKeysAsync_NewAndExistingKeys_StampsRevisionAppendsChangeAndSnapshotsTheKeySet()
+    {
+        // Arrange
+        var store = await OpenStoreAsync();
+        await store.PutCatalogAsync(Write("a", "a1"), CancellationToken);
+        var first = new SigningKeyRecord("k1", [1, 2, 3], Time.GetUtcNow(), 0, Time.GetUtcNow(), null, false);
+
+        // Act
+        var r1 = await store.SaveSigningKeysAsync([first], Encoding.UTF8.GetBytes("set-1"), CancellationToken);
+        var stored = await store.ListSigningKeysAsync(CancellationToken);
+        var second = new SigningKeyRecord("k2", [4, 5], Time.GetUtcNow().AddSeconds(1), 0, Time.GetUtcNow().AddSeconds(10), null, false);
+        var r2 = await store.SaveSigningKeysAsync([stored[0] with { RetireAt = Time.GetUtcNow().AddHours(1) }, second], Encoding.UTF8.GetBytes("set-2"), CancellationToken);
+        var keys = await store.ListSigningKeysAsync(CancellationToken);
+        var changes = await store.ReadChangesAsync(1, 10, CancellationToken);
+        var snapshot = await store.ReadSnapshotAsync(CancellationToken);
+
+        // Assert
+        Assert.Equal([2L, 3L], [r1, r2]);
+        Assert.Equal(["k1", "k2"], keys.Select(static k => k.KeyId));
+        Assert.Equal([2L, 3L], keys.Select(static k => k.PublishedRevision));
+        Assert.Equal([1, 2, 3], keys[0].PrivateKey);
+        Assert.NotNull(keys[0].RetireAt);
+        Assert.Null(keys[1].RetireAt);
+        Assert.Equal([(2L, ChangeKind.KeysChanged, "set-1"), (3L, ChangeKind.KeysChanged, "set-2")],
+            changes.Select(static c => (c.Revision, c.Kind, Encoding.UTF8.GetString(c.Payload))));
+        Assert.Equal(3, snapshot.Revision);
+        Assert.Equal("set-2", Encoding.UTF8.GetString(snapshot.KeySet!));
+    }
+
     [Fact]
     public async Task ReadSnapshotAsync_AfterWrites_ReturnsHeadAndEachCurrentCatalogInOrdinalCreatorOrder()
     {
