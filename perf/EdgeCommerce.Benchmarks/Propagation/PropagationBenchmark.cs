@@ -100,8 +100,14 @@ internal static class PropagationBenchmark
 
             var samples = new List<PropagationSample>(options.Writes);
             var total = options.Warmup + options.Writes;
+            CpuSnapshot? cpuStart = null;
             for (var i = 0; i < total; i++)
             {
+                if (i == options.Warmup)
+                {
+                    cpuStart = CpuSnapshot.Take(origin, edges);
+                }
+
                 var creator = creators[i % creators.Length];
                 var json = Catalog(creator, options, version: i + 1);
                 var expected = head + 1;
@@ -124,6 +130,7 @@ internal static class PropagationBenchmark
                 }
             }
 
+            var cpu = CpuSnapshot.Take(origin, edges).PerWriteSince(cpuStart!, options.Writes);
             var loadAfter = MachineInfo.LoadAverage;
             var edgeMemory = edges.Select(static e => e.ResidentBytes).ToList();
             var originMemory = ProcessMemory.ResidentBytes(origin.ProcessId);
@@ -131,7 +138,7 @@ internal static class PropagationBenchmark
 
             await Task.WhenAll(edges.Select(static e => e.StopAsync()));
             await origin.StopAsync();
-            return new PropagationResult(edgeCount, samples, edges.Select(static e => e.Id).ToList(), edgeMemory, originMemory, loadBefore, loadAfter, atHead);
+            return new PropagationResult(edgeCount, samples, edges.Select(static e => e.Id).ToList(), edgeMemory, originMemory, loadBefore, loadAfter, atHead, cpu);
         }
         finally
         {
@@ -269,6 +276,8 @@ internal static class PropagationBenchmark
             var edgeWrites = r.Samples.Count * r.Edges;
             text.AppendLine(CultureInfo.InvariantCulture, $"- edge-writes already applied when the 200 arrived (counted as 0 ms): {r.AheadOfAcknowledgement} of {edgeWrites}");
             text.AppendLine(CultureInfo.InvariantCulture, $"- origin's registry (GET /admin/v1/edges) after the run: {r.EdgesAtHeadInOriginView} of {r.Edges} edges connected at the head");
+            var c = r.Cpu;
+            text.AppendLine(CultureInfo.InvariantCulture, $"- CPU per measured write (/proc, 10 ms ticks averaged over the run): origin {c.Origin:0.00} ms, {r.Edges} edge(s) {c.Edges:0.00} ms ({c.Edges / r.Edges:0.00} each), this benchmark client {c.Client:0.00} ms; the machine's {MachineInfo.Cpus} CPUs were busy {c.MachineBusy:0.00} of {c.MachineTotal:0.00} ms per write, {Math.Max(0, c.MachineBusy - c.Origin - c.Edges - c.Client):0.00} ms of it other work");
             text.AppendLine(CultureInfo.InvariantCulture, $"- RSS after the run: origin {ProcessMemory.Mib(r.OriginResidentBytes)} MiB; edges {string.Join(", ", r.EdgeIds.Select((id, i) => $"{id[^2..]} {ProcessMemory.Mib(r.EdgeResidentBytes[i])}"))} MiB");
             text.AppendLine(CultureInfo.InvariantCulture, $"- per edge p50/p95 (ms): {string.Join(", ", r.EdgeIds.Select((id, i) => $"{id[^2..]} {LatencySummary.Ms(r.Edge(i).P50)}/{LatencySummary.Ms(r.Edge(i).P95)}"))}");
         }

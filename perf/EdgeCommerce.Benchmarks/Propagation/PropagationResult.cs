@@ -11,7 +11,8 @@ internal sealed record PropagationResult(
     long? OriginResidentBytes,
     string LoadBefore,
     string LoadAfter,
-    int EdgesAtHeadInOriginView)
+    int EdgesAtHeadInOriginView,
+    CpuPerWrite Cpu)
 {
     public LatencySummary All => LatencySummary.From(Samples.Select(static s => s.All));
 
