@@ -12,4 +12,23 @@ internal static class Environments
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["DOTNET_gcServer"] = "0",
     };
+
+    /// <summary>
+    /// Adds <c>--env NAME=VALUE</c> options to every service started afterwards, e.g.
+    /// <c>DOTNET_PerfMapEnabled=1</c> to profile them with <c>perf</c>.
+    /// </summary>
+    public static void Add(IEnumerable<string> assignments)
+    {
+        ArgumentNullException.ThrowIfNull(assignments);
+        foreach (var assignment in assignments)
+        {
+            var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new ArgumentException($"--env expects NAME=VALUE, got '{assignment}'.");
+            }
+
+            Production[assignment[..equals]] = assignment[(equals + 1)..];
+        }
+    }
 }

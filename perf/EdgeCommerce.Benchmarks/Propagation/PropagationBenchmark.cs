@@ -33,6 +33,8 @@ internal static class PropagationBenchmark
             args.All("edge-setting"),
             args.All("origin-setting"));
         var save = !args.Flag("no-save");
+        var environment = args.All("env");
+        Environments.Add(environment);
         args.EnsureAllRead();
 
         var started = TimeProvider.System.GetUtcNow();

@@ -30,6 +30,8 @@ internal static class SnapshotBenchmark
         var edgeSettings = args.All("edge-setting");
         var originSettings = args.All("origin-setting");
         var save = !args.Flag("no-save");
+        var environment = args.All("env");
+        Environments.Add(environment);
         args.EnsureAllRead();
 
         var started = TimeProvider.System.GetUtcNow();
