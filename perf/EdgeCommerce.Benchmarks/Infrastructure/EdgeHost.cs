@@ -43,6 +43,12 @@ internal sealed class EdgeHost : IAsyncDisposable
 
     public string Output => _process?.Output ?? "";
 
+    /// <summary>The process's state and last output lines, for failure messages.</summary>
+    public string Describe()
+        => _process is null
+            ? $"edge {Id}: not started"
+            : $"edge {Id} (pid {_process.Id}, {(_process.HasExited ? "EXITED" : "running")}), last output:\n{_process.Output}";
+
     public long? ResidentBytes => _process is { HasExited: false } p ? ProcessMemory.ResidentBytes(p.Id) : null;
 
     /// <summary>Starts the process and returns at once (see <see cref="WaitUntilReadyAsync"/>).</summary>

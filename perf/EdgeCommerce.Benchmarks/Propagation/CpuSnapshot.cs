@@ -16,6 +16,19 @@ internal sealed record CpuSnapshot(double Origin, double Edges, double Client, d
             total);
     }
 
+    /// <summary>CPU milliseconds per wall-clock second since <paramref name="start"/>.</summary>
+    public CpuPerWrite PerSecondSince(CpuSnapshot start, TimeSpan elapsed)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        var seconds = elapsed.TotalSeconds;
+        return new CpuPerWrite(
+            (Origin - start.Origin) / seconds,
+            (Edges - start.Edges) / seconds,
+            (Client - start.Client) / seconds,
+            (MachineBusy - start.MachineBusy) / seconds,
+            (MachineTotal - start.MachineTotal) / seconds);
+    }
+
     public CpuPerWrite PerWriteSince(CpuSnapshot start, int writes)
     {
         ArgumentNullException.ThrowIfNull(start);

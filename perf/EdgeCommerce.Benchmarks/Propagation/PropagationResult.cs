@@ -12,7 +12,8 @@ internal sealed record PropagationResult(
     string LoadBefore,
     string LoadAfter,
     int EdgesAtHeadInOriginView,
-    CpuPerWrite Cpu)
+    CpuPerWrite Cpu,
+    CpuPerWrite Idle)
 {
     public LatencySummary All => LatencySummary.From(Samples.Select(static s => s.All));
 
