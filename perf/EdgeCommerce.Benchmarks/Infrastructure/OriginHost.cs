@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using EdgeCommerce.Tests.Common;
+
+namespace EdgeCommerce.Benchmarks.Infrastructure;
+
+/// <summary>
+/// A real origin process (the Release build users run) on free loopback ports. Built on the test
+/// helpers' <see cref="ServiceProcess"/>, which exposes the process id for RSS; runs in the
+/// Production environment, as deployed.
+/// </summary>
+internal sealed class OriginHost : IAsyncDisposable
+{
+    private readonly ServiceProcess _process;
+
+    private OriginHost(ServiceProcess process, int httpPort, int grpcPort)
+    {
+        _process = process;
+        HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
+        GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
+        Admin = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public Uri HttpAddress { get; }
+
+    public Uri GrpcAddress { get; }
+
+    /// <summary>The admin API (loopback only).</summary>
+    public HttpClient Admin { get; }
+
+    public int ProcessId => _process.Id;
+
+    public string Output => _process.Output;
+
+    public static async Task<OriginHost> StartAsync(string dataDirectory, IEnumerable<string> settings, CancellationToken cancellationToken)
+    {
+        var httpPort = FreePort.Next();
+        var grpcPort = FreePort.Next();
+        string[] arguments =
+        [
+            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{httpPort}",
+            "--Kestrel:Endpoints:Http:Protocols=Http1",
+            $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}",
+            "--Kestrel:Endpoints:Grpc:Protocols=Http2",
+            $"--Storage:DataDirectory={dataDirectory}",
+            .. settings.Select(static s => "--" + s),
+        ];
+        var process = ServiceProcess.Start("origin", Repository.AssemblyPath("EdgeCommerce.Origin"), arguments, Environments.Production);
+        var host = new OriginHost(process, httpPort, grpcPort);
+        await process.WaitForOkAsync(new Uri(host.HttpAddress, "/readyz").ToString(), TimeSpan.FromSeconds(120), cancellationToken);
+        return host;
+    }
+
+    /// <summary>PUTs a catalog; returns the revision and the timestamps (<see cref="Stopwatch"/>) of the send and of the response headers.</summary>
+    public async Task<CatalogPut> PutCatalogAsync(string creatorId, byte[] catalogJson, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/{creatorId}/catalog") { Content = new ByteArrayContent(catalogJson) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var sent = Stopwatch.GetTimestamp();
+        using var response = await Admin.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var answered = Stopwatch.GetTimestamp();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"PUT catalog {creatorId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var json = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
+        return new CatalogPut(json.RootElement.GetProperty("revision").GetInt64(), sent, answered);
+    }
+
+    public Task<int> StopAsync() => _process.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync();
+        Admin.Dispose();
+    }
+}
+
+/// <param name="Sent">Stopwatch timestamp just before the request was sent.</param>
+/// <param name="Answered">Stopwatch timestamp when the 200's headers arrived.</param>
+internal readonly record struct CatalogPut(long Revision, long Sent, long Answered);

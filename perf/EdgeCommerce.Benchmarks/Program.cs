@@ -1,0 +1,53 @@
+using BenchmarkDotNet.Running;
+using EdgeCommerce.Benchmarks.Infrastructure;
+using EdgeCommerce.Benchmarks.Propagation;
+using EdgeCommerce.Benchmarks.Snapshot;
+
+namespace EdgeCommerce.Benchmarks;
+
+/// <summary>
+/// <c>propagation</c> and <c>snapshot</c> run the end-to-end benchmarks over real processes;
+/// anything else goes to BenchmarkDotNet (micro-benchmarks: <c>--filter *</c>). See perf/README.md.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && args[0] is "propagation" or "snapshot")
+        {
+            using var stop = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) =>
+            {
+                e.Cancel = true;
+                stop.Cancel();
+            };
+
+            BenchArguments parsed;
+            try
+            {
+                parsed = BenchArguments.Parse(args);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                return 2;
+            }
+
+            try
+            {
+                return args[0] == "propagation"
+                    ? await PropagationBenchmark.RunAsync(parsed, stop.Token)
+                    : await SnapshotBenchmark.RunAsync(parsed, stop.Token);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                return 2;
+            }
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}
