@@ -40,6 +40,3 @@ internal sealed record CpuSnapshot(double Origin, double Edges, double Client, d
             (MachineTotal - start.MachineTotal) / writes);
     }
 }
-
-/// <summary>CPU milliseconds per measured write; <see cref="MachineTotal"/> is wall time × CPUs.</summary>
-internal sealed record CpuPerWrite(double Origin, double Edges, double Client, double MachineBusy, double MachineTotal);
