@@ -67,9 +67,20 @@ internal sealed class SyncSession(
 
             // The heartbeat interval also bounds how late a write made through another origin
             // replica is seen if its notification was missed: the loop reads the log again.
-            var heartbeatDue = Task.Delay(options.HeartbeatInterval, timeProvider, cancellationToken);
-            var woken = await Task.WhenAny(changed, heartbeatDue);
-            if (woken == heartbeatDue && !cancellationToken.IsCancellationRequested)
+            // WaitAsync disposes its timer as soon as a write wakes the stream: a Task.Delay per wake
+            // would leave one live 2-second timer per stream per write under a burst.
+            bool heartbeatDue;
+            try
+            {
+                await changed.WaitAsync(options.HeartbeatInterval, timeProvider, cancellationToken);
+                heartbeatDue = false;
+            }
+            catch (TimeoutException)
+            {
+                heartbeatDue = true;
+            }
+
+            if (heartbeatDue && !cancellationToken.IsCancellationRequested)
             {
                 await WriteHeartbeatAsync(Math.Max(signal.Head, sent), cancellationToken);
                 registry.OnContact(hello.EdgeId, registryToken);
