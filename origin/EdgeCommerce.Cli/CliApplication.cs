@@ -5,6 +5,7 @@ using EdgeCommerce.Cli.Catalog;
 using EdgeCommerce.Cli.Common;
 using EdgeCommerce.Cli.Creators;
 using EdgeCommerce.Cli.Edges;
+using EdgeCommerce.Cli.Keys;
 using EdgeCommerce.Cli.Foreground;
 using EdgeCommerce.Cli.Up;
 
@@ -34,6 +35,8 @@ internal static class CliApplication
             new CatalogCommand(context),
             new CreatorsCommand(context),
             new EdgesCommand(context),
+            new TokenCommand(context),
+            new KeysCommand(context),
             new BackupCommand(context),
             new RestoreCommand(context),
         };

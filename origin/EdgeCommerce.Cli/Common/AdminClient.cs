@@ -67,6 +67,21 @@ internal sealed class AdminClient : IDisposable
         }
     }
 
+    /// <summary>POSTs a JSON body (or nothing) to an admin path and returns the answer as is.</summary>
+    public Task<AdminResponse> PostAsync(string path, string? json, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        return SendAsync(request, cancellationToken);
+    }
+
+    public Task<AdminResponse> GetAsync(string path, CancellationToken cancellationToken)
+        => SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
+
     public Task<AdminResponse> GetCatalogAsync(string creatorId, CancellationToken cancellationToken)
         => SendAsync(new HttpRequestMessage(HttpMethod.Get, CatalogPath(creatorId)), cancellationToken);
 

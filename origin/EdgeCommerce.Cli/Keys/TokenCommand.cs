@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeCommerce.Cli.Common;
+
+namespace EdgeCommerce.Cli.Keys;
+
+/// <summary>
+/// <c>token --scope "..." [--creator ID] [--sub ID] [--ttl SECONDS] [--audience edge|origin] [--tier NAME]</c>:
+/// mints an access token at the origin and prints it (for admins, scripts and tests). Without
+/// <c>--creator</c> and with <c>admin:platform</c> it is a platform operator's token.
+/// </summary>
+internal sealed class TokenCommand : Command
+{
+    private readonly Option<string> _scope = new("--scope") { Description = "Space-separated scopes, e.g. \"recs:read drop:reserve\"", Required = true };
+    private readonly Option<string?> _creator = new("--creator") { Description = "The tenant the token is for; omit for a platform operator or an edge" };
+    private readonly Option<string> _subject = new("--sub") { Description = "The subject (viewer, admin or edge id)", DefaultValueFactory = static _ => "cli" };
+    private readonly Option<long> _ttl = new("--ttl") { Description = "Lifetime in seconds", DefaultValueFactory = static _ => 900 };
+    private readonly Option<string> _audience = new("--audience") { Description = "edge (viewers' requests) or origin (the admin API)", DefaultValueFactory = static _ => "edge" };
+    private readonly Option<string?> _tier = new("--tier") { Description = "A viewer's membership tier" };
+    private readonly Option<string> _data = CommonOptions.Data();
+    private readonly Option<Uri?> _origin = CommonOptions.Origin();
+
+    public TokenCommand(CliContext context)
+        : base("token", "Mint an access token at the origin and print it.")
+    {
+        _audience.AcceptOnlyFromAmong("edge", "origin");
+        Options.Add(_scope);
+        Options.Add(_creator);
+        Options.Add(_subject);
+        Options.Add(_ttl);
+        Options.Add(_audience);
+        Options.Add(_tier);
+        Options.Add(_data);
+        Options.Add(_origin);
+        SetAction((parseResult, cancellationToken) => RunAsync(parseResult, context, cancellationToken));
+    }
+
+    private async Task<int> RunAsync(ParseResult parseResult, CliContext context, CancellationToken cancellationToken)
+    {
+        var origin = OriginLocator.Resolve(parseResult.GetValue(_origin), context.ResolvePath(parseResult.GetRequiredValue(_data)));
+        var request = new JsonObject
+        {
+            ["subject"] = parseResult.GetRequiredValue(_subject),
+            ["creatorId"] = parseResult.GetValue(_creator),
+            ["scopes"] = new JsonArray([.. parseResult.GetRequiredValue(_scope).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(static s => (JsonNode)s)]),
+            ["ttlSeconds"] = parseResult.GetValue(_ttl),
+            ["audience"] = parseResult.GetRequiredValue(_audience),
+            ["tier"] = parseResult.GetValue(_tier),
+        };
+        using var admin = new AdminClient(origin);
+        var response = await admin.PostAsync("/admin/v1/tokens", request.ToJsonString(), cancellationToken);
+        if (!response.IsSuccess)
+        {
+            await context.Error.WriteLineAsync(ProblemReport.Format(response));
+            return ExitCodes.Failed;
+        }
+
+        using var body = JsonDocument.Parse(response.Body);
+        // The token alone on stdout, so scripts can capture it; the expiry goes to stderr.
+        await context.Out.WriteLineAsync(body.RootElement.GetProperty("token").GetString());
+        await context.Error.WriteLineAsync("expires " + body.RootElement.GetProperty("expiresAt").GetString());
+        return ExitCodes.Success;
+    }
+}
