@@ -242,14 +242,7 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var select = Command(connection, null, "SELECT creator_id, revision, product_count FROM catalogs ORDER BY creator_id;");
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        var creators = new List<CreatorSummary>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            creators.Add(new CreatorSummary(reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2)));
-        }
-
-        return creators;
+        return await StoreRows.ReadAllAsync(select, StoreRows.Creator, cancellationToken);
     }
 
     public async Task<IReadOnlyList<ChangeRecord>> ReadChangesAsync(long afterRevision, int maxCount, CancellationToken cancellationToken)
@@ -258,14 +251,7 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
         await using var select = Command(connection, null,
             "SELECT revision, creator_id, kind, payload FROM changes WHERE revision > $after ORDER BY revision LIMIT $max;",
             ("$after", afterRevision), ("$max", maxCount));
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        var changes = new List<ChangeRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            changes.Add(new ChangeRecord(reader.GetInt64(0), reader.GetString(1), (ChangeKind)reader.GetInt32(2), (byte[])reader.GetValue(3)));
-        }
-
-        return changes;
+        return await StoreRows.ReadAllAsync(select, StoreRows.Change, cancellationToken);
     }
 
     public async Task<IStoreSnapshot> OpenSnapshotAsync(CancellationToken cancellationToken)
@@ -374,17 +360,7 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
         await using var connection = await OpenAsync(cancellationToken);
         await using var select = Command(connection, null,
             "SELECT id, region, public_url, protocol_version, applied_revision, connected, last_contact_ms, last_rejection FROM edges ORDER BY id;");
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        var edges = new List<EdgeRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            edges.Add(new EdgeRecord(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt64(4),
-                reader.GetInt64(5) != 0, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
-                reader.IsDBNull(7) ? null : reader.GetString(7)));
-        }
-
-        return edges;
+        return await StoreRows.ReadAllAsync(select, StoreRows.Edge, cancellationToken);
     }
 
     public async Task<IReadOnlyList<SigningKeyRecord>> ListSigningKeysAsync(CancellationToken cancellationToken)
@@ -392,18 +368,7 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
         await using var connection = await OpenAsync(cancellationToken);
         await using var select = Command(connection, null,
             "SELECT kid, private_key, created_at_ms, published_revision, signing_from_ms, retire_at_ms, revoked FROM signing_keys ORDER BY created_at_ms, kid;");
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        var keys = new List<SigningKeyRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            keys.Add(new SigningKeyRecord(
-                reader.GetString(0), (byte[])reader.GetValue(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetInt64(3),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-                reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-                reader.GetInt64(6) != 0));
-        }
-
-        return keys;
+        return await StoreRows.ReadAllAsync(select, StoreRows.SigningKey, cancellationToken);
     }
 
     public async Task<long> SaveSigningKeysAsync(IReadOnlyList<SigningKeyRecord> keys, byte[] publicKeySet, CancellationToken cancellationToken)

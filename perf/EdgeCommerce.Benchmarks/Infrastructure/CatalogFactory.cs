@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Origin.CatalogAdmin;
 
 namespace EdgeCommerce.Benchmarks.Infrastructure;
 
@@ -39,50 +39,21 @@ internal static class CatalogFactory
         return catalog;
     }
 
-    /// <summary>The admin API document for <paramref name="catalog"/> (UTF-8 JSON).</summary>
+    /// <summary>
+    /// The admin API document for <paramref name="catalog"/> (UTF-8 JSON), serialized with the
+    /// origin's own catalog contract so the benchmark pushes exactly what admins push.
+    /// </summary>
     public static byte[] ToAdminJson(CreatorCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteStartArray("products");
-            foreach (var product in catalog.Products)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("id", product.Id);
-                writer.WriteString("title", product.Title);
-                writer.WriteString("description", product.Description);
-                writer.WriteString("imageUrl", product.ImageUrl);
-                writer.WriteStartObject("price");
-                writer.WriteNumber("amountMinor", product.Price.AmountMinor);
-                writer.WriteString("currency", product.Price.Currency);
-                writer.WriteEndObject();
-                writer.WriteStartObject("attributes");
-                foreach (var (name, value) in product.Attributes)
-                {
-                    writer.WriteString(name, value);
-                }
-
-                writer.WriteEndObject();
-                writer.WriteStartArray("skus");
-                foreach (var sku in product.Skus)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("id", sku.Id);
-                    writer.WriteString("label", sku.Label);
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        var document = new CatalogDocument([.. catalog.Products.Select(static product => new ProductDocument(
+            product.Id,
+            product.Title,
+            product.Description,
+            product.ImageUrl,
+            new MoneyDocument(product.Price.AmountMinor, product.Price.Currency),
+            new SortedDictionary<string, string>(product.Attributes, StringComparer.Ordinal),
+            [.. product.Skus.Select(static sku => new SkuDocument(sku.Id, sku.Label))]))]);
+        return JsonSerializer.SerializeToUtf8Bytes(document, CatalogJsonContext.Default.CatalogDocument);
     }
 }

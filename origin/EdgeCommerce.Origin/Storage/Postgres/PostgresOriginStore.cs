@@ -222,14 +222,7 @@ internal sealed class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionS
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // COLLATE "C": byte order, as SQLite's default BINARY collation and the edges' ordinal sort.
         await using var select = Command(connection, null, "SELECT creator_id, revision, product_count FROM catalogs ORDER BY creator_id COLLATE \"C\";");
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        var creators = new List<CreatorSummary>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            creators.Add(new CreatorSummary(reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2)));
-        }
-
-        return creators;
+        return await StoreRows.ReadAllAsync(select, StoreRows.Creator, cancellationToken);
     }
 
     public async Task<IReadOnlyList<ChangeRecord>> ReadChangesAsync(long afterRevision, int maxCount, CancellationToken cancellationToken)
@@ -238,14 +231,7 @@ internal sealed class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionS
         await using var select = Command(connection, null,
             "SELECT revision, creator_id, kind, payload FROM changes WHERE revision > @after ORDER BY revision LIMIT @max;",
             ("after", afterRevision), ("max", maxCount));
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        var changes = new List<ChangeRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            changes.Add(new ChangeRecord(reader.GetInt64(0), reader.GetString(1), (ChangeKind)reader.GetInt32(2), reader.GetFieldValue<byte[]>(3)));
-        }
-
-        return changes;
+        return await StoreRows.ReadAllAsync(select, StoreRows.Change, cancellationToken);
     }
 
     public async Task<IStoreSnapshot> OpenSnapshotAsync(CancellationToken cancellationToken)
@@ -352,17 +338,7 @@ internal sealed class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionS
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var select = Command(connection, null,
             "SELECT id, region, public_url, protocol_version, applied_revision, connected, last_contact_ms, last_rejection FROM edges ORDER BY id COLLATE \"C\";");
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        var edges = new List<EdgeRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            edges.Add(new EdgeRecord(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt64(4),
-                reader.GetBoolean(5), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
-                reader.IsDBNull(7) ? null : reader.GetString(7)));
-        }
-
-        return edges;
+        return await StoreRows.ReadAllAsync(select, StoreRows.Edge, cancellationToken);
     }
 
     public async Task<IReadOnlyList<SigningKeyRecord>> ListSigningKeysAsync(CancellationToken cancellationToken)
@@ -370,18 +346,7 @@ internal sealed class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionS
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var select = Command(connection, null,
             "SELECT kid, private_key, created_at_ms, published_revision, signing_from_ms, retire_at_ms, revoked FROM signing_keys ORDER BY created_at_ms, kid COLLATE \"C\";");
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        var keys = new List<SigningKeyRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            keys.Add(new SigningKeyRecord(
-                reader.GetString(0), reader.GetFieldValue<byte[]>(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetInt64(3),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-                reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-                reader.GetBoolean(6)));
-        }
-
-        return keys;
+        return await StoreRows.ReadAllAsync(select, StoreRows.SigningKey, cancellationToken);
     }
 
     public async Task<long> SaveSigningKeysAsync(IReadOnlyList<SigningKeyRecord> keys, byte[] publicKeySet, CancellationToken cancellationToken)
