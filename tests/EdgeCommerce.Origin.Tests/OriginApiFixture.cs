@@ -102,7 +102,7 @@ public sealed class OriginApiFixture : WebApplicationFactory<OriginHostMarker>, 
     {
         base.ConfigureClient(client);
         // Off the test's synchronization context: the first mint creates the signing key in the store.
-        var token = Task.Run(() => MintAsync("platform-operator", null, KeyMaintenance.PlatformScopes, Audiences.Origin)).GetAwaiter().GetResult();
+        var token = Task.Run(() => MintAsync("platform-operator", null, BootstrapToken.PlatformScopes, Audiences.Origin)).GetAwaiter().GetResult();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 

@@ -1,4 +1,4 @@
-using EdgeCommerce.ServiceDefaults.Authentication;
+using EdgeCommerce.Contracts;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
