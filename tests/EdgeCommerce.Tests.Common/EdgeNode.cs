@@ -96,8 +96,13 @@ public sealed class EdgeNode : IAsyncDisposable
             await _process.DisposeAsync();
         }
 
+        // Provisioned once, as an operator would: after that the file is the edge's, and holds what the origin renewed.
         var tokenPath = DataDirectory + ".sync.token";
-        await File.WriteAllTextAsync(tokenPath, _syncToken, cancellationToken);
+        if (!File.Exists(tokenPath))
+        {
+            await File.WriteAllTextAsync(tokenPath, _syncToken, cancellationToken);
+        }
+
         string[] arguments =
         [
             $"--Sync:TokenPath={tokenPath}",

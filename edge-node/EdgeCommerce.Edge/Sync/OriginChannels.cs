@@ -33,6 +33,7 @@ internal sealed class OriginChannels : IDisposable
     private OriginChannels(IOptions<SyncOptions> options, SyncCredentials credentials, HttpMessageHandler handler, bool ownsHandler)
     {
         Addresses = options.Value.AllOriginAddresses();
+        Credentials = credentials;
         _handler = handler;
         _ownsHandler = ownsHandler;
         var callCredentials = credentials.ToCallCredentials();
@@ -50,6 +51,9 @@ internal sealed class OriginChannels : IDisposable
     }
 
     public IReadOnlyList<Uri> Addresses { get; }
+
+    /// <summary>The token every call presents (renewed by the sync stream).</summary>
+    public SyncCredentials Credentials { get; }
 
     /// <summary>
     /// TLS with the token; cleartext with the token only to loopback (the local demo); any other

@@ -21,13 +21,15 @@ internal sealed class SyncSession(
     ILogger logger,
     WatchRequest hello,
     long registryToken,
-    IServerStreamWriter<WatchResponse> writer)
+    IServerStreamWriter<WatchResponse> writer,
+    SyncTokenRenewer? tokenRenewal)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var version = EffectiveVersion(hello);
         var head = await store.GetHeadRevisionAsync(cancellationToken);
         await WriteHeartbeatAsync(head, cancellationToken);
+        await RenewTokenIfDueAsync(cancellationToken);
 
         var sent = hello.FromRevision;
         var compacted = await store.GetCompactedRevisionAsync(cancellationToken);
@@ -84,6 +86,7 @@ internal sealed class SyncSession(
             {
                 await WriteHeartbeatAsync(Math.Max(signal.Head, sent), cancellationToken);
                 registry.OnContact(hello.EdgeId, registryToken);
+                await RenewTokenIfDueAsync(cancellationToken);
             }
         }
     }
@@ -159,6 +162,14 @@ internal sealed class SyncSession(
         var end = new SnapshotEnd { Revision = snapshot.Revision, Creators = sentCreators, Keys = snapshot.KeySet is { } keys ? KeySet.Parser.ParseFrom(keys) : null };
         await writer.WriteAsync(new WatchResponse { SnapshotEnd = end }, cancellationToken);
         return snapshot.Revision;
+    }
+
+    private async Task RenewTokenIfDueAsync(CancellationToken cancellationToken)
+    {
+        if (tokenRenewal is not null && await tokenRenewal.RenewIfDueAsync(cancellationToken) is { } renewal)
+        {
+            await writer.WriteAsync(renewal, cancellationToken);
+        }
     }
 
     private Task WriteHeartbeatAsync(long head, CancellationToken cancellationToken)

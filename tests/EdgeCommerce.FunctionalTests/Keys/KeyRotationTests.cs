@@ -109,6 +109,20 @@ public sealed class KeyRotationTests
         await origin.RefreshAdminTokenAsync(cancellationToken);
         var fresh = await MintAsync(origin, cancellationToken);
         await WaitUntilAcceptedAsync(edge, fresh, cancellationToken);
+
+        // The edge's own sync token died with the key as well; the origin renewed it on the stream
+        // (into the edge's token file), so after a crash the edge still finds its way back.
+        var tokenFile = edge.DataDirectory + ".sync.token";
+        var provisioned = await File.ReadAllTextAsync(tokenFile, cancellationToken);
+        while (await File.ReadAllTextAsync(tokenFile, cancellationToken) == provisioned && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+
+        await edge.KillAsync();
+        await edge.RestartAsync(cancellationToken);
+        var revision = await origin.PushCatalogAsync("after-revocation", OriginNode.SimpleCatalog("after the revocation"), cancellationToken);
+        await edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() >= revision, TimeSpan.FromSeconds(30), "sync after restart with the renewed token", cancellationToken);
     }
 
     private static async Task<string> MintAsync(OriginNode origin, CancellationToken cancellationToken)
