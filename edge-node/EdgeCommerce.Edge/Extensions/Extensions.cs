@@ -1,5 +1,6 @@
 using EdgeCommerce.Edge.Catalog;
 using EdgeCommerce.Edge.Node;
+using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.Edge.Viewers;
 using EdgeCommerce.ServiceDefaults.Authentication;
@@ -21,6 +22,7 @@ internal static class Extensions
         builder.Services.AddAccessTokenAuthentication(Audiences.Edge);
         builder.Services.AddCatalogSync();
         builder.Services.AddCatalogWidgets();
+        builder.Services.AddViewerRateLimits();
         return builder;
     }
 
@@ -31,6 +33,7 @@ internal static class Extensions
         app.UseOutputCache();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapWidgetApi();
         app.MapViewerApi();
         app.MapDemoImages();
