@@ -22,7 +22,9 @@ public sealed class KeyRotationTests
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
         await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken, "--Keys:PublishLead=00:00:01");
-        await using var edge = await EdgeNode.StartAsync("edge-keys", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-keys", cancellationToken), data.Combine("edge"), cancellationToken);
+        await using var edge = await EdgeNode.StartAsync("edge-keys", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-keys", cancellationToken), data.Combine("edge"), cancellationToken,
+            // The clients send as fast as they can, as one creator: this test is about keys, not about rate limits.
+            "--RateLimits:ViewerBurst=1000000", "--RateLimits:ViewerPerSecond=1000000", "--RateLimits:CreatorBurst=10000000", "--RateLimits:CreatorPerSecond=10000000");
         await edge.WaitForStatusAsync(static s => s.GetProperty("ready").GetBoolean(), TimeSpan.FromSeconds(30), "first snapshot", cancellationToken);
         var tokens = new List<string> { await MintAsync(origin, cancellationToken) };
         await WaitUntilAcceptedAsync(edge, tokens[0], cancellationToken);
