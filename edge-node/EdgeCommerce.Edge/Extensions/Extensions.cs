@@ -1,5 +1,6 @@
 using EdgeCommerce.Edge.Catalog;
 using EdgeCommerce.Edge.Node;
+using EdgeCommerce.Edge.Observability;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.Edge.Viewers;
 using EdgeCommerce.ServiceDefaults.Authentication;
@@ -21,6 +22,7 @@ internal static class Extensions
         builder.Services.AddAccessTokenAuthentication(Audiences.Edge);
         builder.Services.AddCatalogSync();
         builder.Services.AddCatalogWidgets();
+        builder.Services.AddEdgeObservability();
         return builder;
     }
 
@@ -35,6 +37,7 @@ internal static class Extensions
         app.MapViewerApi();
         app.MapDemoImages();
         app.MapEdgeStatusApi();
+        app.MapEdgeDashboard();
         return app;
     }
 }

@@ -30,6 +30,7 @@ internal static class Extensions
         app.MapKeysApi();
         app.MapCatalogSync();
         app.MapEdgesApi();
+        app.MapOriginDashboard();
         return app;
     }
 }
