@@ -1,3 +1,4 @@
+using System.Globalization;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Edge.Sync;
 using Microsoft.Extensions.Primitives;
@@ -50,19 +51,27 @@ internal sealed class WidgetEndpoint(ReplicaHolder holder, WidgetCache cache, Wi
             return NotServedAsync(context, replica.HasSnapshot);
         }
 
-        var widget = cache.Get(catalog, out var hit);
         var response = context.Response;
         var headers = response.Headers;
-        headers.ETag = widget.ETagHeader;
         headers.CacheControl = s_cacheControl;
-        headers[WidgetApi.RevisionHeader] = widget.RevisionHeader;
-        if (RevisionETag.IfNoneMatchMatches(context.Request.Headers.IfNoneMatch, widget.ETag))
+        var ifNoneMatch = context.Request.Headers.IfNoneMatch;
+        if (ifNoneMatch.Count > 0)
         {
-            metrics.Record(WidgetResult.NotModified);
-            response.StatusCode = StatusCodes.Status304NotModified;
-            return Task.CompletedTask;
+            // Revalidation needs only the revision: a 304 never renders.
+            var etag = RevisionETag.Format(catalog.Revision);
+            if (RevisionETag.IfNoneMatchMatches(ifNoneMatch, etag))
+            {
+                headers.ETag = etag;
+                headers[WidgetApi.RevisionHeader] = catalog.Revision.ToString(CultureInfo.InvariantCulture);
+                metrics.Record(WidgetResult.NotModified);
+                response.StatusCode = StatusCodes.Status304NotModified;
+                return Task.CompletedTask;
+            }
         }
 
+        var widget = cache.Get(catalog, out var hit);
+        headers.ETag = widget.ETagHeader;
+        headers[WidgetApi.RevisionHeader] = widget.RevisionHeader;
         metrics.Record(!syncState.Connected ? WidgetResult.Stale : hit ? WidgetResult.Hit : WidgetResult.Miss);
         response.ContentType = WidgetApi.ContentType;
         response.ContentLength = widget.Body.Length;

@@ -37,6 +37,7 @@ internal enum WidgetResult
 /// </summary>
 internal sealed class WidgetMetrics
 {
+    public const string MeterName = TelemetryNames.CatalogMeter;
     public const string RequestsName = "edgecommerce.catalog.widget.requests";
     public const string RenderDurationName = "edgecommerce.catalog.widget.render.duration";
 

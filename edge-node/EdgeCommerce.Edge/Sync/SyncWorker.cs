@@ -126,9 +126,10 @@ internal sealed class SyncWorker(
                         }
 
                         state.OnMessage(response.Heartbeat.HeadRevision);
-                        if (assembly is null && DueLoad() is { } load)
+                        if (assembly is null && holder.Current.Revision >= response.Heartbeat.HeadRevision && DueLoad() is { } load)
                         {
-                            // A quiet stream still reports its traffic: an ack of what it holds, with the load.
+                            // A quiet stream still reports its traffic: an ack of what it holds, with
+                            // the load. Only when caught up: an edge that is behind acks soon anyway.
                             await call.RequestStream.WriteAsync(new EdgeMessage { Ack = new Ack { AppliedRevision = holder.Current.Revision, Load = load } }, idle.Token);
                         }
 

@@ -44,6 +44,8 @@ public static class ObservabilityExtensions
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton(static provider => new RequestLatencyWindow(
             provider.GetRequiredService<IMeterFactory>(), provider.GetRequiredService<TimeProvider>()));
+        // The window listens from the start, not from the first dashboard request.
+        builder.Services.AddHostedService<WindowActivation>();
 
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var tracing = otlp || builder.Configuration.GetValue<bool>(ObservabilityOptions.SectionName + ":" + nameof(ObservabilityOptions.Tracing));
@@ -93,6 +95,17 @@ public static class ObservabilityExtensions
         ArgumentNullException.ThrowIfNull(app);
         DashboardEndpoints.Map(app, title);
         return app;
+    }
+
+    private sealed class WindowActivation(RequestLatencyWindow window) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            GC.KeepAlive(window);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static bool IsDurationHistogram(Instrument instrument)

@@ -174,12 +174,7 @@ public sealed class RequestLatencyWindow : IDisposable
             // Oldest first, the current (incomplete) second last; seconds without requests are gaps.
             for (var second = now - Seconds + 1; second <= now; second++)
             {
-                if (second < 0)
-                {
-                    continue;
-                }
-
-                var slot = Volatile.Read(ref _slots[(int)(second % Seconds)]);
+                var slot = second < 0 ? null : Volatile.Read(ref _slots[(int)(second % Seconds)]);
                 if (slot is null || slot.Second != second || slot.Total == 0)
                 {
                     series.Add(new SecondLatency(second - now, 0, null, null, null));
