@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text;
+
+namespace EdgeCommerce.Cli.Bench;
+
+/// <summary>One server × target over the rounds.</summary>
+internal sealed record BenchSeries(string Target, string Server, IReadOnlyList<WrkResult> Runs)
+{
+    public double MedianRps => Median(Runs.Select(static r => r.RequestsPerSecond));
+
+    public double MedianP50Ms => Median(Runs.Select(static r => r.P50Us / 1000.0));
+
+    public double MedianP99Ms => Median(Runs.Select(static r => r.P99Us / 1000.0));
+
+    public long Errors => Runs.Sum(static r => r.SocketErrors + r.Non2xx);
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.OrderBy(static v => v).ToArray();
+        if (sorted.Length == 0)
+        {
+            return 0;
+        }
+
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}
+
+/// <summary>The markdown the benchmark prints and, with <c>--results</c>, appends.</summary>
+internal static class BenchReport
+{
+    public static string Markdown(IReadOnlyList<BenchSeries> series, BenchOptions options, string machine, string widgetBytes, DateTimeOffset started)
+    {
+        var md = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        md.AppendLine(inv, $"## bench — {started:yyyy-MM-dd HH:mm} UTC");
+        md.AppendLine();
+        md.AppendLine(inv, $"- {machine}");
+        md.AppendLine(inv, $"- command: `{options.CommandLine}`");
+        md.AppendLine(inv, $"- wrk -t{options.Threads} -c{options.Connections}, {options.DurationSeconds} s per run, {options.Rounds} rounds after {options.WarmupSeconds} s of warm-up each; edge and nginx alternate (ABBA…) in one run; medians over the rounds");
+        md.AppendLine(inv, $"- widget: {widgetBytes}; nginx {options.NginxWorkers} workers, proxy_cache in front of the same edge (Cache-Control ignored: every request after the first is a hit), keepalive_requests 1000000; services with workstation GC");
+        md.AppendLine();
+        md.AppendLine("| target | server | req/s (median) | p50 ms | p99 ms | errors | req/s per run |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | --- |");
+        foreach (var s in series)
+        {
+            md.AppendLine(inv, $"| {s.Target} | {s.Server} | {s.MedianRps:N0} | {s.MedianP50Ms:0.000} | {s.MedianP99Ms:0.000} | {s.Errors} | {string.Join(", ", s.Runs.Select(r => r.RequestsPerSecond.ToString("N0", inv)))} |");
+        }
+
+        var edge = series.FirstOrDefault(static s => s.Target == "widget" && s.Server == "edge");
+        var nginx = series.FirstOrDefault(static s => s.Target == "widget" && s.Server == "nginx");
+        if (edge is not null && nginx is not null && nginx.MedianRps > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("| widget, edge ÷ nginx | req/s | p50 | p99 |");
+            md.AppendLine("| --- | ---: | ---: | ---: |");
+            md.AppendLine(inv, $"| ratio of medians | {edge.MedianRps / nginx.MedianRps:0.00}× | {Ratio(edge.MedianP50Ms, nginx.MedianP50Ms)} | {Ratio(edge.MedianP99Ms, nginx.MedianP99Ms)} |");
+            var perRound = edge.Runs.Zip(nginx.Runs, static (e, n) => n.RequestsPerSecond > 0 ? e.RequestsPerSecond / n.RequestsPerSecond : 0).ToList();
+            md.AppendLine();
+            md.AppendLine(inv, $"Per round (edge ÷ nginx req/s): {string.Join(", ", perRound.Select(r => r.ToString("0.00", inv) + "×"))}. Higher req/s is better; for p50/p99 a ratio below 1 means the edge is faster.");
+        }
+
+        return md.ToString();
+    }
+
+    private static string Ratio(double a, double b) => b > 0 ? (a / b).ToString("0.00", CultureInfo.InvariantCulture) + "×" : "—";
+}
