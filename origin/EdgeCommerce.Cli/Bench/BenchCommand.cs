@@ -21,6 +21,12 @@ internal sealed class BenchCommand : Command
         AllowMultipleArgumentsPerToken = false,
     };
 
+    private readonly Option<string?> _baseline = new("--baseline-edge")
+    {
+        Description = "Also run this edge assembly (another build's EdgeCommerce.Edge.dll) beside the current one, measured in the same rounds as edge-baseline",
+        HelpName = "DLL",
+    };
+
     private readonly Option<bool> _noNginx = new("--no-nginx") { Description = "Measure the edge alone (no side-by-side)" };
     private readonly Option<string?> _results = new("--results")
     {
@@ -39,6 +45,7 @@ internal sealed class BenchCommand : Command
         Options.Add(_nginxWorkers);
         Options.Add(_viewers);
         Options.Add(_targets);
+        Options.Add(_baseline);
         Options.Add(_noNginx);
         Options.Add(_results);
         SetAction((parseResult, cancellationToken) => new BenchRunner(Bind(parseResult), context).RunAsync(cancellationToken));
@@ -55,6 +62,7 @@ internal sealed class BenchCommand : Command
         Viewers = parseResult.GetValue(_viewers),
         ExtraTargets = [.. (parseResult.GetValue(_targets) ?? []).Select(BenchTarget.Parse)],
         NoNginx = parseResult.GetValue(_noNginx),
+        BaselineEdgeAssembly = parseResult.GetValue(_baseline) is { } baseline ? Path.GetFullPath(baseline) : null,
         ResultsFile = parseResult.GetValue(_results),
         CommandLine = "./edgecommerce " + string.Join(' ', parseResult.Tokens.Select(static t => t.Value.Contains(' ', StringComparison.Ordinal) ? "'" + t.Value + "'" : t.Value)),
     };

@@ -27,6 +27,12 @@ internal sealed class BenchOptions
     /// <summary>Viewer tokens minted per scoped target. The default is 200.</summary>
     public int Viewers { get; init; } = 200;
 
+    /// <summary>
+    /// An edge assembly from another build (e.g. the previous commit's), run beside this build's
+    /// edge on the same origin and measured in the same rounds as a third server, <c>edge-baseline</c>.
+    /// </summary>
+    public string? BaselineEdgeAssembly { get; init; }
+
     /// <summary>Skip nginx (no side-by-side), e.g. where it cannot be installed.</summary>
     public bool NoNginx { get; init; }
 

@@ -47,6 +47,11 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
             var grpcPort = ports.Allocate(null);
             var edgePort = ports.Allocate(null);
             var nginxPort = ports.Allocate(null);
+            var baselinePort = ports.Allocate(null);
+            if (options.BaselineEdgeAssembly is { } baselineAssembly && !File.Exists(baselineAssembly))
+            {
+                throw new CliException($"--baseline-edge {baselineAssembly}: no such file.");
+            }
 
             var origin = Start(services, ServiceDefinitions.Origin(originAssembly, originPort, grpcPort, Path.Combine(work, "origin")), work);
             await WaitReadyAsync(http, origin, token);
@@ -69,6 +74,21 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
                 var widgetPath = BenchTarget.Widget.PathFor(creatorId);
                 var edgeBytes = await http.GetByteArrayAsync(new Uri(edgeUrl, widgetPath), token);
                 await _out.WriteLineAsync($"bench    edge ready: widget {edgeBytes.Length:N0} bytes");
+                Uri? baselineUrl = null;
+                if (options.BaselineEdgeAssembly is { } baselineDll)
+                {
+                    var baseline = Start(services, ServiceDefinitions.Edge(baselineDll, "edge-baseline", "bench", baselinePort,
+                        ServiceDefinitions.LoopbackUrl(grpcPort), Path.Combine(work, "edge-baseline")), work);
+                    await WaitReadyAsync(http, baseline, token);
+                    baselineUrl = new Uri(ServiceDefinitions.LoopbackUrl(baselinePort));
+                    var baselineBytes = await http.GetByteArrayAsync(new Uri(baselineUrl, widgetPath), token);
+                    if (!baselineBytes.AsSpan().SequenceEqual(edgeBytes))
+                    {
+                        throw new CliException("The baseline edge served different widget bytes; refusing to compare them.");
+                    }
+
+                    await _out.WriteLineAsync($"bench    baseline edge ready ({baselineDll})");
+                }
 
                 if (nginx is not null)
                 {
@@ -82,7 +102,7 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
                     await _out.WriteLineAsync($"bench    nginx proxy_cache ready on {cache.Address} (same {nginxBytes.Length:N0} bytes)");
                 }
 
-                var results = await MeasureAsync(edgeUrl, cache, creatorId, tokens, work, token);
+                var results = await MeasureAsync(edgeUrl, baselineUrl, cache, creatorId, tokens, work, token);
                 var widgetInfo = string.Create(CultureInfo.InvariantCulture, $"{edgeBytes.Length:N0} bytes of JSON (demo creator {creatorId})");
                 var machine = Machine(loadBefore, LoadAverage());
                 var report = BenchReport.Markdown(results, options, machine, widgetInfo, started);
@@ -127,7 +147,7 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
         }
     }
 
-    private async Task<IReadOnlyList<BenchSeries>> MeasureAsync(Uri edgeUrl, NginxCache? cache, string creatorId,
+    private async Task<IReadOnlyList<BenchSeries>> MeasureAsync(Uri edgeUrl, Uri? baselineUrl, NginxCache? cache, string creatorId,
         IReadOnlyDictionary<BenchTarget, IReadOnlyList<string>> tokens, string work, CancellationToken token)
     {
         var widget = BenchTarget.Widget;
@@ -137,6 +157,11 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
         if (cache is not null)
         {
             servers.Add(("nginx", new Uri(cache.Address, widgetPath)));
+        }
+
+        if (baselineUrl is not null)
+        {
+            servers.Add(("edge-baseline", new Uri(baselineUrl, widgetPath)));
         }
 
         if (options.WarmupSeconds > 0)
@@ -159,7 +184,7 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
                 var result = await WrkRun.RunAsync(url.ToString(), widget, null, null, options, duration, work, token);
                 runs[name].Add(result);
                 await _out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"bench    round {round + 1}/{options.Rounds} widget {name,-5} {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Us / 1000.0:0.000} ms  p99 {result.P99Us / 1000.0:0.000} ms  errors {result.SocketErrors + result.Non2xx}"));
+                    $"bench    round {round + 1}/{options.Rounds} widget {name,-13} {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Us / 1000.0:0.000} ms  p99 {result.P99Us / 1000.0:0.000} ms  errors {result.SocketErrors + result.Non2xx}"));
             }
 
             foreach (var target in options.ExtraTargets)
