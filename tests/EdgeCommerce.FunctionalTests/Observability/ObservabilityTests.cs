@@ -110,6 +110,41 @@ public sealed partial class ObservabilityTests
         Assert.Matches("<td>edge-dash</td><td>eu-west</td><td class=\"healthy\">healthy</td>", originDom);
     }
 
+    /// <summary>
+    /// Traces across the edge → origin gRPC call: with an OTLP endpoint configured, the edge's
+    /// client span of its Sync stream and the origin's server span of that same call arrive at the
+    /// collector in one trace, the server span a child of the client span. Catches a missing
+    /// exporter, tracing left off, and a channel that does not propagate <c>traceparent</c>.
+    /// </summary>
+    [Fact]
+    public async Task Traces_EdgeSyncStream_OriginServerSpanContinuesEdgeClientSpan()
+    {
+        // Arrange
+        var ct = TestContext.Current.CancellationToken;
+        using var collector = new OtlpTraceReceiver();
+        string[] otlp = [$"--OTEL_EXPORTER_OTLP_ENDPOINT={collector.Endpoint}", "--OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf", "--OTEL_BSP_SCHEDULE_DELAY=200"];
+        using var data = new TempDirectory();
+        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), ct, [.. s_originSettings, .. otlp]);
+        await using var edge = await EdgeNode.StartAsync("edge-trace", "eu-west", origin.GrpcAddress, data.Combine("edge"), ct, otlp);
+        var head = await origin.PushCatalogAsync("trace-creator", OriginNode.SimpleCatalog("Traced tee"), ct);
+        await edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() == head, TimeSpan.FromSeconds(30), "applying the catalog", ct);
+
+        // Act: the stream's spans end when it ends; stopping the edge ends it (and flushes the edge's exporter).
+        Assert.Equal(0, await edge.StopAsync());
+
+        // Assert
+        var linked = await WaitForAsync(() =>
+        {
+            var spans = collector.Spans;
+            var pair = spans.Where(static s => s.Kind == 3)
+                .SelectMany(client => spans.Where(server => server.Kind == 2 && server.TraceId == client.TraceId && server.ParentSpanId == client.SpanId)
+                    .Select(server => (client, server)))
+                .FirstOrDefault(static p => p.server.Name.Contains("CatalogSync/Sync", StringComparison.Ordinal));
+            return Task.FromResult(pair.server is null ? null : (JsonElement?)JsonSerializer.SerializeToElement(new { client = pair.client.Name, server = pair.server.Name }));
+        }, "an origin server span of the Sync call whose parent is the edge's client span", ct);
+        Assert.Contains("CatalogSync/Sync", linked.GetProperty("server").GetString(), StringComparison.Ordinal);
+    }
+
     /// <summary>Loads <paramref name="url"/> in headless Chromium, lets its timers run for 6 s of virtual time, returns the DOM.</summary>
     private static async Task<string> DumpDomAsync(Uri url, string profile, CancellationToken cancellationToken)
     {
