@@ -75,12 +75,14 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
                 var edgeBytes = await http.GetByteArrayAsync(new Uri(edgeUrl, widgetPath), token);
                 await _out.WriteLineAsync($"bench    edge ready: widget {edgeBytes.Length:N0} bytes");
                 Uri? baselineUrl = null;
+                int? baselineProcessId = null;
                 if (options.BaselineEdgeAssembly is { } baselineDll)
                 {
                     var baseline = Start(services, ServiceDefinitions.Edge(baselineDll, "edge-baseline", "bench", baselinePort,
                         ServiceDefinitions.LoopbackUrl(grpcPort), Path.Combine(work, "edge-baseline")), work);
                     await WaitReadyAsync(http, baseline, token);
                     baselineUrl = new Uri(ServiceDefinitions.LoopbackUrl(baselinePort));
+                    baselineProcessId = baseline.ProcessId;
                     var baselineBytes = await http.GetByteArrayAsync(new Uri(baselineUrl, widgetPath), token);
                     if (!baselineBytes.AsSpan().SequenceEqual(edgeBytes))
                     {
@@ -102,7 +104,7 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
                     await _out.WriteLineAsync($"bench    nginx proxy_cache ready on {cache.Address} (same {nginxBytes.Length:N0} bytes)");
                 }
 
-                var results = await MeasureAsync(edgeUrl, baselineUrl, cache, creatorId, tokens, work, token);
+                var results = await MeasureAsync(edgeUrl, edge.ProcessId, baselineUrl, baselineProcessId, cache, creatorId, tokens, work, token);
                 var widgetInfo = string.Create(CultureInfo.InvariantCulture, $"{edgeBytes.Length:N0} bytes of JSON (demo creator {creatorId})");
                 var machine = Machine(loadBefore, LoadAverage());
                 var report = BenchReport.Markdown(results, options, machine, widgetInfo, started);
@@ -147,26 +149,26 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
         }
     }
 
-    private async Task<IReadOnlyList<BenchSeries>> MeasureAsync(Uri edgeUrl, Uri? baselineUrl, NginxCache? cache, string creatorId,
+    private async Task<IReadOnlyList<BenchSeries>> MeasureAsync(Uri edgeUrl, int edgeProcessId, Uri? baselineUrl, int? baselineProcessId, NginxCache? cache, string creatorId,
         IReadOnlyDictionary<BenchTarget, IReadOnlyList<string>> tokens, string work, CancellationToken token)
     {
         var widget = BenchTarget.Widget;
         var widgetPath = widget.PathFor(creatorId);
         var duration = TimeSpan.FromSeconds(options.DurationSeconds);
-        var servers = new List<(string Name, Uri Url)> { ("edge", new Uri(edgeUrl, widgetPath)) };
+        var servers = new List<(string Name, Uri Url, int? Pid)> { ("edge", new Uri(edgeUrl, widgetPath), edgeProcessId) };
         if (cache is not null)
         {
-            servers.Add(("nginx", new Uri(cache.Address, widgetPath)));
+            servers.Add(("nginx", new Uri(cache.Address, widgetPath), cache.ProcessId));
         }
 
         if (baselineUrl is not null)
         {
-            servers.Add(("edge-baseline", new Uri(baselineUrl, widgetPath)));
+            servers.Add(("edge-baseline", new Uri(baselineUrl, widgetPath), baselineProcessId));
         }
 
         if (options.WarmupSeconds > 0)
         {
-            foreach (var (name, url) in servers)
+            foreach (var (name, url, _) in servers)
             {
                 await _out.WriteLineAsync($"bench    warm-up {name} {options.WarmupSeconds} s");
                 await WrkRun.RunAsync(url.ToString(), widget, null, null, options, TimeSpan.FromSeconds(options.WarmupSeconds), work, token);
@@ -179,18 +181,18 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
         {
             // Alternate A and B: ABBA… so neither always runs on a warmer (or busier) machine.
             var order = round % 2 == 0 ? servers : Enumerable.Reverse(servers).ToList();
-            foreach (var (name, url) in order)
+            foreach (var (name, url, pid) in order)
             {
-                var result = await WrkRun.RunAsync(url.ToString(), widget, null, null, options, duration, work, token);
+                var result = await WrkRun.RunAsync(url.ToString(), widget, null, null, options, duration, work, token, pid);
                 runs[name].Add(result);
                 await _out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"bench    round {round + 1}/{options.Rounds} widget {name,-13} {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Us / 1000.0:0.000} ms  p99 {result.P99Us / 1000.0:0.000} ms  errors {result.SocketErrors + result.Non2xx}"));
+                    $"bench    round {round + 1}/{options.Rounds} widget {name,-13} {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Us / 1000.0:0.000} ms  p99 {result.P99Us / 1000.0:0.000} ms  CPU {result.CpuUsPerRequest:0.0} µs/req  errors {result.SocketErrors + result.Non2xx}"));
             }
 
             foreach (var target in options.ExtraTargets)
             {
                 var url = new Uri(edgeUrl, target.PathFor(creatorId));
-                var result = await WrkRun.RunAsync(url.ToString(), target, target.BodyFor(creatorId), tokens.GetValueOrDefault(target), options, duration, work, token);
+                var result = await WrkRun.RunAsync(url.ToString(), target, target.BodyFor(creatorId), tokens.GetValueOrDefault(target), options, duration, work, token, edgeProcessId);
                 extraRuns[target].Add(result);
                 await _out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"bench    round {round + 1}/{options.Rounds} {target.Name} edge {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Us / 1000.0:0.000} ms  p99 {result.P99Us / 1000.0:0.000} ms  errors {result.SocketErrors + result.Non2xx}"));

@@ -10,6 +10,12 @@ namespace EdgeCommerce.Cli.Bench;
 internal sealed record WrkResult(long Requests, double Seconds, long SocketErrors, long Non2xx, long P50Us, long P90Us, long P99Us, long MaxUs)
 {
     public double RequestsPerSecond => Seconds > 0 ? Requests / Seconds : 0;
+
+    /// <summary>The server's CPU time during the run (process and children), in ms; null when unknown.</summary>
+    public double? ServerCpuMs { get; init; }
+
+    /// <summary>Server CPU per request in µs; null when unknown.</summary>
+    public double? CpuUsPerRequest => ServerCpuMs is { } ms && Requests > 0 ? ms * 1000 / Requests : null;
 }
 
 /// <summary>
@@ -23,6 +29,15 @@ internal static class WrkRun
     private const string Marker = "BENCH_JSON ";
 
     public static async Task<WrkResult> RunAsync(string url, BenchTarget target, string? body, IReadOnlyList<string>? tokens, BenchOptions options,
+        TimeSpan duration, string workDirectory, CancellationToken cancellationToken, int? serverProcessId = null)
+    {
+        var cpuBefore = serverProcessId is { } before ? ProcessCpu.Milliseconds(before) : null;
+        var result = await RunCoreAsync(url, target, body, tokens, options, duration, workDirectory, cancellationToken);
+        var cpuAfter = serverProcessId is { } after ? ProcessCpu.Milliseconds(after) : null;
+        return result with { ServerCpuMs = cpuAfter - cpuBefore };
+    }
+
+    private static async Task<WrkResult> RunCoreAsync(string url, BenchTarget target, string? body, IReadOnlyList<string>? tokens, BenchOptions options,
         TimeSpan duration, string workDirectory, CancellationToken cancellationToken)
     {
         var script = Path.Combine(workDirectory, $"wrk-{target.Name}.lua");
