@@ -41,7 +41,7 @@ internal static class WidgetApi
 }
 
 /// <summary>The widget handler, holding its singletons so a request resolves nothing.</summary>
-internal sealed class WidgetEndpoint(ReplicaHolder holder, WidgetCache cache, WidgetMetrics metrics, SyncState syncState)
+internal sealed partial class WidgetEndpoint(ReplicaHolder holder, WidgetCache cache, WidgetMetrics metrics, SyncState syncState, ILogger<WidgetEndpoint> logger)
 {
     private static readonly StringValues s_cacheControl = new(WidgetApi.CacheControl);
 
@@ -73,7 +73,20 @@ internal sealed class WidgetEndpoint(ReplicaHolder holder, WidgetCache cache, Wi
             }
         }
 
-        var widget = cache.Get(catalog, out var hit);
+        RenderedWidget widget;
+        bool hit;
+        try
+        {
+            widget = cache.Get(catalog, out hit);
+        }
+        catch (Exception ex)
+        {
+            // The endpoint short-circuits past the exception handler: answer the problem here.
+            RenderFailed(logger, catalog.Revision, ex);
+            headers.CacheControl = "no-store";
+            return TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "The widget could not be rendered.").ExecuteAsync(context);
+        }
+
         headers.ETag = widget.ETagHeader;
         headers[WidgetApi.RevisionHeader] = widget.RevisionHeader;
         metrics.Record(!syncState.Connected ? WidgetResult.Stale : hit ? WidgetResult.Hit : WidgetResult.Miss);
@@ -101,4 +114,7 @@ internal sealed class WidgetEndpoint(ReplicaHolder holder, WidgetCache cache, Wi
         metrics.Record(WidgetResult.NotFound);
         return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such creator.").ExecuteAsync(context);
     }
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "Rendering a widget at revision {Revision} failed.")]
+    private static partial void RenderFailed(ILogger logger, long revision, Exception exception);
 }

@@ -41,7 +41,8 @@ internal static class BenchReport
         md.AppendLine(inv, $"- {machine}");
         md.AppendLine(inv, $"- command: `{options.CommandLine}`");
         var runtime = Environment.GetEnvironmentVariables().Keys.Cast<string>()
-            .Where(static k => k.StartsWith("DOTNET_", StringComparison.Ordinal) && k is not ("DOTNET_CLI_TELEMETRY_OPTOUT" or "DOTNET_NOLOGO" or "DOTNET_SKIP_FIRST_TIME_EXPERIENCE"))
+            .Where(static k => k.StartsWith("DOTNET_", StringComparison.Ordinal) && !k.StartsWith("DOTNET_CLI_", StringComparison.Ordinal)
+                && k is not ("DOTNET_NOLOGO" or "DOTNET_SKIP_FIRST_TIME_EXPERIENCE" or "DOTNET_GENERATE_ASPNET_CERTIFICATE" or "DOTNET_ROOT"))
             .Order(StringComparer.Ordinal)
             .Select(static k => k + "=" + Environment.GetEnvironmentVariable(k))
             .ToList();
