@@ -6,6 +6,9 @@ namespace EdgeCommerce.Cli.Bench;
 /// <summary><c>bench</c>: the edge's cached widget against nginx proxy_cache, side by side in one run, with wrk.</summary>
 internal sealed class BenchCommand : Command
 {
+    /// <summary>Characters that make a token need quoting when the command line is shown for copying into a shell.</summary>
+    private static readonly System.Buffers.SearchValues<char> s_shellSpecial = System.Buffers.SearchValues.Create(" ;{}\"'&|<>*?$()");
+
     private readonly Option<int> _duration = Int("--duration", "Seconds per measured run", "S", 10, 1, 3600);
     private readonly Option<int> _rounds = Int("--rounds", "Rounds; each runs the edge and nginx once, alternating which goes first", "N", 3, 1, 100);
     private readonly Option<int> _connections = Int("--connections", "wrk connections", "C", 32, 1, 10_000);
@@ -64,7 +67,7 @@ internal sealed class BenchCommand : Command
         NoNginx = parseResult.GetValue(_noNginx),
         BaselineEdgeAssembly = parseResult.GetValue(_baseline) is { } baseline ? Path.GetFullPath(baseline) : null,
         ResultsFile = parseResult.GetValue(_results),
-        CommandLine = "./edgecommerce " + string.Join(' ', parseResult.Tokens.Select(static t => t.Value.Contains(' ', StringComparison.Ordinal) ? "'" + t.Value + "'" : t.Value)),
+        CommandLine = "./edgecommerce " + string.Join(' ', parseResult.Tokens.Select(static t => t.Value.AsSpan().IndexOfAny(s_shellSpecial) >= 0 ? "'" + t.Value.Replace("'", "'\\''", StringComparison.Ordinal) + "'" : t.Value)),
     };
 
     private static Option<int> Int(string name, string description, string helpName, int defaultValue, int min, int max) => new(name)
