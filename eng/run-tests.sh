@@ -10,25 +10,15 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # Workstation GC: with 2 cores, many test hosts with server GC each fight over the same CPUs.
 export DOTNET_gcServer=0
 
-apt_updated=0
-ensure_packages() {
-  local missing=()
-  for pkg in "$@"; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-  done
-  ((${#missing[@]} == 0)) && return 0
-  echo "run-tests: installing ${missing[*]}" >&2
-  local sudo=""
-  [[ $(id -u) -ne 0 ]] && sudo="sudo"
-  if ((apt_updated == 0)); then $sudo apt-get update -qq >&2 && apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-}
+# shellcheck source=eng/packages.sh
+source "$ROOT/eng/packages.sh"
 
 # What the tests need beyond the .NET SDK (Debian packages):
 #   postgresql  the server binaries (/usr/lib/postgresql/*/bin: initdb, pg_ctl) and client tools
 #               (pg_dump, pg_restore). The tests start their own throwaway server on a free port
 #               (tests/EdgeCommerce.Tests.Common/PostgresServer.cs); the packaged cluster is not used.
-ensure_packages postgresql
+#   chromium    headless browser for the dashboard check (tests/EdgeCommerce.FunctionalTests/Observability).
+ensure_packages postgresql chromium
 
 CONFIGURATION="${EDGECOMMERCE_TEST_CONFIGURATION:-Release}"
 LOG_DIR="$ROOT/artifacts/test-results"

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using EdgeCommerce.Cli.Backup;
+using EdgeCommerce.Cli.Bench;
 using EdgeCommerce.Cli.Catalog;
 using EdgeCommerce.Cli.Common;
 using EdgeCommerce.Cli.Creators;
@@ -39,6 +40,7 @@ internal static class CliApplication
             new KeysCommand(context),
             new BackupCommand(context),
             new RestoreCommand(context),
+            new BenchCommand(context),
         };
     }
 

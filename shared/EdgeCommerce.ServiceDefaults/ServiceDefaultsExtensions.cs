@@ -11,7 +11,7 @@ namespace EdgeCommerce.ServiceDefaults;
 
 /// <summary>
 /// Wiring shared by the origin and the edge: RFC 9457 problem details for every error,
-/// liveness and readiness endpoints, an injected clock and the OpenAPI document.
+/// liveness and readiness endpoints, an injected clock, the OpenAPI document, metrics and traces.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -27,6 +27,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks();
         builder.Services.AddOpenApi();
+        builder.AddObservability();
         return builder;
     }
 
@@ -42,7 +43,7 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Maps <c>/healthz</c> (the process is alive), <c>/readyz</c> (every check tagged
-    /// <see cref="ReadyTag"/> passes) and <c>/openapi/v1.json</c>.
+    /// <see cref="ReadyTag"/> passes), <c>/openapi/v1.json</c> and <c>/metrics</c> (Prometheus).
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -62,6 +63,7 @@ public static class ServiceDefaultsExtensions
             },
         });
         app.MapOpenApi();
+        app.MapMetrics();
         return app;
     }
 

@@ -1,16 +1,19 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace EdgeCommerce.Edge.Catalog;
 
 internal static class CatalogServiceCollectionExtensions
 {
-    /// <summary>Output caching for widgets, bounded in memory.</summary>
+    /// <summary>Widgets rendered once per creator revision, their metrics, and output caching for other creator-derived responses.</summary>
     public static IServiceCollection AddCatalogWidgets(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
 
+        services.TryAddSingleton<WidgetMetrics>();
+        services.TryAddSingleton<WidgetCache>();
         services.AddOutputCache(static options =>
         {
-            options.AddPolicy(WidgetCachePolicy.Name, new WidgetCachePolicy());
-            // 256 MB of widgets at most; a widget over 8 MB is served but not cached.
+            // 256 MB at most; a response over 8 MB is served but not cached.
             options.SizeLimit = 256L * 1024 * 1024;
             options.MaximumBodySize = 8L * 1024 * 1024;
             // Creator ids are case-sensitive ("abc" and "ABC" are two creators): by default the

@@ -1,5 +1,6 @@
 using EdgeCommerce.Edge.Catalog;
 using EdgeCommerce.Edge.Node;
+using EdgeCommerce.Edge.Observability;
 using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.Edge.Viewers;
@@ -23,6 +24,7 @@ internal static class Extensions
         builder.Services.AddCatalogSync();
         builder.Services.AddCatalogWidgets();
         builder.Services.AddViewerRateLimits();
+        builder.Services.AddEdgeObservability();
         return builder;
     }
 
@@ -38,6 +40,7 @@ internal static class Extensions
         app.MapViewerApi();
         app.MapDemoImages();
         app.MapEdgeStatusApi();
+        app.MapEdgeDashboard();
         return app;
     }
 }

@@ -7,9 +7,9 @@ namespace EdgeCommerce.Edge.Sync;
 
 /// <summary>
 /// The one writer of the replica: applies what the origin sent, swaps the new replica in, then
-/// evicts the output-cache tags of exactly the creators that changed. Widget cache keys carry
-/// the creator's revision (see <see cref="WidgetCachePolicy"/>), so eviction frees memory but
-/// correctness never depends on it winning a race with a render.
+/// evicts the output-cache tags of exactly the creators that changed. Widgets are rendered once per
+/// catalog object (see <see cref="WidgetCache"/>), so they need no eviction; output-cached creator
+/// responses are tagged with <see cref="CatalogCacheTags"/>.
 /// </summary>
 internal sealed class ReplicaUpdater(
     ReplicaHolder holder,
@@ -68,7 +68,14 @@ internal sealed class ReplicaUpdater(
                 SyncLog.BatchApplied(logger, update.ChangesApplied, update.Replica.Revision);
             }
 
-            state.RaiseHead(update.Replica.Revision);
+            if (isSnapshot)
+            {
+                state.OnSnapshotApplied(update.Replica.Revision);
+            }
+            else
+            {
+                state.OnApplied(update.Replica.Revision);
+            }
             foreach (var creatorId in update.ChangedCreators)
             {
                 await EvictAsync(creatorId, cancellationToken);
@@ -86,7 +93,7 @@ internal sealed class ReplicaUpdater(
     {
         try
         {
-            await cacheStore.EvictByTagAsync(WidgetCachePolicy.CreatorTag(creatorId), cancellationToken);
+            await cacheStore.EvictByTagAsync(CatalogCacheTags.Creator(creatorId), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

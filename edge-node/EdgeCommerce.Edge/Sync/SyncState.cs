@@ -10,6 +10,8 @@ internal sealed class SyncState(TimeProvider timeProvider)
     private long _lastContactUnixMs;
     private long _restoredRevision = -1;
     private long _persistedRevision = -1;
+    private long _appliedRevision;
+    private long _behindSinceUnixMs;
     private volatile bool _connected;
     private volatile string _originAddress = "";
 
@@ -41,6 +43,51 @@ internal sealed class SyncState(TimeProvider timeProvider)
         _connected = true;
         Interlocked.Exchange(ref _lastContactUnixMs, timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
         RaiseHead(headRevision);
+    }
+
+    /// <summary>The replica now holds <paramref name="revision"/> (the updater, after each swap).</summary>
+    public void OnApplied(long revision)
+    {
+        Interlocked.Exchange(ref _appliedRevision, revision);
+        RaiseHead(revision);
+        UpdateBehind();
+    }
+
+    /// <summary>
+    /// A snapshot replaced the replica: its revision is the head as far as this edge knows (after
+    /// a restore from a backup the origin's head can be below what the edge heard before).
+    /// </summary>
+    public void OnSnapshotApplied(long revision)
+    {
+        Interlocked.Exchange(ref _headRevision, revision);
+        OnApplied(revision);
+    }
+
+    /// <summary>The revision the replica holds.</summary>
+    public long AppliedRevision => Interlocked.Read(ref _appliedRevision);
+
+    /// <summary>Revisions the replica lacks of the newest one this edge has heard of.</summary>
+    public long LagRevisions => Math.Max(0, HeadRevision - AppliedRevision);
+
+    /// <summary>
+    /// How long the replica has been behind the newest revision this edge has heard of; while
+    /// disconnected, at least the time since the origin was last heard from (the edge cannot know
+    /// what it is missing). Zero while connected and caught up.
+    /// </summary>
+    public TimeSpan LagDuration
+    {
+        get
+        {
+            var now = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+            var behindSince = Interlocked.Read(ref _behindSinceUnixMs);
+            var behind = behindSince > 0 ? now - behindSince : 0;
+            if (!_connected && Interlocked.Read(ref _lastContactUnixMs) is var contact and > 0)
+            {
+                behind = Math.Max(behind, now - contact);
+            }
+
+            return TimeSpan.FromMilliseconds(Math.Max(0, behind));
+        }
     }
 
     public void OnSnapshot() => Interlocked.Increment(ref _snapshotsReceived);
@@ -75,6 +122,20 @@ internal sealed class SyncState(TimeProvider timeProvider)
             }
 
             current = seen;
+        }
+
+        UpdateBehind();
+    }
+
+    private void UpdateBehind()
+    {
+        if (HeadRevision > AppliedRevision)
+        {
+            Interlocked.CompareExchange(ref _behindSinceUnixMs, timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), 0);
+        }
+        else
+        {
+            Interlocked.Exchange(ref _behindSinceUnixMs, 0);
         }
     }
 }

@@ -1,5 +1,6 @@
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Node;
+using EdgeCommerce.Edge.Observability;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -20,8 +21,11 @@ internal sealed class SyncWorker(
     IOptions<EdgeOptions> edgeOptions,
     IOptions<SyncOptions> syncOptions,
     TimeProvider timeProvider,
-    ILogger<SyncWorker> logger) : BackgroundService
+    ILogger<SyncWorker> logger,
+    EdgeLoadReport? loadReport = null) : BackgroundService
 {
+    private long _lastLoadReport;
+
     /// <summary>The protocol version this edge speaks.</summary>
     public const uint ProtocolVersion = 2;
 
@@ -122,6 +126,13 @@ internal sealed class SyncWorker(
                         }
 
                         state.OnMessage(response.Heartbeat.HeadRevision);
+                        if (assembly is null && holder.Current.Revision >= response.Heartbeat.HeadRevision && DueLoad() is { } load)
+                        {
+                            // A quiet stream still reports its traffic: an ack of what it holds, with
+                            // the load. Only when caught up: an edge that is behind acks soon anyway.
+                            await call.RequestStream.WriteAsync(new EdgeMessage { Ack = new Ack { AppliedRevision = holder.Current.Revision, Load = load } }, idle.Token);
+                        }
+
                         break;
                     case WatchResponse.KindOneofCase.SnapshotBegin:
                         assembly = new SnapshotAssembly(response.SnapshotBegin);
@@ -157,7 +168,7 @@ internal sealed class SyncWorker(
                 if (applied is { } revision)
                 {
                     state.OnMessage(revision);
-                    await call.RequestStream.WriteAsync(new EdgeMessage { Ack = new Ack { AppliedRevision = revision } }, idle.Token);
+                    await call.RequestStream.WriteAsync(new EdgeMessage { Ack = new Ack { AppliedRevision = revision, Load = DueLoad() } }, idle.Token);
                 }
             }
         }
@@ -200,6 +211,24 @@ internal sealed class SyncWorker(
 
             throw;
         }
+    }
+
+    /// <summary>This edge's load, when a report is due (at most every <see cref="EdgeLoadReport.Interval"/>).</summary>
+    private EdgeLoad? DueLoad()
+    {
+        if (loadReport is null)
+        {
+            return null;
+        }
+
+        var now = timeProvider.GetTimestamp();
+        if (_lastLoadReport != 0 && timeProvider.GetElapsedTime(_lastLoadReport, now) < EdgeLoadReport.Interval)
+        {
+            return null;
+        }
+
+        _lastLoadReport = now;
+        return loadReport.Build();
     }
 
     /// <summary>Equal jitter: half the exponential step fixed, half random, capped.</summary>

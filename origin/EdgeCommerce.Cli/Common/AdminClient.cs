@@ -107,6 +107,22 @@ internal sealed class AdminClient : IDisposable
             body.RootElement.GetProperty("expiresAt").GetString() ?? "");
     }
 
+    /// <summary>
+    /// An <c>edge:sync</c> token for the edge <paramref name="edgeId"/>, for the longest lifetime the
+    /// origin allows by default (24 hours); the origin renews it over the edge's stream.
+    /// </summary>
+    public async Task<string> MintSyncTokenAsync(string edgeId, CancellationToken cancellationToken)
+    {
+        var (token, _) = await MintTokenAsync(new JsonObject
+        {
+            ["subject"] = edgeId,
+            ["scopes"] = new JsonArray("edge:sync"),
+            ["ttlSeconds"] = 86_400,
+            ["audience"] = "origin",
+        }, cancellationToken);
+        return token;
+    }
+
     public Task<AdminResponse> GetAsync(string path, CancellationToken cancellationToken)
         => SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
 

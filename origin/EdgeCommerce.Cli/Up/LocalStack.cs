@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Cli.Common;
 using EdgeCommerce.Cli.Demo;
@@ -97,7 +96,7 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
             seed = await DemoSeeder.SeedIfEmptyAsync(admin, shutdown.Token);
             foreach (var edge in edges)
             {
-                await SecretFile.WriteAsync(SyncTokenPath(edge.Id), await MintSyncTokenAsync(admin, edge.Id, shutdown.Token), shutdown.Token);
+                await SecretFile.WriteAsync(SyncTokenPath(edge.Id), await admin.MintSyncTokenAsync(edge.Id, shutdown.Token), shutdown.Token);
             }
         }
 
@@ -125,22 +124,6 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
     }
 
     private string SyncTokenPath(string edgeId) => Path.Combine(options.EdgeDataDirectory(edgeId), UpOptions.SyncTokenFileName);
-
-    /// <summary>
-    /// An <c>edge:sync</c> token for one edge, for the longest lifetime the origin allows (24 hours
-    /// by default); <c>up</c> mints fresh ones at every start.
-    /// </summary>
-    private static async Task<string> MintSyncTokenAsync(AdminClient admin, string edgeId, CancellationToken cancellationToken)
-    {
-        var (token, _) = await admin.MintTokenAsync(new JsonObject
-        {
-            ["subject"] = edgeId,
-            ["scopes"] = new JsonArray("edge:sync"),
-            ["ttlSeconds"] = 86_400,
-            ["audience"] = "origin",
-        }, cancellationToken);
-        return token;
-    }
 
     /// <summary>Runs until a stop is asked for (exit 0) or a service exits on its own (exit 1).</summary>
     private async Task<int> MonitorAsync(ShutdownSignal shutdown)

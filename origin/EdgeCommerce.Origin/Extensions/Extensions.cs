@@ -31,6 +31,7 @@ internal static class Extensions
         app.MapViewerTokensApi();
         app.MapCatalogSync();
         app.MapEdgesApi();
+        app.MapOriginDashboard();
         return app;
     }
 }

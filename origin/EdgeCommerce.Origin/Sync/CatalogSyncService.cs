@@ -19,6 +19,7 @@ internal sealed class CatalogSyncService(
     IOriginStore store,
     RevisionSignal signal,
     EdgeRegistry registry,
+    EdgeLoadReports loadReports,
     IOptions<SyncOptions> options,
     TimeProvider timeProvider,
     AccessTokenIssuer issuer,
@@ -122,6 +123,10 @@ internal sealed class CatalogSyncService(
                 }
 
                 registry.OnApplied(edgeId, token, ack.AppliedRevision, rejection);
+                if (ack.Load is { } load)
+                {
+                    loadReports.Report(edgeId, load);
+                }
             }
 
             // The edge closed its side (after a NACK it waits for this): end the stream, and it

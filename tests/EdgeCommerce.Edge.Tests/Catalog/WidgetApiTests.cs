@@ -96,21 +96,22 @@ public sealed class WidgetApiTests(EdgeApiFixture fixture) : IClassFixture<EdgeA
         var ct = TestContext.Current.CancellationToken;
         var revision = await fixture.UpsertAsync(CatalogOf("inm-miss", 0, "p1"), ct);
         using var client = fixture.CreateClient();
+        var (missesBefore, hitsBefore) = (fixture.WidgetRequests("miss"), fixture.WidgetRequests("hit"));
 
         // Act
         using var notModified = await client.SendAsync(Get("inm-miss", ifNoneMatch: $"\"r{revision}\""), ct);
-        var storesAfterNotModified = fixture.CacheStore.StoresFor("inm-miss");
+        var rendersAfterNotModified = fixture.WidgetRequests("miss") - missesBefore;
         using var full = await client.GetAsync(WidgetUrl("inm-miss"), ct);
 
         // Assert
         Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
         Assert.Equal($"\"r{revision}\"", notModified.Headers.ETag?.Tag);
         Assert.Empty(await notModified.Content.ReadAsByteArrayAsync(ct));
-        Assert.Equal(0, storesAfterNotModified);
+        Assert.Equal(0, rendersAfterNotModified);
         Assert.Equal(HttpStatusCode.OK, full.StatusCode);
         Assert.Contains("\"p1\"", await full.Content.ReadAsStringAsync(ct));
-        Assert.Equal(0, fixture.CacheStore.HitsFor("inm-miss"));
-        Assert.Equal(1, fixture.CacheStore.StoresFor("inm-miss"));
+        Assert.Equal(hitsBefore, fixture.WidgetRequests("hit"));
+        Assert.Equal(missesBefore + 1, fixture.WidgetRequests("miss"));
     }
 
     [Fact]
@@ -120,6 +121,7 @@ public sealed class WidgetApiTests(EdgeApiFixture fixture) : IClassFixture<EdgeA
         var ct = TestContext.Current.CancellationToken;
         var revision = await fixture.UpsertAsync(CatalogOf("inm-hit", 0, "p1"), ct);
         using var client = fixture.CreateClient();
+        var (missesBefore, notModifiedBefore) = (fixture.WidgetRequests("miss"), fixture.WidgetRequests("not_modified"));
         using var primed = await client.GetAsync(WidgetUrl("inm-hit"), ct);
 
         // Act
@@ -130,8 +132,8 @@ public sealed class WidgetApiTests(EdgeApiFixture fixture) : IClassFixture<EdgeA
         Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
         Assert.Equal($"\"r{revision}\"", response.Headers.ETag?.Tag);
         Assert.Empty(await response.Content.ReadAsByteArrayAsync(ct));
-        Assert.Equal(1, fixture.CacheStore.HitsFor("inm-hit"));
-        Assert.Equal(1, fixture.CacheStore.StoresFor("inm-hit"));
+        Assert.Equal(notModifiedBefore + 1, fixture.WidgetRequests("not_modified"));
+        Assert.Equal(missesBefore + 1, fixture.WidgetRequests("miss"));
     }
 
     [Fact]
@@ -142,6 +144,7 @@ public sealed class WidgetApiTests(EdgeApiFixture fixture) : IClassFixture<EdgeA
         var old = await fixture.UpsertAsync(CatalogOf("inm-old", 0, "p1"), ct);
         var revision = await fixture.UpsertAsync(CatalogOf("inm-old", 0, "p2"), ct);
         using var client = fixture.CreateClient();
+        var hitsBefore = fixture.WidgetRequests("hit");
 
         // Act
         using var miss = await client.SendAsync(Get("inm-old", ifNoneMatch: $"\"r{old}\""), ct);
@@ -155,7 +158,7 @@ public sealed class WidgetApiTests(EdgeApiFixture fixture) : IClassFixture<EdgeA
             Assert.Contains("\"p2\"", await response.Content.ReadAsStringAsync(ct));
         }
 
-        Assert.Equal(1, fixture.CacheStore.HitsFor("inm-old"));
+        Assert.Equal(hitsBefore + 1, fixture.WidgetRequests("hit"));
     }
 
     [Fact]
@@ -165,6 +168,7 @@ public sealed class WidgetApiTests(EdgeApiFixture fixture) : IClassFixture<EdgeA
         var ct = TestContext.Current.CancellationToken;
         await fixture.UpsertAsync(CatalogOf("known", 0, "p1"), ct);
         using var client = fixture.CreateClient();
+        var (missesBefore, notFoundBefore) = (fixture.WidgetRequests("miss"), fixture.WidgetRequests("not_found"));
 
         // Act
         using var response = await client.GetAsync(WidgetUrl("nobody"), ct);
@@ -176,7 +180,8 @@ public sealed class WidgetApiTests(EdgeApiFixture fixture) : IClassFixture<EdgeA
         Assert.Equal(404, problem.RootElement.GetProperty("status").GetInt32());
         Assert.Equal("No such creator.", problem.RootElement.GetProperty("title").GetString());
         Assert.Null(response.Headers.ETag);
-        Assert.Equal(0, fixture.CacheStore.StoresFor("nobody"));
+        Assert.Equal(missesBefore, fixture.WidgetRequests("miss"));
+        Assert.Equal(notFoundBefore + 1, fixture.WidgetRequests("not_found"));
     }
 
     [Theory]
@@ -224,6 +229,7 @@ public sealed class WidgetApiTests(EdgeApiFixture fixture) : IClassFixture<EdgeA
         var ct = TestContext.Current.CancellationToken;
         await fixture.UpsertAsync(CatalogOf("twice", 0, "p1"), ct);
         using var client = fixture.CreateClient();
+        var (missesBefore, hitsBefore) = (fixture.WidgetRequests("miss"), fixture.WidgetRequests("hit"));
         using var first = await client.GetAsync(WidgetUrl("twice"), ct);
         var firstBytes = await first.Content.ReadAsByteArrayAsync(ct);
 
@@ -235,9 +241,9 @@ public sealed class WidgetApiTests(EdgeApiFixture fixture) : IClassFixture<EdgeA
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal(firstBytes, secondBytes);
         Assert.Equal(first.Headers.ETag, second.Headers.ETag);
-        Assert.Equal(1, fixture.CacheStore.StoresFor("twice"));
-        Assert.Equal(1, fixture.CacheStore.HitsFor("twice"));
-        Assert.NotNull(second.Headers.Age);
+        // Rendered once (a miss), then served from those bytes (a hit), and counted as such.
+        Assert.Equal(missesBefore + 1, fixture.WidgetRequests("miss"));
+        Assert.Equal(hitsBefore + 1, fixture.WidgetRequests("hit"));
     }
 
     [Fact]
@@ -247,6 +253,7 @@ public sealed class WidgetApiTests(EdgeApiFixture fixture) : IClassFixture<EdgeA
         var ct = TestContext.Current.CancellationToken;
         var oldRevision = await fixture.UpsertAsync(CatalogOf("swap", 0, "old-product"), ct);
         using var client = fixture.CreateClient();
+        var (missesBefore, hitsBefore) = (fixture.WidgetRequests("miss"), fixture.WidgetRequests("hit"));
         using var cached = await client.GetAsync(WidgetUrl("swap"), ct);
         using var cachedAgain = await client.GetAsync(WidgetUrl("swap"), ct);
         var evictionsBefore = fixture.CacheStore.EvictedTags.Count;
@@ -260,13 +267,13 @@ public sealed class WidgetApiTests(EdgeApiFixture fixture) : IClassFixture<EdgeA
 
         // Assert: the old entry was there (a hit), nothing evicted it, yet the key moved on.
         Assert.Equal(oldRevision.ToString(), Assert.Single(cachedAgain.Headers.GetValues(WidgetApi.RevisionHeader)));
-        Assert.Equal(1, fixture.CacheStore.HitsFor("swap"));
+        Assert.Equal(hitsBefore + 1, fixture.WidgetRequests("hit"));
         Assert.Equal(evictionsBefore, fixture.CacheStore.EvictedTags.Count);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(newRevision.ToString(), Assert.Single(response.Headers.GetValues(WidgetApi.RevisionHeader)));
         Assert.Contains("\"new-product\"", body);
         Assert.DoesNotContain("old-product", body);
-        Assert.Equal(2, fixture.CacheStore.StoresFor("swap"));
+        Assert.Equal(missesBefore + 2, fixture.WidgetRequests("miss"));
     }
 
     [Fact]
@@ -281,7 +288,7 @@ public sealed class WidgetApiTests(EdgeApiFixture fixture) : IClassFixture<EdgeA
         using var b1 = await client.GetAsync(WidgetUrl("creator-b"), ct);
         var bBytes = await b1.Content.ReadAsByteArrayAsync(ct);
         var evictionsBefore = fixture.CacheStore.EvictedTags.Count;
-        var bHitsBefore = fixture.CacheStore.HitsFor("creator-b");
+        var (hitsBefore, missesBefore) = (fixture.WidgetRequests("hit"), fixture.WidgetRequests("miss"));
 
         // Act
         var revisionA = await fixture.UpsertAsync(CatalogOf("creator-a", 0, "a-new"), ct);
@@ -289,10 +296,12 @@ public sealed class WidgetApiTests(EdgeApiFixture fixture) : IClassFixture<EdgeA
         using var b2 = await client.GetAsync(WidgetUrl("creator-b"), ct);
 
         // Assert: exactly A's tag evicted; A's new widget at once; B still served from its entry.
-        Assert.Equal([WidgetCachePolicy.CreatorTag("creator-a")], fixture.CacheStore.EvictedTags.Skip(evictionsBefore));
+        Assert.Equal([CatalogCacheTags.Creator("creator-a")], fixture.CacheStore.EvictedTags.Skip(evictionsBefore));
         Assert.Equal(revisionA.ToString(), Assert.Single(a2.Headers.GetValues(WidgetApi.RevisionHeader)));
         Assert.Contains("\"a-new\"", await a2.Content.ReadAsStringAsync(ct));
-        Assert.Equal(bHitsBefore + 1, fixture.CacheStore.HitsFor("creator-b"));
+        // A rendered its new revision (one miss); B's bytes were served again (one hit).
+        Assert.Equal(missesBefore + 1, fixture.WidgetRequests("miss"));
+        Assert.Equal(hitsBefore + 1, fixture.WidgetRequests("hit"));
         Assert.Equal(revisionB.ToString(), Assert.Single(b2.Headers.GetValues(WidgetApi.RevisionHeader)));
         Assert.Equal(bBytes, await b2.Content.ReadAsByteArrayAsync(ct));
     }
@@ -313,7 +322,7 @@ public sealed class WidgetApiTests(EdgeApiFixture fixture) : IClassFixture<EdgeA
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
-        Assert.Equal([WidgetCachePolicy.CreatorTag("gone")], fixture.CacheStore.EvictedTags.Skip(evictionsBefore));
+        Assert.Equal([CatalogCacheTags.Creator("gone")], fixture.CacheStore.EvictedTags.Skip(evictionsBefore));
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 

@@ -1,10 +1,13 @@
+using System.Diagnostics.Metrics;
 using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Edge.Catalog;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.Tests.Common;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -31,6 +34,7 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
     private readonly TempDirectory _data = new("edgecommerce-edge-api");
     private readonly bool _keepSyncWorker;
     private readonly Action<IServiceCollection>? _configureServices;
+    private MetricCollector<long>? _widgetRequests;
 
     public EdgeApiFixture()
         : this(keepSyncWorker: false)
@@ -68,8 +72,20 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
     {
         // Builds and starts the in-memory server.
         _ = Server;
+        _widgetRequests = new MetricCollector<long>(Services.GetRequiredService<IMeterFactory>(), WidgetMetrics.MeterName, WidgetMetrics.RequestsName);
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>
+    /// Widget requests this host counted so far, by <c>result</c> tag (<c>hit</c>, <c>miss</c>, …),
+    /// read from the <c>edgecommerce.catalog.widget.requests</c> counter the way an exporter sees it.
+    /// Tests of one class run one after another, so a test compares counts before and after.
+    /// </summary>
+    public long WidgetRequests(string result)
+        => (_widgetRequests ?? throw new InvalidOperationException("Call InitializeAsync first."))
+            .GetMeasurementSnapshot()
+            .Where(m => m.Tags.TryGetValue("result", out var value) && (string?)value == result)
+            .Sum(static m => m.Value);
 
     /// <summary>Replaces the replica with <paramref name="catalogs"/>, all stamped with the next revision.</summary>
     internal async Task<long> ApplySnapshotAsync(CreatorCatalog[] catalogs, CancellationToken cancellationToken)
@@ -81,6 +97,8 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
         }
 
         await Updater.ApplySnapshotAsync(CatalogData.Snapshot(revision, catalogs), cancellationToken);
+        // Data arrives over a stream: the link is up (widgets served now are not stale).
+        SyncState.OnMessage(revision);
         return revision;
     }
 
@@ -98,6 +116,7 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
         var previous = Holder.Current.Revision;
         catalog.Revision = previous + 1;
         await Updater.ApplyBatchAsync(CatalogData.Batch(previous, catalog.Revision, CatalogData.Upsert(catalog)), cancellationToken);
+        SyncState.OnMessage(catalog.Revision);
         return catalog.Revision;
     }
 
@@ -121,6 +140,8 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
             // Each host persists its replica in its own directory.
             ["Edge:DataDirectory"] = _data.Path,
             ["Logging:LogLevel:Default"] = "Warning",
+            // TestServer connections have no remote address; /metrics and /dashboard answer loopback only otherwise.
+            ["Observability:AllowRemote"] = "true",
         }));
         builder.ConfigureLogging(logging => logging.AddProvider(_errors));
         return base.CreateHost(builder);
@@ -149,6 +170,7 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
 
     public override async ValueTask DisposeAsync()
     {
+        _widgetRequests?.Dispose();
         await base.DisposeAsync();
         _data.Dispose();
     }

@@ -1,0 +1,44 @@
+namespace EdgeCommerce.Cli.Bench;
+
+/// <summary>What <c>bench</c> runs, after parsing.</summary>
+internal sealed class BenchOptions
+{
+    /// <summary>Seconds per measured wrk run. The default is 10.</summary>
+    public int DurationSeconds { get; init; } = 10;
+
+    /// <summary>Rounds; each runs the edge and nginx once, alternating which goes first. The default is 3.</summary>
+    public int Rounds { get; init; } = 3;
+
+    /// <summary>wrk connections. The default is 32.</summary>
+    public int Connections { get; init; } = 32;
+
+    /// <summary>wrk threads. The default is 2 (this machine has 2 CPUs, shared with the servers).</summary>
+    public int Threads { get; init; } = 2;
+
+    /// <summary>nginx worker processes. The default is 2, one per CPU here (the edge may use every core too).</summary>
+    public int NginxWorkers { get; init; } = 2;
+
+    /// <summary>Seconds of warm-up per server before the rounds (not measured). The default is 5.</summary>
+    public int WarmupSeconds { get; init; } = 5;
+
+    /// <summary>Paths to drive on the edge besides the widget.</summary>
+    public IReadOnlyList<BenchTarget> ExtraTargets { get; init; } = [];
+
+    /// <summary>Viewer tokens minted per scoped target. The default is 200.</summary>
+    public int Viewers { get; init; } = 200;
+
+    /// <summary>
+    /// An edge assembly from another build (e.g. the previous commit's), run beside this build's
+    /// edge on the same origin and measured in the same rounds as a third server, <c>edge-baseline</c>.
+    /// </summary>
+    public string? BaselineEdgeAssembly { get; init; }
+
+    /// <summary>Skip nginx (no side-by-side), e.g. where it cannot be installed.</summary>
+    public bool NoNginx { get; init; }
+
+    /// <summary>Also append the report to this markdown file (perf/RESULTS.md), with machine, commit and command.</summary>
+    public string? ResultsFile { get; init; }
+
+    /// <summary>The command line as typed, for the report.</summary>
+    public string CommandLine { get; init; } = "./edgecommerce bench";
+}
