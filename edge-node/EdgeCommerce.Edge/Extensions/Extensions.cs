@@ -1,4 +1,5 @@
 using EdgeCommerce.Edge.Catalog;
+using EdgeCommerce.Edge.Drops;
 using EdgeCommerce.Edge.Node;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.Edge.Viewers;
@@ -21,6 +22,7 @@ internal static class Extensions
         builder.Services.AddAccessTokenAuthentication(Audiences.Edge);
         builder.Services.AddCatalogSync();
         builder.Services.AddCatalogWidgets();
+        builder.Services.AddDrops();
         return builder;
     }
 
@@ -33,6 +35,7 @@ internal static class Extensions
         app.UseAuthorization();
         app.MapWidgetApi();
         app.MapViewerApi();
+        app.MapDropsApi();
         app.MapDemoImages();
         app.MapEdgeStatusApi();
         return app;

@@ -24,14 +24,14 @@ internal sealed class DropInventoryService(
         RequireId(request.DropId, "drop_id");
         RequireId(request.SkuId, "sku_id");
         RequireId(request.EdgeId, "edge_id");
-        if (request.Units is < 1 or > 1000)
+        if (request.Units is < 1 or > 1000 || request.MinUnits is < 0 or > DropDocumentReader.MaxPerViewerLimit || request.MinUnits > request.Units)
         {
-            ThrowInvalid("units must be from 1 to 1000.");
+            ThrowInvalid("units must be from 1 to 1000, and min_units from 0 to 100 and at most units.");
         }
 
         var value = options.Value;
         var grant = await store.AcquireLeaseAsync(
-            new LeaseAsk(request.DropId, request.SkuId, request.EdgeId, request.Units, timeProvider.GetUtcNow(), value.LeaseDuration, value.MaxLeaseUnits),
+            new LeaseAsk(request.DropId, request.SkuId, request.EdgeId, request.Units, timeProvider.GetUtcNow(), value.LeaseDuration, value.MaxLeaseUnits, request.MinUnits),
             context.CancellationToken);
         metrics.LeaseOutcome(grant.Refusal);
         switch (grant.Refusal)
@@ -74,9 +74,9 @@ internal sealed class DropInventoryService(
     {
         RequireId(request.DropId, "drop_id");
         RequireId(request.SkuId, "sku_id");
-        if (request.LeaseId.Length is 0 or > 64 || request.ReservationId.Length is 0 or > 64)
+        if (request.LeaseId.Length is 0 or > 64 || request.ReservationId.Length is 0 or > 128)
         {
-            ThrowInvalid("lease_id and reservation_id are required (at most 64 characters).");
+            ThrowInvalid("lease_id (at most 64 characters) and reservation_id (at most 128) are required.");
         }
 
         if (request.Quantity is < 1 or > DropDocumentReader.MaxPerViewerLimit)

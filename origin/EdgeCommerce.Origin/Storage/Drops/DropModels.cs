@@ -32,7 +32,8 @@ internal sealed record StoredDrop(string CreatorId, string DropId, long Revision
 /// <summary>An edge asking for units.</summary>
 /// <param name="Duration">How long the lease lasts (origin clock).</param>
 /// <param name="MaxUnits">The most one lease may hold.</param>
-internal sealed record LeaseAsk(string DropId, string SkuId, string EdgeId, int Units, DateTimeOffset Now, TimeSpan Duration, int MaxUnits);
+/// <param name="MinUnits">The fewest units worth granting (one reservation's quantity).</param>
+internal sealed record LeaseAsk(string DropId, string SkuId, string EdgeId, int Units, DateTimeOffset Now, TimeSpan Duration, int MaxUnits, int MinUnits = 1);
 
 internal enum LeaseRefusal
 {
@@ -41,7 +42,7 @@ internal enum LeaseRefusal
     NoSuchSku,
     /// <summary>Not selling now: scheduled, closed or cancelled.</summary>
     NotSelling,
-    /// <summary>Every unit is sold.</summary>
+    /// <summary>Every unit is sold, or too few are unsold for the quantity asked: nothing can come back.</summary>
     SoldOut,
     /// <summary>No unit is free now, but leased units may come back (see <see cref="LeaseGrant.NextExpiry"/>).</summary>
     NoneFree,

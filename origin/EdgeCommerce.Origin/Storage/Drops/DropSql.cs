@@ -213,7 +213,8 @@ internal static class DropSql
             return Refused(LeaseRefusal.NoSuchSku);
         }
 
-        if (sku.Sold >= sku.Allocation)
+        var minUnits = Math.Max(1, ask.MinUnits);
+        if (sku.Sold + minUnits > sku.Allocation)
         {
             return Refused(LeaseRefusal.SoldOut, sku);
         }
@@ -225,7 +226,7 @@ internal static class DropSql
         }
 
         var free = sku.Allocation - sku.Sold - sku.Leased;
-        if (free <= 0)
+        if (free < minUnits)
         {
             var next = await ScalarAsync(scope.Connection, scope.Transaction,
                 "SELECT MIN(expires_at_ms) FROM drop_leases WHERE drop_id = @drop AND sku_id = @sku AND expires_at_ms > @now AND units > sold;",
@@ -233,7 +234,10 @@ internal static class DropSql
             return Refused(LeaseRefusal.NoneFree, sku, next is null or DBNull ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(next, CultureInfo.InvariantCulture)));
         }
 
-        var units = Math.Min(Math.Min(Math.Max(1, ask.Units), ask.MaxUnits), Math.Max(1, free / ShrinkDivisor));
+        // Adaptive size: what the edge asks (its recent demand), at most MaxUnits and a quarter of
+        // what is free, so the last units spread over edges instead of stranding on one; never
+        // fewer than one reservation needs.
+        var units = Math.Max(minUnits, Math.Min(Math.Min(Math.Max(1, ask.Units), ask.MaxUnits), Math.Max(1, free / ShrinkDivisor)));
         var leaseId = Guid.NewGuid().ToString("N");
         var expiresAt = ask.Now + ask.Duration;
         await ExecuteAsync(scope.Connection, scope.Transaction, """
