@@ -28,6 +28,7 @@ internal static class DropsApi
         api.MapPut("/{dropId}", PutDrop).WithName("PutDrop")
             .WithSummary("Schedules a drop, or edits it before it opens (early access included). One revision.")
             .Accepts<DropDocument>("application/json");
+        api.MapGet("/{dropId}/sales", ListSales).WithName("ListDropSales").WithSummary("Every confirmed sale of a drop (the creator's orders), oldest first.");
         api.MapDelete("/{dropId}", CancelDrop).WithName("CancelDrop").WithSummary("Cancels a drop: no more leases or sales; what was sold stays sold.");
         return endpoints;
     }
@@ -60,6 +61,19 @@ internal static class DropsApi
 
         context.Response.Headers.ETag = RevisionETag.Format(drop.Revision);
         return TypedResults.Ok(DropView.From(drop.State, now, await store.CountRsvpsAsync(dropId, cancellationToken)));
+    }
+
+    internal static async Task<IResult> ListSales(string creatorId, string dropId, HttpContext context, IDropStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!MayAccess(context, creatorId) || !Identifiers.IsValid(dropId)
+            || await store.GetDropAsync(dropId, time.GetUtcNow(), cancellationToken) is not { } drop
+            || !string.Equals(drop.CreatorId, creatorId, StringComparison.Ordinal))
+        {
+            return DropNotFound();
+        }
+
+        context.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(new SaleListResponse(dropId, await store.ListSalesAsync(dropId, cancellationToken)));
     }
 
     internal static async Task<IResult> PutDrop(
@@ -205,6 +219,8 @@ internal static class DropsApi
 }
 
 internal sealed record DropRevisionResponse(string DropId, long Revision, string Outcome);
+
+internal sealed record SaleListResponse(string DropId, IReadOnlyList<SaleRecord> Sales);
 
 internal sealed record DropListResponse(IReadOnlyList<DropView> Drops);
 

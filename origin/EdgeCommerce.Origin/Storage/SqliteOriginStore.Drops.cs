@@ -42,6 +42,12 @@ internal sealed partial class SqliteOriginStore : IDropStore
         return await DropSql.HasRsvpAsync(connection, dropId, viewer, cancellationToken);
     }
 
+    public async Task<IReadOnlyList<SaleRecord>> ListSalesAsync(string dropId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await DropSql.ListSalesAsync(connection, dropId, cancellationToken);
+    }
+
     public async Task<long> CountRsvpsAsync(string dropId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -71,3 +71,6 @@ internal sealed record SaleResult(SaleOutcome Outcome, string ReservationId, Dro
 
 /// <summary>Thrown inside a write transaction when <c>sold + leased ≤ allocation</c> would break: the write rolls back.</summary>
 internal sealed class DropInvariantException(string message) : InvalidOperationException(message);
+
+/// <summary>One confirmed sale.</summary>
+internal sealed record SaleRecord(string ReservationId, string SkuId, string Viewer, string IdempotencyKey, int Quantity, string LeaseId, DateTimeOffset ConfirmedAt);

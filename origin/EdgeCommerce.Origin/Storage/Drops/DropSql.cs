@@ -353,6 +353,23 @@ internal static class DropSql
         => await ScalarAsync(connection, null, "SELECT 1 FROM drop_rsvps WHERE drop_id = @drop AND viewer = @viewer;",
             cancellationToken, ("drop", dropId), ("viewer", viewer)) is not null;
 
+    public static async Task<IReadOnlyList<SaleRecord>> ListSalesAsync(DbConnection connection, string dropId, CancellationToken cancellationToken)
+    {
+        await using var select = Command(connection, null, """
+            SELECT reservation_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms
+            FROM drop_sales WHERE drop_id = @drop ORDER BY confirmed_at_ms, reservation_id;
+            """, ("drop", dropId));
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        var sales = new List<SaleRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            sales.Add(new SaleRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                checked((int)reader.GetInt64(4)), reader.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
+        }
+
+        return sales;
+    }
+
     public static async Task<long> CountRsvpsAsync(DbConnection connection, string dropId, CancellationToken cancellationToken)
         => Convert.ToInt64(await ScalarAsync(connection, null, "SELECT COUNT(*) FROM drop_rsvps WHERE drop_id = @drop;",
             cancellationToken, ("drop", dropId)), CultureInfo.InvariantCulture);

@@ -30,6 +30,9 @@ internal interface IDropStore
 
     Task<bool> HasRsvpAsync(string dropId, string viewer, CancellationToken cancellationToken);
 
+    /// <summary>Every sale of a drop, oldest first (the creator's orders).</summary>
+    Task<IReadOnlyList<SaleRecord>> ListSalesAsync(string dropId, CancellationToken cancellationToken);
+
     /// <summary>How many RSVPs a drop has (for the admin view and conversion metrics).</summary>
     Task<long> CountRsvpsAsync(string dropId, CancellationToken cancellationToken);
 }

@@ -43,6 +43,12 @@ internal sealed partial class PostgresOriginStore : IDropStore
         return await DropSql.HasRsvpAsync(connection, dropId, viewer, cancellationToken);
     }
 
+    public async Task<IReadOnlyList<SaleRecord>> ListSalesAsync(string dropId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await DropSql.ListSalesAsync(connection, dropId, cancellationToken);
+    }
+
     public async Task<long> CountRsvpsAsync(string dropId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
