@@ -43,6 +43,8 @@ public sealed class NoOversellTests
             ? int.Parse(fixedSeed, CultureInfo.InvariantCulture)
             : Random.Shared.Next();
         TestContext.Current.TestOutputHelper?.WriteLine($"Chaos seed: {seed} (rerun with EDGECOMMERCE_CHAOS_SEED={seed})");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Mark(string what) => TestContext.Current.TestOutputHelper?.WriteLine($"{clock.Elapsed.TotalSeconds:F1}s {what}");
         using var data = new TempDirectory();
         string[] originSettings = [$"--Drops:LeaseDuration={s_lease}", "--Drops:MaxLeaseUnits=4", "--Sync:HeartbeatInterval=00:00:00.500"];
         await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken, originSettings);
@@ -52,12 +54,10 @@ public sealed class NoOversellTests
             "--Drops:LeaseUnits=2", "--Drops:OriginCallTimeout=00:00:01",
             "--Sync:InitialBackoff=00:00:00.050", "--Sync:MaxBackoff=00:00:00.500",
         ];
-        var edges = new EdgeNode[3];
-        for (var i = 0; i < edges.Length; i++)
-        {
-            edges[i] = await EdgeNode.StartAsync($"edge-drop-{i + 1}", "eu-west", origin.GrpcAddress, data.Combine($"edge{i + 1}"), cancellationToken, edgeSettings);
-        }
+        var edges = await Task.WhenAll(Enumerable.Range(1, 3).Select(i =>
+            EdgeNode.StartAsync($"edge-drop-{i}", "eu-west", origin.GrpcAddress, data.Combine($"edge{i}"), cancellationToken, edgeSettings)));
 
+        Mark("started");
         try
         {
             var admin = await MintAsync(origin, "ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
@@ -84,6 +84,7 @@ public sealed class NoOversellTests
                 await WaitForDropAsync(edge, cancellationToken);
             }
 
+            Mark("drop on every edge");
             using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromSeconds(30) };
             using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
             var ledger = new Ledger();
@@ -104,12 +105,15 @@ public sealed class NoOversellTests
             await origin.KillAsync();
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             await origin.RestartAsync(cancellationToken, originSettings);
+            Mark("origin restarted");
             await Task.WhenAll(clients);
+            Mark("clients done");
 
             // Every reservation has ended by now; wait until every lease has too.
             await Task.Delay(s_lease + TimeSpan.FromSeconds(1), cancellationToken);
 
             // Assert
+            Mark("leases expired");
             var drop = await GetAdminAsync(origin, $"/admin/v1/creators/{Creator}/drops/{DropId}", admin, cancellationToken);
             var sku = drop.GetProperty("skus")[0];
             var sold = sku.GetProperty("sold").GetInt32();
