@@ -4,6 +4,7 @@ using EdgeCommerce.Cli.Backup;
 using EdgeCommerce.Cli.Catalog;
 using EdgeCommerce.Cli.Common;
 using EdgeCommerce.Cli.Creators;
+using EdgeCommerce.Cli.Drops;
 using EdgeCommerce.Cli.Edges;
 using EdgeCommerce.Cli.Keys;
 using EdgeCommerce.Cli.Foreground;
@@ -33,6 +34,7 @@ internal static class CliApplication
             new OriginCommand(context),
             new EdgeCommand(context),
             new CatalogCommand(context),
+            new DropsCommand(context),
             new CreatorsCommand(context),
             new EdgesCommand(context),
             new TokenCommand(context),

@@ -22,6 +22,19 @@ internal sealed class AdminClient : IDisposable
 
     public Uri Origin { get; }
 
+    /// <summary>A bearer token sent with every request; none when null or empty.</summary>
+    public string? BearerToken
+    {
+        get => _http.DefaultRequestHeaders.Authorization?.Parameter;
+        init
+        {
+            if (!string.IsNullOrEmpty(value))
+            {
+                _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", value);
+            }
+        }
+    }
+
     public Task<AdminResponse> ListCreatorsAsync(CancellationToken cancellationToken)
         => SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/v1/creators"), cancellationToken);
 
@@ -81,6 +94,13 @@ internal sealed class AdminClient : IDisposable
 
     public Task<AdminResponse> GetAsync(string path, CancellationToken cancellationToken)
         => SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
+
+    public Task<AdminResponse> DeleteAsync(string path, CancellationToken cancellationToken)
+        => SendAsync(new HttpRequestMessage(HttpMethod.Delete, path), cancellationToken);
+
+    /// <summary>PUTs a JSON body to an admin path and returns the answer as is.</summary>
+    public Task<AdminResponse> PutAsync(string path, string json, CancellationToken cancellationToken)
+        => SendAsync(new HttpRequestMessage(HttpMethod.Put, path) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") }, cancellationToken);
 
     public Task<AdminResponse> GetCatalogAsync(string creatorId, CancellationToken cancellationToken)
         => SendAsync(new HttpRequestMessage(HttpMethod.Get, CatalogPath(creatorId)), cancellationToken);
