@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using EdgeCommerce.Benchmarks.Drops;
 using EdgeCommerce.Benchmarks.Infrastructure;
 using EdgeCommerce.Benchmarks.Propagation;
 using EdgeCommerce.Benchmarks.Snapshot;
@@ -14,7 +15,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length > 0 && args[0] is "propagation" or "snapshot")
+        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "reservations")
         {
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) =>
@@ -36,9 +37,12 @@ public static class Program
 
             try
             {
-                return args[0] == "propagation"
-                    ? await PropagationBenchmark.RunAsync(parsed, stop.Token)
-                    : await SnapshotBenchmark.RunAsync(parsed, stop.Token);
+                return args[0] switch
+                {
+                    "propagation" => await PropagationBenchmark.RunAsync(parsed, stop.Token),
+                    "reservations" => await ReservationBenchmark.RunAsync(parsed, stop.Token),
+                    _ => await SnapshotBenchmark.RunAsync(parsed, stop.Token),
+                };
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException)
             {

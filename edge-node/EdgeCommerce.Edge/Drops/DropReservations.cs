@@ -361,16 +361,23 @@ internal sealed class DropReservations(
     {
         var ttl = Options.ReservationTtl;
         var margin = Options.ClockSkewMargin;
-        if (pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } fast)
+        var atOrigin = Options.ReserveAtOrigin;
+        if (!atOrigin && pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } fast)
         {
             return (fast, null);
         }
 
-        await pool.RefillGate.WaitAsync(cancellationToken);
+        // The baseline does not serialize its origin calls: each reservation is its own origin write.
+        var gate = atOrigin ? null : pool.RefillGate;
+        if (gate is not null)
+        {
+            await gate.WaitAsync(cancellationToken);
+        }
+
         try
         {
             // Whoever held the gate may have refilled already.
-            if (pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } afterWait)
+            if (!atOrigin && pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } afterWait)
             {
                 return (afterWait, null);
             }
@@ -383,7 +390,7 @@ internal sealed class DropReservations(
                     DropId = pool.DropId,
                     SkuId = pool.SkuId,
                     EdgeId = edgeOptions.Value.Id,
-                    Units = pool.NextRequest(quantity, Options.MaxLeaseUnits),
+                    Units = atOrigin ? quantity : pool.NextRequest(quantity, Options.MaxLeaseUnits),
                     MinUnits = quantity,
                 }, cancellationToken);
             }
@@ -413,7 +420,16 @@ internal sealed class DropReservations(
             }
 
             metrics.LeaseAcquired(reply.Units);
-            pool.Add(new InventoryLease(reply.LeaseId, reply.Units, DateTimeOffset.FromUnixTimeMilliseconds(reply.ExpiresAtUnixMs)));
+            var lease = new InventoryLease(reply.LeaseId, reply.Units, DateTimeOffset.FromUnixTimeMilliseconds(reply.ExpiresAtUnixMs));
+            if (atOrigin)
+            {
+                // The baseline holds the units it asked for and never shares them.
+                lease.Held = quantity;
+                var end = timeProvider.GetUtcNow() + ttl;
+                return ((lease, end < lease.ExpiresAt - margin ? end : lease.ExpiresAt - margin), null);
+            }
+
+            pool.Add(lease);
             if (pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } fresh)
             {
                 return (fresh, null);
@@ -425,7 +441,7 @@ internal sealed class DropReservations(
         }
         finally
         {
-            pool.RefillGate.Release();
+            gate?.Release();
         }
     }
 

@@ -33,6 +33,12 @@ public sealed class DropsOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan OriginCallTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// The benchmark baseline (perf/ <c>reservations</c>): every reservation asks the origin for
+    /// exactly its units, as if there were no edge leases. Never for production. The default is false.
+    /// </summary>
+    public bool ReserveAtOrigin { get; set; }
+
     /// <summary>How often expired reservations are returned to their leases and unusable lease units to the origin. The default is 1 second.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
