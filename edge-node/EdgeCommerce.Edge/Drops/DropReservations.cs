@@ -55,6 +55,13 @@ internal sealed class DropReservations(
         if (!ReferenceEquals(existing, attempt.Task))
         {
             var earlier = await existing.WaitAsync(cancellationToken);
+            if (earlier.Reservation is { State: ReservationState.Released or ReservationState.Expired })
+            {
+                // The key's reservation ended unsold: a retry now is a new attempt.
+                _idempotent.TryRemove(new KeyValuePair<(string, string, string), Task<ReserveResult>>(key, existing));
+                return await ReserveAsync(token, dropId, skuId, quantity, idempotencyKey, cancellationToken);
+            }
+
             if (earlier.Reservation is { } made)
             {
                 return made.SkuId == skuId && made.Quantity == quantity

@@ -177,6 +177,24 @@ public sealed class DropReservationsTests : IDisposable
     }
 
     [Fact]
+    public async Task ReserveAsync_SameKeyAfterItsReservationWasReleased_ReservesAnew()
+    {
+        // Arrange
+        Publish(Drop(allocation: 10, startsAt: s_now));
+        var viewer = Viewer("a");
+        var first = await _reservations.ReserveAsync(viewer, "d1", "hoodie-m", 1, "key-1", CancellationToken);
+        await _reservations.ReleaseAsync(viewer, first.Reservation!.Id, CancellationToken);
+
+        // Act
+        var retry = await _reservations.ReserveAsync(viewer, "d1", "hoodie-m", 1, "key-1", CancellationToken);
+
+        // Assert
+        Assert.Equal((ReserveStatus.Created, false), (retry.Status, retry.Replayed));
+        Assert.NotEqual(first.Reservation.Id, retry.Reservation!.Id);
+        Assert.Equal(ReservationState.Held, retry.Reservation.State);
+    }
+
+    [Fact]
     public async Task ConfirmAsync_RetriedAndAcrossARestart_SellsOnce()
     {
         // Arrange
