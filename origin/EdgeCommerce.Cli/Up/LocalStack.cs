@@ -87,14 +87,23 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         }
 
         SeedResult seed;
+        string? dropLine = null;
         using (var admin = new AdminClient(new Uri(endpoints.Origin)))
         {
             seed = await DemoSeeder.SeedIfEmptyAsync(admin, shutdown.Token);
+            if (seed.Seeded)
+            {
+                dropLine = await DemoDrops.SeedAsync(admin, context.TimeProvider, shutdown.Token);
+            }
         }
 
         await _out.WriteLineAsync(seed.Seeded
             ? $"demo     seeded {seed.CreatorIds.Count} creators with {seed.Products} products: {string.Join(", ", seed.CreatorIds)}"
             : $"demo     not seeded: the origin already holds {seed.CreatorIds.Count} creators with {seed.Products} products");
+        if (dropLine is not null)
+        {
+            await _out.WriteLineAsync(dropLine);
+        }
 
         var edgeServices = new List<ChildService>();
         foreach (var edge in edges)
