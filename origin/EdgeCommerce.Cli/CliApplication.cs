@@ -5,6 +5,7 @@ using EdgeCommerce.Cli.Bench;
 using EdgeCommerce.Cli.Catalog;
 using EdgeCommerce.Cli.Common;
 using EdgeCommerce.Cli.Creators;
+using EdgeCommerce.Cli.Drops;
 using EdgeCommerce.Cli.Edges;
 using EdgeCommerce.Cli.Keys;
 using EdgeCommerce.Cli.Foreground;
@@ -34,6 +35,7 @@ internal static class CliApplication
             new OriginCommand(context),
             new EdgeCommand(context),
             new CatalogCommand(context),
+            new DropsCommand(context),
             new CreatorsCommand(context),
             new EdgesCommand(context),
             new TokenCommand(context),

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using EdgeCommerce.Benchmarks.Auth;
+using EdgeCommerce.Benchmarks.Drops;
 using EdgeCommerce.Benchmarks.Infrastructure;
 using EdgeCommerce.Benchmarks.Propagation;
 using EdgeCommerce.Benchmarks.Snapshot;
@@ -16,7 +17,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth")
+        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth" or "reservations")
         {
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) =>
@@ -42,6 +43,7 @@ public static class Program
                 {
                     "propagation" => await PropagationBenchmark.RunAsync(parsed, stop.Token),
                     "auth" => await AuthBenchmark.RunAsync(parsed, stop.Token),
+                    "reservations" => await ReservationBenchmark.RunAsync(parsed, stop.Token),
                     _ => await SnapshotBenchmark.RunAsync(parsed, stop.Token),
                 };
             }

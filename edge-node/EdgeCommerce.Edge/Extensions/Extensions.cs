@@ -1,4 +1,5 @@
 using EdgeCommerce.Edge.Catalog;
+using EdgeCommerce.Edge.Drops;
 using EdgeCommerce.Edge.Node;
 using EdgeCommerce.Edge.Observability;
 using EdgeCommerce.Edge.RateLimiting;
@@ -25,6 +26,7 @@ internal static class Extensions
         builder.Services.AddCatalogWidgets();
         builder.Services.AddViewerRateLimits();
         builder.Services.AddEdgeObservability();
+        builder.Services.AddDrops();
         return builder;
     }
 
@@ -38,6 +40,7 @@ internal static class Extensions
         app.UseRateLimiter();
         app.MapWidgetApi();
         app.MapViewerApi();
+        app.MapDropsApi();
         app.MapDemoImages();
         app.MapEdgeStatusApi();
         app.MapEdgeDashboard();

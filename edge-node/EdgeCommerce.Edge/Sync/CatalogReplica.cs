@@ -12,8 +12,11 @@ namespace EdgeCommerce.Edge.Sync;
 /// </summary>
 internal sealed class CatalogReplica
 {
-    private CatalogReplica(long revision, bool hasSnapshot, ImmutableDictionary<string, CreatorCatalog> creators, string clusterId, KeySet? keys)
+    private static readonly ImmutableDictionary<string, DropState> s_noDrops = ImmutableDictionary.Create<string, DropState>(StringComparer.Ordinal);
+
+    private CatalogReplica(long revision, bool hasSnapshot, ImmutableDictionary<string, CreatorCatalog> creators, string clusterId, KeySet? keys, ImmutableDictionary<string, DropState>? drops = null)
     {
+        Drops = drops ?? s_noDrops;
         Revision = revision;
         HasSnapshot = hasSnapshot;
         Creators = creators;
@@ -40,11 +43,17 @@ internal sealed class CatalogReplica
 
     public CreatorCatalog? Find(string creatorId) => Creators.GetValueOrDefault(creatorId);
 
+    /// <summary>Every drop by id, as of <see cref="Revision"/> (issue 6).</summary>
+    public ImmutableDictionary<string, DropState> Drops { get; }
+
+    public DropState? FindDrop(string dropId) => Drops.GetValueOrDefault(dropId);
+
     /// <summary>This replica as a snapshot message (for persisting it).</summary>
     public Snapshot ToSnapshot()
     {
         var snapshot = new Snapshot { Revision = Revision, Keys = Keys };
         snapshot.Creators.Add(Creators.Values.OrderBy(static c => c.CreatorId, StringComparer.Ordinal));
+        snapshot.Drops.Add(Drops.Values.OrderBy(static d => d.DropId, StringComparer.Ordinal));
         return snapshot;
     }
 
@@ -85,7 +94,17 @@ internal sealed class CatalogReplica
             }
         }
 
-        return new ReplicaUpdate(new CatalogReplica(snapshot.Revision, true, creators, clusterId ?? ClusterId, snapshot.Keys), changed, 0);
+        var drops = ImmutableDictionary.CreateBuilder<string, DropState>(StringComparer.Ordinal);
+        foreach (var drop in snapshot.Drops)
+        {
+            ValidateDrop(drop, maxRevision: snapshot.Revision);
+            if (!drops.TryAdd(drop.DropId, drop))
+            {
+                throw new ReplicaApplyException($"The snapshot lists drop '{drop.DropId}' twice.");
+            }
+        }
+
+        return new ReplicaUpdate(new CatalogReplica(snapshot.Revision, true, creators, clusterId ?? ClusterId, snapshot.Keys, drops.ToImmutable()), changed, 0);
     }
 
     /// <summary>
@@ -109,6 +128,7 @@ internal sealed class CatalogReplica
         var creators = Creators.ToBuilder();
         var changed = new HashSet<string>(StringComparer.Ordinal);
         var keys = Keys;
+        var drops = Drops;
         var last = Revision;
         foreach (var change in batch.Changes)
         {
@@ -133,6 +153,16 @@ internal sealed class CatalogReplica
                 case Change.KindOneofCase.KeysChanged:
                     keys = change.KeysChanged;
                     break;
+                case Change.KindOneofCase.DropChanged:
+                    var drop = change.DropChanged;
+                    ValidateDrop(drop, maxRevision: change.Revision);
+                    if (drop.Revision != change.Revision)
+                    {
+                        throw new ReplicaApplyException(Invariant($"Drop '{drop.DropId}' says revision {drop.Revision} inside change {change.Revision}."));
+                    }
+
+                    drops = drops.SetItem(drop.DropId, drop);
+                    break;
                 case Change.KindOneofCase.CreatorDeleted:
                     var creatorId = change.CreatorDeleted.CreatorId;
                     creators.Remove(creatorId);
@@ -150,7 +180,7 @@ internal sealed class CatalogReplica
             throw new ReplicaApplyException(Invariant($"The batch claims to end at {batch.Revision} but its last change is {last}."));
         }
 
-        return new ReplicaUpdate(new CatalogReplica(Math.Max(batch.Revision, Revision), true, creators.ToImmutable(), ClusterId, keys), changed, batch.Changes.Count);
+        return new ReplicaUpdate(new CatalogReplica(Math.Max(batch.Revision, Revision), true, creators.ToImmutable(), ClusterId, keys, drops), changed, batch.Changes.Count);
     }
 
     private static void ValidateCatalog(CreatorCatalog catalog, long maxRevision)
@@ -163,6 +193,19 @@ internal sealed class CatalogReplica
         if (catalog.Revision <= 0 || catalog.Revision > maxRevision)
         {
             throw new ReplicaApplyException(Invariant($"Catalog '{catalog.CreatorId}' has revision {catalog.Revision}, outside 1..{maxRevision}."));
+        }
+    }
+
+    private static void ValidateDrop(DropState drop, long maxRevision)
+    {
+        if (!Identifiers.IsValid(drop.DropId) || !Identifiers.IsValid(drop.CreatorId))
+        {
+            throw new ReplicaApplyException("A drop has an invalid drop or creator id.");
+        }
+
+        if (drop.Revision <= 0 || drop.Revision > maxRevision)
+        {
+            throw new ReplicaApplyException(Invariant($"Drop '{drop.DropId}' has revision {drop.Revision}, outside 1..{maxRevision}."));
         }
     }
 

@@ -67,6 +67,9 @@ internal sealed class OriginChannels : IDisposable
 
     public CatalogSync.CatalogSyncClient Client(int index) => new(_channels[index]);
 
+    /// <summary>The drop inventory client on the same channel (and so the same credentials) as the sync stream.</summary>
+    public DropInventory.DropInventoryClient Inventory(int index) => new(_channels[index]);
+
     public void Dispose()
     {
         foreach (var channel in _channels)

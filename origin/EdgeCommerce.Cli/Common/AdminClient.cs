@@ -126,6 +126,13 @@ internal sealed class AdminClient : IDisposable
     public Task<AdminResponse> GetAsync(string path, CancellationToken cancellationToken)
         => SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
 
+    public Task<AdminResponse> DeleteAsync(string path, CancellationToken cancellationToken)
+        => SendAsync(new HttpRequestMessage(HttpMethod.Delete, path), cancellationToken);
+
+    /// <summary>PUTs a JSON body to an admin path and returns the answer as is.</summary>
+    public Task<AdminResponse> PutAsync(string path, string json, CancellationToken cancellationToken)
+        => SendAsync(new HttpRequestMessage(HttpMethod.Put, path) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") }, cancellationToken);
+
     public Task<AdminResponse> GetCatalogAsync(string creatorId, CancellationToken cancellationToken)
         => SendAsync(new HttpRequestMessage(HttpMethod.Get, CatalogPath(creatorId)), cancellationToken);
 

@@ -8,6 +8,7 @@ namespace EdgeCommerce.Cli.Common;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(StackEndpoints))]
 [JsonSerializable(typeof(CatalogFile))]
+[JsonSerializable(typeof(DemoDropDocument))]
 [JsonSerializable(typeof(CreatorList))]
 [JsonSerializable(typeof(EdgeList))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

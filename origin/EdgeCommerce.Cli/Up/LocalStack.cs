@@ -91,9 +91,15 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         var adminToken = SecretFile.TryRead(options.AdminTokenPath)
             ?? throw new CliException($"The origin did not write its admin token to {options.AdminTokenPath}.");
         SeedResult seed;
+        string? dropLine = null;
         using (var admin = new AdminClient(new Uri(endpoints.Origin), adminToken))
         {
             seed = await DemoSeeder.SeedIfEmptyAsync(admin, shutdown.Token);
+            if (seed.Seeded)
+            {
+                dropLine = await DemoDrops.SeedAsync(admin, context.TimeProvider, shutdown.Token);
+            }
+
             foreach (var edge in edges)
             {
                 await SecretFile.WriteAsync(SyncTokenPath(edge.Id), await admin.MintSyncTokenAsync(edge.Id, shutdown.Token), shutdown.Token);
@@ -103,6 +109,10 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         await _out.WriteLineAsync(seed.Seeded
             ? $"demo     seeded {seed.CreatorIds.Count} creators with {seed.Products} products: {string.Join(", ", seed.CreatorIds)}"
             : $"demo     not seeded: the origin already holds {seed.CreatorIds.Count} creators with {seed.Products} products");
+        if (dropLine is not null)
+        {
+            await _out.WriteLineAsync(dropLine);
+        }
 
         var edgeServices = new List<ChildService>();
         foreach (var edge in edges)

@@ -1,4 +1,5 @@
 using EdgeCommerce.Origin.CatalogAdmin;
+using EdgeCommerce.Origin.Drops;
 using EdgeCommerce.Origin.Edges;
 using EdgeCommerce.Origin.Keys;
 using EdgeCommerce.Origin.Storage;
@@ -17,6 +18,7 @@ internal static class Extensions
         builder.Services.AddCatalogSync();
         builder.Services.AddEdgeRegistry();
         builder.Services.AddSigningKeys();
+        builder.Services.AddDrops();
         return builder;
     }
 
@@ -32,6 +34,7 @@ internal static class Extensions
         app.MapCatalogSync();
         app.MapEdgesApi();
         app.MapOriginDashboard();
+        app.MapDrops();
         return app;
     }
 }

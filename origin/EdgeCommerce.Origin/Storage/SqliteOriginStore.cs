@@ -124,6 +124,7 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
                 """, cancellationToken);
         }
 
+        await Drops.DropSql.EnsureSchemaAsync(connection, transaction, Drops.DropSql.SqliteSchema, cancellationToken);
         ClusterId = (string)(await ScalarAsync(connection, transaction, "SELECT cluster_id FROM identity;", cancellationToken))!;
         await transaction.CommitAsync(cancellationToken);
         var head = await ReadHeadAsync(connection, null, cancellationToken);
@@ -267,7 +268,8 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
             var head = await ReadHeadAsync(connection, transaction, cancellationToken);
             var count = Convert.ToInt32(await ScalarAsync(connection, transaction, "SELECT COUNT(*) FROM catalogs;", cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
             var keySet = await ScalarAsync(connection, transaction, "SELECT payload FROM key_set WHERE id = 1;", cancellationToken) as byte[];
-            return new SqliteStoreSnapshot(connection, transaction, head, count, keySet);
+            var drops = await Drops.DropSql.ReadPayloadsAsync(connection, transaction, cancellationToken);
+            return new SqliteStoreSnapshot(connection, transaction, head, count, keySet, drops);
         }
         catch
         {

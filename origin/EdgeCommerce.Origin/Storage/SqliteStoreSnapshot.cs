@@ -4,8 +4,10 @@ using Microsoft.Data.Sqlite;
 namespace EdgeCommerce.Origin.Storage;
 
 /// <summary>A WAL read transaction streaming catalogs one row at a time; disposing ends the read.</summary>
-internal sealed class SqliteStoreSnapshot(SqliteConnection connection, SqliteTransaction transaction, long revision, int creatorCount, byte[]? keySet) : IStoreSnapshot
+internal sealed class SqliteStoreSnapshot(SqliteConnection connection, SqliteTransaction transaction, long revision, int creatorCount, byte[]? keySet, IReadOnlyList<byte[]> drops) : IStoreSnapshot
 {
+    public IReadOnlyList<byte[]> Drops { get; } = drops;
+
     public byte[]? KeySet { get; } = keySet;
 
     public long Revision { get; } = revision;

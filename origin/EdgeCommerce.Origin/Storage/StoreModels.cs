@@ -7,6 +7,8 @@ internal enum ChangeKind
     CreatorDeleted = 2,
     /// <summary>The published signing keys changed; the payload is the whole protobuf <c>KeySet</c>.</summary>
     KeysChanged = 3,
+    /// <summary>A drop changed (schedule or stock); the payload is its whole protobuf <c>DropState</c> (issue 6).</summary>
+    DropChanged = 30,
 }
 
 /// <summary>A catalog to store. <see cref="BuildPayload"/> receives the revision the write is given.</summary>

@@ -141,9 +141,10 @@ internal sealed class CatalogSyncService(
 
     /// <summary>
     /// The endpoint already requires an <c>edge:sync</c> token; it must also have been issued to the
-    /// edge the hello names, so one edge's token cannot register, or read the stream as, another.
+    /// edge the request names, so one edge's token cannot register, read the stream, or take
+    /// leases as another.
     /// </summary>
-    private static void RequireIssuedTo(string edgeId, ServerCallContext context)
+    internal static void RequireIssuedTo(string edgeId, ServerCallContext context)
     {
         var caller = AccessTokenAuthenticationHandler.TokenOf(context.GetHttpContext());
         if (caller is null || !string.Equals(caller.Subject, edgeId, StringComparison.Ordinal))

@@ -126,6 +126,7 @@ internal sealed class SyncSession(
         if (version == 1)
         {
             var whole = new Snapshot { Revision = snapshot.Revision, Keys = snapshot.KeySet is { } wholeKeys ? KeySet.Parser.ParseFrom(wholeKeys) : null };
+            whole.Drops.Add(snapshot.Drops.Select(DropState.Parser.ParseFrom));
             await foreach (var payload in snapshot.ReadCatalogsAsync(cancellationToken))
             {
                 whole.Creators.Add(CreatorCatalog.Parser.ParseFrom(payload));
@@ -160,6 +161,7 @@ internal sealed class SyncSession(
         }
 
         var end = new SnapshotEnd { Revision = snapshot.Revision, Creators = sentCreators, Keys = snapshot.KeySet is { } keys ? KeySet.Parser.ParseFrom(keys) : null };
+        end.Drops.Add(snapshot.Drops.Select(DropState.Parser.ParseFrom));
         await writer.WriteAsync(new WatchResponse { SnapshotEnd = end }, cancellationToken);
         return snapshot.Revision;
     }
@@ -199,6 +201,9 @@ internal sealed class SyncSession(
                     break;
                 case ChangeKind.KeysChanged:
                     change.KeysChanged = KeySet.Parser.ParseFrom(record.Payload);
+                    break;
+                case ChangeKind.DropChanged:
+                    change.DropChanged = DropState.Parser.ParseFrom(record.Payload);
                     break;
                 default:
                     throw new InvalidDataException($"Unknown change kind {record.Kind} at revision {record.Revision}.");

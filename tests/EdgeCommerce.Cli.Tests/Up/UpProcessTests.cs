@@ -38,6 +38,11 @@ public sealed partial class UpProcessTests
             Assert.True(response.IsSuccessStatusCode, $"{edge.Id}: {(int)response.StatusCode}\n{up.Output}");
             using var widget = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
             Assert.True(widget.RootElement.GetProperty("revision").GetInt64() > 0);
+
+            // The demo drop was scheduled before the edges started, so their first snapshot holds it.
+            using var drop = await http.GetAsync($"{edge.Url}/v1/drops/{DemoDrops.DropId}", cancellationToken);
+            Assert.True(drop.IsSuccessStatusCode, $"{edge.Id}: {(int)drop.StatusCode}\n{up.Output}");
+            Assert.Equal("scheduled", JsonDocument.Parse(await drop.Content.ReadAsStringAsync(cancellationToken)).RootElement.GetProperty("phase").GetString());
         }
 
         // Act: push a changed catalog through the CLI, found through endpoints.json.

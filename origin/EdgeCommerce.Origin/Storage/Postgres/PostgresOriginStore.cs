@@ -12,7 +12,7 @@ namespace EdgeCommerce.Origin.Storage.Postgres;
 /// <c>pg_notify</c>, which PostgreSQL delivers to every listening replica at commit
 /// (<see cref="PostgresRevisionListener"/>).
 /// </summary>
-internal sealed class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionSignal signal, TimeProvider timeProvider, ILogger<PostgresOriginStore> logger) : IOriginStore
+internal sealed partial class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionSignal signal, TimeProvider timeProvider, ILogger<PostgresOriginStore> logger) : IOriginStore
 {
     /// <summary>The schema this build creates and understands.</summary>
     internal const int SchemaVersion = 2;
@@ -108,6 +108,7 @@ internal sealed class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionS
                 """, cancellationToken);
         }
 
+        await Drops.DropSql.EnsureSchemaAsync(connection, transaction, Drops.DropSql.PostgresSchema, cancellationToken);
         ClusterId = (string)(await ScalarAsync(connection, transaction, "SELECT cluster_id FROM identity;", cancellationToken))!;
         var head = await ReadHeadAsync(connection, transaction, forUpdate: false, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -247,7 +248,8 @@ internal sealed class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionS
             var head = await ReadHeadAsync(connection, transaction, forUpdate: false, cancellationToken);
             var count = (long)(await ScalarAsync(connection, transaction, "SELECT COUNT(*) FROM catalogs;", cancellationToken) ?? 0L);
             var keySet = await ScalarAsync(connection, transaction, "SELECT payload FROM key_set WHERE id = 1;", cancellationToken) as byte[];
-            return new PostgresStoreSnapshot(connection, transaction, head, checked((int)count), keySet);
+            var drops = await Drops.DropSql.ReadPayloadsAsync(connection, transaction, cancellationToken);
+            return new PostgresStoreSnapshot(connection, transaction, head, checked((int)count), keySet, drops);
         }
         catch
         {

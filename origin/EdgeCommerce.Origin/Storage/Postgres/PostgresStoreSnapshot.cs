@@ -7,8 +7,10 @@ namespace EdgeCommerce.Origin.Storage.Postgres;
 /// A REPEATABLE READ, read-only transaction streaming catalogs row by row (Npgsql reads rows off
 /// the socket as the caller asks for them); disposing ends the transaction and returns the connection.
 /// </summary>
-internal sealed class PostgresStoreSnapshot(NpgsqlConnection connection, NpgsqlTransaction transaction, long revision, int creatorCount, byte[]? keySet) : IStoreSnapshot
+internal sealed class PostgresStoreSnapshot(NpgsqlConnection connection, NpgsqlTransaction transaction, long revision, int creatorCount, byte[]? keySet, IReadOnlyList<byte[]> drops) : IStoreSnapshot
 {
+    public IReadOnlyList<byte[]> Drops { get; } = drops;
+
     public byte[]? KeySet { get; } = keySet;
 
     public long Revision { get; } = revision;

@@ -1,0 +1,86 @@
+using System.Diagnostics.Metrics;
+
+namespace EdgeCommerce.Edge.Drops;
+
+/// <summary>
+/// Drop metrics on the edge: reservation outcomes, confirmations, releases and expiries, RSVPs,
+/// lease acquisitions and returns. RSVP → reservation → confirmed conversion is the ratio of
+/// <c>edgecommerce.drops.rsvps</c>, <c>…reservations{outcome=created}</c> and
+/// <c>…confirmations{outcome=confirmed}</c>; exceptions per 1,000 orders are
+/// <c>…confirmations{outcome=unavailable|refused}</c> over confirmed. Tags are closed sets.
+/// </summary>
+internal sealed class DropMetrics : IDisposable
+{
+    public const string MeterName = "EdgeCommerce.Edge.Drops";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _reservations;
+    private readonly Counter<long> _confirmations;
+    private readonly Counter<long> _ended;
+    private readonly Counter<long> _rsvps;
+    private readonly Counter<long> _leases;
+    private readonly Counter<long> _leasedUnits;
+    private readonly Counter<long> _returnedUnits;
+
+    public DropMetrics(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(MeterName);
+        _reservations = _meter.CreateCounter<long>("edgecommerce.drops.reservations", "{request}", "Reservation requests by outcome (created, replayed, sold_out, not_open, over_limit, unavailable, closed, not_found, key_reused).");
+        _confirmations = _meter.CreateCounter<long>("edgecommerce.drops.confirmations", "{request}", "Confirmation requests by outcome (confirmed, gone, over_limit, refused, unavailable, not_found).");
+        _ended = _meter.CreateCounter<long>("edgecommerce.drops.reservations.ended", "{reservation}", "Reservations that ended unsold, by reason (released, expired).");
+        _rsvps = _meter.CreateCounter<long>("edgecommerce.drops.rsvps", "{rsvp}", "RSVPs recorded at the origin through this edge.");
+        _leases = _meter.CreateCounter<long>("edgecommerce.drops.leases.acquired", "{lease}", "Inventory leases acquired from the origin.");
+        _leasedUnits = _meter.CreateCounter<long>("edgecommerce.drops.leases.units", "{unit}", "Units leased from the origin.");
+        _returnedUnits = _meter.CreateCounter<long>("edgecommerce.drops.leases.units_returned", "{unit}", "Unused leased units given back to the origin early.");
+    }
+
+    public void Reserved(ReserveStatus status, bool replayed)
+    {
+        if (!_reservations.Enabled)
+        {
+            return;
+        }
+
+        _reservations.Add(1, new KeyValuePair<string, object?>("outcome", replayed ? "replayed" : status switch
+        {
+            ReserveStatus.Created => "created",
+            ReserveStatus.SoldOut => "sold_out",
+            ReserveStatus.NotOpen => "not_open",
+            ReserveStatus.OverLimit => "over_limit",
+            ReserveStatus.Unavailable => "unavailable",
+            ReserveStatus.Closed => "closed",
+            ReserveStatus.KeyReused => "key_reused",
+            _ => "not_found",
+        }));
+    }
+
+    public ConfirmResult Confirmed(ConfirmResult result)
+    {
+        _confirmations.Add(1, new KeyValuePair<string, object?>("outcome", result.Status switch
+        {
+            ConfirmStatus.Confirmed => "confirmed",
+            ConfirmStatus.Gone => "gone",
+            ConfirmStatus.OverLimit => "over_limit",
+            ConfirmStatus.Refused => "refused",
+            ConfirmStatus.Unavailable => "unavailable",
+            _ => "not_found",
+        }));
+        return result;
+    }
+
+    public void Released() => _ended.Add(1, new KeyValuePair<string, object?>("reason", "released"));
+
+    public void Expired() => _ended.Add(1, new KeyValuePair<string, object?>("reason", "expired"));
+
+    public void Rsvp() => _rsvps.Add(1);
+
+    public void LeaseAcquired(int units)
+    {
+        _leases.Add(1);
+        _leasedUnits.Add(units);
+    }
+
+    public void UnitsReturned(int units) => _returnedUnits.Add(units);
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,528 @@
+using System.Collections.Concurrent;
+using EdgeCommerce.Contracts;
+using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Edge.Node;
+using EdgeCommerce.Edge.Sync;
+using EdgeCommerce.ServiceDefaults.Authentication;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCommerce.Edge.Drops;
+
+/// <summary>
+/// Reservations on this edge, inside units leased from the origin (the escrow method): a viewer's
+/// reservation never waits for the origin while the edge holds free units, and the origin's
+/// invariant <c>sold + leased ≤ allocation</c> bounds what every edge together can promise.
+/// Drop definitions and phases come from the replica (the sync stream); RSVPs and sales go to the
+/// origin, so early access and per-viewer limits hold across edges.
+/// </summary>
+internal sealed class DropReservations(
+    ReplicaHolder holder,
+    IDropInventoryOrigin origin,
+    IOptions<DropsOptions> options,
+    IOptions<EdgeOptions> edgeOptions,
+    TimeProvider timeProvider,
+    DropMetrics metrics,
+    ILogger<DropReservations> logger)
+{
+    private readonly ConcurrentDictionary<(string DropId, string SkuId), LeasePool> _pools = new();
+    private readonly ConcurrentDictionary<string, Reservation> _reservations = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Viewer, string DropId, string Key), Task<ReserveResult>> _idempotent = new();
+    private readonly ConcurrentDictionary<(string DropId, string Viewer), byte> _rsvps = new();
+    private readonly Lock _viewerGate = new();
+    private readonly Dictionary<(string DropId, string Viewer), int> _viewerUnits = [];
+
+    private DropsOptions Options => options.Value;
+
+    public Reservation? Find(string reservationId) => _reservations.GetValueOrDefault(reservationId);
+
+    /// <summary>Units this edge can still hand out for a SKU without asking the origin.</summary>
+    public int LocalFreeUnits(string dropId, string skuId)
+        => _pools.TryGetValue((dropId, skuId), out var pool) ? pool.FreeUnits(timeProvider.GetUtcNow(), Options.ClockSkewMargin) : 0;
+
+    public async Task<ReserveResult> ReserveAsync(AccessToken token, string dropId, string skuId, int quantity, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (idempotencyKey is null)
+        {
+            return Count(await ReserveCoreAsync(token, dropId, skuId, quantity, "", cancellationToken));
+        }
+
+        // Concurrent retries with one key share one attempt; a success is replayed to later ones.
+        var key = (token.Subject, dropId, idempotencyKey);
+        var attempt = new TaskCompletionSource<ReserveResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var existing = _idempotent.GetOrAdd(key, attempt.Task);
+        if (!ReferenceEquals(existing, attempt.Task))
+        {
+            var earlier = await existing.WaitAsync(cancellationToken);
+            if (earlier.Reservation is { State: ReservationState.Released or ReservationState.Expired })
+            {
+                // The key's reservation ended unsold: a retry now is a new attempt.
+                _idempotent.TryRemove(new KeyValuePair<(string, string, string), Task<ReserveResult>>(key, existing));
+                return await ReserveAsync(token, dropId, skuId, quantity, idempotencyKey, cancellationToken);
+            }
+
+            if (earlier.Reservation is { } made)
+            {
+                return made.SkuId == skuId && made.Quantity == quantity
+                    ? Count(earlier with { Replayed = true })
+                    : Count(new ReserveResult(ReserveStatus.KeyReused));
+            }
+
+            // The earlier attempt failed and was forgotten: try again.
+            return await ReserveAsync(token, dropId, skuId, quantity, idempotencyKey, cancellationToken);
+        }
+
+        ReserveResult result;
+        try
+        {
+            result = await ReserveCoreAsync(token, dropId, skuId, quantity, idempotencyKey, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            _idempotent.TryRemove(new KeyValuePair<(string, string, string), Task<ReserveResult>>(key, attempt.Task));
+            attempt.SetException(ex);
+            throw;
+        }
+
+        if (result.Status != ReserveStatus.Created)
+        {
+            // Only a reservation is remembered: a retry after a 503 or 403 deserves a fresh answer.
+            _idempotent.TryRemove(new KeyValuePair<(string, string, string), Task<ReserveResult>>(key, attempt.Task));
+        }
+
+        attempt.SetResult(result);
+        return Count(result);
+    }
+
+    public async Task<ConfirmResult> ConfirmAsync(AccessToken token, string reservationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (Find(reservationId) is not { } reservation || !string.Equals(reservation.Viewer, token.Subject, StringComparison.Ordinal))
+        {
+            return metrics.Confirmed(new ConfirmResult(ConfirmStatus.NotFound));
+        }
+
+        await reservation.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            switch (reservation.State)
+            {
+                case ReservationState.Confirmed:
+                    return new ConfirmResult(ConfirmStatus.Confirmed, reservation);
+                case ReservationState.Released or ReservationState.Expired:
+                    return metrics.Confirmed(new ConfirmResult(ConfirmStatus.Gone, reservation));
+            }
+
+            if (timeProvider.GetUtcNow() >= reservation.ExpiresAt)
+            {
+                EndUnsold(reservation, ReservationState.Expired);
+                return metrics.Confirmed(new ConfirmResult(ConfirmStatus.Gone, reservation));
+            }
+
+            reservation.Confirming = true;
+            try
+            {
+                var reply = await origin.ConfirmSaleAsync(new ConfirmSaleRequest
+                {
+                    LeaseId = reservation.Lease.Id,
+                    ReservationId = reservation.Id,
+                    DropId = reservation.DropId,
+                    SkuId = reservation.SkuId,
+                    Quantity = reservation.Quantity,
+                    Viewer = reservation.Viewer,
+                    IdempotencyKey = reservation.IdempotencyKey,
+                }, cancellationToken);
+                if (reply.Duplicate)
+                {
+                    // A retry of a reservation already sold (through this edge before a restart, or
+                    // another edge): nothing new was sold, so these units go back to the lease.
+                    reservation.DuplicateOf = reply.ReservationId;
+                    reservation.Pool.Release(reservation.Lease, reservation.Quantity);
+                    AddViewerUnits(reservation.DropId, reservation.Viewer, -reservation.Quantity);
+                }
+                else
+                {
+                    reservation.Pool.Sell(reservation.Lease, reservation.Quantity);
+                }
+
+                reservation.State = ReservationState.Confirmed;
+                return metrics.Confirmed(new ConfirmResult(ConfirmStatus.Confirmed, reservation));
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.ResourceExhausted)
+            {
+                EndUnsold(reservation, ReservationState.Released);
+                return metrics.Confirmed(new ConfirmResult(ConfirmStatus.OverLimit, reservation));
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.FailedPrecondition or StatusCode.NotFound)
+            {
+                DropsLog.SaleRefused(logger, reservation.DropId, ex.Status.Detail);
+                EndUnsold(reservation, ReservationState.Released);
+                return metrics.Confirmed(new ConfirmResult(ConfirmStatus.Refused, reservation));
+            }
+            catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Unknown whether the sale landed: the reservation stays held and a retry is safe
+                // (the origin confirms a reservation id once).
+                DropsLog.OriginCallFailed(logger, "ConfirmSale", ex.StatusCode.ToString());
+                return metrics.Confirmed(new ConfirmResult(ConfirmStatus.Unavailable, reservation));
+            }
+            finally
+            {
+                reservation.Confirming = false;
+            }
+        }
+        finally
+        {
+            reservation.Gate.Release();
+        }
+    }
+
+    /// <summary>Releases a held reservation. False when there is none for this viewer; a confirmed one stays confirmed.</summary>
+    public async Task<ConfirmResult> ReleaseAsync(AccessToken token, string reservationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (Find(reservationId) is not { } reservation || !string.Equals(reservation.Viewer, token.Subject, StringComparison.Ordinal))
+        {
+            return new ConfirmResult(ConfirmStatus.NotFound);
+        }
+
+        await reservation.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (reservation.State == ReservationState.Held)
+            {
+                EndUnsold(reservation, ReservationState.Released);
+                metrics.Released();
+            }
+
+            return new ConfirmResult(reservation.State == ReservationState.Confirmed ? ConfirmStatus.Confirmed : ConfirmStatus.Gone, reservation);
+        }
+        finally
+        {
+            reservation.Gate.Release();
+        }
+    }
+
+    public async Task<RsvpStatus> RsvpAsync(AccessToken token, string dropId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (holder.Current.FindDrop(dropId) is not { } drop)
+        {
+            return RsvpStatus.NotFound;
+        }
+
+        if (DropPhases.Of(drop, timeProvider.GetUtcNow()) == DropPhase.Closed)
+        {
+            return RsvpStatus.Closed;
+        }
+
+        if (_rsvps.ContainsKey((dropId, token.Subject)))
+        {
+            return RsvpStatus.Recorded;
+        }
+
+        try
+        {
+            await origin.RsvpAsync(new RsvpRequest { DropId = dropId, Viewer = token.Subject }, cancellationToken);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+        {
+            return RsvpStatus.NotFound;
+        }
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            DropsLog.OriginCallFailed(logger, "Rsvp", ex.StatusCode.ToString());
+            return RsvpStatus.Unavailable;
+        }
+
+        _rsvps.TryAdd((dropId, token.Subject), 0);
+        metrics.Rsvp();
+        return RsvpStatus.Recorded;
+    }
+
+    /// <summary>
+    /// Ends expired reservations (their units return to the lease), gives the free units of leases
+    /// no longer usable back to the origin, and forgets what is over. Run by <see cref="DropHousekeeping"/>.
+    /// </summary>
+    public async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        foreach (var reservation in _reservations.Values)
+        {
+            if (reservation.State == ReservationState.Held && !reservation.Confirming && now >= reservation.ExpiresAt && reservation.Gate.Wait(0, cancellationToken))
+            {
+                try
+                {
+                    if (reservation.State == ReservationState.Held)
+                    {
+                        EndUnsold(reservation, ReservationState.Expired);
+                        metrics.Expired();
+                    }
+                }
+                finally
+                {
+                    reservation.Gate.Release();
+                }
+            }
+
+            // Ended reservations are kept a while (confirm and release stay idempotent), then forgotten.
+            if (reservation.State is ReservationState.Released or ReservationState.Expired && now >= reservation.ExpiresAt + Options.ReservationTtl)
+            {
+                _reservations.TryRemove(reservation.Id, out _);
+                if (reservation.IdempotencyKey.Length > 0)
+                {
+                    _idempotent.TryRemove((reservation.Viewer, reservation.DropId, reservation.IdempotencyKey), out _);
+                }
+            }
+        }
+
+        foreach (var pool in _pools.Values)
+        {
+            foreach (var (lease, units) in pool.CollectUnusable(now, Options.ReservationTtl, Options.ClockSkewMargin))
+            {
+                try
+                {
+                    await origin.ReturnLeaseAsync(new ReturnLeaseRequest { LeaseId = lease.Id, Units = units }, cancellationToken);
+                    metrics.UnitsReturned(units);
+                }
+                catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Not lost: the origin takes the units back when the lease expires.
+                    DropsLog.OriginCallFailed(logger, "ReturnLease", ex.StatusCode.ToString());
+                }
+            }
+        }
+    }
+
+    private async Task<ReserveResult> ReserveCoreAsync(AccessToken token, string dropId, string skuId, int quantity, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        if (holder.Current.FindDrop(dropId) is not { } drop)
+        {
+            return new ReserveResult(ReserveStatus.NotFound);
+        }
+
+        if (drop.Skus.FirstOrDefault(s => string.Equals(s.SkuId, skuId, StringComparison.Ordinal)) is not { } sku)
+        {
+            return new ReserveResult(ReserveStatus.UnknownSku);
+        }
+
+        var phase = DropPhases.Of(drop, now);
+        if (phase == DropPhase.Closed)
+        {
+            return new ReserveResult(ReserveStatus.Closed);
+        }
+
+        // Sold only grows, so a replica that says too few units are unsold is right for good.
+        if (phase == DropPhase.SoldOut || sku.Sold + quantity > sku.Allocation)
+        {
+            return new ReserveResult(ReserveStatus.SoldOut);
+        }
+
+        if (quantity > drop.PerViewerLimit)
+        {
+            return new ReserveResult(ReserveStatus.OverLimit);
+        }
+
+        if (phase is DropPhase.Scheduled or DropPhase.EarlyAccess)
+        {
+            bool eligible;
+            try
+            {
+                eligible = drop.EarlyAccessMinutes > 0 && await IsEarlyAudienceAsync(token, drop, cancellationToken);
+            }
+            catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                DropsLog.OriginCallFailed(logger, "HasRsvp", ex.StatusCode.ToString());
+                return new ReserveResult(ReserveStatus.Unavailable, RetryAfter: TimeSpan.FromSeconds(1));
+            }
+
+            if (phase == DropPhase.Scheduled || !eligible)
+            {
+                return new ReserveResult(ReserveStatus.NotOpen, OpensAt: eligible ? DropPhases.EarlyAccessFrom(drop) : DropPhases.StartsAt(drop));
+            }
+        }
+
+        if (!TryAddViewerUnits(dropId, token.Subject, quantity, drop.PerViewerLimit))
+        {
+            return new ReserveResult(ReserveStatus.OverLimit);
+        }
+
+        var pool = _pools.GetOrAdd((dropId, skuId), static (key, first) => new LeasePool(key.DropId, key.SkuId, first), Options.LeaseUnits);
+        var taken = await TakeAsync(pool, quantity, cancellationToken);
+        if (taken.Result is not null)
+        {
+            AddViewerUnits(dropId, token.Subject, -quantity);
+            return taken.Result;
+        }
+
+        var (lease, expiresAt) = taken.Hold!.Value;
+        var reservation = new Reservation(NewId(), dropId, skuId, quantity, token.Subject, idempotencyKey, pool, lease, expiresAt);
+        _reservations[reservation.Id] = reservation;
+        return new ReserveResult(ReserveStatus.Created, reservation);
+    }
+
+    /// <summary>Takes units from a local lease, refilling from the origin (one caller at a time) when none has enough.</summary>
+    private async Task<((InventoryLease Lease, DateTimeOffset ExpiresAt)? Hold, ReserveResult? Result)> TakeAsync(LeasePool pool, int quantity, CancellationToken cancellationToken)
+    {
+        var ttl = Options.ReservationTtl;
+        var margin = Options.ClockSkewMargin;
+        var atOrigin = Options.ReserveAtOrigin;
+        if (!atOrigin && pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } fast)
+        {
+            return (fast, null);
+        }
+
+        // The baseline does not serialize its origin calls: each reservation is its own origin write.
+        var gate = atOrigin ? null : pool.RefillGate;
+        if (gate is not null)
+        {
+            await gate.WaitAsync(cancellationToken);
+        }
+
+        try
+        {
+            // Whoever held the gate may have refilled already.
+            if (!atOrigin && pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } afterWait)
+            {
+                return (afterWait, null);
+            }
+
+            AcquireLeaseReply reply;
+            try
+            {
+                reply = await origin.AcquireLeaseAsync(new AcquireLeaseRequest
+                {
+                    DropId = pool.DropId,
+                    SkuId = pool.SkuId,
+                    EdgeId = edgeOptions.Value.Id,
+                    Units = atOrigin ? quantity : pool.NextRequest(quantity, Options.MaxLeaseUnits),
+                    MinUnits = quantity,
+                }, cancellationToken);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+            {
+                return (null, new ReserveResult(ReserveStatus.NotFound));
+            }
+            catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // FailedPrecondition: the origin's clock says the drop is not selling (yet, or any
+                // more); the replica will catch up. Unavailable: no origin reachable. Either way no
+                // unit can be had now, and the answer says so rather than guessing.
+                DropsLog.OriginCallFailed(logger, "AcquireLease", ex.StatusCode.ToString());
+                return (null, new ReserveResult(ReserveStatus.Unavailable, RetryAfter: TimeSpan.FromSeconds(1)));
+            }
+
+            if (reply.LeaseId.Length == 0)
+            {
+                if (reply.Stock is { } stock && stock.Sold + quantity > stock.Allocation)
+                {
+                    return (null, new ReserveResult(ReserveStatus.SoldOut));
+                }
+
+                var now = timeProvider.GetUtcNow();
+                var retry = reply.NextExpiryUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(reply.NextExpiryUnixMs) - now : TimeSpan.FromSeconds(1);
+                return (null, new ReserveResult(ReserveStatus.Unavailable, RetryAfter: retry < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retry));
+            }
+
+            metrics.LeaseAcquired(reply.Units);
+            var lease = new InventoryLease(reply.LeaseId, reply.Units, DateTimeOffset.FromUnixTimeMilliseconds(reply.ExpiresAtUnixMs));
+            if (atOrigin)
+            {
+                // The baseline holds the units it asked for and never shares them.
+                lease.Held = quantity;
+                var end = timeProvider.GetUtcNow() + ttl;
+                return ((lease, end < lease.ExpiresAt - margin ? end : lease.ExpiresAt - margin), null);
+            }
+
+            pool.Add(lease);
+            if (pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } fresh)
+            {
+                return (fresh, null);
+            }
+
+            // The lease is too short to hold a reservation with this edge's TTL and margin.
+            DropsLog.LeaseTooShort(logger, pool.DropId, reply.ExpiresAtUnixMs);
+            return (null, new ReserveResult(ReserveStatus.Unavailable, RetryAfter: TimeSpan.FromSeconds(1)));
+        }
+        finally
+        {
+            gate?.Release();
+        }
+    }
+
+    private async Task<bool> IsEarlyAudienceAsync(AccessToken token, DropState drop, CancellationToken cancellationToken)
+    {
+        var audience = drop.EarlyAccessAudience;
+        if (audience.StartsWith("tier:", StringComparison.Ordinal))
+        {
+            return token.Tier is { } tier && string.Equals(tier, audience["tier:".Length..], StringComparison.Ordinal);
+        }
+
+        if (audience != "rsvp")
+        {
+            return false;
+        }
+
+        if (_rsvps.ContainsKey((drop.DropId, token.Subject)))
+        {
+            return true;
+        }
+
+        // RSVPed through another edge: the origin knows. Positive answers are kept (an RSVP is never withdrawn).
+        var reply = await origin.HasRsvpAsync(new RsvpRequest { DropId = drop.DropId, Viewer = token.Subject }, cancellationToken);
+        if (reply.Rsvped)
+        {
+            _rsvps.TryAdd((drop.DropId, token.Subject), 0);
+        }
+
+        return reply.Rsvped;
+    }
+
+    private void EndUnsold(Reservation reservation, ReservationState state)
+    {
+        reservation.State = state;
+        reservation.Pool.Release(reservation.Lease, reservation.Quantity);
+        AddViewerUnits(reservation.DropId, reservation.Viewer, -reservation.Quantity);
+    }
+
+    private bool TryAddViewerUnits(string dropId, string viewer, int quantity, int limit)
+    {
+        lock (_viewerGate)
+        {
+            var held = _viewerUnits.GetValueOrDefault((dropId, viewer));
+            if (held + quantity > limit)
+            {
+                return false;
+            }
+
+            _viewerUnits[(dropId, viewer)] = held + quantity;
+            return true;
+        }
+    }
+
+    private void AddViewerUnits(string dropId, string viewer, int delta)
+    {
+        lock (_viewerGate)
+        {
+            var units = _viewerUnits.GetValueOrDefault((dropId, viewer)) + delta;
+            if (units <= 0)
+            {
+                _viewerUnits.Remove((dropId, viewer));
+            }
+            else
+            {
+                _viewerUnits[(dropId, viewer)] = units;
+            }
+        }
+    }
+
+    private ReserveResult Count(ReserveResult result)
+    {
+        metrics.Reserved(result.Status, result.Replayed);
+        return result;
+    }
+
+    private string NewId() => edgeOptions.Value.Id + "." + Guid.NewGuid().ToString("N");
+}

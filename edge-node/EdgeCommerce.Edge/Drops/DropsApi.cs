@@ -1,0 +1,373 @@
+using System.Globalization;
+using System.Text.Json;
+using EdgeCommerce.Contracts;
+using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Edge.Sync;
+using EdgeCommerce.ServiceDefaults.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EdgeCommerce.Edge.Drops;
+
+/// <summary>
+/// Drops for viewers: state and live stock (public), RSVPs (<c>drop:rsvp</c>), reservations,
+/// confirmations and releases (<c>drop:reserve</c>). Every refusal is an RFC 9457 problem.
+/// </summary>
+internal static class DropsApi
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const int MaxIdempotencyKeyLength = 128;
+
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+
+    public static IEndpointRouteBuilder MapDropsApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+
+        var drops = endpoints.MapGroup("/v1/drops").WithTags("Drops");
+        drops.MapGet("/{dropId}", GetDrop).WithName("GetDrop").WithSummary("A drop's phase, schedule and stock as this edge last heard it.");
+        drops.MapGet("/{dropId}/stream", StreamDrop).WithName("StreamDrop").WithSummary("Server-sent events: the drop's state each time it changes on this edge.");
+        drops.MapPost("/{dropId}/rsvp", Rsvp).RequireScope(Scopes.DropRsvp).WithName("RsvpDrop").WithSummary("RSVPs for early access (idempotent; recorded at the origin).");
+        drops.MapPost("/{dropId}/reservations", Reserve).RequireScope(Scopes.DropReserve).WithName("ReserveDrop")
+            .WithSummary("Reserves units of a SKU. Idempotency-Key makes retries safe.");
+        var reservations = endpoints.MapGroup("/v1/reservations").WithTags("Drops").RequireScope(Scopes.DropReserve);
+        reservations.MapPost("/{reservationId}/confirm", Confirm).WithName("ConfirmReservation").WithSummary("Commits the sale at the origin (idempotent).");
+        reservations.MapDelete("/{reservationId}", Release).WithName("ReleaseReservation").WithSummary("Gives the units back.");
+        return endpoints;
+    }
+
+    internal static IResult GetDrop(string dropId, HttpContext context, ReplicaHolder holder, TimeProvider time)
+    {
+        if (holder.Current.FindDrop(dropId) is not { } drop)
+        {
+            return DropNotFound();
+        }
+
+        context.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(EdgeDropView.From(drop, time.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// Writes an <c>availability</c> event at once and then whenever the drop's revision or phase
+    /// changes on this edge (a sell-out shows as soon as the edge applies it); a comment line every
+    /// 15 s keeps proxies from closing an idle stream.
+    /// </summary>
+    internal static async Task StreamDrop(string dropId, HttpContext context, ReplicaHolder holder, TimeProvider time)
+    {
+        var cancellationToken = context.RequestAborted;
+        if (holder.Current.FindDrop(dropId) is null)
+        {
+            await DropNotFound().ExecuteAsync(context);
+            return;
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers["X-Accel-Buffering"] = "no";
+        long sentRevision = -1;
+        string? sentPhase = null;
+        var lastWrite = time.GetUtcNow();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var replica = holder.Current;
+                var now = time.GetUtcNow();
+                if (replica.FindDrop(dropId) is { } drop)
+                {
+                    var view = EdgeDropView.From(drop, now);
+                    if (drop.Revision != sentRevision || view.Phase != sentPhase)
+                    {
+                        var data = JsonSerializer.Serialize(view, s_json);
+                        await context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"event: availability\nid: {drop.Revision}\ndata: {data}\n\n"), cancellationToken);
+                        await context.Response.Body.FlushAsync(cancellationToken);
+                        (sentRevision, sentPhase, lastWrite) = (drop.Revision, view.Phase, now);
+                    }
+                    else if (now - lastWrite >= TimeSpan.FromSeconds(15))
+                    {
+                        await context.Response.WriteAsync(": keep-alive\n\n", cancellationToken);
+                        await context.Response.Body.FlushAsync(cancellationToken);
+                        lastWrite = now;
+                    }
+                }
+
+                // Wake on the next applied revision, or after a second to notice a phase change by time.
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                wait.CancelAfter(TimeSpan.FromSeconds(1));
+                await holder.WaitForRevisionAsync(replica.Revision + 1, wait.Token);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The browser went away: not a failure.
+        }
+    }
+
+    internal static async Task<IResult> Rsvp(string dropId, HttpContext context, DropReservations reservations, CancellationToken cancellationToken)
+    {
+        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var status = await reservations.RsvpAsync(token, dropId, cancellationToken);
+        context.Response.Headers.CacheControl = "no-store";
+        return status switch
+        {
+            RsvpStatus.Recorded => TypedResults.Ok(new RsvpResponse(dropId, true)),
+            RsvpStatus.Closed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The drop is closed."),
+            RsvpStatus.Unavailable => Unavailable(context, TimeSpan.FromSeconds(1), "The RSVP could not be recorded right now."),
+            _ => DropNotFound(),
+        };
+    }
+
+    internal static async Task<IResult> Reserve(string dropId, HttpContext context, DropReservations reservations, CancellationToken cancellationToken)
+    {
+        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        context.Response.Headers.CacheControl = "no-store";
+        string? key = null;
+        if (context.Request.Headers.TryGetValue(IdempotencyKeyHeader, out var keyValues))
+        {
+            key = keyValues.Count == 1 ? keyValues[0] : null;
+            if (key is null || key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(static c => c is < '!' or > '~'))
+            {
+                return Invalid(StatusCodes.Status400BadRequest, "The Idempotency-Key header is not valid.", IdempotencyKeyHeader,
+                    $"must be one value of 1-{MaxIdempotencyKeyLength} visible ASCII characters");
+            }
+        }
+
+        if (!context.Request.HasJsonContentType())
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "The reservation must be sent as application/json.");
+        }
+
+        if (context.Request.ContentLength > 4096)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request body is too large.");
+        }
+
+        JsonElement body;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(new LimitedStream(context.Request.Body, 4096), new JsonDocumentOptions { MaxDepth = 4 }, cancellationToken);
+            body = document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The request body is not valid JSON.");
+        }
+        catch (InvalidDataException)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request body is too large.");
+        }
+
+        var (request, errors) = ReadReservation(body);
+        if (request is null)
+        {
+            return TypedResults.Problem(new HttpValidationProblemDetails(errors) { Status = StatusCodes.Status422UnprocessableEntity, Title = "The reservation request is invalid." });
+        }
+
+        var result = await reservations.ReserveAsync(token, dropId, request.Value.SkuId, request.Value.Quantity, key, cancellationToken);
+        switch (result.Status)
+        {
+            case ReserveStatus.Created:
+                var reservation = result.Reservation!;
+                if (result.Replayed)
+                {
+                    context.Response.Headers["Idempotent-Replayed"] = "true";
+                }
+
+                return TypedResults.Created($"/v1/reservations/{reservation.Id}", ReservationResponse.From(reservation));
+            case ReserveStatus.UnknownSku:
+                return Invalid(StatusCodes.Status422UnprocessableEntity, "The drop has no such SKU.", "skuId", "is not one of the drop's SKUs");
+            case ReserveStatus.Closed:
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The drop is closed.");
+            case ReserveStatus.SoldOut:
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Sold out.",
+                    detail: "Every unit of this SKU is sold (or too few are left for this quantity).", extensions: new Dictionary<string, object?> { ["soldOut"] = true });
+            case ReserveStatus.NotOpen:
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The drop is not open for you yet.",
+                    detail: $"It opens for you at {result.OpensAt!.Value.ToString("O", CultureInfo.InvariantCulture)}.",
+                    extensions: new Dictionary<string, object?> { ["opensAt"] = result.OpensAt });
+            case ReserveStatus.OverLimit:
+                return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Over the per-viewer limit.",
+                    detail: "Release or let a reservation expire, or buy less.");
+            case ReserveStatus.KeyReused:
+                return Invalid(StatusCodes.Status422UnprocessableEntity, "The Idempotency-Key was used for a different request.", IdempotencyKeyHeader,
+                    "was already used with another SKU or quantity");
+            case ReserveStatus.Unavailable:
+                return Unavailable(context, result.RetryAfter ?? TimeSpan.FromSeconds(1), "No unit can be had right now; some are held by other reservations and may come back.");
+            default:
+                return DropNotFound();
+        }
+    }
+
+    internal static async Task<IResult> Confirm(string reservationId, HttpContext context, DropReservations reservations, CancellationToken cancellationToken)
+    {
+        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        context.Response.Headers.CacheControl = "no-store";
+        var result = await reservations.ConfirmAsync(token, reservationId, cancellationToken);
+        return result.Status switch
+        {
+            ConfirmStatus.Confirmed => TypedResults.Ok(ReservationResponse.From(result.Reservation!)),
+            ConfirmStatus.Gone => TypedResults.Problem(statusCode: StatusCodes.Status410Gone, title: "The reservation expired or was released."),
+            ConfirmStatus.OverLimit => TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Over the per-viewer limit.",
+                detail: "Your purchases of this drop (on every edge) already reach its limit; the reservation was released."),
+            ConfirmStatus.Refused => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The sale could not be confirmed.",
+                detail: "The drop was cancelled or the reservation's lease ended; the reservation was released."),
+            ConfirmStatus.Unavailable => Unavailable(context, TimeSpan.FromSeconds(1), "The sale could not be confirmed right now; retrying is safe."),
+            _ => ReservationNotFound(),
+        };
+    }
+
+    internal static async Task<IResult> Release(string reservationId, HttpContext context, DropReservations reservations, CancellationToken cancellationToken)
+    {
+        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var result = await reservations.ReleaseAsync(token, reservationId, cancellationToken);
+        return result.Status switch
+        {
+            ConfirmStatus.Gone => TypedResults.NoContent(),
+            ConfirmStatus.Confirmed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The reservation is confirmed; it cannot be released."),
+            _ => ReservationNotFound(),
+        };
+    }
+
+    private static ((string SkuId, int Quantity)? Request, Dictionary<string, string[]> Errors) ReadReservation(JsonElement body)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            errors["$"] = ["must be a JSON object with 'skuId' and 'quantity'"];
+            return (null, errors);
+        }
+
+        string? skuId = null;
+        int? quantity = null;
+        foreach (var property in body.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "skuId" when skuId is null && !errors.ContainsKey("skuId"):
+                    if (property.Value.ValueKind == JsonValueKind.String && Identifiers.IsValid(property.Value.GetString()))
+                    {
+                        skuId = property.Value.GetString();
+                    }
+                    else
+                    {
+                        errors["skuId"] = [Identifiers.Rule];
+                    }
+
+                    break;
+                case "quantity" when quantity is null && !errors.ContainsKey("quantity"):
+                    if (property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out var q) && q is >= 1 and <= 100)
+                    {
+                        quantity = q;
+                    }
+                    else
+                    {
+                        errors["quantity"] = ["must be a whole number from 1 to 100"];
+                    }
+
+                    break;
+                case "skuId" or "quantity":
+                    errors[property.Name] = ["appears more than once"];
+                    break;
+                default:
+                    errors[property.Name] = ["is not a known field"];
+                    break;
+            }
+        }
+
+        if (skuId is null && !errors.ContainsKey("skuId"))
+        {
+            errors["skuId"] = ["is required"];
+        }
+
+        if (quantity is null && !errors.ContainsKey("quantity"))
+        {
+            errors["quantity"] = ["is required"];
+        }
+
+        return errors.Count == 0 ? ((skuId!, quantity!.Value), errors) : (null, errors);
+    }
+
+    private static ProblemHttpResult Unavailable(HttpContext context, TimeSpan retryAfter, string title)
+    {
+        context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: title);
+    }
+
+    private static ProblemHttpResult Invalid(int status, string title, string field, string message)
+        => TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] }) { Status = status, Title = title });
+
+    private static ProblemHttpResult DropNotFound() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such drop.");
+
+    private static ProblemHttpResult ReservationNotFound() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such reservation.");
+
+    /// <summary>Fails the read once more than <paramref name="limit"/> bytes arrive.</summary>
+    private sealed class LimitedStream(Stream inner, long limit) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            _read += read;
+            return _read > limit ? throw new InvalidDataException("The body exceeds its limit.") : read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
+
+internal sealed record RsvpResponse(string DropId, bool Rsvped);
+
+internal sealed record ReservationResponse(string ReservationId, string DropId, string SkuId, int Quantity, DateTimeOffset ExpiresAt, string Status, string? DuplicateOf)
+{
+    public static ReservationResponse From(Reservation reservation)
+        => new(reservation.Id, reservation.DropId, reservation.SkuId, reservation.Quantity, reservation.ExpiresAt,
+            reservation.State.ToString().ToLowerInvariant(), reservation.DuplicateOf);
+}
+
+internal sealed record EdgeDropSkuView(string SkuId, int Allocation, int Sold, int Available, bool SoldOut);
+
+internal sealed record EdgeEarlyAccessView(int Minutes, string Audience, DateTimeOffset OpensAt);
+
+internal sealed record EdgeDropView(
+    string DropId,
+    string CreatorId,
+    long Revision,
+    string Phase,
+    string Title,
+    DateTimeOffset StartsAt,
+    DateTimeOffset EndsAt,
+    EdgeEarlyAccessView? EarlyAccess,
+    int PerViewerLimit,
+    IReadOnlyList<EdgeDropSkuView> Skus)
+{
+    /// <summary><c>available</c> is what neither sales nor edge leases held at that revision: units in leases can still be reserved on their edges.</summary>
+    public static EdgeDropView From(DropState drop, DateTimeOffset now)
+        => new(drop.DropId, drop.CreatorId, drop.Revision, DropPhases.Name(DropPhases.Of(drop, now)), drop.Title,
+            DropPhases.StartsAt(drop), DropPhases.EndsAt(drop),
+            drop.EarlyAccessMinutes > 0 ? new EdgeEarlyAccessView(drop.EarlyAccessMinutes, drop.EarlyAccessAudience, DropPhases.EarlyAccessFrom(drop)) : null,
+            drop.PerViewerLimit,
+            [.. drop.Skus.Select(static sku => new EdgeDropSkuView(sku.SkuId, sku.Allocation, sku.Sold, Math.Max(0, sku.Allocation - sku.Sold - sku.Leased), sku.Sold >= sku.Allocation))]);
+}

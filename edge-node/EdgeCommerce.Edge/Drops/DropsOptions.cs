@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EdgeCommerce.Edge.Drops;
+
+/// <summary>Edge settings for drop reservations (section <c>Drops</c>).</summary>
+public sealed class DropsOptions
+{
+    public const string SectionName = "Drops";
+
+    /// <summary>How long a reservation holds its units before they return. The default is 5 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ReservationTtl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long before a lease's expiry (origin clock) the edge stops using it: reservations end at
+    /// least this long before the lease does, and confirmations are only sent while the
+    /// reservation is unexpired, so up to this much clock difference between edge and origin (plus
+    /// the call's latency) never lets the edge sell a unit the origin already took back.
+    /// The default is 5 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan ClockSkewMargin { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Units asked for in a first lease of a SKU; later leases ask for what the previous one sold. The default is 4 units.</summary>
+    [Range(1, 1000)]
+    public int LeaseUnits { get; set; } = 4;
+
+    /// <summary>The most units one lease request asks for. The default is 20 units.</summary>
+    [Range(1, 1000)]
+    public int MaxLeaseUnits { get; set; } = 20;
+
+    /// <summary>Deadline of each call to the origin. The default is 3 seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan OriginCallTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The benchmark baseline (perf/ <c>reservations</c>): every reservation asks the origin for
+    /// exactly its units, as if there were no edge leases. Never for production. The default is false.
+    /// </summary>
+    public bool ReserveAtOrigin { get; set; }
+
+    /// <summary>How often expired reservations are returned to their leases and unusable lease units to the origin. The default is 1 second.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+}

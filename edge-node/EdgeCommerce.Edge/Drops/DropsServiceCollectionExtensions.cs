@@ -1,0 +1,23 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace EdgeCommerce.Edge.Drops;
+
+internal static class DropsServiceCollectionExtensions
+{
+    /// <summary>Reservations inside origin leases, RSVPs, the housekeeping sweep and drop metrics.</summary>
+    public static IServiceCollection AddDrops(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        services.AddOptions<DropsOptions>()
+            .BindConfiguration(DropsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<DropMetrics>();
+        services.TryAddSingleton<IDropInventoryOrigin, GrpcDropInventoryOrigin>();
+        services.TryAddSingleton<DropReservations>();
+        services.AddHostedService<DropHousekeeping>();
+        return services;
+    }
+}

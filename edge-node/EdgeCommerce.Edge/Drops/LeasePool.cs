@@ -1,0 +1,118 @@
+namespace EdgeCommerce.Edge.Drops;
+
+/// <summary>
+/// The leases this edge holds for one SKU of one drop. Reservations take units from the lease
+/// that expires first; when none has enough, one caller refills from the origin while the others
+/// wait for it (single flight), so a burst of viewers costs one origin call, not one each.
+/// </summary>
+internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
+{
+    private readonly Lock _gate = new();
+    private readonly List<InventoryLease> _leases = [];
+    private int _takenSinceRefill;
+    private int _lastRequest = firstRequest;
+
+    public string DropId { get; } = dropId;
+
+    public string SkuId { get; } = skuId;
+
+    /// <summary>Serializes refills: waiters retry <see cref="TryTake"/> after the holder refilled.</summary>
+    public SemaphoreSlim RefillGate { get; } = new(1, 1);
+
+    /// <summary>
+    /// Takes <paramref name="quantity"/> units from one usable lease. A lease is usable while a new
+    /// reservation would still get at least half of <paramref name="ttl"/> before
+    /// <c>expiry − margin</c>; the reservation ends at <c>min(now + ttl, expiry − margin)</c>.
+    /// </summary>
+    public (InventoryLease Lease, DateTimeOffset ExpiresAt)? TryTake(int quantity, DateTimeOffset now, TimeSpan ttl, TimeSpan margin)
+    {
+        lock (_gate)
+        {
+            foreach (var lease in _leases)
+            {
+                var usableUntil = lease.ExpiresAt - margin;
+                if (lease.Free >= quantity && usableUntil - now >= ttl / 2)
+                {
+                    lease.Held += quantity;
+                    _takenSinceRefill += quantity;
+                    var end = now + ttl;
+                    return (lease, end < usableUntil ? end : usableUntil);
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Units to ask for next: what sold since the last refill (demand), within bounds.</summary>
+    public int NextRequest(int quantity, int max)
+    {
+        lock (_gate)
+        {
+            var demand = _takenSinceRefill > 0 ? _takenSinceRefill : _lastRequest;
+            _lastRequest = Math.Clamp(demand, Math.Max(1, quantity), Math.Max(max, quantity));
+            _takenSinceRefill = 0;
+            return _lastRequest;
+        }
+    }
+
+    public void Add(InventoryLease lease)
+    {
+        lock (_gate)
+        {
+            _leases.Add(lease);
+            _leases.Sort(static (a, b) => a.ExpiresAt.CompareTo(b.ExpiresAt));
+        }
+    }
+
+    /// <summary>A reservation ended unsold (released or expired): its units are free again.</summary>
+    public void Release(InventoryLease lease, int quantity)
+    {
+        lock (_gate)
+        {
+            lease.Held -= quantity;
+        }
+    }
+
+    /// <summary>A reservation was confirmed: its held units became sold.</summary>
+    public void Sell(InventoryLease lease, int quantity)
+    {
+        lock (_gate)
+        {
+            lease.Held -= quantity;
+            lease.Sold += quantity;
+        }
+    }
+
+    /// <summary>Units free in this pool's usable leases (for status and tests).</summary>
+    public int FreeUnits(DateTimeOffset now, TimeSpan margin)
+    {
+        lock (_gate)
+        {
+            return _leases.Where(lease => lease.ExpiresAt - margin > now).Sum(static lease => lease.Free);
+        }
+    }
+
+    /// <summary>
+    /// Takes the free units of leases no longer usable for new reservations (they will be given
+    /// back to the origin) and forgets leases past their expiry with nothing held.
+    /// </summary>
+    public IReadOnlyList<(InventoryLease Lease, int Units)> CollectUnusable(DateTimeOffset now, TimeSpan ttl, TimeSpan margin)
+    {
+        lock (_gate)
+        {
+            var returns = new List<(InventoryLease, int)>();
+            foreach (var lease in _leases)
+            {
+                if (lease.ExpiresAt - margin - now < ttl / 2 && lease.Free > 0)
+                {
+                    returns.Add((lease, lease.Free));
+                    lease.Units -= lease.Free;
+                }
+            }
+
+            _leases.RemoveAll(lease => lease.ExpiresAt <= now && lease.Held == 0);
+            return returns;
+        }
+    }
+}

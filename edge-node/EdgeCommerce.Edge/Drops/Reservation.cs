@@ -1,0 +1,41 @@
+namespace EdgeCommerce.Edge.Drops;
+
+internal enum ReservationState
+{
+    Held,
+    Confirmed,
+    Released,
+    Expired,
+}
+
+/// <summary>A viewer's hold on units inside one lease. State changes under <see cref="Gate"/>.</summary>
+internal sealed class Reservation(string id, string dropId, string skuId, int quantity, string viewer, string idempotencyKey, LeasePool pool, InventoryLease lease, DateTimeOffset expiresAt)
+{
+    public string Id { get; } = id;
+
+    public string DropId { get; } = dropId;
+
+    public string SkuId { get; } = skuId;
+
+    public int Quantity { get; } = quantity;
+
+    public string Viewer { get; } = viewer;
+
+    public string IdempotencyKey { get; } = idempotencyKey;
+
+    public LeasePool Pool { get; } = pool;
+
+    public InventoryLease Lease { get; } = lease;
+
+    public DateTimeOffset ExpiresAt { get; } = expiresAt;
+
+    public ReservationState State { get; set; } = ReservationState.Held;
+
+    /// <summary>A confirmation call is in flight: the sweeper leaves the reservation alone.</summary>
+    public bool Confirming { get; set; }
+
+    /// <summary>Set when the origin said an earlier reservation with the same idempotency key was the sale.</summary>
+    public string? DuplicateOf { get; set; }
+
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+}

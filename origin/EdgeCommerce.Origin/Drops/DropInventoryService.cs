@@ -1,0 +1,146 @@
+using System.Diagnostics.CodeAnalysis;
+using EdgeCommerce.Contracts;
+using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Origin.Storage.Drops;
+using EdgeCommerce.Origin.Sync;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCommerce.Origin.Drops;
+
+/// <summary>
+/// The edges' side door for drops (gRPC, on the sync port): leases of a few units (escrow), sales
+/// committed inside them, and RSVPs. The store enforces <c>sold + leased ≤ allocation</c> in each
+/// write transaction; this service validates input and maps outcomes to precise status codes.
+/// </summary>
+internal sealed class DropInventoryService(
+    IDropStore store,
+    TimeProvider timeProvider,
+    IOptions<DropsOptions> options,
+    DropMetrics metrics,
+    ILogger<DropInventoryService> logger) : DropInventory.DropInventoryBase
+{
+    public override async Task<AcquireLeaseReply> AcquireLease(AcquireLeaseRequest request, ServerCallContext context)
+    {
+        RequireId(request.DropId, "drop_id");
+        RequireId(request.SkuId, "sku_id");
+        RequireId(request.EdgeId, "edge_id");
+        CatalogSyncService.RequireIssuedTo(request.EdgeId, context);
+        if (request.Units is < 1 or > 1000 || request.MinUnits is < 0 or > DropDocumentReader.MaxPerViewerLimit || request.MinUnits > request.Units)
+        {
+            ThrowInvalid("units must be from 1 to 1000, and min_units from 0 to 100 and at most units.");
+        }
+
+        var value = options.Value;
+        var grant = await store.AcquireLeaseAsync(
+            new LeaseAsk(request.DropId, request.SkuId, request.EdgeId, request.Units, timeProvider.GetUtcNow(), value.LeaseDuration, value.MaxLeaseUnits, request.MinUnits),
+            context.CancellationToken);
+        metrics.LeaseOutcome(grant.Refusal);
+        switch (grant.Refusal)
+        {
+            case LeaseRefusal.NoSuchDrop:
+            case LeaseRefusal.NoSuchSku:
+                throw new RpcException(new Status(StatusCode.NotFound, "No such drop or SKU."));
+            case LeaseRefusal.NotSelling:
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, "The drop is not selling now."));
+        }
+
+        if (grant.Refusal == LeaseRefusal.None)
+        {
+            DropsLog.LeaseGranted(logger, request.DropId, request.SkuId, request.EdgeId, grant.Units);
+        }
+
+        return new AcquireLeaseReply
+        {
+            LeaseId = grant.LeaseId,
+            Units = grant.Units,
+            ExpiresAtUnixMs = grant.Refusal == LeaseRefusal.None ? grant.ExpiresAt.ToUnixTimeMilliseconds() : 0,
+            Stock = grant.Stock,
+            NextExpiryUnixMs = grant.NextExpiry?.ToUnixTimeMilliseconds() ?? 0,
+        };
+    }
+
+    public override async Task<ReturnLeaseReply> ReturnLease(ReturnLeaseRequest request, ServerCallContext context)
+    {
+        if (request.LeaseId.Length is 0 or > 64 || request.Units < 0)
+        {
+            ThrowInvalid("lease_id is required and units must not be negative.");
+        }
+
+        var remaining = await store.ReturnLeaseAsync(request.LeaseId, request.Units, timeProvider.GetUtcNow(), context.CancellationToken);
+        metrics.UnitsReturned(request.Units);
+        return new ReturnLeaseReply { Units = remaining };
+    }
+
+    public override async Task<ConfirmSaleReply> ConfirmSale(ConfirmSaleRequest request, ServerCallContext context)
+    {
+        RequireId(request.DropId, "drop_id");
+        RequireId(request.SkuId, "sku_id");
+        if (request.LeaseId.Length is 0 or > 64 || request.ReservationId.Length is 0 or > 128)
+        {
+            ThrowInvalid("lease_id (at most 64 characters) and reservation_id (at most 128) are required.");
+        }
+
+        if (request.Quantity is < 1 or > DropDocumentReader.MaxPerViewerLimit)
+        {
+            ThrowInvalid("quantity must be from 1 to 100.");
+        }
+
+        if (request.Viewer.Length is 0 or > 128 || request.IdempotencyKey.Length > 128)
+        {
+            ThrowInvalid("viewer is required (at most 128 characters); idempotency_key at most 128 characters.");
+        }
+
+        var result = await store.ConfirmSaleAsync(new SaleRequest(request.LeaseId, request.ReservationId, request.DropId, request.SkuId,
+            request.Quantity, request.Viewer, request.IdempotencyKey, timeProvider.GetUtcNow()), context.CancellationToken);
+        metrics.SaleOutcome(result.Outcome, request.Quantity);
+        return result.Outcome switch
+        {
+            SaleOutcome.Confirmed or SaleOutcome.AlreadyConfirmed => new ConfirmSaleReply { ReservationId = result.ReservationId, Stock = result.Stock },
+            SaleOutcome.Duplicate => new ConfirmSaleReply { ReservationId = result.ReservationId, Duplicate = true },
+            SaleOutcome.NoSuchLease => throw new RpcException(new Status(StatusCode.NotFound, "No such lease for this drop and SKU.")),
+            SaleOutcome.ViewerLimit => throw new RpcException(new Status(StatusCode.ResourceExhausted, "The viewer reached the drop's per-viewer limit.")),
+            SaleOutcome.LeaseExpired => throw new RpcException(new Status(StatusCode.FailedPrecondition, "The lease expired.")),
+            SaleOutcome.DropCancelled => throw new RpcException(new Status(StatusCode.FailedPrecondition, "The drop was cancelled.")),
+            _ => throw new RpcException(new Status(StatusCode.FailedPrecondition, "The lease has no unsold unit left for this sale.")),
+        };
+    }
+
+    public override async Task<RsvpReply> Rsvp(RsvpRequest request, ServerCallContext context)
+    {
+        RequireRsvp(request);
+        if (!await store.RsvpAsync(request.DropId, request.Viewer, timeProvider.GetUtcNow(), context.CancellationToken))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, "No such open drop."));
+        }
+
+        metrics.Rsvp();
+        return new RsvpReply { Rsvped = true };
+    }
+
+    public override async Task<RsvpReply> HasRsvp(RsvpRequest request, ServerCallContext context)
+    {
+        RequireRsvp(request);
+        return new RsvpReply { Rsvped = await store.HasRsvpAsync(request.DropId, request.Viewer, context.CancellationToken) };
+    }
+
+    private static void RequireRsvp(RsvpRequest request)
+    {
+        RequireId(request.DropId, "drop_id");
+        if (request.Viewer.Length is 0 or > 128)
+        {
+            ThrowInvalid("viewer is required (at most 128 characters).");
+        }
+    }
+
+    private static void RequireId(string value, string field)
+    {
+        if (!Identifiers.IsValid(value))
+        {
+            ThrowInvalid($"{field} {Identifiers.Rule}.");
+        }
+    }
+
+    [DoesNotReturn]
+    private static void ThrowInvalid(string message) => throw new RpcException(new Status(StatusCode.InvalidArgument, message));
+}

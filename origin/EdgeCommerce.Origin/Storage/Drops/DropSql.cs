@@ -1,0 +1,549 @@
+using System.Data.Common;
+using System.Globalization;
+using EdgeCommerce.Contracts;
+using EdgeCommerce.Contracts.Sync;
+using Google.Protobuf;
+
+namespace EdgeCommerce.Origin.Storage.Drops;
+
+/// <summary>
+/// The drop rules, written once over ADO.NET for both stores: the SQL below is the subset SQLite
+/// and PostgreSQL share (named <c>@parameters</c>, <c>ON CONFLICT</c>, partial unique indexes), and
+/// each store only supplies the write transaction (<see cref="DropWriteScope"/>). Times are Unix
+/// milliseconds; flags are integers, so the same readers work on both.
+/// </summary>
+internal static class DropSql
+{
+    /// <summary>Lease grants shrink with stock: at most a quarter of what is free (at least one unit).</summary>
+    public const int ShrinkDivisor = 4;
+
+    public const string SqliteSchema = """
+        CREATE TABLE IF NOT EXISTS drops (
+            drop_id TEXT PRIMARY KEY,
+            creator_id TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            content_hash BLOB NOT NULL,
+            document TEXT NOT NULL,
+            definition BLOB NOT NULL,
+            payload BLOB NOT NULL,
+            cancelled INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX IF NOT EXISTS drops_by_creator ON drops (creator_id, drop_id);
+        CREATE TABLE IF NOT EXISTS drop_skus (
+            drop_id TEXT NOT NULL,
+            sku_id TEXT NOT NULL,
+            allocation INTEGER NOT NULL,
+            sold INTEGER NOT NULL,
+            PRIMARY KEY (drop_id, sku_id)
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS drop_leases (
+            lease_id TEXT PRIMARY KEY,
+            drop_id TEXT NOT NULL,
+            sku_id TEXT NOT NULL,
+            edge_id TEXT NOT NULL,
+            units INTEGER NOT NULL,
+            sold INTEGER NOT NULL,
+            expires_at_ms INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX IF NOT EXISTS drop_leases_by_sku ON drop_leases (drop_id, sku_id, expires_at_ms);
+        CREATE TABLE IF NOT EXISTS drop_sales (
+            reservation_id TEXT PRIMARY KEY,
+            drop_id TEXT NOT NULL,
+            sku_id TEXT NOT NULL,
+            viewer TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL,
+            quantity INTEGER NOT NULL,
+            lease_id TEXT NOT NULL,
+            confirmed_at_ms INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX IF NOT EXISTS drop_sales_by_viewer ON drop_sales (drop_id, viewer);
+        CREATE UNIQUE INDEX IF NOT EXISTS drop_sales_by_key ON drop_sales (drop_id, viewer, idempotency_key) WHERE idempotency_key <> '';
+        CREATE TABLE IF NOT EXISTS drop_rsvps (
+            drop_id TEXT NOT NULL,
+            viewer TEXT NOT NULL,
+            created_at_ms INTEGER NOT NULL,
+            PRIMARY KEY (drop_id, viewer)
+        ) STRICT;
+        """;
+
+    public const string PostgresSchema = """
+        CREATE TABLE IF NOT EXISTS drops (
+            drop_id text PRIMARY KEY,
+            creator_id text NOT NULL,
+            revision bigint NOT NULL,
+            content_hash bytea NOT NULL,
+            document text NOT NULL,
+            definition bytea NOT NULL,
+            payload bytea NOT NULL,
+            cancelled bigint NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS drops_by_creator ON drops (creator_id, drop_id);
+        CREATE TABLE IF NOT EXISTS drop_skus (
+            drop_id text NOT NULL,
+            sku_id text NOT NULL,
+            allocation bigint NOT NULL,
+            sold bigint NOT NULL,
+            PRIMARY KEY (drop_id, sku_id)
+        );
+        CREATE TABLE IF NOT EXISTS drop_leases (
+            lease_id text PRIMARY KEY,
+            drop_id text NOT NULL,
+            sku_id text NOT NULL,
+            edge_id text NOT NULL,
+            units bigint NOT NULL,
+            sold bigint NOT NULL,
+            expires_at_ms bigint NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS drop_leases_by_sku ON drop_leases (drop_id, sku_id, expires_at_ms);
+        CREATE TABLE IF NOT EXISTS drop_sales (
+            reservation_id text PRIMARY KEY,
+            drop_id text NOT NULL,
+            sku_id text NOT NULL,
+            viewer text NOT NULL,
+            idempotency_key text NOT NULL,
+            quantity bigint NOT NULL,
+            lease_id text NOT NULL,
+            confirmed_at_ms bigint NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS drop_sales_by_viewer ON drop_sales (drop_id, viewer);
+        CREATE UNIQUE INDEX IF NOT EXISTS drop_sales_by_key ON drop_sales (drop_id, viewer, idempotency_key) WHERE idempotency_key <> '';
+        CREATE TABLE IF NOT EXISTS drop_rsvps (
+            drop_id text NOT NULL,
+            viewer text NOT NULL,
+            created_at_ms bigint NOT NULL,
+            PRIMARY KEY (drop_id, viewer)
+        );
+        """;
+
+    /// <summary>
+    /// Creates the drop tables once, inside the store's migration transaction. Tracked by its own
+    /// <c>meta</c> row (<c>drops_schema</c>) rather than the store's schema version, so the drop
+    /// feature migrates independently of other features' schema changes.
+    /// </summary>
+    public static async Task EnsureSchemaAsync(DbConnection connection, DbTransaction transaction, string ddl, CancellationToken cancellationToken)
+    {
+        if (await ScalarAsync(connection, transaction, "SELECT value FROM meta WHERE key = 'drops_schema';", cancellationToken) is not null)
+        {
+            return;
+        }
+
+        await ExecuteAsync(connection, transaction, ddl, cancellationToken);
+        await ExecuteAsync(connection, transaction, "INSERT INTO meta (key, value) VALUES ('drops_schema', 1);", cancellationToken);
+    }
+
+    public static async Task<DropWriteResult> PutAsync(DropWriteScope scope, DropWrite write, CancellationToken cancellationToken)
+    {
+        var existing = await ReadRowAsync(scope.Connection, scope.Transaction, write.DropId, cancellationToken);
+        var outcome = DropWriteOutcome.Created;
+        if (existing is not null)
+        {
+            if (!string.Equals(existing.CreatorId, write.CreatorId, StringComparison.Ordinal))
+            {
+                return new DropWriteResult(DropWriteOutcome.IdTaken, 0);
+            }
+
+            if (existing.ContentHash.AsSpan().SequenceEqual(write.ContentHash))
+            {
+                return new DropWriteResult(DropWriteOutcome.Unchanged, existing.Revision);
+            }
+
+            if (existing.Cancelled)
+            {
+                return new DropWriteResult(DropWriteOutcome.IsCancelled, existing.Revision);
+            }
+
+            if (write.Now >= DropPhases.EarlyAccessFrom(existing.Definition))
+            {
+                return new DropWriteResult(DropWriteOutcome.AlreadyStarted, existing.Revision);
+            }
+
+            outcome = DropWriteOutcome.Updated;
+        }
+
+        // Before a drop opens no lease can exist, so replacing its SKU rows loses no stock.
+        await ExecuteAsync(scope.Connection, scope.Transaction, "DELETE FROM drop_skus WHERE drop_id = @drop;", cancellationToken, ("drop", write.DropId));
+        foreach (var sku in write.Definition.Skus)
+        {
+            await ExecuteAsync(scope.Connection, scope.Transaction,
+                "INSERT INTO drop_skus (drop_id, sku_id, allocation, sold) VALUES (@drop, @sku, @allocation, 0);",
+                cancellationToken, ("drop", write.DropId), ("sku", sku.SkuId), ("allocation", (long)sku.Allocation));
+        }
+
+        var definition = write.Definition.ToByteArray();
+        await ExecuteAsync(scope.Connection, scope.Transaction, """
+            INSERT INTO drops (drop_id, creator_id, revision, content_hash, document, definition, payload, cancelled)
+            VALUES (@drop, @creator, 0, @hash, @document, @definition, @definition, 0)
+            ON CONFLICT (drop_id) DO UPDATE SET
+                content_hash = excluded.content_hash, document = excluded.document, definition = excluded.definition;
+            """, cancellationToken,
+            ("drop", write.DropId), ("creator", write.CreatorId), ("hash", write.ContentHash), ("document", write.DocumentJson), ("definition", definition));
+        await PublishAsync(scope, write.DropId, write.Now, cancellationToken);
+        return new DropWriteResult(outcome, scope.Revision);
+    }
+
+    public static async Task<DropWriteResult> CancelAsync(DropWriteScope scope, string creatorId, string dropId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var existing = await ReadRowAsync(scope.Connection, scope.Transaction, dropId, cancellationToken);
+        if (existing is null || !string.Equals(existing.CreatorId, creatorId, StringComparison.Ordinal))
+        {
+            return new DropWriteResult(DropWriteOutcome.NotFound, 0);
+        }
+
+        if (existing.Cancelled)
+        {
+            return new DropWriteResult(DropWriteOutcome.Unchanged, existing.Revision);
+        }
+
+        await ExecuteAsync(scope.Connection, scope.Transaction, "UPDATE drops SET cancelled = 1 WHERE drop_id = @drop;", cancellationToken, ("drop", dropId));
+        await PublishAsync(scope, dropId, now, cancellationToken);
+        return new DropWriteResult(DropWriteOutcome.Cancelled, scope.Revision);
+    }
+
+    public static async Task<LeaseGrant> AcquireLeaseAsync(DropWriteScope scope, LeaseAsk ask, CancellationToken cancellationToken)
+    {
+        var state = await BuildStateAsync(scope.Connection, scope.Transaction, ask.DropId, ask.Now, cancellationToken);
+        if (state is null)
+        {
+            return Refused(LeaseRefusal.NoSuchDrop);
+        }
+
+        var sku = state.Skus.FirstOrDefault(s => string.Equals(s.SkuId, ask.SkuId, StringComparison.Ordinal));
+        if (sku is null)
+        {
+            return Refused(LeaseRefusal.NoSuchSku);
+        }
+
+        var minUnits = Math.Max(1, ask.MinUnits);
+        if (sku.Sold + minUnits > sku.Allocation)
+        {
+            return Refused(LeaseRefusal.SoldOut, sku);
+        }
+
+        var phase = DropPhases.Of(state, ask.Now);
+        if (phase is DropPhase.Scheduled or DropPhase.Closed)
+        {
+            return Refused(LeaseRefusal.NotSelling, sku);
+        }
+
+        var free = sku.Allocation - sku.Sold - sku.Leased;
+        if (free < minUnits)
+        {
+            var next = await ScalarAsync(scope.Connection, scope.Transaction,
+                "SELECT MIN(expires_at_ms) FROM drop_leases WHERE drop_id = @drop AND sku_id = @sku AND expires_at_ms > @now AND units > sold;",
+                cancellationToken, ("drop", ask.DropId), ("sku", ask.SkuId), ("now", ask.Now.ToUnixTimeMilliseconds()));
+            return Refused(LeaseRefusal.NoneFree, sku, next is null or DBNull ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(next, CultureInfo.InvariantCulture)));
+        }
+
+        // Adaptive size: what the edge asks (its recent demand), at most MaxUnits and a quarter of
+        // what is free, so the last units spread over edges instead of stranding on one; never
+        // fewer than one reservation needs.
+        var units = Math.Max(minUnits, Math.Min(Math.Min(Math.Max(1, ask.Units), ask.MaxUnits), Math.Max(1, free / ShrinkDivisor)));
+        var leaseId = Guid.NewGuid().ToString("N");
+        var expiresAt = ask.Now + ask.Duration;
+        await ExecuteAsync(scope.Connection, scope.Transaction, """
+            INSERT INTO drop_leases (lease_id, drop_id, sku_id, edge_id, units, sold, expires_at_ms)
+            VALUES (@lease, @drop, @sku, @edge, @units, 0, @expires);
+            """, cancellationToken,
+            ("lease", leaseId), ("drop", ask.DropId), ("sku", ask.SkuId), ("edge", ask.EdgeId), ("units", (long)units),
+            ("expires", expiresAt.ToUnixTimeMilliseconds()));
+        var published = await PublishAsync(scope, ask.DropId, ask.Now, cancellationToken);
+        return new LeaseGrant(LeaseRefusal.None, leaseId, units, DateTimeOffset.FromUnixTimeMilliseconds(expiresAt.ToUnixTimeMilliseconds()),
+            published.Skus.First(s => string.Equals(s.SkuId, ask.SkuId, StringComparison.Ordinal)), null);
+
+        static LeaseGrant Refused(LeaseRefusal refusal, DropSku? stock = null, DateTimeOffset? next = null)
+            => new(refusal, "", 0, default, stock, next);
+    }
+
+    public static async Task<int> ReturnLeaseAsync(DropWriteScope scope, string leaseId, int units, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lease = await ReadLeaseAsync(scope, leaseId, cancellationToken);
+        if (lease is null || lease.ExpiresAtMs <= now.ToUnixTimeMilliseconds())
+        {
+            return 0;
+        }
+
+        var remaining = Math.Max(lease.Sold, lease.Units - Math.Max(0, units));
+        if (remaining == lease.Units)
+        {
+            return (int)remaining;
+        }
+
+        await ExecuteAsync(scope.Connection, scope.Transaction, "UPDATE drop_leases SET units = @units WHERE lease_id = @lease;",
+            cancellationToken, ("units", remaining), ("lease", leaseId));
+        await PublishAsync(scope, lease.DropId, now, cancellationToken);
+        return (int)remaining;
+    }
+
+    public static async Task<SaleResult> ConfirmAsync(DropWriteScope scope, SaleRequest sale, CancellationToken cancellationToken)
+    {
+        var connection = scope.Connection;
+        var transaction = scope.Transaction;
+        if (await ScalarAsync(connection, transaction, "SELECT reservation_id FROM drop_sales WHERE reservation_id = @reservation;",
+            cancellationToken, ("reservation", sale.ReservationId)) is string)
+        {
+            return new SaleResult(SaleOutcome.AlreadyConfirmed, sale.ReservationId, null);
+        }
+
+        if (sale.IdempotencyKey.Length > 0 && await ScalarAsync(connection, transaction,
+            "SELECT reservation_id FROM drop_sales WHERE drop_id = @drop AND viewer = @viewer AND idempotency_key = @key;",
+            cancellationToken, ("drop", sale.DropId), ("viewer", sale.Viewer), ("key", sale.IdempotencyKey)) is string original)
+        {
+            return new SaleResult(SaleOutcome.Duplicate, original, null);
+        }
+
+        var lease = await ReadLeaseAsync(scope, sale.LeaseId, cancellationToken);
+        if (lease is null || !string.Equals(lease.DropId, sale.DropId, StringComparison.Ordinal) || !string.Equals(lease.SkuId, sale.SkuId, StringComparison.Ordinal))
+        {
+            return new SaleResult(SaleOutcome.NoSuchLease, sale.ReservationId, null);
+        }
+
+        if (lease.ExpiresAtMs <= sale.Now.ToUnixTimeMilliseconds())
+        {
+            return new SaleResult(SaleOutcome.LeaseExpired, sale.ReservationId, null);
+        }
+
+        if (lease.Sold + sale.Quantity > lease.Units)
+        {
+            return new SaleResult(SaleOutcome.LeaseExhausted, sale.ReservationId, null);
+        }
+
+        var row = await ReadRowAsync(connection, transaction, sale.DropId, cancellationToken);
+        if (row is null || row.Cancelled)
+        {
+            return new SaleResult(SaleOutcome.DropCancelled, sale.ReservationId, null);
+        }
+
+        var bought = Convert.ToInt64(await ScalarAsync(connection, transaction,
+            "SELECT COALESCE(SUM(quantity), 0) FROM drop_sales WHERE drop_id = @drop AND viewer = @viewer;",
+            cancellationToken, ("drop", sale.DropId), ("viewer", sale.Viewer)), CultureInfo.InvariantCulture);
+        if (bought + sale.Quantity > row.Definition.PerViewerLimit)
+        {
+            return new SaleResult(SaleOutcome.ViewerLimit, sale.ReservationId, null);
+        }
+
+        await ExecuteAsync(connection, transaction, """
+            INSERT INTO drop_sales (reservation_id, drop_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms)
+            VALUES (@reservation, @drop, @sku, @viewer, @key, @quantity, @lease, @at);
+            """, cancellationToken,
+            ("reservation", sale.ReservationId), ("drop", sale.DropId), ("sku", sale.SkuId), ("viewer", sale.Viewer),
+            ("key", sale.IdempotencyKey), ("quantity", (long)sale.Quantity), ("lease", sale.LeaseId), ("at", sale.Now.ToUnixTimeMilliseconds()));
+        await ExecuteAsync(connection, transaction, "UPDATE drop_leases SET sold = sold + @quantity WHERE lease_id = @lease;",
+            cancellationToken, ("quantity", (long)sale.Quantity), ("lease", sale.LeaseId));
+        await ExecuteAsync(connection, transaction, "UPDATE drop_skus SET sold = sold + @quantity WHERE drop_id = @drop AND sku_id = @sku;",
+            cancellationToken, ("quantity", (long)sale.Quantity), ("drop", sale.DropId), ("sku", sale.SkuId));
+        var published = await PublishAsync(scope, sale.DropId, sale.Now, cancellationToken);
+        return new SaleResult(SaleOutcome.Confirmed, sale.ReservationId, published.Skus.First(s => string.Equals(s.SkuId, sale.SkuId, StringComparison.Ordinal)));
+    }
+
+    public static async Task<bool> RsvpAsync(DropWriteScope scope, string dropId, string viewer, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var row = await ReadRowAsync(scope.Connection, scope.Transaction, dropId, cancellationToken);
+        if (row is null || row.Cancelled || now >= DropPhases.EndsAt(row.Definition))
+        {
+            return false;
+        }
+
+        await ExecuteAsync(scope.Connection, scope.Transaction,
+            "INSERT INTO drop_rsvps (drop_id, viewer, created_at_ms) VALUES (@drop, @viewer, @at) ON CONFLICT (drop_id, viewer) DO NOTHING;",
+            cancellationToken, ("drop", dropId), ("viewer", viewer), ("at", now.ToUnixTimeMilliseconds()));
+        return true;
+    }
+
+    public static async Task<bool> HasRsvpAsync(DbConnection connection, string dropId, string viewer, CancellationToken cancellationToken)
+        => await ScalarAsync(connection, null, "SELECT 1 FROM drop_rsvps WHERE drop_id = @drop AND viewer = @viewer;",
+            cancellationToken, ("drop", dropId), ("viewer", viewer)) is not null;
+
+    public static async Task<IReadOnlyList<SaleRecord>> ListSalesAsync(DbConnection connection, string dropId, CancellationToken cancellationToken)
+    {
+        await using var select = Command(connection, null, """
+            SELECT reservation_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms
+            FROM drop_sales WHERE drop_id = @drop ORDER BY confirmed_at_ms, reservation_id;
+            """, ("drop", dropId));
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        var sales = new List<SaleRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            sales.Add(new SaleRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                checked((int)reader.GetInt64(4)), reader.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
+        }
+
+        return sales;
+    }
+
+    public static async Task<long> CountRsvpsAsync(DbConnection connection, string dropId, CancellationToken cancellationToken)
+        => Convert.ToInt64(await ScalarAsync(connection, null, "SELECT COUNT(*) FROM drop_rsvps WHERE drop_id = @drop;",
+            cancellationToken, ("drop", dropId)), CultureInfo.InvariantCulture);
+
+    public static async Task<StoredDrop?> GetAsync(DbConnection connection, string dropId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var row = await ReadRowAsync(connection, null, dropId, cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var state = await BuildStateAsync(connection, null, dropId, now, cancellationToken);
+        return new StoredDrop(row.CreatorId, dropId, row.Revision, row.DocumentJson, state!);
+    }
+
+    public static async Task<IReadOnlyList<StoredDrop>> ListAsync(DbConnection connection, string creatorId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await using (var select = Command(connection, null, "SELECT drop_id FROM drops WHERE creator_id = @creator ORDER BY drop_id;", ("creator", creatorId)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+
+        var drops = new List<StoredDrop>(ids.Count);
+        foreach (var id in ids)
+        {
+            if (await GetAsync(connection, id, now, cancellationToken) is { } drop)
+            {
+                drops.Add(drop);
+            }
+        }
+
+        return drops;
+    }
+
+    /// <summary>Every drop's last published state, for a snapshot read in <paramref name="transaction"/>.</summary>
+    public static async Task<IReadOnlyList<byte[]>> ReadPayloadsAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var select = Command(connection, transaction, "SELECT payload FROM drops ORDER BY drop_id;");
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        var payloads = new List<byte[]>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            payloads.Add(reader.GetFieldValue<byte[]>(0));
+        }
+
+        return payloads;
+    }
+
+    /// <summary>
+    /// Checks the invariant, then stamps the drop's current state with the next revision, stores it
+    /// as the drop's payload and appends it as the transaction's change record.
+    /// </summary>
+    private static async Task<DropState> PublishAsync(DropWriteScope scope, string dropId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var state = (await BuildStateAsync(scope.Connection, scope.Transaction, dropId, now, cancellationToken))!;
+        foreach (var sku in state.Skus)
+        {
+            if (sku.Sold < 0 || sku.Leased < 0 || (long)sku.Sold + sku.Leased > sku.Allocation)
+            {
+                throw new DropInvariantException(string.Create(CultureInfo.InvariantCulture,
+                    $"Drop '{dropId}' SKU '{sku.SkuId}': sold {sku.Sold} + leased {sku.Leased} exceeds the allocation {sku.Allocation}."));
+            }
+        }
+
+        var soldBySales = Convert.ToInt64(await ScalarAsync(scope.Connection, scope.Transaction,
+            "SELECT COALESCE(SUM(quantity), 0) FROM drop_sales WHERE drop_id = @drop;", cancellationToken, ("drop", dropId)), CultureInfo.InvariantCulture);
+        if (soldBySales != state.Skus.Sum(static sku => (long)sku.Sold))
+        {
+            throw new DropInvariantException(string.Create(CultureInfo.InvariantCulture,
+                $"Drop '{dropId}': the SKUs count {state.Skus.Sum(static sku => (long)sku.Sold)} sold but the sales add up to {soldBySales}."));
+        }
+
+        state.Revision = scope.NextRevision;
+        var payload = state.ToByteArray();
+        await ExecuteAsync(scope.Connection, scope.Transaction, "UPDATE drops SET revision = @revision, payload = @payload WHERE drop_id = @drop;",
+            cancellationToken, ("revision", state.Revision), ("payload", payload), ("drop", dropId));
+        await scope.AppendChangeAsync(state.CreatorId, payload, cancellationToken);
+        return state;
+    }
+
+    /// <summary>The definition plus, per SKU, sold and the units unexpired leases hold unsold at <paramref name="now"/>.</summary>
+    private static async Task<DropState?> BuildStateAsync(DbConnection connection, DbTransaction? transaction, string dropId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var row = await ReadRowAsync(connection, transaction, dropId, cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var state = row.Definition.Clone();
+        state.Revision = row.Revision;
+        state.Cancelled = row.Cancelled;
+        state.Skus.Clear();
+        await using var select = Command(connection, transaction, """
+            SELECT s.sku_id, s.allocation, s.sold,
+                   COALESCE((SELECT SUM(l.units - l.sold) FROM drop_leases l
+                             WHERE l.drop_id = s.drop_id AND l.sku_id = s.sku_id AND l.expires_at_ms > @now), 0)
+            FROM drop_skus s WHERE s.drop_id = @drop ORDER BY s.sku_id;
+            """, ("drop", dropId), ("now", now.ToUnixTimeMilliseconds()));
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            state.Skus.Add(new DropSku
+            {
+                SkuId = reader.GetString(0),
+                Allocation = checked((int)reader.GetInt64(1)),
+                Sold = checked((int)reader.GetInt64(2)),
+                Leased = checked((int)Convert.ToInt64(reader.GetValue(3), CultureInfo.InvariantCulture)),
+            });
+        }
+
+        return state;
+    }
+
+    private sealed record DropRow(string CreatorId, long Revision, byte[] ContentHash, string DocumentJson, DropState Definition, bool Cancelled);
+
+    private sealed record LeaseRow(string DropId, string SkuId, long Units, long Sold, long ExpiresAtMs);
+
+    private static async Task<DropRow?> ReadRowAsync(DbConnection connection, DbTransaction? transaction, string dropId, CancellationToken cancellationToken)
+    {
+        await using var select = Command(connection, transaction,
+            "SELECT creator_id, revision, content_hash, document, definition, cancelled FROM drops WHERE drop_id = @drop;", ("drop", dropId));
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new DropRow(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2), reader.GetString(3),
+            DropState.Parser.ParseFrom(reader.GetFieldValue<byte[]>(4)), reader.GetInt64(5) != 0);
+    }
+
+    private static async Task<LeaseRow?> ReadLeaseAsync(DropWriteScope scope, string leaseId, CancellationToken cancellationToken)
+    {
+        await using var select = Command(scope.Connection, scope.Transaction,
+            "SELECT drop_id, sku_id, units, sold, expires_at_ms FROM drop_leases WHERE lease_id = @lease;", ("lease", leaseId));
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new LeaseRow(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4))
+            : null;
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@" + name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        var value = await command.ExecuteScalarAsync(cancellationToken);
+        return value is DBNull ? null : value;
+    }
+}

@@ -1,0 +1,38 @@
+namespace EdgeCommerce.Origin.Storage.Drops;
+
+/// <summary>
+/// Drops, their stock, edge leases, sales and RSVPs, kept by the same store as the catalogs: every
+/// change to a drop (an admin edit, a lease, a sale) takes the next global revision and appends a
+/// <see cref="ChangeKind.DropChanged"/> record in the same transaction, so drops reach edges on the
+/// sync stream in order with everything else. The invariant <c>sold + leased ≤ allocation</c> is
+/// checked inside every write transaction that moves stock; a violation rolls the write back.
+/// </summary>
+internal interface IDropStore
+{
+    Task<DropWriteResult> PutDropAsync(DropWrite write, CancellationToken cancellationToken);
+
+    /// <summary>The drop with its stock as of <paramref name="now"/> (expired leases count as returned).</summary>
+    Task<StoredDrop?> GetDropAsync(string dropId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<StoredDrop>> ListDropsAsync(string creatorId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<DropWriteResult> CancelDropAsync(string creatorId, string dropId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<LeaseGrant> AcquireLeaseAsync(LeaseAsk ask, CancellationToken cancellationToken);
+
+    /// <summary>Gives back up to <paramref name="units"/> unsold units; returns what the lease still holds.</summary>
+    Task<int> ReturnLeaseAsync(string leaseId, int units, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<SaleResult> ConfirmSaleAsync(SaleRequest sale, CancellationToken cancellationToken);
+
+    /// <summary>Records an RSVP (idempotent). False when the drop does not exist or is closed.</summary>
+    Task<bool> RsvpAsync(string dropId, string viewer, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<bool> HasRsvpAsync(string dropId, string viewer, CancellationToken cancellationToken);
+
+    /// <summary>Every sale of a drop, oldest first (the creator's orders).</summary>
+    Task<IReadOnlyList<SaleRecord>> ListSalesAsync(string dropId, CancellationToken cancellationToken);
+
+    /// <summary>How many RSVPs a drop has (for the admin view and conversion metrics).</summary>
+    Task<long> CountRsvpsAsync(string dropId, CancellationToken cancellationToken);
+}

@@ -1,0 +1,82 @@
+using EdgeCommerce.Origin.Storage.Drops;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeCommerce.Origin.Storage;
+
+/// <summary>Drops on SQLite: the rules live in <see cref="DropSql"/>; this part opens the write transaction.</summary>
+internal sealed partial class SqliteOriginStore : IDropStore
+{
+    public Task<DropWriteResult> PutDropAsync(DropWrite write, CancellationToken cancellationToken)
+        => DropWriteAsync(scope => DropSql.PutAsync(scope, write, cancellationToken), cancellationToken);
+
+    public Task<DropWriteResult> CancelDropAsync(string creatorId, string dropId, DateTimeOffset now, CancellationToken cancellationToken)
+        => DropWriteAsync(scope => DropSql.CancelAsync(scope, creatorId, dropId, now, cancellationToken), cancellationToken);
+
+    public Task<LeaseGrant> AcquireLeaseAsync(LeaseAsk ask, CancellationToken cancellationToken)
+        => DropWriteAsync(scope => DropSql.AcquireLeaseAsync(scope, ask, cancellationToken), cancellationToken);
+
+    public Task<int> ReturnLeaseAsync(string leaseId, int units, DateTimeOffset now, CancellationToken cancellationToken)
+        => DropWriteAsync(scope => DropSql.ReturnLeaseAsync(scope, leaseId, units, now, cancellationToken), cancellationToken);
+
+    public Task<SaleResult> ConfirmSaleAsync(SaleRequest sale, CancellationToken cancellationToken)
+        => DropWriteAsync(scope => DropSql.ConfirmAsync(scope, sale, cancellationToken), cancellationToken);
+
+    public Task<bool> RsvpAsync(string dropId, string viewer, DateTimeOffset now, CancellationToken cancellationToken)
+        => DropWriteAsync(scope => DropSql.RsvpAsync(scope, dropId, viewer, now, cancellationToken), cancellationToken);
+
+    public async Task<StoredDrop?> GetDropAsync(string dropId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await DropSql.GetAsync(connection, dropId, now, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<StoredDrop>> ListDropsAsync(string creatorId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await DropSql.ListAsync(connection, creatorId, now, cancellationToken);
+    }
+
+    public async Task<bool> HasRsvpAsync(string dropId, string viewer, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await DropSql.HasRsvpAsync(connection, dropId, viewer, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<SaleRecord>> ListSalesAsync(string dropId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await DropSql.ListSalesAsync(connection, dropId, cancellationToken);
+    }
+
+    public async Task<long> CountRsvpsAsync(string dropId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await DropSql.CountRsvpsAsync(connection, dropId, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one write transaction under the write gate; commits, then publishes its revision.</summary>
+    private async Task<T> DropWriteAsync<T>(Func<DropWriteScope, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            var head = await ReadHeadAsync(connection, transaction, cancellationToken);
+            var scope = new DropWriteScope(connection, transaction, head,
+                (revision, creatorId, kind, payload, token) => AppendChangeAsync(connection, transaction, revision, creatorId, kind, payload, token));
+            var result = await work(scope);
+            await transaction.CommitAsync(cancellationToken);
+            if (scope.Revision != 0)
+            {
+                _signal.Publish(scope.Revision);
+            }
+
+            return result;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using EdgeCommerce.Contracts.Sync;
+
+namespace EdgeCommerce.Contracts;
+
+/// <summary>Where a drop stands, derived from its schedule, its stock and the time (never stored).</summary>
+public enum DropPhase
+{
+    /// <summary>Before anyone may reserve.</summary>
+    Scheduled,
+
+    /// <summary>Only the early-access audience may reserve (from <c>startsAt − minutes</c>, inclusive).</summary>
+    EarlyAccess,
+
+    /// <summary>Everyone may reserve (from <c>startsAt</c>, inclusive).</summary>
+    Open,
+
+    /// <summary>Every SKU sold its whole allocation: definitive, nothing can come back.</summary>
+    SoldOut,
+
+    /// <summary>Past <c>endsAt</c> (inclusive), or cancelled.</summary>
+    Closed,
+}
+
+/// <summary>The one derivation of a drop's phase, shared by origin and edges so both answer alike.</summary>
+public static class DropPhases
+{
+    public static DateTimeOffset StartsAt(DropState drop)
+    {
+        ArgumentNullException.ThrowIfNull(drop);
+        return DateTimeOffset.FromUnixTimeMilliseconds(drop.StartsAtUnixMs);
+    }
+
+    public static DateTimeOffset EndsAt(DropState drop)
+    {
+        ArgumentNullException.ThrowIfNull(drop);
+        return DateTimeOffset.FromUnixTimeMilliseconds(drop.EndsAtUnixMs);
+    }
+
+    /// <summary>When the early-access audience may start reserving (= <see cref="StartsAt"/> without early access).</summary>
+    public static DateTimeOffset EarlyAccessFrom(DropState drop) => StartsAt(drop).AddMinutes(-Math.Max(0, drop.EarlyAccessMinutes));
+
+    /// <summary>True when every SKU sold its whole allocation.</summary>
+    public static bool IsSoldOut(DropState drop)
+    {
+        ArgumentNullException.ThrowIfNull(drop);
+        return drop.Skus.Count > 0 && drop.Skus.All(static sku => sku.Sold >= sku.Allocation);
+    }
+
+    public static DropPhase Of(DropState drop, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(drop);
+        if (drop.Cancelled || now >= EndsAt(drop))
+        {
+            return DropPhase.Closed;
+        }
+
+        if (IsSoldOut(drop))
+        {
+            return DropPhase.SoldOut;
+        }
+
+        if (now >= StartsAt(drop))
+        {
+            return DropPhase.Open;
+        }
+
+        return drop.EarlyAccessMinutes > 0 && now >= EarlyAccessFrom(drop) ? DropPhase.EarlyAccess : DropPhase.Scheduled;
+    }
+
+    /// <summary>The phase as the JSON APIs spell it.</summary>
+    public static string Name(DropPhase phase) => phase switch
+    {
+        DropPhase.Scheduled => "scheduled",
+        DropPhase.EarlyAccess => "early_access",
+        DropPhase.Open => "open",
+        DropPhase.SoldOut => "sold_out",
+        _ => "closed",
+    };
+}

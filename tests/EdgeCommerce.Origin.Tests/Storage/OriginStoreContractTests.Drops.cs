@@ -1,0 +1,237 @@
+using System.Security.Cryptography;
+using System.Text;
+using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.Origin.Storage.Drops;
+
+namespace EdgeCommerce.Origin.Tests.Storage;
+
+/// <summary>The drop part of the store contract (issue 6), run against SQLite and PostgreSQL alike.</summary>
+public abstract partial class OriginStoreContractTests
+{
+    private static readonly TimeSpan s_lease = TimeSpan.FromMinutes(1);
+
+    [Fact]
+    public async Task PutDropAsync_NewDrop_IsOneRevisionInTheChangeLogAndInSnapshots()
+    {
+        // Arrange
+        var store = await OpenStoreAsync();
+        await store.PutCatalogAsync(Write("c1", "cat"), CancellationToken);
+
+        // Act
+        var result = await Drops(store).PutDropAsync(NewDrop("c1", "d1", units: 40), CancellationToken);
+
+        // Assert
+        Assert.Equal(new DropWriteResult(DropWriteOutcome.Created, 2), result);
+        var change = Assert.Single(await store.ReadChangesAsync(1, 10, CancellationToken));
+        Assert.Equal((2L, "c1", ChangeKind.DropChanged), (change.Revision, change.CreatorId, change.Kind));
+        var state = DropState.Parser.ParseFrom(change.Payload);
+        Assert.Equal(("d1", 2L, 40, 0), (state.DropId, state.Revision, state.Skus[0].Allocation, state.Skus[0].Sold));
+        await using var snapshot = await store.OpenSnapshotAsync(CancellationToken);
+        Assert.Equal(state, DropState.Parser.ParseFrom(Assert.Single(snapshot.Drops)));
+    }
+
+    [Fact]
+    public async Task PutDropAsync_EditsAndOwnership_BeforeStartOnlyByItsCreatorAndIdenticalWritesNothing()
+    {
+        // Arrange
+        var store = await OpenStoreAsync();
+        var drops = Drops(store);
+        await drops.PutDropAsync(NewDrop("c1", "d1", units: 40, startsIn: TimeSpan.FromMinutes(30), earlyMinutes: 10), CancellationToken);
+
+        // Act
+        var identical = await drops.PutDropAsync(NewDrop("c1", "d1", units: 40, startsIn: TimeSpan.FromMinutes(30), earlyMinutes: 10), CancellationToken);
+        var otherCreator = await drops.PutDropAsync(NewDrop("c2", "d1", units: 5), CancellationToken);
+        var edited = await drops.PutDropAsync(NewDrop("c1", "d1", units: 50, startsIn: TimeSpan.FromMinutes(30), earlyMinutes: 10), CancellationToken);
+        Time.Advance(TimeSpan.FromMinutes(20)); // early access begins now (start − 10 minutes)
+        var late = await drops.PutDropAsync(NewDrop("c1", "d1", units: 60, startsIn: TimeSpan.FromMinutes(10), earlyMinutes: 10), CancellationToken);
+
+        // Assert
+        Assert.Equal(new DropWriteResult(DropWriteOutcome.Unchanged, 1), identical);
+        Assert.Equal(DropWriteOutcome.IdTaken, otherCreator.Outcome);
+        Assert.Equal(new DropWriteResult(DropWriteOutcome.Updated, 2), edited);
+        Assert.Equal(DropWriteOutcome.AlreadyStarted, late.Outcome);
+        Assert.Equal(50, (await drops.GetDropAsync("d1", Time.GetUtcNow(), CancellationToken))!.State.Skus[0].Allocation);
+        Assert.Equal(2, await store.GetHeadRevisionAsync(CancellationToken));
+    }
+
+    [Fact]
+    public async Task AcquireLeaseAsync_UntilNothingIsFree_GrantsShrinkAndNeverExceedTheAllocation()
+    {
+        // Arrange
+        var store = await OpenStoreAsync();
+        var drops = Drops(store);
+        await drops.PutDropAsync(NewDrop("c1", "d1", units: 20), CancellationToken);
+
+        // Act
+        var grants = new List<LeaseGrant>();
+        LeaseGrant grant;
+        while ((grant = await drops.AcquireLeaseAsync(Ask("d1", units: 10), CancellationToken)).Refusal == LeaseRefusal.None)
+        {
+            grants.Add(grant);
+        }
+
+        // Assert: a quarter of what is free each time (5, 3, 3, 2, ...), at least one unit, 20 in all.
+        Assert.Equal(20, grants.Sum(static g => g.Units));
+        Assert.Equal(5, grants[0].Units);
+        Assert.Equal(grants.Select(static g => g.Units).OrderByDescending(static u => u), grants.Select(static g => g.Units));
+        Assert.Equal(1, grants[^1].Units);
+        Assert.Equal(LeaseRefusal.NoneFree, grant.Refusal);
+        Assert.Equal(Time.GetUtcNow() + s_lease, grant.NextExpiry);
+        var state = (await drops.GetDropAsync("d1", Time.GetUtcNow(), CancellationToken))!.State;
+        Assert.Equal((20, 0), (state.Skus[0].Leased, state.Skus[0].Sold));
+    }
+
+    [Fact]
+    public async Task AcquireLeaseAsync_AfterLeasesExpire_UnsoldUnitsComeBack()
+    {
+        // Arrange
+        var store = await OpenStoreAsync();
+        var drops = Drops(store);
+        await drops.PutDropAsync(NewDrop("c1", "d1", units: 4), CancellationToken);
+        var first = await drops.AcquireLeaseAsync(Ask("d1", units: 4, minUnits: 4), CancellationToken);
+        await drops.ConfirmSaleAsync(Sale(first.LeaseId, "r1", "viewer-1", quantity: 1), CancellationToken);
+
+        // Act
+        var whileHeld = await drops.AcquireLeaseAsync(Ask("d1", units: 1), CancellationToken);
+        Time.Advance(s_lease);
+        var afterExpiry = await drops.AcquireLeaseAsync(Ask("d1", units: 3, minUnits: 3), CancellationToken);
+
+        // Assert
+        Assert.Equal(4, first.Units);
+        Assert.Equal(LeaseRefusal.NoneFree, whileHeld.Refusal);
+        Assert.Equal((LeaseRefusal.None, 3), (afterExpiry.Refusal, afterExpiry.Units));
+        Assert.Equal(1, afterExpiry.Stock!.Sold);
+    }
+
+    [Fact]
+    public async Task ConfirmSaleAsync_RetriesLimitsAndExpiry_SellsEachUnitOnceWithinTheLease()
+    {
+        // Arrange
+        var store = await OpenStoreAsync();
+        var drops = Drops(store);
+        await drops.PutDropAsync(NewDrop("c1", "d1", units: 10, limit: 2), CancellationToken);
+        var lease = await drops.AcquireLeaseAsync(Ask("d1", units: 4, minUnits: 4), CancellationToken);
+
+        // Act
+        var sold = await drops.ConfirmSaleAsync(Sale(lease.LeaseId, "r1", "viewer-1", key: "k1"), CancellationToken);
+        var again = await drops.ConfirmSaleAsync(Sale(lease.LeaseId, "r1", "viewer-1", key: "k1"), CancellationToken);
+        var sameKeyOtherReservation = await drops.ConfirmSaleAsync(Sale(lease.LeaseId, "r2", "viewer-1", key: "k1"), CancellationToken);
+        var overLimit = await drops.ConfirmSaleAsync(Sale(lease.LeaseId, "r3", "viewer-1", quantity: 2), CancellationToken);
+        var second = await drops.ConfirmSaleAsync(Sale(lease.LeaseId, "r4", "viewer-2"), CancellationToken);
+        var third = await drops.ConfirmSaleAsync(Sale(lease.LeaseId, "r5", "viewer-3", quantity: 2), CancellationToken);
+        var exhausted = await drops.ConfirmSaleAsync(Sale(lease.LeaseId, "r8", "viewer-4"), CancellationToken);
+        var other = await drops.AcquireLeaseAsync(Ask("d1", units: 1), CancellationToken);
+        Time.Advance(s_lease);
+        var expired = await drops.ConfirmSaleAsync(Sale(other.LeaseId, "r6", "viewer-3"), CancellationToken);
+        var unknown = await drops.ConfirmSaleAsync(Sale("no-such-lease", "r7", "viewer-3"), CancellationToken);
+
+        // Assert
+        Assert.Equal(SaleOutcome.Confirmed, sold.Outcome);
+        Assert.Equal(SaleOutcome.AlreadyConfirmed, again.Outcome);
+        Assert.Equal((SaleOutcome.Duplicate, "r1"), (sameKeyOtherReservation.Outcome, sameKeyOtherReservation.ReservationId));
+        Assert.Equal(SaleOutcome.ViewerLimit, overLimit.Outcome);
+        Assert.Equal(SaleOutcome.Confirmed, second.Outcome);
+        Assert.Equal(SaleOutcome.Confirmed, third.Outcome);
+        Assert.Equal(SaleOutcome.LeaseExhausted, exhausted.Outcome);
+        Assert.Equal(SaleOutcome.LeaseExpired, expired.Outcome);
+        Assert.Equal(SaleOutcome.NoSuchLease, unknown.Outcome);
+        var sku = (await drops.GetDropAsync("d1", Time.GetUtcNow(), CancellationToken))!.State.Skus[0];
+        Assert.Equal((4, 0), (sku.Sold, sku.Leased));
+    }
+
+    /// <summary>
+    /// Two store instances (two origin processes on one database) lease the same SKU at once. What
+    /// it would catch: a lease write that read the leased total outside the write lock, so two
+    /// writers both saw the same free units and together leased more than the allocation.
+    /// </summary>
+    [Fact]
+    public async Task AcquireLeaseAsync_TwoStoresAtOnce_NeverLeaseMoreThanTheAllocation()
+    {
+        // Arrange
+        var a = await OpenStoreAsync();
+        var b = await OpenStoreAsync();
+        await Drops(a).PutDropAsync(NewDrop("c1", "d1", units: 30), CancellationToken);
+
+        // Act
+        var tasks = Enumerable.Range(0, 40).Select(i => Task.Run(() => Drops(i % 2 == 0 ? a : b).AcquireLeaseAsync(Ask("d1", units: 3), CancellationToken), CancellationToken));
+        var grants = await Task.WhenAll(tasks);
+
+        // Assert
+        Assert.Equal(30, grants.Sum(static g => g.Units));
+        var changes = await a.ReadChangesAsync(0, 1000, CancellationToken);
+        Assert.Equal(Enumerable.Range(1, changes.Count).Select(static r => (long)r), changes.Select(static c => c.Revision));
+        Assert.All(changes.Select(static c => DropState.Parser.ParseFrom(c.Payload).Skus[0]), static sku => Assert.True(sku.Sold + sku.Leased <= sku.Allocation));
+    }
+
+    [Fact]
+    public async Task CancelDropAsync_ByItsCreator_StopsLeasesAndIsRecorded()
+    {
+        // Arrange
+        var store = await OpenStoreAsync();
+        var drops = Drops(store);
+        await drops.PutDropAsync(NewDrop("c1", "d1", units: 5), CancellationToken);
+
+        // Act
+        var wrongCreator = await drops.CancelDropAsync("c2", "d1", Time.GetUtcNow(), CancellationToken);
+        var cancelled = await drops.CancelDropAsync("c1", "d1", Time.GetUtcNow(), CancellationToken);
+        var twice = await drops.CancelDropAsync("c1", "d1", Time.GetUtcNow(), CancellationToken);
+        var lease = await drops.AcquireLeaseAsync(Ask("d1", units: 1), CancellationToken);
+
+        // Assert
+        Assert.Equal(DropWriteOutcome.NotFound, wrongCreator.Outcome);
+        Assert.Equal(new DropWriteResult(DropWriteOutcome.Cancelled, 2), cancelled);
+        Assert.Equal(DropWriteOutcome.Unchanged, twice.Outcome);
+        Assert.Equal(LeaseRefusal.NotSelling, lease.Refusal);
+        Assert.True(DropState.Parser.ParseFrom((await store.ReadChangesAsync(1, 10, CancellationToken))[0].Payload).Cancelled);
+    }
+
+    [Fact]
+    public async Task RsvpAsync_Repeated_IsRecordedOnceWithoutARevision()
+    {
+        // Arrange
+        var store = await OpenStoreAsync();
+        var drops = Drops(store);
+        await drops.PutDropAsync(NewDrop("c1", "d1", units: 5, startsIn: TimeSpan.FromHours(1)), CancellationToken);
+
+        // Act
+        var first = await drops.RsvpAsync("d1", "viewer-1", Time.GetUtcNow(), CancellationToken);
+        var second = await drops.RsvpAsync("d1", "viewer-1", Time.GetUtcNow(), CancellationToken);
+        var unknownDrop = await drops.RsvpAsync("nope", "viewer-1", Time.GetUtcNow(), CancellationToken);
+
+        // Assert
+        Assert.True(first && second);
+        Assert.False(unknownDrop);
+        Assert.True(await drops.HasRsvpAsync("d1", "viewer-1", CancellationToken));
+        Assert.False(await drops.HasRsvpAsync("d1", "viewer-2", CancellationToken));
+        Assert.Equal(1, await drops.CountRsvpsAsync("d1", CancellationToken));
+        Assert.Equal(1, await store.GetHeadRevisionAsync(CancellationToken));
+    }
+
+    private static IDropStore Drops(IOriginStore store) => (IDropStore)store;
+
+    private DropWrite NewDrop(string creatorId, string dropId, int units, TimeSpan? startsIn = null, int earlyMinutes = 0, int limit = 2)
+    {
+        var startsAt = Time.GetUtcNow() + (startsIn ?? TimeSpan.FromMinutes(-1));
+        var definition = new DropState
+        {
+            DropId = dropId,
+            CreatorId = creatorId,
+            Title = "Tour drop",
+            StartsAtUnixMs = startsAt.ToUnixTimeMilliseconds(),
+            EndsAtUnixMs = (startsAt + TimeSpan.FromHours(2)).ToUnixTimeMilliseconds(),
+            EarlyAccessMinutes = earlyMinutes,
+            EarlyAccessAudience = earlyMinutes > 0 ? "rsvp" : "",
+            PerViewerLimit = limit,
+            Skus = { new DropSku { SkuId = "hoodie-m", Allocation = units } },
+        };
+        var json = $"{dropId}:{units}:{startsAt:O}:{earlyMinutes}:{limit}";
+        return new DropWrite(creatorId, dropId, json, SHA256.HashData(Encoding.UTF8.GetBytes(json)), definition, Time.GetUtcNow());
+    }
+
+    private LeaseAsk Ask(string dropId, int units, int minUnits = 1)
+        => new(dropId, "hoodie-m", "edge-1", units, Time.GetUtcNow(), s_lease, MaxUnits: 10, minUnits);
+
+    private SaleRequest Sale(string leaseId, string reservationId, string viewer, int quantity = 1, string key = "")
+        => new(leaseId, reservationId, "d1", "hoodie-m", quantity, viewer, key, Time.GetUtcNow());
+}
