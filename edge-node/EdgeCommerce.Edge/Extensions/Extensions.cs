@@ -1,5 +1,6 @@
 using EdgeCommerce.Edge.Catalog;
 using EdgeCommerce.Edge.Node;
+using EdgeCommerce.Edge.Recommendations;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.Edge.Viewers;
 using EdgeCommerce.ServiceDefaults.Authentication;
@@ -21,6 +22,7 @@ internal static class Extensions
         builder.Services.AddAccessTokenAuthentication(Audiences.Edge);
         builder.Services.AddCatalogSync();
         builder.Services.AddCatalogWidgets();
+        builder.Services.AddRecommendations();
         return builder;
     }
 
@@ -33,6 +35,7 @@ internal static class Extensions
         app.UseAuthorization();
         app.MapWidgetApi();
         app.MapViewerApi();
+        app.MapRecommendationsApi();
         app.MapDemoImages();
         app.MapEdgeStatusApi();
         return app;

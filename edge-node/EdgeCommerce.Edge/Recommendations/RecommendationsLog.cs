@@ -1,0 +1,29 @@
+namespace EdgeCommerce.Edge.Recommendations;
+
+/// <summary>Recommendation events at the edge: 1200-1299.</summary>
+internal static partial class RecommendationsLog
+{
+    [LoggerMessage(EventId = 1200, EventName = "ModelActivated", Level = LogLevel.Information,
+        Message = "Activated recommender model {Version} (sha256 {Sha256}, {Items} items).")]
+    public static partial void ModelActivated(ILogger logger, string version, string sha256, int items);
+
+    [LoggerMessage(EventId = 1201, EventName = "ModelRejected", Level = LogLevel.Warning,
+        Message = "Refused recommender model {Version}: {Reason} The previous model keeps serving.")]
+    public static partial void ModelRejected(ILogger logger, string version, string reason);
+
+    [LoggerMessage(EventId = 1202, EventName = "ModelRetired", Level = LogLevel.Debug,
+        Message = "Retired recommender model {Version}; its session is disposed once in-flight calls finish.")]
+    public static partial void ModelRetired(ILogger logger, string version);
+
+    [LoggerMessage(EventId = 1203, EventName = "InferenceFailed", Level = LogLevel.Error,
+        Message = "Recommender model {Version} failed to score; answered with popularity instead.")]
+    public static partial void InferenceFailed(ILogger logger, string version, Exception exception);
+
+    [LoggerMessage(EventId = 1204, EventName = "EventsDropped", Level = LogLevel.Warning,
+        Message = "The upstream event buffer is full: dropped {Dropped} oldest events so far.")]
+    public static partial void EventsDropped(ILogger logger, long dropped);
+
+    [LoggerMessage(EventId = 1205, EventName = "EventsForwardFailed", Level = LogLevel.Warning,
+        Message = "Forwarding {Count} events to the origin failed; they stay buffered (oldest dropped when full).")]
+    public static partial void EventsForwardFailed(ILogger logger, int count, Exception exception);
+}
