@@ -124,6 +124,7 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
                 """, cancellationToken);
         }
 
+        await CreateRecommendationTablesAsync(connection, transaction, cancellationToken);
         ClusterId = (string)(await ScalarAsync(connection, transaction, "SELECT cluster_id FROM identity;", cancellationToken))!;
         await transaction.CommitAsync(cancellationToken);
         var head = await ReadHeadAsync(connection, null, cancellationToken);

@@ -7,6 +7,8 @@ internal enum ChangeKind
     CreatorDeleted = 2,
     /// <summary>The published signing keys changed; the payload is the whole protobuf <c>KeySet</c>.</summary>
     KeysChanged = 3,
+    /// <summary>A recommender model became active; the payload is a protobuf <c>ModelActivation</c>. (20-29: recommendations.)</summary>
+    ModelActivated = 20,
 }
 
 /// <summary>A catalog to store. <see cref="BuildPayload"/> receives the revision the write is given.</summary>

@@ -11,7 +11,7 @@ namespace EdgeCommerce.Origin.Tests.Storage;
 /// Each test starts with an empty database of its own. A second store instance over the same
 /// database is what a second origin process would open.
 /// </summary>
-public abstract class OriginStoreContractTests : IAsyncLifetime
+public abstract partial class OriginStoreContractTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset s_start = new(2025, 6, 1, 20, 0, 0, TimeSpan.Zero);
 

@@ -12,7 +12,7 @@ namespace EdgeCommerce.Origin.Storage.Postgres;
 /// <c>pg_notify</c>, which PostgreSQL delivers to every listening replica at commit
 /// (<see cref="PostgresRevisionListener"/>).
 /// </summary>
-internal sealed class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionSignal signal, TimeProvider timeProvider, ILogger<PostgresOriginStore> logger) : IOriginStore
+internal sealed partial class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionSignal signal, TimeProvider timeProvider, ILogger<PostgresOriginStore> logger) : IOriginStore
 {
     /// <summary>The schema this build creates and understands.</summary>
     internal const int SchemaVersion = 2;
@@ -108,6 +108,7 @@ internal sealed class PostgresOriginStore(NpgsqlDataSource dataSource, RevisionS
                 """, cancellationToken);
         }
 
+        await CreateRecommendationTablesAsync(connection, transaction, cancellationToken);
         ClusterId = (string)(await ScalarAsync(connection, transaction, "SELECT cluster_id FROM identity;", cancellationToken))!;
         var head = await ReadHeadAsync(connection, transaction, forUpdate: false, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
