@@ -26,4 +26,8 @@ internal static partial class RecommendationsLog
     [LoggerMessage(EventId = 1205, EventName = "EventsForwardFailed", Level = LogLevel.Warning,
         Message = "Forwarding {Count} events to the origin failed; they stay buffered (oldest dropped when full).")]
     public static partial void EventsForwardFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 1206, EventName = "ModelFileFailed", Level = LogLevel.Warning,
+        Message = "Could not keep model {Sha256} on disk; a restart will need it again from the origin.")]
+    public static partial void ModelFileFailed(ILogger logger, string sha256, Exception exception);
 }

@@ -16,6 +16,7 @@ internal static class RecommendationsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RecommendationsMetrics>();
         services.TryAddSingleton<ModelHolder>();
+        services.TryAddSingleton<ModelActivator>();
         services.TryAddSingleton<ViewerHistoryCache>();
         services.TryAddSingleton<PopularityCounter>();
         services.TryAddSingleton<ISkuAvailability, CatalogListedAvailability>();

@@ -12,8 +12,9 @@ namespace EdgeCommerce.Edge.Sync;
 /// </summary>
 internal sealed class CatalogReplica
 {
-    private CatalogReplica(long revision, bool hasSnapshot, ImmutableDictionary<string, CreatorCatalog> creators, string clusterId, KeySet? keys)
+    private CatalogReplica(long revision, bool hasSnapshot, ImmutableDictionary<string, CreatorCatalog> creators, string clusterId, KeySet? keys, ModelActivation? model = null)
     {
+        Model = model;
         Revision = revision;
         HasSnapshot = hasSnapshot;
         Creators = creators;
@@ -26,6 +27,9 @@ internal sealed class CatalogReplica
 
     /// <summary>The token signing keys and issuer as of <see cref="Revision"/>; null until the origin publishes any.</summary>
     public KeySet? Keys { get; }
+
+    /// <summary>The active recommender model as of <see cref="Revision"/>; null until the origin activates one.</summary>
+    public ModelActivation? Model { get; }
 
     /// <summary>The origin cluster this state came from; empty when unknown (a version 1 origin).</summary>
     public string ClusterId { get; }
@@ -43,7 +47,7 @@ internal sealed class CatalogReplica
     /// <summary>This replica as a snapshot message (for persisting it).</summary>
     public Snapshot ToSnapshot()
     {
-        var snapshot = new Snapshot { Revision = Revision, Keys = Keys };
+        var snapshot = new Snapshot { Revision = Revision, Keys = Keys, Model = Model };
         snapshot.Creators.Add(Creators.Values.OrderBy(static c => c.CreatorId, StringComparer.Ordinal));
         return snapshot;
     }
@@ -85,7 +89,7 @@ internal sealed class CatalogReplica
             }
         }
 
-        return new ReplicaUpdate(new CatalogReplica(snapshot.Revision, true, creators, clusterId ?? ClusterId, snapshot.Keys), changed, 0);
+        return new ReplicaUpdate(new CatalogReplica(snapshot.Revision, true, creators, clusterId ?? ClusterId, snapshot.Keys, snapshot.Model), changed, 0);
     }
 
     /// <summary>
@@ -109,6 +113,7 @@ internal sealed class CatalogReplica
         var creators = Creators.ToBuilder();
         var changed = new HashSet<string>(StringComparer.Ordinal);
         var keys = Keys;
+        var model = Model;
         var last = Revision;
         foreach (var change in batch.Changes)
         {
@@ -133,6 +138,9 @@ internal sealed class CatalogReplica
                 case Change.KindOneofCase.KeysChanged:
                     keys = change.KeysChanged;
                     break;
+                case Change.KindOneofCase.ModelActivated:
+                    model = change.ModelActivated;
+                    break;
                 case Change.KindOneofCase.CreatorDeleted:
                     var creatorId = change.CreatorDeleted.CreatorId;
                     creators.Remove(creatorId);
@@ -150,7 +158,7 @@ internal sealed class CatalogReplica
             throw new ReplicaApplyException(Invariant($"The batch claims to end at {batch.Revision} but its last change is {last}."));
         }
 
-        return new ReplicaUpdate(new CatalogReplica(Math.Max(batch.Revision, Revision), true, creators.ToImmutable(), ClusterId, keys), changed, batch.Changes.Count);
+        return new ReplicaUpdate(new CatalogReplica(Math.Max(batch.Revision, Revision), true, creators.ToImmutable(), ClusterId, keys, model), changed, batch.Changes.Count);
     }
 
     private static void ValidateCatalog(CreatorCatalog catalog, long maxRevision)

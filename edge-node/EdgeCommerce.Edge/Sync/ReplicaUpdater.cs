@@ -1,5 +1,6 @@
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Catalog;
+using EdgeCommerce.Edge.Recommendations;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.OutputCaching;
 
@@ -16,7 +17,8 @@ internal sealed class ReplicaUpdater(
     SyncState state,
     IOutputCacheStore cacheStore,
     SigningKeyRing keyRing,
-    ILogger<ReplicaUpdater> logger) : IDisposable
+    ILogger<ReplicaUpdater> logger,
+    ModelActivator? models = null) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -57,6 +59,12 @@ internal sealed class ReplicaUpdater(
             }
 
             holder.Swap(update.Replica);
+            if (models is not null && !Equals(previous.Model, update.Replica.Model))
+            {
+                // After the swap: the model may name products this revision added. A model the
+                // edge cannot verify or load is refused there and the previous one keeps serving.
+                models.Apply(update.Replica.Model);
+            }
             if (isSnapshot)
             {
                 state.OnSnapshot();
@@ -79,6 +87,9 @@ internal sealed class ReplicaUpdater(
             _gate.Release();
         }
     }
+
+    /// <summary>A slice of a model's bytes, ahead of the change that activates it.</summary>
+    public void AddModelChunk(ModelChunk chunk) => models?.AddChunk(chunk);
 
     public void Dispose() => _gate.Dispose();
 

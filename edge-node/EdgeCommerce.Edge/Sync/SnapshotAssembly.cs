@@ -31,6 +31,7 @@ internal sealed class SnapshotAssembly(SnapshotBegin begin)
         }
 
         _snapshot.Keys = end.Keys;
+        _snapshot.Model = end.Model;
         return _snapshot;
     }
 }

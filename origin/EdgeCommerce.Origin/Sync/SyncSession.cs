@@ -12,7 +12,7 @@ namespace EdgeCommerce.Origin.Sync;
 /// what it sent, so within a stream nothing is skipped or repeated; across streams the edge's
 /// <c>from_revision</c> does the same.
 /// </summary>
-internal sealed class SyncSession(
+internal sealed partial class SyncSession(
     IOriginStore store,
     RevisionSignal signal,
     EdgeRegistry registry,
@@ -54,6 +54,11 @@ internal sealed class SyncSession(
 
             if (changes.Count > 0)
             {
+                if (version >= 2)
+                {
+                    await SendActivatedModelsAsync(changes, cancellationToken);
+                }
+
                 await writer.WriteAsync(new WatchResponse { Changes = ToBatch(sent, changes) }, cancellationToken);
                 sent = changes[^1].Revision;
                 if (version == 1)
@@ -157,6 +162,7 @@ internal sealed class SyncSession(
         }
 
         var end = new SnapshotEnd { Revision = snapshot.Revision, Creators = sentCreators, Keys = snapshot.KeySet is { } keys ? KeySet.Parser.ParseFrom(keys) : null };
+        end.Model = await SendActiveModelAsync(cancellationToken);
         await writer.WriteAsync(new WatchResponse { SnapshotEnd = end }, cancellationToken);
         return snapshot.Revision;
     }
@@ -188,6 +194,9 @@ internal sealed class SyncSession(
                     break;
                 case ChangeKind.KeysChanged:
                     change.KeysChanged = KeySet.Parser.ParseFrom(record.Payload);
+                    break;
+                case ChangeKind.ModelActivated:
+                    change.ModelActivated = ModelActivation.Parser.ParseFrom(record.Payload);
                     break;
                 default:
                     throw new InvalidDataException($"Unknown change kind {record.Kind} at revision {record.Revision}.");
