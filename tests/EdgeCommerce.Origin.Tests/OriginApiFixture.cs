@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net;
+using System.Net.Http.Headers;
+using EdgeCommerce.Origin.Keys;
 using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.ServiceDefaults.Authentication;
 using EdgeCommerce.Tests.Common;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -34,23 +35,17 @@ public sealed class OriginApiFixture : WebApplicationFactory<OriginHostMarker>, 
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
 
     private readonly TempDirectory _dataDirectory = new("edgecommerce-origin");
-    private readonly bool _loopbackRemoteAddress;
     private readonly ErrorLogCollector _errors = new();
     private readonly IReadOnlyDictionary<string, string?> _settings;
 
     public OriginApiFixture()
-        : this(loopbackRemoteAddress: true)
+        : this(settings: null)
     {
     }
 
-    /// <param name="loopbackRemoteAddress">
-    /// TestServer leaves <c>RemoteIpAddress</c> null, which the admin API's loopback filter refuses;
-    /// true sets it to loopback, false keeps TestServer's null to test that refusal.
-    /// </param>
     /// <param name="settings">Configuration added over this fixture's own (for example <c>Routing:*</c>).</param>
-    internal OriginApiFixture(bool loopbackRemoteAddress, IReadOnlyDictionary<string, string?>? settings = null)
+    internal OriginApiFixture(IReadOnlyDictionary<string, string?>? settings)
     {
-        _loopbackRemoteAddress = loopbackRemoteAddress;
         _settings = settings ?? new Dictionary<string, string?>();
     }
 
@@ -95,25 +90,36 @@ public sealed class OriginApiFixture : WebApplicationFactory<OriginHostMarker>, 
         {
             services.AddSingleton<TimeProvider>(TimeProvider);
             services.AddSingleton<ILoggerProvider>(_errors);
-            if (_loopbackRemoteAddress)
-            {
-                services.AddSingleton<IStartupFilter, LoopbackRemoteAddressStartupFilter>();
-            }
         });
     }
 
-    /// <summary>Makes every request look like it came from 127.0.0.1, as a local admin's would.</summary>
-    private sealed class LoopbackRemoteAddressStartupFilter : IStartupFilter
+    /// <summary>
+    /// Every client <see cref="WebApplicationFactory{TEntryPoint}.CreateClient()"/> makes carries a
+    /// platform operator's token (every admin scope), as the CLI's would; tests of refusals build
+    /// their own requests with <see cref="MintAsync"/>'s tokens or none.
+    /// </summary>
+    protected override void ConfigureClient(HttpClient client)
     {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use(static (context, nextMiddleware) =>
-            {
-                context.Connection.RemoteIpAddress = IPAddress.Loopback;
-                return nextMiddleware(context);
-            });
-            next(app);
-        };
+        base.ConfigureClient(client);
+        // Off the test's synchronization context: the first mint creates the signing key in the store.
+        var token = Task.Run(() => MintAsync("platform-operator", null, KeyMaintenance.PlatformScopes, Audiences.Origin)).GetAwaiter().GetResult();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    /// <summary>A client with no token at all.</summary>
+    public HttpClient CreateAnonymousClient()
+    {
+        var client = CreateDefaultClient(); // which runs ConfigureClient too
+        client.DefaultRequestHeaders.Authorization = null;
+        return client;
+    }
+
+    /// <summary>A token the origin itself signed, valid on the fixture's clock for an hour.</summary>
+    internal async Task<string> MintAsync(string subject, string? creatorId, IReadOnlyCollection<string> scopes, string audience, string? tier = null)
+    {
+        var issuer = Services.GetRequiredService<AccessTokenIssuer>();
+        var (token, _) = await issuer.MintAsync(new TokenRequest(subject, creatorId, scopes, TimeSpan.FromHours(1), audience, tier), CancellationToken.None);
+        return token;
     }
 
     /// <summary>Keeps Error-level entries (grpc test/FunctionalTests/Infrastructure/VerifyNoErrorsScope.cs).</summary>

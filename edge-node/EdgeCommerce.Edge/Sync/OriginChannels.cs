@@ -1,4 +1,7 @@
 using EdgeCommerce.Contracts.Sync;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 
@@ -16,22 +19,23 @@ internal sealed class OriginChannels : IDisposable
     private readonly bool _ownsHandler;
     private readonly GrpcChannel[] _channels;
 
-    public OriginChannels(IOptions<SyncOptions> options)
-        : this(options, CreateHandler(), ownsHandler: true)
+    public OriginChannels(IOptions<SyncOptions> options, SyncCredentials credentials)
+        : this(options, credentials, CreateHandler(options.Value), ownsHandler: true)
     {
     }
 
     /// <summary>For testing: every channel sends through <paramref name="handler"/> (a TestServer's), which the caller disposes.</summary>
-    internal OriginChannels(IOptions<SyncOptions> options, HttpMessageHandler handler)
-        : this(options, handler, ownsHandler: false)
+    internal OriginChannels(IOptions<SyncOptions> options, SyncCredentials credentials, HttpMessageHandler handler)
+        : this(options, credentials, handler, ownsHandler: false)
     {
     }
 
-    private OriginChannels(IOptions<SyncOptions> options, HttpMessageHandler handler, bool ownsHandler)
+    private OriginChannels(IOptions<SyncOptions> options, SyncCredentials credentials, HttpMessageHandler handler, bool ownsHandler)
     {
         Addresses = options.Value.AllOriginAddresses();
         _handler = handler;
         _ownsHandler = ownsHandler;
+        var callCredentials = credentials.ToCallCredentials();
         _channels = Addresses
             .Select(address => GrpcChannel.ForAddress(address, new GrpcChannelOptions
             {
@@ -39,6 +43,11 @@ internal sealed class OriginChannels : IDisposable
                 DisposeHttpClient = false,
                 // Protocol 1 snapshots are one message; protocol 2 chunks them (1 MiB by default).
                 MaxReceiveMessageSize = 256 * 1024 * 1024,
+                Credentials = ChannelCredentials.Create(
+                    address.Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
+                    callCredentials),
+                // Options validation admits cleartext only to loopback (SyncOptions.MayCarryToken).
+                UnsafeUseInsecureChannelCallCredentials = SyncOptions.MayCarryToken(address),
             }))
             .ToArray();
     }
@@ -60,14 +69,26 @@ internal sealed class OriginChannels : IDisposable
         }
     }
 
-    private static SocketsHttpHandler CreateHandler() => new()
+    private static SocketsHttpHandler CreateHandler(SyncOptions options)
     {
-        // HTTP/2 pings find a dead link long before TCP would; the idle timeout is the backstop.
-        KeepAlivePingDelay = TimeSpan.FromSeconds(5),
-        KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
-        KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-        PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-        EnableMultipleHttp2Connections = true,
-    };
+        var handler = new SocketsHttpHandler
+        {
+            // HTTP/2 pings find a dead link long before TCP would; the idle timeout is the backstop.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(5),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            EnableMultipleHttp2Connections = true,
+        };
+        if (options.TrustedCertificatePath is { Length: > 0 } path)
+        {
+            // The usual validation (chain and host name) against this one root instead of the system store.
+            var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+            policy.CustomTrustStore.Add(X509CertificateLoader.LoadCertificateFromFile(path));
+            handler.SslOptions = new SslClientAuthenticationOptions { CertificateChainPolicy = policy };
+        }
+
+        return handler;
+    }
 }

@@ -16,9 +16,36 @@ public sealed class SyncOptions
     /// </summary>
     public List<Uri> OriginAddresses { get; set; } = [];
 
+    /// <summary>
+    /// The edge's access token for the origin (audience <c>edgecommerce:origin</c>, scope
+    /// <c>edge:sync</c>, subject this edge's id), as <c>./edgecommerce token</c> or
+    /// <c>POST /admin/v1/tokens</c> mints it. Prefer <see cref="TokenPath"/> outside tests: a value
+    /// here shows in the process's configuration sources.
+    /// </summary>
+    public string? Token { get; set; }
+
+    /// <summary>A file holding the token (read at every connection, so it can be replaced while the edge runs). Wins over <see cref="Token"/>.</summary>
+    public string? TokenPath { get; set; }
+
+    /// <summary>
+    /// A PEM or DER certificate to trust as the root for the origin's TLS certificate, instead of
+    /// the system store (a private CA, or the origin's self-signed certificate). The default is the system store.
+    /// </summary>
+    public string? TrustedCertificatePath { get; set; }
+
     /// <summary>How often, at most, the replica is written to disk when it changed. The default is 500 milliseconds.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan PersistInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// True when <paramref name="address"/> may carry the bearer token: https anywhere, cleartext
+    /// http only to a loopback address (the local demo). Tokens never cross a network in cleartext.
+    /// </summary>
+    public static bool MayCarryToken(Uri address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return address.Scheme == Uri.UriSchemeHttps || (address.Scheme == Uri.UriSchemeHttp && address.IsLoopback);
+    }
 
     /// <summary>Every origin address to try, in order: <see cref="OriginAddress"/>, then <see cref="OriginAddresses"/>.</summary>
     public IReadOnlyList<Uri> AllOriginAddresses()

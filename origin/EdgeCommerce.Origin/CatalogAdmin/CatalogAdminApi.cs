@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -16,19 +17,25 @@ internal static class CatalogAdminApi
 
         var api = endpoints.MapGroup("/admin/v1/creators")
             .WithTags("Catalog admin")
-            .AddEndpointFilter<LoopbackOnlyFilter>();
+            .RequireScope(Scopes.AdminCatalog);
+        var creator = api.MapGroup("/{creatorId}").RequireCreatorAccess(CreatorNotFound);
 
         api.MapGet("/", ListCreators).WithName("ListCreators").WithSummary("Lists creators with their catalog revision and product count.");
-        api.MapGet("/{creatorId}/catalog", GetCatalog).WithName("GetCatalog").WithSummary("Returns a creator's stored catalog with its ETag.");
-        api.MapPut("/{creatorId}/catalog", PutCatalog).WithName("PutCatalog")
+        creator.MapGet("/catalog", GetCatalog).WithName("GetCatalog").WithSummary("Returns a creator's stored catalog with its ETag.");
+        creator.MapPut("/catalog", PutCatalog).WithName("PutCatalog")
             .WithSummary("Replaces a creator's whole catalog, validated whole, as one revision.")
             .Accepts<CatalogDocument>("application/json");
-        api.MapDelete("/{creatorId}", DeleteCreator).WithName("DeleteCreator").WithSummary("Removes a creator everywhere.");
+        creator.MapDelete("", DeleteCreator).WithName("DeleteCreator").WithSummary("Removes a creator everywhere.");
         return endpoints;
     }
 
-    internal static async Task<Ok<CreatorListResponse>> ListCreators(IOriginStore store, CancellationToken cancellationToken)
-        => TypedResults.Ok(new CreatorListResponse(await store.ListCreatorsAsync(cancellationToken)));
+    /// <summary>A platform operator sees every creator; a creator's token sees only its own.</summary>
+    internal static async Task<Ok<CreatorListResponse>> ListCreators(HttpContext context, IOriginStore store, CancellationToken cancellationToken)
+    {
+        var caller = AccessTokenAuthenticationHandler.TokenOf(context);
+        var creators = await store.ListCreatorsAsync(cancellationToken);
+        return TypedResults.Ok(new CreatorListResponse([.. creators.Where(creator => caller?.MayAccessCreator(creator.Id) == true)]));
+    }
 
     internal static async Task<IResult> GetCatalog(string creatorId, HttpContext context, IOriginStore store, CancellationToken cancellationToken)
     {
@@ -200,7 +207,7 @@ internal static class CatalogAdminApi
         }
     }
 
-    private static ProblemHttpResult CreatorNotFound(string creatorId)
+    internal static ProblemHttpResult CreatorNotFound(string creatorId)
         => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such creator.",
             detail: Identifiers.IsValid(creatorId) ? $"Creator '{creatorId}' has no catalog." : null);
 

@@ -1,4 +1,4 @@
-using EdgeCommerce.Origin.CatalogAdmin;
+using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EdgeCommerce.Origin.Edges;
@@ -11,7 +11,7 @@ internal static class EdgesApi
         ArgumentNullException.ThrowIfNull(endpoints);
 
         endpoints.MapGet("/admin/v1/edges", ListEdges)
-            .AddEndpointFilter<LoopbackOnlyFilter>()
+            .RequirePlatformOperator()
             .WithTags("Edges")
             .WithName("ListEdges")
             .WithSummary("Every known edge with its applied revision, lag in revisions and seconds, and link state.");

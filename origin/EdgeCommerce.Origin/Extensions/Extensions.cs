@@ -28,6 +28,7 @@ internal static class Extensions
         app.UseAuthorization();
         app.MapCatalogAdminApi();
         app.MapKeysApi();
+        app.MapViewerTokensApi();
         app.MapCatalogSync();
         app.MapEdgesApi();
         return app;

@@ -13,7 +13,7 @@ internal sealed class KeyMaintenance(
     ILogger<KeyMaintenance> logger) : BackgroundService
 {
     /// <summary>Every admin scope: what a platform operator's token carries.</summary>
-    public static readonly string[] PlatformScopes = [Scopes.AdminPlatform, Scopes.AdminCatalog, Scopes.AdminDrops, Scopes.AdminModels, Scopes.AdminKeys];
+    public static readonly string[] PlatformScopes = [Scopes.AdminPlatform, Scopes.AdminCatalog, Scopes.AdminDrops, Scopes.AdminModels, Scopes.AdminKeys, Scopes.AdminViewers];
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -22,15 +22,7 @@ internal sealed class KeyMaintenance(
         {
             var (token, _) = await issuer.MintAsync(new TokenRequest("platform-operator", null, PlatformScopes, tokenOptions.Value.MaxLifetime, Audiences.Origin), cancellationToken);
             var full = Path.GetFullPath(path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            var temporary = full + ".tmp";
-            await File.WriteAllTextAsync(temporary, token, cancellationToken);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            File.Move(temporary, full, overwrite: true);
+            await SecretFile.WriteAsync(full, token, cancellationToken);
             KeysLog.BootstrapTokenWritten(logger, full);
         }
 

@@ -1,5 +1,4 @@
 using EdgeCommerce.Contracts;
-using EdgeCommerce.Origin.CatalogAdmin;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -13,13 +12,16 @@ internal static class KeysApi
     {
         ArgumentNullException.ThrowIfNull(endpoints);
 
-        var keys = endpoints.MapGroup("/admin/v1/keys").WithTags("Keys").AddEndpointFilter<LoopbackOnlyFilter>();
+        var keys = endpoints.MapGroup("/admin/v1/keys").WithTags("Keys")
+            .RequireScope(Scopes.AdminKeys)
+            .RequirePlatformOperator();
         keys.MapGet("/", ListKeys).WithName("ListKeys").WithSummary("The signing keys: when each was published, signs, retires; whether revoked. Never key material.");
         keys.MapPost("/rotate", Rotate).WithName("RotateKeys").WithSummary("Publishes a new key; signing moves to it once every connected edge has it (or after Keys:PublishLead).");
         keys.MapPost("/{keyId}/revoke", Revoke).WithName("RevokeKey").WithSummary("Removes a key at once: tokens it signed are refused everywhere as soon as edges apply the change.");
 
         endpoints.MapPost("/admin/v1/tokens", MintToken)
-            .AddEndpointFilter<LoopbackOnlyFilter>()
+            .RequireScope(Scopes.AdminKeys)
+            .RequirePlatformOperator()
             .WithTags("Keys")
             .WithName("MintToken")
             .WithSummary("Mints an access token (for admins, scripts, tests and edges).");
@@ -46,10 +48,7 @@ internal static class KeysApi
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var subject = request.Subject ?? "";
-        if (subject.Length is 0 or > 128 || subject.Any(char.IsControl))
-        {
-            errors["subject"] = ["must be 1-128 characters without control characters"];
-        }
+        TokenRules.CheckSubject(subject, "subject", errors);
 
         if (request.CreatorId is { } creator && !Identifiers.IsValid(creator))
         {
@@ -66,11 +65,7 @@ internal static class KeysApi
             errors["scopes"] = ["admin:platform is for platform operators: a token for one creator cannot carry it"];
         }
 
-        var maxSeconds = (long)tokenOptions.Value.MaxLifetime.TotalSeconds;
-        if (request.TtlSeconds is < 1 || request.TtlSeconds > maxSeconds)
-        {
-            errors["ttlSeconds"] = [$"must be between 1 and {maxSeconds}"];
-        }
+        TokenRules.CheckLifetime(request.TtlSeconds, tokenOptions.Value.MaxLifetime, errors);
 
         var audience = request.Audience switch
         {
@@ -83,24 +78,52 @@ internal static class KeysApi
             errors["audience"] = ["must be 'edge' or 'origin'"];
         }
 
-        if (request.Tier is { } tier && (tier.Length is 0 or > 64 || !Identifiers.IsValid(tier)))
-        {
-            errors["tier"] = ["must be 1-64 characters of ASCII letters, digits, '.', '_' or '-'"];
-        }
-
+        TokenRules.CheckTier(request.Tier, errors);
         if (errors.Count > 0)
         {
-            return TypedResults.Problem(new HttpValidationProblemDetails(errors)
-            {
-                Status = StatusCodes.Status422UnprocessableEntity,
-                Title = "The token request is invalid.",
-            });
+            return TokenRules.Invalid(errors);
         }
 
         var (token, expiresAt) = await issuer.MintAsync(new TokenRequest(subject, request.CreatorId, scopes,
             TimeSpan.FromSeconds(request.TtlSeconds ?? 900), audience!, request.Tier), cancellationToken);
         return TypedResults.Ok(new TokenResponse(token, expiresAt));
     }
+}
+
+/// <summary>The checks every minted token's request shares, each error keyed by its JSON member.</summary>
+internal static class TokenRules
+{
+    public static void CheckSubject(string subject, string member, Dictionary<string, string[]> errors)
+    {
+        if (subject.Length is 0 or > 128 || subject.Any(char.IsControl))
+        {
+            errors[member] = ["must be 1-128 characters without control characters"];
+        }
+    }
+
+    public static void CheckLifetime(long? ttlSeconds, TimeSpan max, Dictionary<string, string[]> errors)
+    {
+        var maxSeconds = (long)max.TotalSeconds;
+        if (ttlSeconds is < 1 || ttlSeconds > maxSeconds)
+        {
+            errors["ttlSeconds"] = [$"must be between 1 and {maxSeconds}"];
+        }
+    }
+
+    public static void CheckTier(string? tier, Dictionary<string, string[]> errors)
+    {
+        if (tier is not null && (tier.Length is 0 or > 64 || !Identifiers.IsValid(tier)))
+        {
+            errors["tier"] = ["must be 1-64 characters of ASCII letters, digits, '.', '_' or '-'"];
+        }
+    }
+
+    public static ProblemHttpResult Invalid(Dictionary<string, string[]> errors)
+        => TypedResults.Problem(new HttpValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Title = "The token request is invalid.",
+        });
 }
 
 /// <param name="TtlSeconds">Lifetime in seconds; the default is 900 (15 minutes).</param>

@@ -31,4 +31,12 @@ public sealed class KeysOptions
     /// The default is none.
     /// </summary>
     public string? BootstrapTokenPath { get; set; }
+
+    /// <summary>
+    /// The longest lifetime a creator's site may ask for a viewer token
+    /// (<c>POST /admin/v1/creators/{id}/viewer-tokens</c>). The default is 1 hour: viewer tokens
+    /// live in browsers, so they are short and renewed by the site.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxViewerTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 }

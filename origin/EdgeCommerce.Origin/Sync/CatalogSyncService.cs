@@ -3,6 +3,7 @@ using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Origin.Edges;
 using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.ServiceDefaults.Authentication;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -31,6 +32,7 @@ internal sealed class CatalogSyncService(
     public override Task Watch(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
     {
         Validate(request, expectedVersion: 1);
+        RequireIssuedTo(request.EdgeId, context);
         return ServeAsync(request, responseStream, context, readAcks: null);
     }
 
@@ -43,6 +45,7 @@ internal sealed class CatalogSyncService(
 
         var hello = requestStream.Current.Hello;
         Validate(hello, expectedVersion: 2);
+        RequireIssuedTo(hello.EdgeId, context);
         await ServeAsync(hello, responseStream, context, requestStream);
     }
 
@@ -120,6 +123,19 @@ internal sealed class CatalogSyncService(
         catch (Exception ex) when (ex is OperationCanceledException or IOException or RpcException)
         {
             // The stream ended; the session's own cancellation reports why.
+        }
+    }
+
+    /// <summary>
+    /// The endpoint already requires an <c>edge:sync</c> token; it must also have been issued to the
+    /// edge the hello names, so one edge's token cannot register, or read the stream as, another.
+    /// </summary>
+    private static void RequireIssuedTo(string edgeId, ServerCallContext context)
+    {
+        var caller = AccessTokenAuthenticationHandler.TokenOf(context.GetHttpContext());
+        if (caller is null || !string.Equals(caller.Subject, edgeId, StringComparison.Ordinal))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "This token was not issued to the edge the hello names."));
         }
     }
 

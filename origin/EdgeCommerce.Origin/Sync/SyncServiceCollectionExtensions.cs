@@ -1,3 +1,5 @@
+using EdgeCommerce.ServiceDefaults.Authentication;
+
 namespace EdgeCommerce.Origin.Sync;
 
 internal static class SyncServiceCollectionExtensions
@@ -24,7 +26,9 @@ internal static class SyncServiceCollectionExtensions
     public static IEndpointRouteBuilder MapCatalogSync(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGrpcService<CatalogSyncService>();
+        // Only edges: a token for the origin's audience carrying edge:sync, issued to the edge id
+        // the stream's hello names (checked in the service). Anything else is refused before the call runs.
+        endpoints.MapGrpcService<CatalogSyncService>().RequireScope(Scopes.EdgeSync);
         return endpoints;
     }
 }

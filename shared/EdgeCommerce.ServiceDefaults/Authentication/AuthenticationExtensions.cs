@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -43,5 +44,36 @@ public static class AuthenticationExtensions
             .AddAuthenticationSchemes(AccessTokenAuthenticationHandler.SchemeName)
             .RequireAuthenticatedUser()
             .RequireClaim("scope", scope));
+    }
+
+    /// <summary>
+    /// Requires a platform operator's token (<c>admin:platform</c> and no <c>creator</c>): the only
+    /// kind that may see every creator, the edge registry and the keys. Combines with
+    /// <see cref="RequireScope{TBuilder}"/> (both must hold).
+    /// </summary>
+    public static TBuilder RequirePlatformOperator<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.RequireAuthorization(static policy => policy
+            .AddAuthenticationSchemes(AccessTokenAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser()
+            .RequireClaim("scope", Scopes.AdminPlatform)
+            .RequireAssertion(static context => !context.User.HasClaim(static claim => claim.Type == "creator")));
+    }
+
+    /// <summary>
+    /// Grants a request naming a creator in its route (<paramref name="routeValue"/>) only when the
+    /// caller's validated token may act for that creator (<see cref="AccessToken.MayAccessCreator"/>);
+    /// any other creator gets exactly what <paramref name="notFound"/> answers for a creator that
+    /// does not exist, so a token for one tenant learns nothing about another. Put it after
+    /// <see cref="RequireScope{TBuilder}"/>: it assumes an authenticated caller and fails closed without one.
+    /// </summary>
+    public static TBuilder RequireCreatorAccess<TBuilder>(this TBuilder builder, Func<string, IResult> notFound, string routeValue = "creatorId")
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(notFound);
+        return builder.AddEndpointFilter(new CreatorAccessFilter(notFound, routeValue));
     }
 }

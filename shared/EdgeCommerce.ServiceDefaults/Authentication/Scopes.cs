@@ -12,12 +12,15 @@ public static class Scopes
     public const string AdminKeys = "admin:keys";
     public const string EdgeSync = "edge:sync";
 
+    /// <summary>Lets a creator's site mint short-lived viewer tokens for that creator.</summary>
+    public const string AdminViewers = "admin:viewers";
+
     /// <summary>A platform operator: the only token that may see every creator, the edge registry and the keys. Never carries a creator.</summary>
     public const string AdminPlatform = "admin:platform";
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
-        RecommendationsRead, DropRsvp, DropReserve, AdminCatalog, AdminDrops, AdminModels, AdminKeys, EdgeSync, AdminPlatform,
+        RecommendationsRead, DropRsvp, DropReserve, AdminCatalog, AdminDrops, AdminModels, AdminKeys, AdminViewers, EdgeSync, AdminPlatform,
     };
 }
 

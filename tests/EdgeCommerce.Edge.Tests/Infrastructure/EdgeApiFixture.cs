@@ -117,6 +117,7 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
             ["Edge:Region"] = Region,
             // Nothing listens there; the sync worker is removed below unless a test keeps it.
             ["Sync:OriginAddress"] = "http://127.0.0.1:1",
+            ["Sync:Token"] = "not-a-real-token",
             // Each host persists its replica in its own directory.
             ["Edge:DataDirectory"] = _data.Path,
             ["Logging:LogLevel:Default"] = "Warning",

@@ -163,7 +163,7 @@ public sealed class ReplicaPersistenceTests
         await using var edge = new EdgeApiFixture(keepSyncWorker: true, services =>
         {
             services.RemoveAll<OriginChannels>();
-            services.AddSingleton(provider => new OriginChannels(provider.GetRequiredService<IOptions<SyncOptions>>(), handler));
+            services.AddSingleton(provider => new OriginChannels(provider.GetRequiredService<IOptions<SyncOptions>>(), provider.GetRequiredService<SyncCredentials>(), handler));
         });
         await new ReplicaFile(edge.DataDirectory).SaveAsync(Persisted(EdgeApiFixture.EdgeId, 12, CatalogOf("creator-a", 12, "p1")), cancellationToken);
 

@@ -301,7 +301,7 @@ public sealed class SyncWorkerTests
                 IdleTimeout = TimeSpan.FromMinutes(10),
             });
             _handler = origin.CreateHandler();
-            _channels = new OriginChannels(syncOptions, _handler);
+            _channels = new OriginChannels(syncOptions, new SyncCredentials(syncOptions), _handler);
             var edgeOptions = Options.Create(new EdgeOptions { Id = EdgeId, Region = "eu-west", PublicUrl = "https://edge-eu-1.example.com" });
             _worker = new SyncWorker(_channels, Holder, _updater, State, edgeOptions, syncOptions, Time, Logger);
         }

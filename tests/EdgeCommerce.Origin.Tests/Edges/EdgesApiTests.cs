@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Origin.Edges;
+using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.Extensions.DependencyInjection;
 using static EdgeCommerce.Origin.Tests.CatalogAdmin.CatalogSamples;
 
@@ -121,7 +122,7 @@ public sealed class EdgesApiTests
     }
 
     [Fact]
-    public async Task ListEdges_Loopback_ListsEveryEdgeWithLagAndNoStore()
+    public async Task ListEdges_PlatformOperator_ListsEveryEdgeWithLagAndNoStore()
     {
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
@@ -138,7 +139,7 @@ public sealed class EdgesApiTests
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(response.Headers.CacheControl?.NoStore);
-        Assert.Equal(0, body.GetProperty("headRevision").GetInt64());
+        Assert.Equal(await origin.GetHeadRevisionAsync(), body.GetProperty("headRevision").GetInt64());
         var edges = body.GetProperty("edges").EnumerateArray().ToList();
         Assert.Equal(["edge-a", "edge-b"], edges.Select(static e => e.GetProperty("id").GetString()));
         Assert.Equal([false, true], edges.Select(static e => e.GetProperty("connected").GetBoolean()));
@@ -146,30 +147,32 @@ public sealed class EdgesApiTests
     }
 
     [Fact]
-    public async Task ListEdges_NotLoopback_Returns403ProblemWhileNearestStaysPublic()
+    public async Task ListEdges_WithoutPlatformToken_RefusedWhileNearestStaysPublic()
     {
-        // Arrange: TestServer's connections have no remote address unless the fixture sets one.
+        // Arrange: the registry names every edge and its lag: platform operators only.
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var origin = new OriginApiFixture(loopbackRemoteAddress: false, s_routing);
-        await origin.InitializeAsync();
+        await using var origin = await StartAsync();
         Connect(origin.Services.GetRequiredService<EdgeRegistry>(), "edge-a", "eu-west");
-        using var client = origin.CreateClient();
+        using var anonymous = origin.CreateAnonymousClient();
+        var creatorAdmin = await origin.MintAsync("creator-admin", "creator-1", [Scopes.AdminCatalog, Scopes.AdminKeys], Audiences.Origin);
 
         // Act
-        using var admin = await client.GetAsync("/admin/v1/edges", cancellationToken);
-        var adminBody = await admin.Content.ReadAsStringAsync(cancellationToken);
-        using var nearest = await client.GetAsync("/v1/edges/nearest?region=eu-west", cancellationToken);
+        using var noToken = await anonymous.GetAsync("/admin/v1/edges", cancellationToken);
+        using var creatorRequest = new HttpRequestMessage(HttpMethod.Get, "/admin/v1/edges") { Headers = { Authorization = new("Bearer", creatorAdmin) } };
+        using var creator = await anonymous.SendAsync(creatorRequest, cancellationToken);
+        var bodies = new[] { await noToken.Content.ReadAsStringAsync(cancellationToken), await creator.Content.ReadAsStringAsync(cancellationToken) };
+        using var nearest = await anonymous.GetAsync("/v1/edges/nearest?region=eu-west", cancellationToken);
 
         // Assert
-        Assert.Equal(HttpStatusCode.Forbidden, admin.StatusCode);
-        Assert.Equal("application/problem+json", admin.Content.Headers.ContentType?.MediaType);
-        Assert.DoesNotContain("edge-a", adminBody, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, creator.StatusCode);
+        Assert.All(bodies, static body => Assert.DoesNotContain("edge-a", body, StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.OK, nearest.StatusCode);
     }
 
     private static async Task<OriginApiFixture> StartAsync()
     {
-        var origin = new OriginApiFixture(loopbackRemoteAddress: true, s_routing);
+        var origin = new OriginApiFixture(s_routing);
         await origin.InitializeAsync();
         return origin;
     }

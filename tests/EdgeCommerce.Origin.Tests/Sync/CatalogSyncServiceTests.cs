@@ -298,6 +298,7 @@ public sealed class CatalogSyncServiceTests(OriginApiFixture fixture) : IClassFi
     private AsyncServerStreamingCall<WatchResponse> Watch(long fromRevision, string edgeId = "edge-eu-1", uint protocolVersion = 1, string region = "eu-west", CancellationToken cancellationToken = default)
         => new CatalogSync.CatalogSyncClient(_channel).Watch(
             new WatchRequest { EdgeId = edgeId, Region = region, PublicUrl = "https://edge.example.com", FromRevision = fromRevision, ProtocolVersion = protocolVersion },
+            headers: OriginSyncClient.Authorization(fixture, edgeId),
             cancellationToken: cancellationToken);
 
     private static async Task<WatchResponse> NextAsync(AsyncServerStreamingCall<WatchResponse> call, CancellationToken cancellationToken)

@@ -188,7 +188,7 @@ public sealed class CatalogSyncServiceV2Tests(OriginApiFixture fixture) : IClass
     {
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
-        using var call = _client.Grpc.Sync(cancellationToken: cancellationToken);
+        using var call = _client.Grpc.Sync(_client.AuthorizationFor("edge-no-hello"), cancellationToken: cancellationToken);
 
         // Act
         await AckAsync(call, 1, cancellationToken);
@@ -203,7 +203,7 @@ public sealed class CatalogSyncServiceV2Tests(OriginApiFixture fixture) : IClass
     {
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
-        using var call = _client.Grpc.Sync(cancellationToken: cancellationToken);
+        using var call = _client.Grpc.Sync(_client.AuthorizationFor("edge-no-hello"), cancellationToken: cancellationToken);
 
         // Act
         await call.RequestStream.CompleteAsync();
@@ -255,7 +255,8 @@ public sealed class CatalogSyncServiceV2Tests(OriginApiFixture fixture) : IClass
         var cancellationToken = TestContext.Current.CancellationToken;
 
         // Act
-        using var call = _client.Grpc.Watch(Hello(NewId("edge"), protocolVersion: 2), cancellationToken: cancellationToken);
+        var edgeId = NewId("edge");
+        using var call = _client.Grpc.Watch(Hello(edgeId, protocolVersion: 2), _client.AuthorizationFor(edgeId), cancellationToken: cancellationToken);
         var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(cancellationToken));
 
         // Assert
@@ -339,6 +340,9 @@ public sealed class CatalogSyncServiceV2Tests(OriginApiFixture fixture) : IClass
         await using var origin = new OriginApiFixture();
         await origin.InitializeAsync();
         using var client = new OriginSyncClient(origin);
+        // The admin client's token created the first signing key: a revision of its own.
+        var b0 = await origin.GetHeadRevisionAsync();
+        fromRevision += b0;
         var creator = NewId("creator");
         for (var i = 1; i <= 5; i++)
         {
@@ -365,11 +369,11 @@ public sealed class CatalogSyncServiceV2Tests(OriginApiFixture fixture) : IClass
         var changes = (await ReadBatchesAsync(call, resumedFrom, revision, cancellationToken)).SelectMany(static b => b.Changes).ToList();
 
         // Assert
-        Assert.Equal(3, horizon);
-        Assert.Equal(3, await origin.Store.GetCompactedRevisionAsync(cancellationToken));
-        Assert.Equal(5, heartbeat.Heartbeat.HeadRevision);
-        Assert.Equal(snapshot ? 5 : null, begin?.Revision);
-        Assert.Equal(snapshot ? [6L] : [4L, 5L, 6L], changes.Select(static c => c.Revision));
+        Assert.Equal(b0 + 3, horizon);
+        Assert.Equal(b0 + 3, await origin.Store.GetCompactedRevisionAsync(cancellationToken));
+        Assert.Equal(b0 + 5, heartbeat.Heartbeat.HeadRevision);
+        Assert.Equal(snapshot ? b0 + 5 : null, begin?.Revision);
+        Assert.Equal(snapshot ? [b0 + 6] : [b0 + 4, b0 + 5, b0 + 6], changes.Select(static c => c.Revision));
         Assert.Empty(origin.ErrorLogs);
     }
 

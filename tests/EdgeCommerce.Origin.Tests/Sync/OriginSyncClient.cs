@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.ServiceDefaults.Authentication;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -21,6 +22,20 @@ internal sealed class OriginSyncClient(OriginApiFixture fixture) : IDisposable
 
     public CatalogSync.CatalogSyncClient Grpc => new(_channel);
 
+    /// <summary>
+    /// <c>authorization</c> metadata with an <c>edge:sync</c> token issued to <paramref name="edgeId"/>
+    /// (or to a placeholder when the id is empty, so a test of a bad hello reaches the hello check).
+    /// </summary>
+    public static Metadata Authorization(OriginApiFixture fixture, string edgeId)
+    {
+        var subject = edgeId.Length > 0 ? edgeId : "unnamed-edge";
+        var token = Task.Run(() => fixture.MintAsync(subject, null, [Scopes.EdgeSync], Audiences.Origin)).GetAwaiter().GetResult();
+        return new Metadata { { "authorization", "Bearer " + token } };
+    }
+
+    /// <summary>Authorization for an edge id, for calls a test opens itself.</summary>
+    public Metadata AuthorizationFor(string edgeId) => Authorization(fixture, edgeId);
+
     public static string NewId(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..12];
 
     public static WatchRequest Hello(string edgeId, long fromRevision = 0, string clusterId = "", uint protocolVersion = 2, string region = "eu-west")
@@ -29,7 +44,7 @@ internal sealed class OriginSyncClient(OriginApiFixture fixture) : IDisposable
     /// <summary>Opens a Sync stream and sends <paramref name="hello"/> as its first message.</summary>
     public async Task<AsyncDuplexStreamingCall<EdgeMessage, WatchResponse>> SyncAsync(WatchRequest hello, CancellationToken cancellationToken)
     {
-        var call = Grpc.Sync(cancellationToken: cancellationToken);
+        var call = Grpc.Sync(Authorization(fixture, hello.EdgeId), cancellationToken: cancellationToken);
         await call.RequestStream.WriteAsync(new EdgeMessage { Hello = hello }, cancellationToken);
         return call;
     }
