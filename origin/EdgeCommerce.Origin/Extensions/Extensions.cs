@@ -1,6 +1,7 @@
 using EdgeCommerce.Origin.CatalogAdmin;
 using EdgeCommerce.Origin.Edges;
 using EdgeCommerce.Origin.Keys;
+using EdgeCommerce.Origin.Models;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.Origin.Sync;
 
@@ -17,6 +18,7 @@ internal static class Extensions
         builder.Services.AddCatalogSync();
         builder.Services.AddEdgeRegistry();
         builder.Services.AddSigningKeys();
+        builder.Services.AddModels();
         return builder;
     }
 
@@ -31,6 +33,7 @@ internal static class Extensions
         app.MapViewerTokensApi();
         app.MapCatalogSync();
         app.MapEdgesApi();
+        app.MapModels();
         return app;
     }
 }
