@@ -6,6 +6,7 @@ using EdgeCommerce.Cli.Common;
 using EdgeCommerce.Cli.Creators;
 using EdgeCommerce.Cli.Edges;
 using EdgeCommerce.Cli.Keys;
+using EdgeCommerce.Cli.Models;
 using EdgeCommerce.Cli.Foreground;
 using EdgeCommerce.Cli.Up;
 
@@ -37,6 +38,7 @@ internal static class CliApplication
             new EdgesCommand(context),
             new TokenCommand(context),
             new KeysCommand(context),
+            new ModelsCommand(context),
             new BackupCommand(context),
             new RestoreCommand(context),
         };

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeCommerce.Cli.Common;
 using EdgeCommerce.Cli.Demo;
+using EdgeCommerce.Cli.Models;
 using EdgeCommerce.Cli.Services;
 
 namespace EdgeCommerce.Cli.Up;
@@ -90,6 +91,15 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         using (var admin = new AdminClient(new Uri(endpoints.Origin)))
         {
             seed = await DemoSeeder.SeedIfEmptyAsync(admin, shutdown.Token);
+            if (seed.Seeded)
+            {
+                // A small demo history (a few hundred viewers) trains in about a second, so the demo
+                // recommends from the start; edges receive the model on the sync stream.
+                var trained = await admin.PostAsync("/admin/v1/models/train?demo=true&activate=true", null, shutdown.Token);
+                await _out.WriteLineAsync(trained.IsSuccess
+                    ? "model    " + ModelsCommand.Summary(trained.Body)
+                    : "model    not trained: " + ProblemReport.Format(trained));
+            }
         }
 
         await _out.WriteLineAsync(seed.Seeded
