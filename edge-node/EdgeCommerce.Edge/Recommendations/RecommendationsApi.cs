@@ -16,6 +16,7 @@ internal static class RecommendationsApi
             .WithTags("Recommendations")
             .WithName("GetRecommendations")
             .WithSummary("The caller's top K in-stock products of a creator, scored on this edge (or by popularity while no model is active, which the answer says).");
+        endpoints.MapEventsApi();
         return endpoints;
     }
 

@@ -35,9 +35,9 @@ internal sealed class RecommendationsOptions
     [Range(1, 1_000_000)]
     public int UpstreamBufferCapacity { get; set; } = 10_000;
 
-    /// <summary>Events per upstream gRPC call. The default is 500.</summary>
-    [Range(1, 10_000)]
-    public int UpstreamBatchSize { get; set; } = 500;
+    /// <summary>Events per upstream gRPC call (the origin takes at most 1,000 and 64 KiB per call). The default is 200.</summary>
+    [Range(1, 1000)]
+    public int UpstreamBatchSize { get; set; } = 200;
 
     /// <summary>Longest wait before a partial batch is sent upstream. The default is 1 second.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]

@@ -21,6 +21,8 @@ internal static class RecommendationsServiceCollectionExtensions
         services.TryAddSingleton<PopularityCounter>();
         services.TryAddSingleton<ISkuAvailability, CatalogListedAvailability>();
         services.TryAddSingleton<Recommender>();
+        services.TryAddSingleton<EventForwarder>();
+        services.AddHostedService(static provider => provider.GetRequiredService<EventForwarder>());
         return services;
     }
 }

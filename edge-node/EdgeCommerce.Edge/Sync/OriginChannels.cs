@@ -56,6 +56,9 @@ internal sealed class OriginChannels : IDisposable
 
     public CatalogSync.CatalogSyncClient Client(int index) => new(_channels[index]);
 
+    /// <summary>The interaction intake on origin replica <paramref name="index"/>, over the same channel (and token).</summary>
+    public EdgeEvents.EdgeEventsClient EventsClient(int index) => new(_channels[index]);
+
     public void Dispose()
     {
         foreach (var channel in _channels)
