@@ -102,7 +102,7 @@ public sealed class OriginApiFixture : WebApplicationFactory<OriginHostMarker>, 
     {
         base.ConfigureClient(client);
         // Off the test's synchronization context: the first mint creates the signing key in the store.
-        var token = Task.Run(() => MintAsync("platform-operator", null, KeyMaintenance.PlatformScopes, Audiences.Origin)).GetAwaiter().GetResult();
+        var token = Task.Run(() => MintAsync("platform-operator", null, BootstrapToken.PlatformScopes, Audiences.Origin)).GetAwaiter().GetResult();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 
@@ -114,11 +114,11 @@ public sealed class OriginApiFixture : WebApplicationFactory<OriginHostMarker>, 
         return client;
     }
 
-    /// <summary>A token the origin itself signed, valid on the fixture's clock for an hour.</summary>
-    internal async Task<string> MintAsync(string subject, string? creatorId, IReadOnlyCollection<string> scopes, string audience, string? tier = null)
+    /// <summary>A token the origin itself signed, valid on the fixture's clock for <paramref name="lifetime"/> (default an hour).</summary>
+    internal async Task<string> MintAsync(string subject, string? creatorId, IReadOnlyCollection<string> scopes, string audience, string? tier = null, TimeSpan? lifetime = null)
     {
         var issuer = Services.GetRequiredService<AccessTokenIssuer>();
-        var (token, _) = await issuer.MintAsync(new TokenRequest(subject, creatorId, scopes, TimeSpan.FromHours(1), audience, tier), CancellationToken.None);
+        var (token, _) = await issuer.MintAsync(new TokenRequest(subject, creatorId, scopes, lifetime ?? TimeSpan.FromHours(1), audience, tier), CancellationToken.None);
         return token;
     }
 

@@ -8,10 +8,12 @@ namespace EdgeCommerce.Tests.Common;
 public sealed class EdgeNode : IAsyncDisposable
 {
     private readonly string[] _settings;
+    private readonly string _syncToken;
     private ServiceProcess? _process;
 
-    private EdgeNode(string id, string region, Uri originGrpc, string dataDirectory, int port, string[] settings)
+    private EdgeNode(string id, string region, Uri originGrpc, string syncToken, string dataDirectory, int port, string[] settings)
     {
+        _syncToken = syncToken;
         Id = id;
         Region = region;
         OriginGrpc = originGrpc;
@@ -37,10 +39,14 @@ public sealed class EdgeNode : IAsyncDisposable
 
     public string Output => _process?.Output ?? "";
 
-    /// <summary>Starts an edge and waits until it is alive (not until it is ready: the origin may be down).</summary>
-    public static async Task<EdgeNode> StartAsync(string id, string region, Uri originGrpc, string dataDirectory, CancellationToken cancellationToken, params string[] settings)
+    /// <summary>
+    /// Starts an edge and waits until it is alive (not until it is ready: the origin may be down).
+    /// <paramref name="syncToken"/> is its <c>edge:sync</c> token (<see cref="OriginNode.MintSyncTokenAsync"/>),
+    /// handed over in a file beside its data, as an operator would.
+    /// </summary>
+    public static async Task<EdgeNode> StartAsync(string id, string region, Uri originGrpc, string syncToken, string dataDirectory, CancellationToken cancellationToken, params string[] settings)
     {
-        var node = new EdgeNode(id, region, originGrpc, dataDirectory, FreePort.Next(), settings);
+        var node = new EdgeNode(id, region, originGrpc, syncToken, dataDirectory, FreePort.Next(), settings);
         await node.StartProcessAsync(cancellationToken);
         return node;
     }
@@ -90,8 +96,16 @@ public sealed class EdgeNode : IAsyncDisposable
             await _process.DisposeAsync();
         }
 
+        // Provisioned once, as an operator would: after that the file is the edge's, and holds what the origin renewed.
+        var tokenPath = DataDirectory + ".sync.token";
+        if (!File.Exists(tokenPath))
+        {
+            await File.WriteAllTextAsync(tokenPath, _syncToken, cancellationToken);
+        }
+
         string[] arguments =
         [
+            $"--Sync:TokenPath={tokenPath}",
             $"--Kestrel:Endpoints:Http:Url={Address}",
             "--Kestrel:Endpoints:Http:Protocols=Http1",
             $"--Edge:Id={Id}",

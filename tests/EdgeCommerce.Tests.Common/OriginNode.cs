@@ -27,10 +27,16 @@ public sealed class OriginNode : IAsyncDisposable
 
     public Uri GrpcAddress => new($"http://127.0.0.1:{GrpcPort}");
 
-    /// <summary>A client for the admin API.</summary>
+    /// <summary>A client for the admin API, carrying the platform operator token the origin wrote at startup.</summary>
     public HttpClient Http { get; }
 
+    /// <summary>The platform operator token (every admin scope) the origin wrote to <c>admin.token</c> in its data directory.</summary>
+    public string AdminToken { get; private set; } = "";
+
     public string Output => _process?.Output ?? "";
+
+    /// <summary>Where the origin writes its platform operator token at startup.</summary>
+    public string AdminTokenPath => Path.Combine(DataDirectory, "admin.token");
 
     public static async Task<OriginNode> StartAsync(string dataDirectory, CancellationToken cancellationToken, params string[] settings)
     {
@@ -53,6 +59,34 @@ public sealed class OriginNode : IAsyncDisposable
 
         return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("revision").GetInt64();
     }
+
+    /// <summary>Reads <c>admin.token</c> again (the origin rewrites it at startup and after a key revocation).</summary>
+    public async Task RefreshAdminTokenAsync(CancellationToken cancellationToken)
+    {
+        AdminToken = (await File.ReadAllTextAsync(AdminTokenPath, cancellationToken)).Trim();
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+    }
+
+    /// <summary>Mints a token through the admin API (<c>POST /admin/v1/tokens</c>).</summary>
+    public async Task<string> MintTokenAsync(string subject, string? creatorId, IReadOnlyList<string> scopes, string audience, CancellationToken cancellationToken, long ttlSeconds = 3600, string? tier = null)
+    {
+        using var response = await Http.PostAsJsonAsync("/admin/v1/tokens",
+            new { subject, creatorId, scopes, ttlSeconds, audience, tier }, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"POST /admin/v1/tokens: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString()!;
+    }
+
+    /// <summary>The <c>edge:sync</c> token an edge named <paramref name="edgeId"/> presents to this origin.</summary>
+    public Task<string> MintSyncTokenAsync(string edgeId, CancellationToken cancellationToken)
+        => MintTokenAsync(edgeId, null, ["edge:sync"], "origin", cancellationToken, ttlSeconds: 86_400);
+
+    /// <summary>Starts an edge following this origin (or <paramref name="via"/>, a relay in front of it) with its own sync token.</summary>
+    public async Task<EdgeNode> StartEdgeAsync(string id, string region, string dataDirectory, CancellationToken cancellationToken, Uri? via = null, params string[] settings)
+        => await EdgeNode.StartAsync(id, region, via ?? GrpcAddress, await MintSyncTokenAsync(id, cancellationToken), dataDirectory, cancellationToken, settings);
 
     /// <summary>A one-product catalog whose title is <paramref name="title"/>.</summary>
     public static string SimpleCatalog(string title, string productId = "tee-01")
@@ -86,9 +120,11 @@ public sealed class OriginNode : IAsyncDisposable
             $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{GrpcPort}",
             "--Kestrel:Endpoints:Grpc:Protocols=Http2",
             $"--Storage:DataDirectory={DataDirectory}",
+            $"--Keys:BootstrapTokenPath={AdminTokenPath}",
             .. settings,
         ];
         _process = ServiceProcess.Start("origin", Repository.AssemblyPath("EdgeCommerce.Origin"), arguments);
         await _process.WaitForOkAsync(new Uri(HttpAddress, "/readyz").ToString(), TimeSpan.FromSeconds(60), cancellationToken);
+        await RefreshAdminTokenAsync(cancellationToken);
     }
 }

@@ -54,6 +54,7 @@ internal sealed class ModelActivator(ModelHolder holder, IOptions<EdgeOptions> e
         _received += chunk.Data.Length;
         if (_received == _buffer.Length)
         {
+            RecommendationsLog.ModelDownloaded(logger, _header.Version, _header.Sha256, _received);
             Keep(_header.Sha256, _buffer);
             _header = null;
             _buffer = null;
@@ -68,6 +69,7 @@ internal sealed class ModelActivator(ModelHolder holder, IOptions<EdgeOptions> e
             return null;
         }
 
+        RecommendationsLog.ModelAnnounced(logger, activation.Version, activation.Sha256);
         var bytes = _complete.GetValueOrDefault(activation.Sha256) ?? ReadFromDisk(activation.Sha256);
         if (bytes is null)
         {

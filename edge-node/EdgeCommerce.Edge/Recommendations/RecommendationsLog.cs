@@ -30,4 +30,12 @@ internal static partial class RecommendationsLog
     [LoggerMessage(EventId = 1206, EventName = "ModelFileFailed", Level = LogLevel.Warning,
         Message = "Could not keep model {Sha256} on disk; a restart will need it again from the origin.")]
     public static partial void ModelFileFailed(ILogger logger, string sha256, Exception exception);
+
+    [LoggerMessage(EventId = 1207, EventName = "ModelDownloaded", Level = LogLevel.Debug,
+        Message = "Received all {Size} bytes of model {Version} ({Sha256}).")]
+    public static partial void ModelDownloaded(ILogger logger, string version, string sha256, long size);
+
+    [LoggerMessage(EventId = 1208, EventName = "ModelAnnounced", Level = LogLevel.Debug,
+        Message = "The replica names model {Version} ({Sha256}); activating.")]
+    public static partial void ModelAnnounced(ILogger logger, string version, string sha256);
 }

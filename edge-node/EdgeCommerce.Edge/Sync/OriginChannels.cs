@@ -33,6 +33,7 @@ internal sealed class OriginChannels : IDisposable
     private OriginChannels(IOptions<SyncOptions> options, SyncCredentials credentials, HttpMessageHandler handler, bool ownsHandler)
     {
         Addresses = options.Value.AllOriginAddresses();
+        Credentials = credentials;
         _handler = handler;
         _ownsHandler = ownsHandler;
         var callCredentials = credentials.ToCallCredentials();
@@ -43,16 +44,26 @@ internal sealed class OriginChannels : IDisposable
                 DisposeHttpClient = false,
                 // Protocol 1 snapshots are one message; protocol 2 chunks them (1 MiB by default).
                 MaxReceiveMessageSize = 256 * 1024 * 1024,
-                Credentials = ChannelCredentials.Create(
-                    address.Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
-                    callCredentials),
-                // Options validation admits cleartext only to loopback (SyncOptions.MayCarryToken).
-                UnsafeUseInsecureChannelCallCredentials = SyncOptions.MayCarryToken(address),
+                Credentials = CredentialsFor(address, callCredentials),
+                UnsafeUseInsecureChannelCallCredentials = address.Scheme == Uri.UriSchemeHttp && SyncOptions.MayCarryToken(address),
             }))
             .ToArray();
     }
 
     public IReadOnlyList<Uri> Addresses { get; }
+
+    /// <summary>The token every call presents (renewed by the sync stream).</summary>
+    public SyncCredentials Credentials { get; }
+
+    /// <summary>
+    /// TLS with the token; cleartext with the token only to loopback (the local demo); any other
+    /// cleartext address gets no token at all. Options validation refuses such an address at start,
+    /// so this last case is a second lock, not a mode.
+    /// </summary>
+    private static ChannelCredentials CredentialsFor(Uri address, CallCredentials token)
+        => address.Scheme == Uri.UriSchemeHttps ? ChannelCredentials.Create(ChannelCredentials.SecureSsl, token)
+            : SyncOptions.MayCarryToken(address) ? ChannelCredentials.Create(ChannelCredentials.Insecure, token)
+            : ChannelCredentials.Insecure;
 
     public CatalogSync.CatalogSyncClient Client(int index) => new(_channels[index]);
 

@@ -58,13 +58,15 @@ internal sealed class ReplicaUpdater(
                 }
             }
 
-            holder.Swap(update.Replica);
             if (models is not null && !Equals(previous.Model, update.Replica.Model))
             {
-                // After the swap: the model may name products this revision added. A model the
-                // edge cannot verify or load is refused there and the previous one keeps serving.
+                // Before the swap, so an edge that reports revision N serves N's model (a model
+                // scoring a product the old replica lacks is harmless: it is not a candidate).
+                // A model the edge cannot verify or load is refused there; the previous one keeps serving.
                 models.Apply(update.Replica.Model);
             }
+
+            holder.Swap(update.Replica);
             if (isSnapshot)
             {
                 state.OnSnapshot();

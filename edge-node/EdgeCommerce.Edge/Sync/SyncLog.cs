@@ -64,4 +64,8 @@ internal static partial class SyncLog
     [LoggerMessage(EventId = 1114, EventName = "KeysRejected", Level = LogLevel.Error,
         Message = "Ignored {Count} signing keys from the origin that are not valid P-256 public keys; tokens they sign are refused.")]
     public static partial void KeysRejected(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 1115, EventName = "SyncTokenRenewed", Level = LogLevel.Information,
+        Message = "The origin renewed this edge's sync token; the new one expires at Unix time {ExpiresAtUnix}.")]
+    public static partial void TokenRenewed(ILogger logger, long expiresAtUnix);
 }

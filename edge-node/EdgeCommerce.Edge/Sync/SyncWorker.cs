@@ -149,6 +149,10 @@ internal sealed class SyncWorker(
                         await ApplyBatchOrRejectAsync(call, response.Changes, idle.Token, stoppingToken);
                         applied = holder.Current.Revision;
                         break;
+                    case WatchResponse.KindOneofCase.TokenRenewal when response.TokenRenewal.Token.Length > 0:
+                        await channels.Credentials.RenewAsync(response.TokenRenewal.Token, stoppingToken);
+                        SyncLog.TokenRenewed(logger, response.TokenRenewal.ExpiresAtUnix);
+                        break;
                     default:
                         SyncLog.UnknownMessage(logger);
                         break;

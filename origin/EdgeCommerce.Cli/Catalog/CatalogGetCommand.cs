@@ -14,24 +14,21 @@ internal sealed class CatalogGetCommand : Command
     private static readonly JsonWriterOptions s_indented = new() { Indented = true };
 
     private readonly Option<string> _creator = CommonOptions.Id("--creator", "The creator whose catalog to print");
-    private readonly Option<string> _data = CommonOptions.Data();
-    private readonly Option<Uri?> _origin = CommonOptions.Origin();
+    private readonly AdminConnection _admin = new();
 
     public CatalogGetCommand(CliContext context)
         : base("get", "Print a creator's catalog (JSON on stdout, its ETag on stderr).")
     {
         Options.Add(_creator);
-        Options.Add(_data);
-        Options.Add(_origin);
+        _admin.AddTo(this);
         SetAction((parseResult, cancellationToken) => RunAsync(parseResult, context, cancellationToken));
     }
 
     private async Task<int> RunAsync(ParseResult parseResult, CliContext context, CancellationToken cancellationToken)
     {
         var creator = parseResult.GetRequiredValue(_creator);
-        var origin = OriginLocator.Resolve(parseResult.GetValue(_origin), context.ResolvePath(parseResult.GetRequiredValue(_data)));
 
-        using var admin = new AdminClient(origin);
+        using var admin = _admin.Open(parseResult, context);
         var response = await admin.GetCatalogAsync(creator, cancellationToken);
         if (response.StatusCode != HttpStatusCode.OK)
         {

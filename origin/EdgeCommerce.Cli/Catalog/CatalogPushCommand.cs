@@ -18,8 +18,7 @@ internal sealed class CatalogPushCommand : Command
         HelpName = "ETAG",
     };
 
-    private readonly Option<string> _data = CommonOptions.Data();
-    private readonly Option<Uri?> _origin = CommonOptions.Origin();
+    private readonly AdminConnection _admin = new();
 
     public CatalogPushCommand(CliContext context)
         : base("push", "Replace a creator's catalog with a JSON file; prints the new revision and ETag.")
@@ -35,8 +34,7 @@ internal sealed class CatalogPushCommand : Command
         Arguments.Add(_file);
         Options.Add(_creator);
         Options.Add(_ifMatch);
-        Options.Add(_data);
-        Options.Add(_origin);
+        _admin.AddTo(this);
         SetAction((parseResult, cancellationToken) => RunAsync(parseResult, context, cancellationToken));
     }
 
@@ -44,10 +42,9 @@ internal sealed class CatalogPushCommand : Command
     {
         var creator = parseResult.GetRequiredValue(_creator);
         var ifMatch = parseResult.GetValue(_ifMatch) is { } etag ? IfMatch.Normalize(etag) : null;
-        var origin = OriginLocator.Resolve(parseResult.GetValue(_origin), context.ResolvePath(parseResult.GetRequiredValue(_data)));
+        // Where to push is checked before the file is read: a missing stack is the likelier mistake.
+        using var admin = _admin.Open(parseResult, context);
         var document = await ReadDocumentAsync(parseResult.GetRequiredValue(_file), context, cancellationToken);
-
-        using var admin = new AdminClient(origin);
         var response = await admin.PutCatalogAsync(creator, document, ifMatch, cancellationToken);
         if (!response.IsSuccess)
         {

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace EdgeCommerce.Cli.Common;
 
@@ -8,19 +9,30 @@ internal sealed class AdminClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public AdminClient(Uri origin, HttpMessageHandler? handler = null)
+    /// <param name="origin">The origin's HTTP URL.</param>
+    /// <param name="token">The admin token sent as <c>Authorization: Bearer</c>; null sends none (the origin then answers 401).</param>
+    /// <param name="handler">For tests: the handler requests go through.</param>
+    public AdminClient(Uri origin, string? token, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(origin);
         Origin = origin;
+        HasToken = token is not null;
         // A loopback origin (the local stack) is never reached through an HTTP_PROXY from the environment.
         _http = new HttpClient(handler ?? new SocketsHttpHandler { UseProxy = !origin.IsLoopback }, disposeHandler: true)
         {
             BaseAddress = origin,
             Timeout = TimeSpan.FromSeconds(60),
         };
+        if (token is not null)
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
     }
 
     public Uri Origin { get; }
+
+    /// <summary>True when requests carry a token.</summary>
+    public bool HasToken { get; }
 
     public Task<AdminResponse> ListCreatorsAsync(CancellationToken cancellationToken)
         => SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/v1/creators"), cancellationToken);
@@ -79,6 +91,22 @@ internal sealed class AdminClient : IDisposable
         return SendAsync(request, cancellationToken);
     }
 
+    /// <summary>Mints a token (<c>POST /admin/v1/tokens</c>) and returns it with its expiry as the origin wrote it.</summary>
+    /// <exception cref="CliException">The origin refused the request (the message names every error).</exception>
+    public async Task<(string Token, string ExpiresAt)> MintTokenAsync(JsonObject request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var response = await PostAsync("/admin/v1/tokens", request.ToJsonString(), cancellationToken);
+        if (!response.IsSuccess)
+        {
+            throw new CliException("The origin refused to mint the token:" + Environment.NewLine + ProblemReport.Format(response));
+        }
+
+        using var body = JsonDocument.Parse(response.Body);
+        return (body.RootElement.GetProperty("token").GetString() ?? throw new CliException("The origin minted a null token."),
+            body.RootElement.GetProperty("expiresAt").GetString() ?? "");
+    }
+
     public Task<AdminResponse> GetAsync(string path, CancellationToken cancellationToken)
         => SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
 
@@ -112,6 +140,14 @@ internal sealed class AdminClient : IDisposable
             try
             {
                 using var response = await _http.SendAsync(request, cancellationToken);
+                if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+                {
+                    // The origin never says why a token failed; say what the CLI can check.
+                    throw new CliException(HasToken
+                        ? $"The origin at {Origin} refused the admin token (401): it is expired, revoked, or from another origin. Mint a new one, or restart `edgecommerce up` to rewrite <data>/{AdminConnection.TokenFileName}."
+                        : $"The origin at {Origin} requires an admin token: pass --token, set {AdminConnection.TokenVariable}, or use the --data directory of a stack started by `edgecommerce up` (it writes {AdminConnection.TokenFileName}).");
+                }
+
                 var body = await response.Content.ReadAsStringAsync(cancellationToken);
                 return new AdminResponse(response.StatusCode, response.ReasonPhrase, body,
                     response.Content.Headers.ContentType?.MediaType, response.Headers.ETag?.ToString());

@@ -7,21 +7,18 @@ namespace EdgeCommerce.Cli.Creators;
 /// <summary><c>creators</c>: every creator on the origin with its catalog revision and product count.</summary>
 internal sealed class CreatorsCommand : Command
 {
-    private readonly Option<string> _data = CommonOptions.Data();
-    private readonly Option<Uri?> _origin = CommonOptions.Origin();
+    private readonly AdminConnection _admin = new();
 
     public CreatorsCommand(CliContext context)
         : base("creators", "List the creators on the origin with their catalog revision and product count.")
     {
-        Options.Add(_data);
-        Options.Add(_origin);
+        _admin.AddTo(this);
         SetAction((parseResult, cancellationToken) => RunAsync(parseResult, context, cancellationToken));
     }
 
     private async Task<int> RunAsync(ParseResult parseResult, CliContext context, CancellationToken cancellationToken)
     {
-        var origin = OriginLocator.Resolve(parseResult.GetValue(_origin), context.ResolvePath(parseResult.GetRequiredValue(_data)));
-        using var admin = new AdminClient(origin);
+        using var admin = _admin.Open(parseResult, context);
         var creators = await admin.GetCreatorsAsync(cancellationToken);
         if (creators.Count == 0)
         {

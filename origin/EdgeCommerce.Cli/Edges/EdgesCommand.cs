@@ -7,21 +7,18 @@ namespace EdgeCommerce.Cli.Edges;
 /// <summary><c>edges</c>: every edge the origin knows, with its applied revision, lag and link state.</summary>
 internal sealed class EdgesCommand : Command
 {
-    private readonly Option<string> _data = CommonOptions.Data();
-    private readonly Option<Uri?> _origin = CommonOptions.Origin();
+    private readonly AdminConnection _admin = new();
 
     public EdgesCommand(CliContext context)
         : base("edges", "List the edges the origin knows, with their applied revision, lag and link state.")
     {
-        Options.Add(_data);
-        Options.Add(_origin);
+        _admin.AddTo(this);
         SetAction((parseResult, cancellationToken) => RunAsync(parseResult, context, cancellationToken));
     }
 
     private async Task<int> RunAsync(ParseResult parseResult, CliContext context, CancellationToken cancellationToken)
     {
-        var origin = OriginLocator.Resolve(parseResult.GetValue(_origin), context.ResolvePath(parseResult.GetRequiredValue(_data)));
-        using var admin = new AdminClient(origin);
+        using var admin = _admin.Open(parseResult, context);
         var list = await admin.GetEdgesAsync(cancellationToken);
         await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Origin head revision {list.HeadRevision} (change log compacted up to {list.CompactedRevision})."));

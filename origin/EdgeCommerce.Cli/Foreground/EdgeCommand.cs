@@ -20,6 +20,13 @@ internal sealed class EdgeCommand : Command
     private readonly Option<int?> _port = CommonOptions.Port("--port", "The HTTP port; default 5101");
     private readonly Option<Uri?> _originGrpc = CommonOptions.HttpUrl("--origin-grpc", "The origin's gRPC sync URL (default: originGrpc in <data>/endpoints.json, else http://127.0.0.1:5081)");
 
+    private readonly Option<string?> _tokenFile = new("--token-file")
+    {
+        Description = "A file holding the edge's edge:sync token (default: <data>/edges/<id>/sync.token). "
+            + "Mint one with: edgecommerce token --sub <id> --scope edge:sync --audience origin --ttl 86400",
+        HelpName = "FILE",
+    };
+
     public EdgeCommand(CliContext context)
         : base("edge", "Run one edge in the foreground (data under <data>/edges/<id>) until Ctrl-C or SIGTERM.")
     {
@@ -36,6 +43,7 @@ internal sealed class EdgeCommand : Command
         Options.Add(_region);
         Options.Add(_port);
         Options.Add(_originGrpc);
+        Options.Add(_tokenFile);
         SetAction((parseResult, _) => RunAsync(Bind(parseResult, context), context));
     }
 
@@ -47,8 +55,10 @@ internal sealed class EdgeCommand : Command
             ?? EndpointsFile.Read(data)?.OriginGrpc
             ?? ServiceDefinitions.LoopbackUrl(UpOptions.DefaultGrpcPort);
         var assembly = ServiceBinaries.FromEnvironment(context).Require(ServiceBinaries.EdgeProject);
+        var edgeData = Path.Combine(data, "edges", id);
+        var tokenFile = parseResult.GetValue(_tokenFile) is { } file ? context.ResolvePath(file) : Path.Combine(edgeData, UpOptions.SyncTokenFileName);
         return ServiceDefinitions.Edge(assembly, id, parseResult.GetRequiredValue(_region),
-            parseResult.GetValue(_port) ?? UpOptions.DefaultEdgePort, originGrpc, Path.Combine(data, "edges", id));
+            parseResult.GetValue(_port) ?? UpOptions.DefaultEdgePort, originGrpc, edgeData, tokenFile);
     }
 
     private static async Task<int> RunAsync(ServiceDefinition definition, CliContext context)

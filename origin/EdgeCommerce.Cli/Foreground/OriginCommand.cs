@@ -28,7 +28,8 @@ internal sealed class OriginCommand : Command
         return ServiceDefinitions.Origin(assembly,
             parseResult.GetValue(_port) ?? UpOptions.DefaultOriginPort,
             parseResult.GetValue(_grpcPort) ?? UpOptions.DefaultGrpcPort,
-            Path.Combine(data, "origin"));
+            Path.Combine(data, "origin"),
+            Path.Combine(data, AdminConnection.TokenFileName));
     }
 
     private string DataDirectory(ParseResult parseResult, CliContext context) => context.ResolvePath(parseResult.GetRequiredValue(_data));

@@ -19,20 +19,18 @@ internal sealed class KeysCommand : Command
 
     private static Command Verb(CliContext context, string name, string description, Func<ParseResult, (string Method, string Path)> target, Argument<string>? argument)
     {
-        var data = CommonOptions.Data();
-        var origin = CommonOptions.Origin();
+        var connection = new AdminConnection();
         var command = new Command(name, description);
         if (argument is not null)
         {
             command.Arguments.Add(argument);
         }
 
-        command.Options.Add(data);
-        command.Options.Add(origin);
+        connection.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var (method, path) = target(parseResult);
-            using var admin = new AdminClient(OriginLocator.Resolve(parseResult.GetValue(origin), context.ResolvePath(parseResult.GetRequiredValue(data))));
+            using var admin = connection.Open(parseResult, context);
             var response = method == "GET" ? await admin.GetAsync(path, cancellationToken) : await admin.PostAsync(path, null, cancellationToken);
             if (!response.IsSuccess)
             {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeCommerce.Cli.Common;
 
@@ -18,8 +17,7 @@ internal sealed class TokenCommand : Command
     private readonly Option<long> _ttl = new("--ttl") { Description = "Lifetime in seconds", DefaultValueFactory = static _ => 900 };
     private readonly Option<string> _audience = new("--audience") { Description = "edge (viewers' requests) or origin (the admin API)", DefaultValueFactory = static _ => "edge" };
     private readonly Option<string?> _tier = new("--tier") { Description = "A viewer's membership tier" };
-    private readonly Option<string> _data = CommonOptions.Data();
-    private readonly Option<Uri?> _origin = CommonOptions.Origin();
+    private readonly AdminConnection _admin = new();
 
     public TokenCommand(CliContext context)
         : base("token", "Mint an access token at the origin and print it.")
@@ -31,14 +29,12 @@ internal sealed class TokenCommand : Command
         Options.Add(_ttl);
         Options.Add(_audience);
         Options.Add(_tier);
-        Options.Add(_data);
-        Options.Add(_origin);
+        _admin.AddTo(this);
         SetAction((parseResult, cancellationToken) => RunAsync(parseResult, context, cancellationToken));
     }
 
     private async Task<int> RunAsync(ParseResult parseResult, CliContext context, CancellationToken cancellationToken)
     {
-        var origin = OriginLocator.Resolve(parseResult.GetValue(_origin), context.ResolvePath(parseResult.GetRequiredValue(_data)));
         var request = new JsonObject
         {
             ["subject"] = parseResult.GetRequiredValue(_subject),
@@ -48,18 +44,11 @@ internal sealed class TokenCommand : Command
             ["audience"] = parseResult.GetRequiredValue(_audience),
             ["tier"] = parseResult.GetValue(_tier),
         };
-        using var admin = new AdminClient(origin);
-        var response = await admin.PostAsync("/admin/v1/tokens", request.ToJsonString(), cancellationToken);
-        if (!response.IsSuccess)
-        {
-            await context.Error.WriteLineAsync(ProblemReport.Format(response));
-            return ExitCodes.Failed;
-        }
-
-        using var body = JsonDocument.Parse(response.Body);
+        using var admin = _admin.Open(parseResult, context);
+        var (token, expiresAt) = await admin.MintTokenAsync(request, cancellationToken);
         // The token alone on stdout, so scripts can capture it; the expiry goes to stderr.
-        await context.Out.WriteLineAsync(body.RootElement.GetProperty("token").GetString());
-        await context.Error.WriteLineAsync("expires " + body.RootElement.GetProperty("expiresAt").GetString());
+        await context.Out.WriteLineAsync(token);
+        await context.Error.WriteLineAsync("expires " + expiresAt);
         return ExitCodes.Success;
     }
 }

@@ -22,18 +22,16 @@ internal sealed class ModelsCommand : Command
 
     private static Command Train(CliContext context)
     {
-        var data = CommonOptions.Data();
-        var origin = CommonOptions.Origin();
+        var connection = new AdminConnection();
         var demo = new Option<bool>("--demo") { Description = "Train on generated demo interactions over the stored catalogs instead of stored interactions." };
         var noActivate = new Option<bool>("--no-activate") { Description = "Register the model without activating it." };
         var command = new Command("train", "Train a model (ML.NET) on the origin, evaluate it on the newest interactions, register it and activate it.");
-        command.Options.Add(data);
-        command.Options.Add(origin);
+        connection.AddTo(command);
         command.Options.Add(demo);
         command.Options.Add(noActivate);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            using var admin = new AdminClient(OriginLocator.Resolve(parseResult.GetValue(origin), context.ResolvePath(parseResult.GetRequiredValue(data))));
+            using var admin = connection.Open(parseResult, context);
             var path = string.Create(CultureInfo.InvariantCulture, $"/admin/v1/models/train?demo={(parseResult.GetValue(demo) ? "true" : "false")}&activate={(parseResult.GetValue(noActivate) ? "false" : "true")}");
             var response = await admin.PostAsync(path, null, cancellationToken);
             if (!response.IsSuccess)
@@ -63,20 +61,18 @@ internal sealed class ModelsCommand : Command
 
     private static Command Verb(CliContext context, string name, string description, Func<ParseResult, (string Method, string Path)> target, Argument<string>? argument)
     {
-        var data = CommonOptions.Data();
-        var origin = CommonOptions.Origin();
+        var connection = new AdminConnection();
         var command = new Command(name, description);
         if (argument is not null)
         {
             command.Arguments.Add(argument);
         }
 
-        command.Options.Add(data);
-        command.Options.Add(origin);
+        connection.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var (method, path) = target(parseResult);
-            using var admin = new AdminClient(OriginLocator.Resolve(parseResult.GetValue(origin), context.ResolvePath(parseResult.GetRequiredValue(data))));
+            using var admin = connection.Open(parseResult, context);
             var response = method == "GET" ? await admin.GetAsync(path, cancellationToken) : await admin.PostAsync(path, null, cancellationToken);
             if (!response.IsSuccess)
             {

@@ -8,7 +8,8 @@ namespace EdgeCommerce.Cli.Services;
 /// </summary>
 internal static class ServiceDefinitions
 {
-    public static ServiceDefinition Origin(string assemblyPath, int httpPort, int grpcPort, string dataDirectory)
+    /// <param name="adminTokenPath">Where the origin writes a platform operator token at startup, for the CLI.</param>
+    public static ServiceDefinition Origin(string assemblyPath, int httpPort, int grpcPort, string dataDirectory, string adminTokenPath)
     {
         var http = LoopbackUrl(httpPort);
         dataDirectory = Path.GetFullPath(dataDirectory);
@@ -19,10 +20,12 @@ internal static class ServiceDefinitions
             "--Kestrel:Endpoints:Grpc:Url=" + LoopbackUrl(grpcPort),
             "--Kestrel:Endpoints:Grpc:Protocols=Http2",
             "--Storage:DataDirectory=" + dataDirectory,
+            "--Keys:BootstrapTokenPath=" + Path.GetFullPath(adminTokenPath),
         ], new Uri(http + "/readyz"), dataDirectory);
     }
 
-    public static ServiceDefinition Edge(string assemblyPath, string id, string region, int port, string originGrpcUrl, string dataDirectory)
+    /// <param name="syncTokenPath">The file holding the edge's <c>edge:sync</c> token (read at every connection).</param>
+    public static ServiceDefinition Edge(string assemblyPath, string id, string region, int port, string originGrpcUrl, string dataDirectory, string syncTokenPath)
     {
         var http = LoopbackUrl(port);
         dataDirectory = Path.GetFullPath(dataDirectory);
@@ -34,6 +37,7 @@ internal static class ServiceDefinitions
             "--Edge:PublicUrl=" + http,
             "--Edge:DataDirectory=" + dataDirectory,
             "--Sync:OriginAddress=" + originGrpcUrl.TrimEnd('/'),
+            "--Sync:TokenPath=" + Path.GetFullPath(syncTokenPath),
         ], new Uri(http + "/readyz"), dataDirectory);
     }
 

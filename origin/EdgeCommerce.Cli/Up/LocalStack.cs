@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
+using EdgeCommerce.Contracts;
 using EdgeCommerce.Cli.Common;
 using EdgeCommerce.Cli.Demo;
 using EdgeCommerce.Cli.Models;
@@ -80,17 +82,25 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         var endpoints = new StackEndpoints(ServiceDefinitions.LoopbackUrl(originPort), ServiceDefinitions.LoopbackUrl(grpcPort), edges);
 
         // The origin alone first: seeding needs its admin API, and edges sync from it.
-        var origin = Start(ServiceDefinitions.Origin(originAssembly, originPort, grpcPort, options.OriginDataDirectory));
+        var origin = Start(ServiceDefinitions.Origin(originAssembly, originPort, grpcPort, options.OriginDataDirectory, options.AdminTokenPath));
         await _out.WriteLineAsync($"origin   starting on {endpoints.Origin} (sync gRPC {endpoints.OriginGrpc})");
         if (await WaitReadyAsync(http, [origin], shutdown) is { } failed)
         {
             return failed;
         }
 
+        // The origin rewrote admin.token before it was ready: every verb, and this seeding, uses it.
+        var adminToken = SecretFile.TryRead(options.AdminTokenPath)
+            ?? throw new CliException($"The origin did not write its admin token to {options.AdminTokenPath}.");
         SeedResult seed;
-        using (var admin = new AdminClient(new Uri(endpoints.Origin)))
+        using (var admin = new AdminClient(new Uri(endpoints.Origin), adminToken))
         {
             seed = await DemoSeeder.SeedIfEmptyAsync(admin, shutdown.Token);
+            foreach (var edge in edges)
+            {
+                await SecretFile.WriteAsync(SyncTokenPath(edge.Id), await MintSyncTokenAsync(admin, edge.Id, shutdown.Token), shutdown.Token);
+            }
+
             if (seed.Seeded)
             {
                 // A small demo history (a few hundred viewers) trains in about a second, so the demo
@@ -110,7 +120,7 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         foreach (var edge in edges)
         {
             var port = EndpointsFile.PortOf(edge.Url)!.Value;
-            edgeServices.Add(Start(ServiceDefinitions.Edge(edgeAssembly!, edge.Id, edge.Region, port, endpoints.OriginGrpc, options.EdgeDataDirectory(edge.Id))));
+            edgeServices.Add(Start(ServiceDefinitions.Edge(edgeAssembly!, edge.Id, edge.Region, port, endpoints.OriginGrpc, options.EdgeDataDirectory(edge.Id), SyncTokenPath(edge.Id))));
             await _out.WriteLineAsync($"{edge.Id,-8} starting on {edge.Url} ({edge.Region})");
         }
 
@@ -123,6 +133,24 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         await PrintSummaryAsync(endpoints, seed.CreatorIds.Count > 0 ? seed.CreatorIds[0] : null);
 
         return await MonitorAsync(shutdown);
+    }
+
+    private string SyncTokenPath(string edgeId) => Path.Combine(options.EdgeDataDirectory(edgeId), UpOptions.SyncTokenFileName);
+
+    /// <summary>
+    /// An <c>edge:sync</c> token for one edge, for the longest lifetime the origin allows (24 hours
+    /// by default); <c>up</c> mints fresh ones at every start.
+    /// </summary>
+    private static async Task<string> MintSyncTokenAsync(AdminClient admin, string edgeId, CancellationToken cancellationToken)
+    {
+        var (token, _) = await admin.MintTokenAsync(new JsonObject
+        {
+            ["subject"] = edgeId,
+            ["scopes"] = new JsonArray("edge:sync"),
+            ["ttlSeconds"] = 86_400,
+            ["audience"] = "origin",
+        }, cancellationToken);
+        return token;
     }
 
     /// <summary>Runs until a stop is asked for (exit 0) or a service exits on its own (exit 1).</summary>

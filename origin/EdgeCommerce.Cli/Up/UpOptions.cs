@@ -42,5 +42,11 @@ internal sealed class UpOptions
 
     public string EdgeDataDirectory(string edgeId) => Path.Combine(DataDirectory, "edges", edgeId);
 
+    /// <summary>The file, in an edge's data directory, holding its <c>edge:sync</c> token.</summary>
+    public const string SyncTokenFileName = "sync.token";
+
+    /// <summary>Where the origin writes the platform operator token the CLI verbs use by default.</summary>
+    public string AdminTokenPath => Path.Combine(DataDirectory, Common.AdminConnection.TokenFileName);
+
     public string LogPath(string service) => Path.Combine(LogDirectory, service + ".log");
 }

@@ -39,10 +39,16 @@ internal static class KeysApi
     internal static async Task<Ok<RotateResponse>> Rotate(SigningKeyManager keys, CancellationToken cancellationToken)
         => TypedResults.Ok(new RotateResponse(await keys.RotateAsync(cancellationToken)));
 
-    internal static async Task<Results<Ok<RevokeResponse>, ProblemHttpResult>> Revoke(string keyId, SigningKeyManager keys, CancellationToken cancellationToken)
-        => await keys.RevokeAsync(keyId, cancellationToken)
-            ? TypedResults.Ok(new RevokeResponse(keyId))
-            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such published key.");
+    internal static async Task<Results<Ok<RevokeResponse>, ProblemHttpResult>> Revoke(string keyId, SigningKeyManager keys, BootstrapToken bootstrapToken, CancellationToken cancellationToken)
+    {
+        if (!await keys.RevokeAsync(keyId, cancellationToken))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such published key.");
+        }
+
+        await bootstrapToken.WriteIfConfiguredAsync(cancellationToken);
+        return TypedResults.Ok(new RevokeResponse(keyId));
+    }
 
     internal static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> MintToken(MintTokenRequest request, AccessTokenIssuer issuer, IOptions<AccessTokenOptions> tokenOptions, CancellationToken cancellationToken)
     {

@@ -19,6 +19,7 @@ internal static class KeysServiceCollectionExtensions
         services.AddAccessTokenAuthentication(Audiences.Origin);
         services.TryAddSingleton<SigningKeyManager>();
         services.TryAddSingleton<AccessTokenIssuer>();
+        services.TryAddSingleton<BootstrapToken>();
         services.AddHostedService<KeyMaintenance>();
         return services;
     }

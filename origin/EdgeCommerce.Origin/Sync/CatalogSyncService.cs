@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Origin.Edges;
+using EdgeCommerce.Origin.Keys;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Grpc.Core;
@@ -20,6 +21,9 @@ internal sealed class CatalogSyncService(
     EdgeRegistry registry,
     IOptions<SyncOptions> options,
     TimeProvider timeProvider,
+    AccessTokenIssuer issuer,
+    SigningKeyManager keys,
+    IOptions<AccessTokenOptions> tokenOptions,
     IHostApplicationLifetime lifetime,
     ILogger<CatalogSyncService> logger) : CatalogSync.CatalogSyncBase
 {
@@ -58,7 +62,11 @@ internal sealed class CatalogSyncService(
         var version = hello.ProtocolVersion == 0 ? 1 : (int)hello.ProtocolVersion;
         var token = registry.OnConnected(hello.EdgeId, hello.Region, hello.PublicUrl, version, hello.FromRevision);
         SyncLog.EdgeConnected(logger, hello.EdgeId, hello.Region, hello.FromRevision, version);
-        var session = new SyncSession(store, signal, registry, options.Value, timeProvider, logger, hello, token, responseStream);
+        // Only protocol 2 edges understand a renewal; a protocol 1 edge renews its token out of band.
+        var renewal = readAcks is not null && AccessTokenAuthenticationHandler.TokenOf(context.GetHttpContext()) is { } presented
+            ? new SyncTokenRenewer(hello.EdgeId, presented, issuer, keys, tokenOptions.Value.MaxLifetime, timeProvider)
+            : null;
+        var session = new SyncSession(store, signal, registry, options.Value, timeProvider, logger, hello, token, responseStream, renewal);
         Task? acks = null;
         try
         {

@@ -21,13 +21,15 @@ internal sealed partial class SyncSession(
     ILogger logger,
     WatchRequest hello,
     long registryToken,
-    IServerStreamWriter<WatchResponse> writer)
+    IServerStreamWriter<WatchResponse> writer,
+    SyncTokenRenewer? tokenRenewal)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var version = EffectiveVersion(hello);
         var head = await store.GetHeadRevisionAsync(cancellationToken);
         await WriteHeartbeatAsync(head, cancellationToken);
+        await RenewTokenIfDueAsync(cancellationToken);
 
         var sent = hello.FromRevision;
         var compacted = await store.GetCompactedRevisionAsync(cancellationToken);
@@ -89,6 +91,7 @@ internal sealed partial class SyncSession(
             {
                 await WriteHeartbeatAsync(Math.Max(signal.Head, sent), cancellationToken);
                 registry.OnContact(hello.EdgeId, registryToken);
+                await RenewTokenIfDueAsync(cancellationToken);
             }
         }
     }
@@ -165,6 +168,14 @@ internal sealed partial class SyncSession(
         end.Model = await SendActiveModelAsync(cancellationToken);
         await writer.WriteAsync(new WatchResponse { SnapshotEnd = end }, cancellationToken);
         return snapshot.Revision;
+    }
+
+    private async Task RenewTokenIfDueAsync(CancellationToken cancellationToken)
+    {
+        if (tokenRenewal is not null && await tokenRenewal.RenewIfDueAsync(cancellationToken) is { } renewal)
+        {
+            await writer.WriteAsync(renewal, cancellationToken);
+        }
     }
 
     private Task WriteHeartbeatAsync(long head, CancellationToken cancellationToken)

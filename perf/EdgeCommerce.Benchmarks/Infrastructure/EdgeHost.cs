@@ -16,10 +16,13 @@ internal sealed class EdgeHost : IAsyncDisposable
     private readonly string[] _settings;
     private ServiceProcess? _process;
 
-    public EdgeHost(string id, Uri originGrpc, string dataDirectory, IEnumerable<string> settings)
+    private readonly OriginHost _origin;
+
+    public EdgeHost(string id, OriginHost origin, string dataDirectory, IEnumerable<string> settings)
     {
         Id = id;
-        OriginGrpc = originGrpc;
+        _origin = origin;
+        OriginGrpc = origin.GrpcAddress;
         DataDirectory = dataDirectory;
         _settings = settings.Select(static s => "--" + s).ToArray();
         Address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
@@ -59,8 +62,16 @@ internal sealed class EdgeHost : IAsyncDisposable
             await _process.DisposeAsync();
         }
 
+        // Minted once: a restart presents the same token, as an edge with a token file would.
+        var tokenPath = DataDirectory + ".sync.token";
+        if (!File.Exists(tokenPath))
+        {
+            await File.WriteAllTextAsync(tokenPath, await _origin.MintSyncTokenAsync(Id, CancellationToken.None));
+        }
+
         string[] arguments =
         [
+            $"--Sync:TokenPath={tokenPath}",
             $"--Kestrel:Endpoints:Http:Url={Address}",
             "--Kestrel:Endpoints:Http:Protocols=Http1",
             $"--Edge:Id={Id}",

@@ -12,6 +12,8 @@ namespace EdgeCommerce.Benchmarks.Infrastructure;
 /// </summary>
 internal sealed class OriginHost : IAsyncDisposable
 {
+    private static readonly string[] s_syncScopes = ["edge:sync"];
+
     private readonly ServiceProcess _process;
 
     private OriginHost(ServiceProcess process, int httpPort, int grpcPort)
@@ -26,7 +28,7 @@ internal sealed class OriginHost : IAsyncDisposable
 
     public Uri GrpcAddress { get; }
 
-    /// <summary>The admin API (loopback only).</summary>
+    /// <summary>The admin API, with the platform operator token the origin wrote at startup.</summary>
     public HttpClient Admin { get; }
 
     public int ProcessId => _process.Id;
@@ -44,12 +46,32 @@ internal sealed class OriginHost : IAsyncDisposable
             $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}",
             "--Kestrel:Endpoints:Grpc:Protocols=Http2",
             $"--Storage:DataDirectory={dataDirectory}",
+            $"--Keys:BootstrapTokenPath={Path.Combine(dataDirectory, "admin.token")}",
             .. settings.Select(static s => "--" + s),
         ];
         var process = ServiceProcess.Start("origin", Repository.AssemblyPath("EdgeCommerce.Origin"), arguments, Environments.Production);
         var host = new OriginHost(process, httpPort, grpcPort);
         await process.WaitForOkAsync(new Uri(host.HttpAddress, "/readyz").ToString(), TimeSpan.FromSeconds(120), cancellationToken);
+        var adminToken = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, "admin.token"), cancellationToken)).Trim();
+        host.Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
         return host;
+    }
+
+    /// <summary>The <c>edge:sync</c> token an edge named <paramref name="edgeId"/> presents to this origin.</summary>
+    public async Task<string> MintSyncTokenAsync(string edgeId, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(
+            JsonSerializer.Serialize(new { subject = edgeId, scopes = s_syncScopes, ttlSeconds = 86_400, audience = "origin" }),
+            System.Text.Encoding.UTF8, "application/json");
+        using var response = await Admin.PostAsync("/admin/v1/tokens", content, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"POST /admin/v1/tokens: {(int)response.StatusCode} {body}");
+        }
+
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.GetProperty("token").GetString()!;
     }
 
     /// <summary>PUTs a catalog; returns the revision and the timestamps (<see cref="Stopwatch"/>) of the send and of the response headers.</summary>

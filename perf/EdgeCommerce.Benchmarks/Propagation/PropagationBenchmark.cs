@@ -84,7 +84,7 @@ internal static class PropagationBenchmark
         }
 
         var edges = Enumerable.Range(0, edgeCount)
-            .Select(i => new EdgeHost($"bench-e{i:D2}", origin.GrpcAddress, data.Combine($"edge-{i:D2}"), options.EdgeSettings))
+            .Select(i => new EdgeHost($"bench-e{i:D2}", origin, data.Combine($"edge-{i:D2}"), options.EdgeSettings))
             .ToList();
         try
         {

@@ -97,7 +97,7 @@ internal static class SnapshotBenchmark
             baseline = await BaselineAsync(run, empty, data, edgeSettings, cancellationToken);
         }
 
-        await using var cold = new EdgeHost($"snap-full-{run}", full.GrpcAddress, data.Combine($"edge-full-{run}"), edgeSettings);
+        await using var cold = new EdgeHost($"snap-full-{run}", full, data.Combine($"edge-full-{run}"), edgeSettings);
         await cold.StartAsync();
         var coldReady = await cold.WaitUntilReadyAsync(s_poll, s_readyTimeout, cancellationToken);
         var coldRss = cold.ResidentBytes;
@@ -136,7 +136,7 @@ internal static class SnapshotBenchmark
     /// <summary>The same process against an empty origin (an empty snapshot): start-up alone.</summary>
     private static async Task<(TimeSpan Ready, long? Rss)> BaselineAsync(int run, OriginHost empty, TempDirectory data, IReadOnlyList<string> edgeSettings, CancellationToken cancellationToken)
     {
-        await using var edge = new EdgeHost($"snap-empty-{run}", empty.GrpcAddress, data.Combine($"edge-empty-{run}"), edgeSettings);
+        await using var edge = new EdgeHost($"snap-empty-{run}", empty, data.Combine($"edge-empty-{run}"), edgeSettings);
         await edge.StartAsync();
         var ready = await edge.WaitUntilReadyAsync(s_poll, s_readyTimeout, cancellationToken);
         var rss = edge.ResidentBytes;

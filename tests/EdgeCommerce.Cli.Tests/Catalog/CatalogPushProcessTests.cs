@@ -19,9 +19,9 @@ public sealed class CatalogPushProcessTests(OriginProcessFixture origin) : IClas
         var file = await WriteAsync("demo.json", Json(DemoCatalogs.Create()[0].Catalog));
 
         // Act
-        var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-valid", "--origin", origin.Url], _work.Path, cancellationToken);
-        var get = await CliRun.RunAsync(["catalog", "get", "--creator", "push-valid", "--origin", origin.Url], _work.Path, cancellationToken);
-        var creators = await CliRun.RunAsync(["creators", "--origin", origin.Url], _work.Path, cancellationToken);
+        var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-valid", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var get = await CliRun.RunAsync(["catalog", "get", "--creator", "push-valid", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var creators = await CliRun.RunAsync(["creators", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
 
         // Assert
         Assert.True(push.ExitCode == 0, push.ToString());
@@ -44,7 +44,7 @@ public sealed class CatalogPushProcessTests(OriginProcessFixture origin) : IClas
             """);
 
         // Act
-        var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-invalid", "--origin", origin.Url], _work.Path, TestContext.Current.CancellationToken);
+        var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-invalid", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, TestContext.Current.CancellationToken);
 
         // Assert
         Assert.True(push.ExitCode == 1, push.ToString());
@@ -62,7 +62,7 @@ public sealed class CatalogPushProcessTests(OriginProcessFixture origin) : IClas
         var file = await WriteAsync("broken.json", "{\"products\": [");
 
         // Act
-        var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-broken", "--origin", origin.Url], _work.Path, TestContext.Current.CancellationToken);
+        var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-broken", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, TestContext.Current.CancellationToken);
 
         // Assert
         Assert.True(push.ExitCode == 1, push.ToString());
@@ -77,13 +77,13 @@ public sealed class CatalogPushProcessTests(OriginProcessFixture origin) : IClas
         var catalog = DemoCatalogs.Create()[1].Catalog;
         var first = await WriteAsync("first.json", Json(catalog));
         var second = await WriteAsync("second.json", Json(catalog with { Products = catalog.Products.Take(2).ToList() }));
-        var pushed = await CliRun.RunAsync(["catalog", "push", first, "--creator", "push-stale", "--origin", origin.Url], _work.Path, cancellationToken);
+        var pushed = await CliRun.RunAsync(["catalog", "push", first, "--creator", "push-stale", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
         Assert.True(pushed.ExitCode == 0, pushed.ToString());
-        await CliRun.RunAsync(["catalog", "push", second, "--creator", "push-stale", "--origin", origin.Url], _work.Path, cancellationToken);
+        await CliRun.RunAsync(["catalog", "push", second, "--creator", "push-stale", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
         var firstETag = System.Text.RegularExpressions.Regex.Match(pushed.Out, "\"r\\d+\"").Value;
 
         // Act
-        var stale = await CliRun.RunAsync(["catalog", "push", first, "--creator", "push-stale", "--if-match", firstETag, "--origin", origin.Url], _work.Path, cancellationToken);
+        var stale = await CliRun.RunAsync(["catalog", "push", first, "--creator", "push-stale", "--if-match", firstETag, "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
 
         // Assert
         Assert.True(stale.ExitCode == 1, stale.ToString());
@@ -97,13 +97,35 @@ public sealed class CatalogPushProcessTests(OriginProcessFixture origin) : IClas
         var cancellationToken = TestContext.Current.CancellationToken;
         var data = Path.Combine(_work.Path, "stack");
         EndpointsFile.Write(data, new StackEndpoints(origin.Url, origin.GrpcUrl, []));
+        await File.WriteAllTextAsync(Path.Combine(data, "admin.token"), origin.AdminToken + "\n", cancellationToken);
         var file = await WriteAsync("found.json", Json(DemoCatalogs.Create()[2].Catalog));
 
-        // Act
+        // Act: origin and token both come from the stack's data directory, as after `up`.
         var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-found", "--data", "stack"], _work.Path, cancellationToken);
 
         // Assert
         Assert.True(push.ExitCode == 0, push.ToString());
+    }
+
+    [Fact]
+    public async Task Creators_TokenFromEnvironment_Succeeds_WithoutAnyToken_ExitsOneWithHowToGetOne()
+    {
+        // Arrange
+        var cancellationToken = TestContext.Current.CancellationToken;
+
+        // Act
+        var fromEnvironment = await CliRun.RunAsync(["creators", "--origin", origin.Url], _work.Path, cancellationToken,
+            new Dictionary<string, string?> { ["EDGECOMMERCE_TOKEN"] = origin.AdminToken });
+        var none = await CliRun.RunAsync(["creators", "--origin", origin.Url], _work.Path, cancellationToken);
+        var forged = await CliRun.RunAsync(["creators", "--origin", origin.Url, "--token", origin.AdminToken[..^4] + "AAAA"], _work.Path, cancellationToken);
+
+        // Assert
+        Assert.True(fromEnvironment.ExitCode == 0, fromEnvironment.ToString());
+        Assert.True(none.ExitCode == 1, none.ToString());
+        Assert.Contains("requires an admin token", none.Error, StringComparison.Ordinal);
+        Assert.True(forged.ExitCode == 1, forged.ToString());
+        Assert.Contains("refused the admin token", forged.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(origin.AdminToken[..40], forged.Error + forged.Out, StringComparison.Ordinal);
     }
 
     [Fact]

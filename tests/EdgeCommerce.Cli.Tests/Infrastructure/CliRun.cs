@@ -19,7 +19,8 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
     public static string AssemblyPath => Repository.AssemblyPath("EdgeCommerce.Cli");
 
     /// <summary>Runs the CLI to completion in <paramref name="workingDirectory"/>.</summary>
-    public static async Task<CliRun> RunAsync(IEnumerable<string> arguments, string workingDirectory, CancellationToken cancellationToken)
+    /// <param name="environment">Variables set for this run over <see cref="Environment"/>; a null value removes one.</param>
+    public static async Task<CliRun> RunAsync(IEnumerable<string> arguments, string workingDirectory, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -37,6 +38,20 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
         foreach (var (key, value) in Environment)
         {
             info.Environment[key] = value;
+        }
+
+        // A token in the developer's shell must not decide a test.
+        info.Environment.Remove("EDGECOMMERCE_TOKEN");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(key);
+            }
+            else
+            {
+                info.Environment[key] = value;
+            }
         }
 
         info.Environment["DOTNET_NOLOGO"] = "1";

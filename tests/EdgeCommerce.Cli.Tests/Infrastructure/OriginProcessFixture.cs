@@ -12,6 +12,9 @@ public sealed class OriginProcessFixture : IAsyncLifetime
 
     public string GrpcUrl => Origin.GrpcAddress.GetLeftPart(UriPartial.Authority);
 
+    /// <summary>The platform operator token the origin wrote at startup.</summary>
+    public string AdminToken => Origin.AdminToken;
+
     private OriginNode Origin => _origin ?? throw new InvalidOperationException("The origin is not started.");
 
     public async ValueTask InitializeAsync()

@@ -13,7 +13,7 @@ public sealed class TokenAndKeysProcessTests(OriginProcessFixture origin) : ICla
     public async Task Token_ValidRequest_PrintsAnAtJwtWithTheAskedClaims()
     {
         // Act
-        var run = await CliRun.RunAsync(["token", "--scope", "recs:read drop:reserve", "--creator", "cli-creator", "--sub", "viewer-7", "--tier", "gold", "--origin", origin.Url],
+        var run = await CliRun.RunAsync(["token", "--scope", "recs:read drop:reserve", "--creator", "cli-creator", "--sub", "viewer-7", "--tier", "gold", "--origin", origin.Url, "--token", origin.AdminToken],
             _work.Path, TestContext.Current.CancellationToken);
 
         // Assert
@@ -36,9 +36,9 @@ public sealed class TokenAndKeysProcessTests(OriginProcessFixture origin) : ICla
     public async Task Token_UnknownScopeOrPlatformWithCreator_ExitsOneWithTheProblem()
     {
         // Act
-        var unknown = await CliRun.RunAsync(["token", "--scope", "recs:write", "--origin", origin.Url], _work.Path, TestContext.Current.CancellationToken);
-        var platformForCreator = await CliRun.RunAsync(["token", "--scope", "admin:platform", "--creator", "c1", "--origin", origin.Url], _work.Path, TestContext.Current.CancellationToken);
-        var noScope = await CliRun.RunAsync(["token", "--origin", origin.Url], _work.Path, TestContext.Current.CancellationToken);
+        var unknown = await CliRun.RunAsync(["token", "--scope", "recs:write", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, TestContext.Current.CancellationToken);
+        var platformForCreator = await CliRun.RunAsync(["token", "--scope", "admin:platform", "--creator", "c1", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, TestContext.Current.CancellationToken);
+        var noScope = await CliRun.RunAsync(["token", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, TestContext.Current.CancellationToken);
 
         // Assert
         Assert.True(unknown.ExitCode == 1, unknown.ToString());
@@ -53,13 +53,13 @@ public sealed class TokenAndKeysProcessTests(OriginProcessFixture origin) : ICla
     {
         // Arrange: the first token creates the first key.
         var cancellationToken = TestContext.Current.CancellationToken;
-        var first = await CliRun.RunAsync(["token", "--scope", "recs:read", "--origin", origin.Url], _work.Path, cancellationToken);
-        var before = await CliRun.RunAsync(["keys", "list", "--origin", origin.Url], _work.Path, cancellationToken);
+        var first = await CliRun.RunAsync(["token", "--scope", "recs:read", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var before = await CliRun.RunAsync(["keys", "list", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
 
         // Act
-        var rotate = await CliRun.RunAsync(["keys", "rotate", "--origin", origin.Url], _work.Path, cancellationToken);
-        var after = await CliRun.RunAsync(["keys", "list", "--origin", origin.Url], _work.Path, cancellationToken);
-        var revokeUnknown = await CliRun.RunAsync(["keys", "revoke", "no-such-key", "--origin", origin.Url], _work.Path, cancellationToken);
+        var rotate = await CliRun.RunAsync(["keys", "rotate", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var after = await CliRun.RunAsync(["keys", "list", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var revokeUnknown = await CliRun.RunAsync(["keys", "revoke", "no-such-key", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
 
         // Assert
         Assert.True(first.ExitCode == 0 && before.ExitCode == 0 && rotate.ExitCode == 0 && after.ExitCode == 0, $"{first}\n{before}\n{rotate}\n{after}");

@@ -22,7 +22,7 @@ public sealed class KeyRotationTests
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
         await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken, "--Keys:PublishLead=00:00:01");
-        await using var edge = await EdgeNode.StartAsync("edge-keys", "eu-west", origin.GrpcAddress, data.Combine("edge"), cancellationToken);
+        await using var edge = await EdgeNode.StartAsync("edge-keys", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-keys", cancellationToken), data.Combine("edge"), cancellationToken);
         await edge.WaitForStatusAsync(static s => s.GetProperty("ready").GetBoolean(), TimeSpan.FromSeconds(30), "first snapshot", cancellationToken);
         var tokens = new List<string> { await MintAsync(origin, cancellationToken) };
         await WaitUntilAcceptedAsync(edge, tokens[0], cancellationToken);
@@ -82,7 +82,7 @@ public sealed class KeyRotationTests
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
         await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
-        await using var edge = await EdgeNode.StartAsync("edge-revoke", "eu-west", origin.GrpcAddress, data.Combine("edge"), cancellationToken);
+        await using var edge = await EdgeNode.StartAsync("edge-revoke", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-revoke", cancellationToken), data.Combine("edge"), cancellationToken);
         await edge.WaitForStatusAsync(static s => s.GetProperty("ready").GetBoolean(), TimeSpan.FromSeconds(30), "first snapshot", cancellationToken);
         var token = await MintAsync(origin, cancellationToken);
         await WaitUntilAcceptedAsync(edge, token, cancellationToken);
@@ -102,11 +102,27 @@ public sealed class KeyRotationTests
             status = await MeAsync(edge, token, cancellationToken);
         }
 
-        // Assert: refused, and a token from the replacement key works.
+        // Assert: refused, and a token from the replacement key works. The revoked key took the
+        // operator's own token with it; the origin rewrote admin.token with the new key.
         TestContext.Current.TestOutputHelper?.WriteLine($"Revocation took effect on the edge after {clock.Elapsed.TotalMilliseconds:0} ms.");
         Assert.Equal(HttpStatusCode.Unauthorized, status);
+        await origin.RefreshAdminTokenAsync(cancellationToken);
         var fresh = await MintAsync(origin, cancellationToken);
         await WaitUntilAcceptedAsync(edge, fresh, cancellationToken);
+
+        // The edge's own sync token died with the key as well; the origin renewed it on the stream
+        // (into the edge's token file), so after a crash the edge still finds its way back.
+        var tokenFile = edge.DataDirectory + ".sync.token";
+        var provisioned = await File.ReadAllTextAsync(tokenFile, cancellationToken);
+        while (await File.ReadAllTextAsync(tokenFile, cancellationToken) == provisioned && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+
+        await edge.KillAsync();
+        await edge.RestartAsync(cancellationToken);
+        var revision = await origin.PushCatalogAsync("after-revocation", OriginNode.SimpleCatalog("after the revocation"), cancellationToken);
+        await edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() >= revision, TimeSpan.FromSeconds(30), "sync after restart with the renewed token", cancellationToken);
     }
 
     private static async Task<string> MintAsync(OriginNode origin, CancellationToken cancellationToken)

@@ -28,7 +28,7 @@ public sealed class RecommendationsFlowTests
         await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
         await origin.PushCatalogAsync("creator-a", Catalog("a"), cancellationToken);
         await origin.PushCatalogAsync("creator-b", Catalog("b"), cancellationToken);
-        await using var edge = await EdgeNode.StartAsync("edge-recs", "eu-west", origin.GrpcAddress, data.Combine("edge"), cancellationToken, "--Recommendations:UpstreamFlushInterval=00:00:00.100");
+        await using var edge = await EdgeNode.StartAsync("edge-recs", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-recs", cancellationToken), data.Combine("edge"), cancellationToken, "--Recommendations:UpstreamFlushInterval=00:00:00.100");
         await edge.WaitForStatusAsync(static s => s.GetProperty("ready").GetBoolean(), TimeSpan.FromSeconds(30), "first snapshot", cancellationToken);
         var token = await MintAsync(origin, cancellationToken);
 

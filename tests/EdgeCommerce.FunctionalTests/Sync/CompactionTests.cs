@@ -15,7 +15,7 @@ public sealed class CompactionTests
         using var data = new TempDirectory();
         await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken,
             "--Sync:CompactionKeepChanges=5", "--Sync:CompactionInterval=00:00:00.100");
-        await using var edge = await EdgeNode.StartAsync("edge-compact", "eu-west", origin.GrpcAddress, data.Combine("edge"), cancellationToken,
+        await using var edge = await EdgeNode.StartAsync("edge-compact", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-compact", cancellationToken), data.Combine("edge"), cancellationToken,
             "--Sync:PersistInterval=00:00:00.020");
         var held = await origin.PushCatalogAsync("compact-gone", OriginNode.SimpleCatalog("deleted later"), cancellationToken);
         await edge.WaitForStatusAsync(s => s.GetProperty("persistedRevision").ValueKind == JsonValueKind.Number

@@ -13,8 +13,8 @@ public sealed class OriginOutageTests
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
         await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
-        await using var edge1 = await EdgeNode.StartAsync("edge-a", "eu-west", origin.GrpcAddress, data.Combine("edge-a"), cancellationToken);
-        await using var edge2 = await EdgeNode.StartAsync("edge-b", "us-east", origin.GrpcAddress, data.Combine("edge-b"), cancellationToken);
+        await using var edge1 = await EdgeNode.StartAsync("edge-a", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-a", cancellationToken), data.Combine("edge-a"), cancellationToken);
+        await using var edge2 = await EdgeNode.StartAsync("edge-b", "us-east", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-b", cancellationToken), data.Combine("edge-b"), cancellationToken);
         EdgeNode[] edges = [edge1, edge2];
         var first = await origin.PushCatalogAsync("outage-creator", OriginNode.SimpleCatalog("Before the outage"), cancellationToken);
         foreach (var edge in edges)

@@ -31,16 +31,18 @@ public sealed class PostgresReplicasTests(PostgresServer server)
         var database = await server.CreateDatabaseAsync("replicas", cancellationToken);
         await using var origin1 = await OriginNode.StartAsync(data.Combine("origin1"), cancellationToken, PostgresSettings(database));
         await using var origin2 = await OriginNode.StartAsync(data.Combine("origin2"), cancellationToken, [.. PostgresSettings(database), "--Sync:HeartbeatInterval=00:05:00"]);
-        await using var edge = await EdgeNode.StartAsync("edge-pg", "eu-west", origin2.GrpcAddress, data.Combine("edge"), cancellationToken, "--Sync:IdleTimeout=00:10:00");
+        await using var edge = await EdgeNode.StartAsync("edge-pg", "eu-west", origin2.GrpcAddress, await origin2.MintSyncTokenAsync("edge-pg", cancellationToken), data.Combine("edge"), cancellationToken, "--Sync:IdleTimeout=00:10:00");
         await edge.WaitForStatusAsync(static s => s.GetProperty("ready").GetBoolean(), TimeSpan.FromSeconds(30), "first snapshot", cancellationToken);
 
-        // Act / Assert: every write, as soon as it is acknowledged, shows up on the edge.
+        // Act / Assert: every write, as soon as it is acknowledged, shows up on the edge. The revisions
+        // before it (the first signing key) came in the edge's snapshot.
         const int Writes = 10;
+        var start = await HeadAsync(origin1, cancellationToken);
         for (var i = 1; i <= Writes; i++)
         {
             var creator = s_creators[i % s_creators.Length];
             var revision = await PushAsync(origin1, creator, $"Write {i} through origin 1", cancellationToken);
-            Assert.Equal(i, revision);
+            Assert.Equal(start + i, revision);
             await edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() == revision, TimeSpan.FromSeconds(30), $"revision {revision}", cancellationToken);
             using var widget = await edge.Http.GetAsync($"/v1/creators/{creator}/widget", cancellationToken);
             Assert.Equal(HttpStatusCode.OK, widget.StatusCode);
@@ -52,9 +54,9 @@ public sealed class PostgresReplicasTests(PostgresServer server)
         Assert.Equal(1, status.GetProperty("snapshotsReceived").GetInt64());
         Assert.Equal(Writes, status.GetProperty("changesApplied").GetInt64());
         Assert.Equal(0, status.GetProperty("reconnects").GetInt64());
-        Assert.Equal(Writes, await HeadAsync(origin2, cancellationToken));
+        Assert.Equal(start + Writes, await HeadAsync(origin2, cancellationToken));
         // Origin 1 never saw the edge: it knows it, and its acknowledged revision, from the shared registry.
-        await WaitForRegistryAsync(origin1, "edge-pg", Writes, cancellationToken);
+        await WaitForRegistryAsync(origin1, "edge-pg", start + Writes, cancellationToken);
     }
 
     [Fact]
@@ -66,9 +68,11 @@ public sealed class PostgresReplicasTests(PostgresServer server)
         var database = await server.CreateDatabaseAsync("failover", cancellationToken);
         await using var origin1 = await OriginNode.StartAsync(data.Combine("origin1"), cancellationToken, PostgresSettings(database));
         await using var origin2 = await OriginNode.StartAsync(data.Combine("origin2"), cancellationToken, PostgresSettings(database));
-        await using var edge = await EdgeNode.StartAsync("edge-failover", "us-east", origin2.GrpcAddress, data.Combine("edge"), cancellationToken,
+        await using var edge = await EdgeNode.StartAsync("edge-failover", "us-east", origin2.GrpcAddress, await origin2.MintSyncTokenAsync("edge-failover", cancellationToken), data.Combine("edge"), cancellationToken,
             $"--Sync:OriginAddresses:0={origin1.GrpcAddress}", "--Sync:InitialBackoff=00:00:00.020", "--Sync:MaxBackoff=00:00:00.300");
-        long head = 0;
+        var start = (await edge.WaitForStatusAsync(static s => s.GetProperty("ready").GetBoolean(), TimeSpan.FromSeconds(30), "first snapshot", cancellationToken))
+            .GetProperty("appliedRevision").GetInt64();
+        var head = start;
         for (var i = 1; i <= 3; i++)
         {
             head = await PushAsync(origin1, s_creators[i % s_creators.Length], $"Before the failover {i}", cancellationToken);
@@ -91,9 +95,9 @@ public sealed class PostgresReplicasTests(PostgresServer server)
 
         // Assert: the edge holds exactly origin 1's state, having applied each revision once, with no second snapshot.
         var status = await edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() == head, TimeSpan.FromSeconds(60), $"catching up to revision {head}", cancellationToken);
-        Assert.Equal(13, head);
+        Assert.Equal(start + 13, head);
         Assert.Equal(1, status.GetProperty("snapshotsReceived").GetInt64());
-        Assert.Equal(head, status.GetProperty("changesApplied").GetInt64());
+        Assert.Equal(head - start, status.GetProperty("changesApplied").GetInt64());
         Assert.True(status.GetProperty("reconnects").GetInt64() >= 1);
         Assert.Equal(head, await HeadAsync(origin1, cancellationToken));
         foreach (var creator in s_creators)
@@ -114,7 +118,12 @@ public sealed class PostgresReplicasTests(PostgresServer server)
         }
     }
 
-    private static string[] PostgresSettings(string connectionString) => ["--Storage:Provider=Postgres", $"--Storage:ConnectionString={connectionString}"];
+    /// <summary>
+    /// One database, and one issuer: replicas share keys through the store, and a token minted by one
+    /// must be accepted by the other (the default issuer, each process's own URL, would differ).
+    /// </summary>
+    private static string[] PostgresSettings(string connectionString)
+        => ["--Storage:Provider=Postgres", $"--Storage:ConnectionString={connectionString}", "--Keys:Issuer=https://origin.edgecommerce.test"];
 
     private static async Task<long> HeadAsync(OriginNode origin, CancellationToken cancellationToken)
         => (await origin.Http.GetFromJsonAsync<JsonElement>("/admin/v1/edges", cancellationToken)).GetProperty("headRevision").GetInt64();

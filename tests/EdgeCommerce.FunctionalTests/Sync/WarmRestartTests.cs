@@ -16,7 +16,7 @@ public sealed class WarmRestartTests
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
         await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
-        await using var edge = await EdgeNode.StartAsync("edge-warm", "eu-west", origin.GrpcAddress, data.Combine("edge"), cancellationToken, s_fastEdge);
+        await using var edge = await EdgeNode.StartAsync("edge-warm", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-warm", cancellationToken), data.Combine("edge"), cancellationToken, s_fastEdge);
         await origin.PushCatalogAsync("warm-a", OriginNode.SimpleCatalog("A before restart"), cancellationToken);
         var head = await origin.PushCatalogAsync("warm-b", OriginNode.SimpleCatalog("B before restart"), cancellationToken);
         await edge.WaitForStatusAsync(s => s.GetProperty("persistedRevision").ValueKind == JsonValueKind.Number
@@ -67,7 +67,7 @@ public sealed class WarmRestartTests
         var random = new Random(seed);
         using var data = new TempDirectory();
         await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
-        await using var edge = await EdgeNode.StartAsync("edge-crash", "eu-west", origin.GrpcAddress, data.Combine("edge"), cancellationToken, s_fastEdge);
+        await using var edge = await EdgeNode.StartAsync("edge-crash", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-crash", cancellationToken), data.Combine("edge"), cancellationToken, s_fastEdge);
         var head = await origin.PushCatalogAsync("crash-0", OriginNode.SimpleCatalog("first"), cancellationToken);
         await edge.WaitForStatusAsync(s => s.GetProperty("persistedRevision").ValueKind == JsonValueKind.Number, TimeSpan.FromSeconds(30), "first persist", cancellationToken);
 

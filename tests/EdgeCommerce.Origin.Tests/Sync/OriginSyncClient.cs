@@ -24,12 +24,13 @@ internal sealed class OriginSyncClient(OriginApiFixture fixture) : IDisposable
 
     /// <summary>
     /// <c>authorization</c> metadata with an <c>edge:sync</c> token issued to <paramref name="edgeId"/>
-    /// (or to a placeholder when the id is empty, so a test of a bad hello reaches the hello check).
+    /// (or to a placeholder when the id is empty, so a test of a bad hello reaches the hello check),
+    /// for <paramref name="lifetime"/>: by default the longest, which the origin does not renew.
     /// </summary>
-    public static Metadata Authorization(OriginApiFixture fixture, string edgeId)
+    public static Metadata Authorization(OriginApiFixture fixture, string edgeId, TimeSpan? lifetime = null)
     {
         var subject = edgeId.Length > 0 ? edgeId : "unnamed-edge";
-        var token = Task.Run(() => fixture.MintAsync(subject, null, [Scopes.EdgeSync], Audiences.Origin)).GetAwaiter().GetResult();
+        var token = Task.Run(() => fixture.MintAsync(subject, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: lifetime ?? TimeSpan.FromHours(24))).GetAwaiter().GetResult();
         return new Metadata { { "authorization", "Bearer " + token } };
     }
 
@@ -42,9 +43,9 @@ internal sealed class OriginSyncClient(OriginApiFixture fixture) : IDisposable
         => new() { EdgeId = edgeId, Region = region, PublicUrl = "https://" + edgeId + ".example.com", FromRevision = fromRevision, ProtocolVersion = protocolVersion, ClusterId = clusterId };
 
     /// <summary>Opens a Sync stream and sends <paramref name="hello"/> as its first message.</summary>
-    public async Task<AsyncDuplexStreamingCall<EdgeMessage, WatchResponse>> SyncAsync(WatchRequest hello, CancellationToken cancellationToken)
+    public async Task<AsyncDuplexStreamingCall<EdgeMessage, WatchResponse>> SyncAsync(WatchRequest hello, CancellationToken cancellationToken, TimeSpan? tokenLifetime = null)
     {
-        var call = Grpc.Sync(Authorization(fixture, hello.EdgeId), cancellationToken: cancellationToken);
+        var call = Grpc.Sync(Authorization(fixture, hello.EdgeId, tokenLifetime), cancellationToken: cancellationToken);
         await call.RequestStream.WriteAsync(new EdgeMessage { Hello = hello }, cancellationToken);
         return call;
     }

@@ -190,7 +190,7 @@ public sealed class SyncSessionTests
     {
         registry ??= new EdgeRegistry(store.Time);
         var token = registry.OnConnected(hello.EdgeId, hello.Region, hello.PublicUrl, (int)hello.ProtocolVersion, hello.FromRevision);
-        return new SyncSession(storeOverride ?? store.Store, store.Signal, registry, options, store.Time, NullLogger.Instance, hello, token, writer);
+        return new SyncSession(storeOverride ?? store.Store, store.Signal, registry, options, store.Time, NullLogger.Instance, hello, token, writer, tokenRenewal: null);
     }
 
     private static RunningSession Run(SyncSession session) => new(session);

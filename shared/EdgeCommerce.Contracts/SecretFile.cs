@@ -1,4 +1,4 @@
-namespace EdgeCommerce.ServiceDefaults.Authentication;
+namespace EdgeCommerce.Contracts;
 
 /// <summary>Tokens kept on disk: written whole and owner-only from the first byte, read trimmed.</summary>
 public static class SecretFile
