@@ -38,27 +38,38 @@ USER $APP_UID
 
 FROM runtime AS origin
 COPY --from=publish-origin /out .
-# HTTP (admin API, health) and cleartext HTTP/2 for edge sync need separate ports: without TLS
-# there is no ALPN to pick the protocol. Anything that leaves the host must go over TLS: put the
-# certificate in Kestrel__Endpoints__*__Certificate__Path/KeyPath and use https:// URLs.
+# Port 8080: cleartext HTTP/1.1 for health probes from the orchestrator (and the admin API on the
+# pod's own loopback). Port 8443: TLS for everything that carries a token across the network (the
+# admin API and the edges' gRPC sync on one port, HTTP/1.1 and HTTP/2 chosen by ALPN). Mount the
+# certificate at /certs/tls.pfx (or set ...__Certificate__Path/KeyPath/Password); without it the
+# origin does not start. Keys__Issuer is what tokens say they come from: the URL viewers and
+# edges know the origin by, the same on every replica.
 ENV Kestrel__Endpoints__Http__Url=http://+:8080 \
     Kestrel__Endpoints__Http__Protocols=Http1 \
-    Kestrel__Endpoints__Grpc__Url=http://+:8081 \
-    Kestrel__Endpoints__Grpc__Protocols=Http2 \
+    Kestrel__Endpoints__Tls__Url=https://+:8443 \
+    Kestrel__Endpoints__Tls__Protocols=Http1AndHttp2 \
+    Kestrel__Endpoints__Tls__Certificate__Path=/certs/tls.pfx \
+    Keys__Issuer=https://origin:8443 \
     Storage__DataDirectory=/data
 # Several replicas share one PostgreSQL database: Storage__Provider=Postgres and
 # Storage__ConnectionString=Host=...;Database=...;Username=...;Password=... (then /data is unused).
 # Probe /healthz (alive) and /readyz (store open) from the orchestrator; the base image has no curl.
-EXPOSE 8080 8081
+EXPOSE 8080 8443
 ENTRYPOINT ["dotnet", "EdgeCommerce.Origin.dll"]
 
 FROM runtime AS edge
 COPY --from=publish-edge /out .
-# Required at run time: Edge__Id, Edge__Region, Edge__PublicUrl, Sync__OriginAddress.
+# Required at run time: Edge__Id, Edge__Region, Edge__PublicUrl, and the edge's edge:sync token
+# (minted for Edge__Id: `edgecommerce token --sub <id> --scope edge:sync --audience origin`) in the
+# file Sync__TokenPath names; the origin renews it into that file, so mount it writable. The origin
+# is reached over TLS only (an http:// origin that is not loopback is refused at start); for a
+# private CA set Sync__TrustedCertificatePath. Serve viewers over TLS the same way as the origin
+# (Kestrel__Endpoints__Https__*).
 ENV Kestrel__Endpoints__Http__Url=http://+:8080 \
     Kestrel__Endpoints__Http__Protocols=Http1 \
     Edge__DataDirectory=/data \
-    Sync__OriginAddress=http://origin:8081
+    Sync__OriginAddress=https://origin:8443 \
+    Sync__TokenPath=/data/sync.token
 # Probe /healthz (alive) and /readyz (holds a snapshot: only then route viewers here).
 EXPOSE 8080
 ENTRYPOINT ["dotnet", "EdgeCommerce.Edge.dll"]

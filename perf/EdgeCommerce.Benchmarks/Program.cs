@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using EdgeCommerce.Benchmarks.Auth;
 using EdgeCommerce.Benchmarks.Infrastructure;
 using EdgeCommerce.Benchmarks.Propagation;
 using EdgeCommerce.Benchmarks.Snapshot;
@@ -6,7 +7,8 @@ using EdgeCommerce.Benchmarks.Snapshot;
 namespace EdgeCommerce.Benchmarks;
 
 /// <summary>
-/// <c>propagation</c> and <c>snapshot</c> run the end-to-end benchmarks over real processes;
+/// <c>propagation</c> and <c>snapshot</c> run the end-to-end benchmarks over real processes, <c>auth</c>
+/// the token-validation cost over real sockets;
 /// anything else goes to BenchmarkDotNet (micro-benchmarks: <c>--filter *</c>). See perf/README.md.
 /// </summary>
 public static class Program
@@ -14,7 +16,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length > 0 && args[0] is "propagation" or "snapshot")
+        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth")
         {
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) =>
@@ -36,9 +38,12 @@ public static class Program
 
             try
             {
-                return args[0] == "propagation"
-                    ? await PropagationBenchmark.RunAsync(parsed, stop.Token)
-                    : await SnapshotBenchmark.RunAsync(parsed, stop.Token);
+                return args[0] switch
+                {
+                    "propagation" => await PropagationBenchmark.RunAsync(parsed, stop.Token),
+                    "auth" => await AuthBenchmark.RunAsync(parsed, stop.Token),
+                    _ => await SnapshotBenchmark.RunAsync(parsed, stop.Token),
+                };
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException)
             {

@@ -1,6 +1,7 @@
 using EdgeCommerce.Edge.Catalog;
 using EdgeCommerce.Edge.Node;
 using EdgeCommerce.Edge.Recommendations;
+using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.Edge.Viewers;
 using EdgeCommerce.ServiceDefaults.Authentication;
@@ -23,6 +24,7 @@ internal static class Extensions
         builder.Services.AddCatalogSync();
         builder.Services.AddCatalogWidgets();
         builder.Services.AddRecommendations();
+        builder.Services.AddViewerRateLimits();
         return builder;
     }
 
@@ -33,6 +35,7 @@ internal static class Extensions
         app.UseOutputCache();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapWidgetApi();
         app.MapViewerApi();
         app.MapRecommendationsApi();

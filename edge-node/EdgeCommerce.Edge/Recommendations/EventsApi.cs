@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -25,6 +26,7 @@ internal static class EventsApi
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapPost("/v1/events", PostEvents)
             .RequireScope(Scopes.RecommendationsRead)
+            .RequireViewerRateLimits()
             .WithTags("Recommendations")
             .WithName("PostEvents")
             .WithSummary("Records the caller's interactions with a creator's products (personalizes their recommendations; forwarded to the origin for training).");

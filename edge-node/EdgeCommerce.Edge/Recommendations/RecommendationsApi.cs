@@ -1,4 +1,5 @@
 using EdgeCommerce.Contracts;
+using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -13,6 +14,8 @@ internal static class RecommendationsApi
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/v1/recommendations", GetRecommendations)
             .RequireScope(Scopes.RecommendationsRead)
+            // Per token and per creator: a token cannot scrape the model by asking without end.
+            .RequireViewerRateLimits()
             .WithTags("Recommendations")
             .WithName("GetRecommendations")
             .WithSummary("The caller's top K in-stock products of a creator, scored on this edge (or by popularity while no model is active, which the answer says).");

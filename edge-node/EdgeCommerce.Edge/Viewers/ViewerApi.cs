@@ -1,3 +1,4 @@
+using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -13,6 +14,7 @@ internal static class ViewerApi
             .RequireAuthorization(static policy => policy
                 .AddAuthenticationSchemes(AccessTokenAuthenticationHandler.SchemeName)
                 .RequireAuthenticatedUser())
+            .RequireViewerRateLimits()
             .WithTags("Viewers")
             .WithName("GetMe")
             .WithSummary("The subject, creator, scopes and tier of the caller's token. 401 for any token defect.");

@@ -16,7 +16,8 @@ public sealed class AccessTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    AccessTokenValidator validator) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    AccessTokenValidator validator,
+    AuthenticationMetrics metrics) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "EdgeCommerceBearer";
 
@@ -47,13 +48,15 @@ public sealed class AccessTokenAuthenticationHandler(
         if (headers.Count != 1 || headers[0] is not { } value || value.Length < 8
             || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
+            metrics.Rejected(TokenFailure.Malformed);
             return AuthenticateResult.Fail("invalid token");
         }
 
         var token = value[7..];
-        var (accessToken, _) = await validator.ValidateAsync(token);
+        var (accessToken, failure) = await validator.ValidateAsync(token);
         if (accessToken is null)
         {
+            metrics.Rejected(failure);
             return AuthenticateResult.Fail("invalid token");
         }
 

@@ -24,6 +24,8 @@ public static class AuthenticationExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SigningKeyRing>();
+        services.AddMetrics();
+        services.TryAddSingleton<AuthenticationMetrics>();
         services.TryAddSingleton(provider => new AccessTokenValidator(
             audience,
             provider.GetRequiredService<SigningKeyRing>(),

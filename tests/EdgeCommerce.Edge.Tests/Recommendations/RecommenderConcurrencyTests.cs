@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.Edge.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -97,7 +98,12 @@ public sealed class RecommenderConcurrencyTests
         // What it catches: a session disposed under a running call (ObjectDisposedException → 500),
         // a half-swapped model (wrong item table for the session), or a request that sees no model.
         using var tokens = new EdgeTokens();
-        await using var edge = new EdgeApiFixture();
+        // The load loops would hit the per-viewer rate limit (its buckets refill on the fake clock): lift it here.
+        await using var edge = new EdgeApiFixture(keepSyncWorker: false, static services => services.Configure<RateLimitOptions>(static o =>
+        {
+            o.ViewerBurst = 1_000_000;
+            o.CreatorBurst = 10_000_000;
+        }));
         await edge.InitializeAsync();
         var snapshot = CatalogData.Snapshot(1, RecommenderModels.Catalog(RecommenderModels.CreatorA));
         snapshot.Keys = tokens.KeySet;

@@ -43,6 +43,8 @@ internal sealed class AuthProbeHost : IAsyncDisposable
 
     public LogCapture Logs { get; }
 
+    public IServiceProvider Services => _host.Services;
+
     public SigningKeyRing Ring => _host.Services.GetRequiredService<SigningKeyRing>();
 
     public AccessTokenValidator Validator => _host.Services.GetRequiredService<AccessTokenValidator>();

@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using EdgeCommerce.ServiceDefaults.Authentication;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCommerce.Edge.RateLimiting;
+
+/// <summary>
+/// ASP.NET Core's rate limiter, partitioned on validated claims only (never on headers, bodies or
+/// addresses a caller controls): one token bucket per viewer (creator + subject), then one per
+/// creator, chained in that order, for endpoints marked with <see cref="RequireViewerRateLimits"/>.
+/// Rejections are 429 with <c>Retry-After</c>. The middleware runs after authorization, so a bad
+/// token is a 401 and spends nothing.
+/// </summary>
+/// <remarks>
+/// One chained global limiter rather than an endpoint policy plus a global limiter: on a rejection
+/// the middleware tries once more through <c>AcquireAsync</c>, and with two separate limiters the
+/// second try charged the creator's bucket again for a request the viewer's bucket refused, so one
+/// noisy viewer drained the creator's allowance at twice its rate. Viewer first: a refused viewer
+/// never reaches the creator's bucket.
+/// </remarks>
+internal static class ViewerRateLimits
+{
+    public static IServiceCollection AddViewerRateLimits(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<RateLimitOptions>()
+            .BindConfiguration(RateLimitOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddRateLimiter(static _ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>(static (limiter, limits) =>
+        {
+            var settings = limits.Value;
+            var perViewer = PartitionedRateLimiter.Create<HttpContext, (string, string)>(context => Limited(context) is { } token
+                ? RateLimitPartition.GetTokenBucketLimiter((token.CreatorId ?? "", token.Subject), _ => Bucket(settings.ViewerBurst, settings.ViewerPerSecond))
+                : RateLimitPartition.GetNoLimiter((string.Empty, string.Empty)));
+            var perCreator = PartitionedRateLimiter.Create<HttpContext, string>(context => Limited(context) is { CreatorId: { } creator }
+                ? RateLimitPartition.GetTokenBucketLimiter(creator, _ => Bucket(settings.CreatorBurst, settings.CreatorPerSecond))
+                : RateLimitPartition.GetNoLimiter(string.Empty));
+            limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(perViewer, perCreator);
+            limiter.OnRejected = static (context, cancellationToken) => RejectAsync(context, cancellationToken);
+        });
+        return services;
+    }
+
+    /// <summary>Counts the endpoint against the caller's viewer and creator buckets.</summary>
+    public static TBuilder RequireViewerRateLimits<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+        => builder.WithMetadata(ViewerRateLimitedMetadata.Instance);
+
+    /// <summary>The validated token of a request to a rate-limited endpoint; null otherwise.</summary>
+    private static AccessToken? Limited(HttpContext context)
+        => context.GetEndpoint()?.Metadata.GetMetadata<ViewerRateLimitedMetadata>() is not null ? AccessTokenAuthenticationHandler.TokenOf(context) : null;
+
+    /// <summary>
+    /// A bucket of <paramref name="burst"/> that refills at <paramref name="perSecond"/>: every 100 ms
+    /// for fast rates (a finer timer costs more than it gives), else one token per period.
+    /// </summary>
+    internal static TokenBucketRateLimiterOptions Bucket(int burst, double perSecond)
+    {
+        var fast = perSecond >= 10;
+        return new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = burst,
+            ReplenishmentPeriod = fast ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1 / perSecond),
+            TokensPerPeriod = fast ? (int)Math.Max(1, Math.Round(perSecond / 10)) : 1,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+    }
+
+    private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken cancellationToken)
+    {
+        var response = context.HttpContext.Response;
+        response.StatusCode = StatusCodes.Status429TooManyRequests;
+        response.Headers.CacheControl = "no-store";
+        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        response.ContentType = "application/problem+json";
+        await response.WriteAsync("""{"type":"https://tools.ietf.org/html/rfc6585#section-4","title":"Too many requests","status":429}""", cancellationToken);
+    }
+
+    private sealed class ViewerRateLimitedMetadata
+    {
+        public static readonly ViewerRateLimitedMetadata Instance = new();
+    }
+}
