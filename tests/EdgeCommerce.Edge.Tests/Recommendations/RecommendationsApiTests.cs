@@ -87,6 +87,25 @@ public sealed class RecommendationsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetRecommendations_OneTokenAskingWithoutEnd_429AfterItsBurst()
+    {
+        // Arrange: the clock stands still, so the viewer's bucket (burst 20 by default) never refills.
+        var client = Client(subject: "scraper");
+        var statuses = new List<HttpStatusCode>();
+
+        // Act
+        for (var i = 0; i < 25; i++)
+        {
+            using var response = await client.GetAsync(new Uri("/v1/recommendations?creatorId=creator-a&k=50", UriKind.Relative), TestContext.Current.CancellationToken);
+            statuses.Add(response.StatusCode);
+        }
+
+        // Assert: scraping the model's rankings is bounded per token.
+        Assert.Equal(20, statuses.Count(static s => s == HttpStatusCode.OK));
+        Assert.Equal(5, statuses.Count(static s => s == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
     public async Task GetRecommendations_NoToken_401()
     {
         var response = await _edge.CreateClient().GetAsync(new Uri("/v1/recommendations?creatorId=creator-a", UriKind.Relative), TestContext.Current.CancellationToken);
