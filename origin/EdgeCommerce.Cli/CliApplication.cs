@@ -8,6 +8,7 @@ using EdgeCommerce.Cli.Creators;
 using EdgeCommerce.Cli.Drops;
 using EdgeCommerce.Cli.Edges;
 using EdgeCommerce.Cli.Keys;
+using EdgeCommerce.Cli.Models;
 using EdgeCommerce.Cli.Foreground;
 using EdgeCommerce.Cli.Up;
 
@@ -40,6 +41,7 @@ internal static class CliApplication
             new EdgesCommand(context),
             new TokenCommand(context),
             new KeysCommand(context),
+            new ModelsCommand(context),
             new BackupCommand(context),
             new RestoreCommand(context),
             new BenchCommand(context),

@@ -2,6 +2,7 @@ using EdgeCommerce.Edge.Catalog;
 using EdgeCommerce.Edge.Drops;
 using EdgeCommerce.Edge.Node;
 using EdgeCommerce.Edge.Observability;
+using EdgeCommerce.Edge.Recommendations;
 using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.Edge.Viewers;
@@ -24,6 +25,7 @@ internal static class Extensions
         builder.Services.AddAccessTokenAuthentication(Audiences.Edge);
         builder.Services.AddCatalogSync();
         builder.Services.AddCatalogWidgets();
+        builder.Services.AddRecommendations();
         builder.Services.AddViewerRateLimits();
         builder.Services.AddEdgeObservability();
         builder.Services.AddDrops();
@@ -41,6 +43,7 @@ internal static class Extensions
         app.MapWidgetApi();
         app.MapViewerApi();
         app.MapDropsApi();
+        app.MapRecommendationsApi();
         app.MapDemoImages();
         app.MapEdgeStatusApi();
         app.MapEdgeDashboard();

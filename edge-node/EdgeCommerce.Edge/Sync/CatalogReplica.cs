@@ -14,9 +14,10 @@ internal sealed class CatalogReplica
 {
     private static readonly ImmutableDictionary<string, DropState> s_noDrops = ImmutableDictionary.Create<string, DropState>(StringComparer.Ordinal);
 
-    private CatalogReplica(long revision, bool hasSnapshot, ImmutableDictionary<string, CreatorCatalog> creators, string clusterId, KeySet? keys, ImmutableDictionary<string, DropState>? drops = null)
+    private CatalogReplica(long revision, bool hasSnapshot, ImmutableDictionary<string, CreatorCatalog> creators, string clusterId, KeySet? keys, ImmutableDictionary<string, DropState>? drops = null, ModelActivation? model = null)
     {
         Drops = drops ?? s_noDrops;
+        Model = model;
         Revision = revision;
         HasSnapshot = hasSnapshot;
         Creators = creators;
@@ -29,6 +30,9 @@ internal sealed class CatalogReplica
 
     /// <summary>The token signing keys and issuer as of <see cref="Revision"/>; null until the origin publishes any.</summary>
     public KeySet? Keys { get; }
+
+    /// <summary>The active recommender model as of <see cref="Revision"/>; null until the origin activates one.</summary>
+    public ModelActivation? Model { get; }
 
     /// <summary>The origin cluster this state came from; empty when unknown (a version 1 origin).</summary>
     public string ClusterId { get; }
@@ -51,7 +55,7 @@ internal sealed class CatalogReplica
     /// <summary>This replica as a snapshot message (for persisting it).</summary>
     public Snapshot ToSnapshot()
     {
-        var snapshot = new Snapshot { Revision = Revision, Keys = Keys };
+        var snapshot = new Snapshot { Revision = Revision, Keys = Keys, Model = Model };
         snapshot.Creators.Add(Creators.Values.OrderBy(static c => c.CreatorId, StringComparer.Ordinal));
         snapshot.Drops.Add(Drops.Values.OrderBy(static d => d.DropId, StringComparer.Ordinal));
         return snapshot;
@@ -104,7 +108,7 @@ internal sealed class CatalogReplica
             }
         }
 
-        return new ReplicaUpdate(new CatalogReplica(snapshot.Revision, true, creators, clusterId ?? ClusterId, snapshot.Keys, drops.ToImmutable()), changed, 0);
+        return new ReplicaUpdate(new CatalogReplica(snapshot.Revision, true, creators, clusterId ?? ClusterId, snapshot.Keys, drops.ToImmutable(), snapshot.Model), changed, 0);
     }
 
     /// <summary>
@@ -129,6 +133,7 @@ internal sealed class CatalogReplica
         var changed = new HashSet<string>(StringComparer.Ordinal);
         var keys = Keys;
         var drops = Drops;
+        var model = Model;
         var last = Revision;
         foreach (var change in batch.Changes)
         {
@@ -163,6 +168,9 @@ internal sealed class CatalogReplica
 
                     drops = drops.SetItem(drop.DropId, drop);
                     break;
+                case Change.KindOneofCase.ModelActivated:
+                    model = change.ModelActivated;
+                    break;
                 case Change.KindOneofCase.CreatorDeleted:
                     var creatorId = change.CreatorDeleted.CreatorId;
                     creators.Remove(creatorId);
@@ -180,7 +188,7 @@ internal sealed class CatalogReplica
             throw new ReplicaApplyException(Invariant($"The batch claims to end at {batch.Revision} but its last change is {last}."));
         }
 
-        return new ReplicaUpdate(new CatalogReplica(Math.Max(batch.Revision, Revision), true, creators.ToImmutable(), ClusterId, keys, drops), changed, batch.Changes.Count);
+        return new ReplicaUpdate(new CatalogReplica(Math.Max(batch.Revision, Revision), true, creators.ToImmutable(), ClusterId, keys, drops, model), changed, batch.Changes.Count);
     }
 
     private static void ValidateCatalog(CreatorCatalog catalog, long maxRevision)

@@ -70,6 +70,9 @@ internal sealed class OriginChannels : IDisposable
     /// <summary>The drop inventory client on the same channel (and so the same credentials) as the sync stream.</summary>
     public DropInventory.DropInventoryClient Inventory(int index) => new(_channels[index]);
 
+    /// <summary>The interaction intake on origin replica <paramref name="index"/>, over the same channel (and token).</summary>
+    public EdgeEvents.EdgeEventsClient EventsClient(int index) => new(_channels[index]);
+
     public void Dispose()
     {
         foreach (var channel in _channels)

@@ -1,5 +1,6 @@
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Catalog;
+using EdgeCommerce.Edge.Recommendations;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.OutputCaching;
 
@@ -16,7 +17,8 @@ internal sealed class ReplicaUpdater(
     SyncState state,
     IOutputCacheStore cacheStore,
     SigningKeyRing keyRing,
-    ILogger<ReplicaUpdater> logger) : IDisposable
+    ILogger<ReplicaUpdater> logger,
+    ModelActivator? models = null) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -56,6 +58,14 @@ internal sealed class ReplicaUpdater(
                 }
             }
 
+            if (models is not null && !Equals(previous.Model, update.Replica.Model))
+            {
+                // Before the swap, so an edge that reports revision N serves N's model (a model
+                // scoring a product the old replica lacks is harmless: it is not a candidate).
+                // A model the edge cannot verify or load is refused there; the previous one keeps serving.
+                models.Apply(update.Replica.Model);
+            }
+
             holder.Swap(update.Replica);
             if (isSnapshot)
             {
@@ -86,6 +96,9 @@ internal sealed class ReplicaUpdater(
             _gate.Release();
         }
     }
+
+    /// <summary>A slice of a model's bytes, ahead of the change that activates it.</summary>
+    public void AddModelChunk(ModelChunk chunk) => models?.AddChunk(chunk);
 
     public void Dispose() => _gate.Dispose();
 

@@ -32,6 +32,7 @@ internal sealed class SnapshotAssembly(SnapshotBegin begin)
 
         _snapshot.Keys = end.Keys;
         _snapshot.Drops.Add(end.Drops);
+        _snapshot.Model = end.Model;
         return _snapshot;
     }
 }

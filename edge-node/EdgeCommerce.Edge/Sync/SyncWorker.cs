@@ -152,6 +152,10 @@ internal sealed class SyncWorker(
                         await updater.ApplySnapshotAsync(response.Snapshot, clusterId, stoppingToken);
                         applied = response.Snapshot.Revision;
                         break;
+                    case WatchResponse.KindOneofCase.ModelChunk:
+                        updater.AddModelChunk(response.ModelChunk);
+                        state.OnMessage(0);
+                        break;
                     case WatchResponse.KindOneofCase.Changes:
                         await ApplyBatchOrRejectAsync(call, response.Changes, idle.Token, stoppingToken);
                         applied = holder.Current.Revision;

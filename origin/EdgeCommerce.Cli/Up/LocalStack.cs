@@ -2,6 +2,7 @@ using System.Globalization;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Cli.Common;
 using EdgeCommerce.Cli.Demo;
+using EdgeCommerce.Cli.Models;
 using EdgeCommerce.Cli.Services;
 
 namespace EdgeCommerce.Cli.Up;
@@ -103,6 +104,16 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
             foreach (var edge in edges)
             {
                 await SecretFile.WriteAsync(SyncTokenPath(edge.Id), await admin.MintSyncTokenAsync(edge.Id, shutdown.Token), shutdown.Token);
+            }
+
+            if (seed.Seeded)
+            {
+                // A small demo history (a few hundred viewers) trains in about a second, so the demo
+                // recommends from the start; edges receive the model on the sync stream.
+                var trained = await admin.PostAsync("/admin/v1/models/train?demo=true&activate=true", null, shutdown.Token);
+                await _out.WriteLineAsync(trained.IsSuccess
+                    ? "model    " + ModelsCommand.Summary(trained.Body)
+                    : "model    not trained: " + ProblemReport.Format(trained));
             }
         }
 

@@ -2,6 +2,7 @@ using EdgeCommerce.Origin.CatalogAdmin;
 using EdgeCommerce.Origin.Drops;
 using EdgeCommerce.Origin.Edges;
 using EdgeCommerce.Origin.Keys;
+using EdgeCommerce.Origin.Models;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.Origin.Sync;
 
@@ -19,6 +20,7 @@ internal static class Extensions
         builder.Services.AddEdgeRegistry();
         builder.Services.AddSigningKeys();
         builder.Services.AddDrops();
+        builder.Services.AddModels();
         return builder;
     }
 
@@ -35,6 +37,7 @@ internal static class Extensions
         app.MapEdgesApi();
         app.MapOriginDashboard();
         app.MapDrops();
+        app.MapModels();
         return app;
     }
 }

@@ -4,7 +4,7 @@ namespace EdgeCommerce.Origin.Storage;
 /// The origin's durable truth. Every accepted write gets the next global revision and one change
 /// record, in the same transaction, so the change log and the current state never disagree.
 /// </summary>
-internal interface IOriginStore
+internal interface IOriginStore : IRecommendationStore
 {
     /// <summary>Creates or migrates the schema. Called once at startup.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);

@@ -9,6 +9,9 @@ internal enum ChangeKind
     KeysChanged = 3,
     /// <summary>A drop changed (schedule or stock); the payload is its whole protobuf <c>DropState</c> (issue 6).</summary>
     DropChanged = 30,
+
+    /// <summary>A recommender model became active; the payload is a protobuf <c>ModelActivation</c>. (20-29: recommendations.)</summary>
+    ModelActivated = 20,
 }
 
 /// <summary>A catalog to store. <see cref="BuildPayload"/> receives the revision the write is given.</summary>

@@ -12,7 +12,7 @@ namespace EdgeCommerce.Origin.Sync;
 /// what it sent, so within a stream nothing is skipped or repeated; across streams the edge's
 /// <c>from_revision</c> does the same.
 /// </summary>
-internal sealed class SyncSession(
+internal sealed partial class SyncSession(
     IOriginStore store,
     RevisionSignal signal,
     EdgeRegistry registry,
@@ -56,6 +56,11 @@ internal sealed class SyncSession(
 
             if (changes.Count > 0)
             {
+                if (version >= 2)
+                {
+                    await SendActivatedModelsAsync(changes, cancellationToken);
+                }
+
                 await writer.WriteAsync(new WatchResponse { Changes = ToBatch(sent, changes) }, cancellationToken);
                 sent = changes[^1].Revision;
                 if (version == 1)
@@ -162,6 +167,7 @@ internal sealed class SyncSession(
 
         var end = new SnapshotEnd { Revision = snapshot.Revision, Creators = sentCreators, Keys = snapshot.KeySet is { } keys ? KeySet.Parser.ParseFrom(keys) : null };
         end.Drops.Add(snapshot.Drops.Select(DropState.Parser.ParseFrom));
+        end.Model = await SendActiveModelAsync(cancellationToken);
         await writer.WriteAsync(new WatchResponse { SnapshotEnd = end }, cancellationToken);
         return snapshot.Revision;
     }
@@ -204,6 +210,9 @@ internal sealed class SyncSession(
                     break;
                 case ChangeKind.DropChanged:
                     change.DropChanged = DropState.Parser.ParseFrom(record.Payload);
+                    break;
+                case ChangeKind.ModelActivated:
+                    change.ModelActivated = ModelActivation.Parser.ParseFrom(record.Payload);
                     break;
                 default:
                     throw new InvalidDataException($"Unknown change kind {record.Kind} at revision {record.Revision}.");

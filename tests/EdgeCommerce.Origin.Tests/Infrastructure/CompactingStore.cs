@@ -7,7 +7,7 @@ namespace EdgeCommerce.Origin.Tests.Infrastructure;
 /// <see cref="ReadChangesAsync"/>: compaction overtaking a stream between its checks and its read,
 /// deterministically.
 /// </summary>
-internal sealed class CompactingStore(IOriginStore inner, long horizon) : IOriginStore
+internal sealed partial class CompactingStore(IOriginStore inner, long horizon) : IOriginStore
 {
     private int _compacted;
 

@@ -6,7 +6,7 @@ namespace EdgeCommerce.Origin.Tests.Infrastructure;
 /// Only what <c>EdgeDirectory</c> and <c>ChangeLogCompactor</c> read: a head, commit times and the
 /// registry. Any other call fails the test. <see cref="Failure"/> makes every call throw.
 /// </summary>
-internal sealed class FakeOriginStore : IOriginStore
+internal sealed partial class FakeOriginStore : IOriginStore
 {
     public long Head { get; set; }
 
