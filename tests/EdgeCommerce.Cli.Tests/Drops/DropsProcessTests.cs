@@ -15,7 +15,7 @@ public sealed class DropsProcessTests(OriginProcessFixture origin) : IClassFixtu
     {
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
-        var token = await CliRun.RunAsync(["token", "--scope", "admin:drops", "--creator", "cli-drops", "--audience", "origin", "--origin", origin.Url], _work.Path, cancellationToken);
+        var token = await CliRun.RunAsync(["token", "--scope", "admin:drops", "--creator", "cli-drops", "--audience", "origin", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
         Assert.True(token.ExitCode == 0, token.ToString());
         var startsAt = DateTimeOffset.UtcNow.AddDays(1);
         var file = Path.Combine(_work.Path, "drop.json");

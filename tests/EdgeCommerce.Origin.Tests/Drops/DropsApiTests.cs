@@ -107,7 +107,7 @@ public sealed class DropsApiTests(OriginApiFixture fixture) : IClassFixture<Orig
     public async Task DropsApi_WithoutTokenWrongScopeOrOtherTenant_401_403_404()
     {
         // Arrange
-        using var anonymous = fixture.CreateDefaultClient();
+        using var anonymous = fixture.CreateAnonymousClient();
         var wrongScope = await ClientAsync(creatorId: "creator-t", scope: Scopes.AdminCatalog);
         var owner = await ClientAsync(creatorId: "creator-t");
         var other = await ClientAsync(creatorId: "creator-u");
@@ -156,21 +156,28 @@ public sealed class DropsApiTests(OriginApiFixture fixture) : IClassFixture<Orig
     }
 
     [Fact]
-    public async Task DropInventory_BadInput_InvalidArgumentOrNotFound()
+    public async Task DropInventory_BadInputOrWrongEdge_InvalidArgumentNotFoundOrRefused()
     {
         // Arrange
         var client = new DropInventory.DropInventoryClient(_channel);
+        var edge = Sync.OriginSyncClient.Authorization(fixture, "e");
+        var anotherEdge = Sync.OriginSyncClient.Authorization(fixture, "edge-other");
 
         // Act
-        var badUnits = await Assert.ThrowsAsync<RpcException>(() => client.AcquireLeaseAsync(new AcquireLeaseRequest { DropId = "d", SkuId = "s", EdgeId = "e", Units = 0 }, cancellationToken: CancellationToken).ResponseAsync);
-        var badId = await Assert.ThrowsAsync<RpcException>(() => client.AcquireLeaseAsync(new AcquireLeaseRequest { DropId = "bad id", SkuId = "s", EdgeId = "e", Units = 1 }, cancellationToken: CancellationToken).ResponseAsync);
-        var unknown = await Assert.ThrowsAsync<RpcException>(() => client.AcquireLeaseAsync(new AcquireLeaseRequest { DropId = "nope", SkuId = "s", EdgeId = "e", Units = 1 }, cancellationToken: CancellationToken).ResponseAsync);
-        var badSale = await Assert.ThrowsAsync<RpcException>(() => client.ConfirmSaleAsync(new ConfirmSaleRequest { DropId = "d", SkuId = "s", LeaseId = "l", ReservationId = "r", Quantity = 0, Viewer = "v" }, cancellationToken: CancellationToken).ResponseAsync);
-        var noLease = await Assert.ThrowsAsync<RpcException>(() => client.ConfirmSaleAsync(new ConfirmSaleRequest { DropId = "d", SkuId = "s", LeaseId = "l", ReservationId = "r", Quantity = 1, Viewer = "v" }, cancellationToken: CancellationToken).ResponseAsync);
-        var badRsvp = await Assert.ThrowsAsync<RpcException>(() => client.RsvpAsync(new RsvpRequest { DropId = "d", Viewer = "" }, cancellationToken: CancellationToken).ResponseAsync);
-        var rsvpUnknown = await Assert.ThrowsAsync<RpcException>(() => client.RsvpAsync(new RsvpRequest { DropId = "nope", Viewer = "v" }, cancellationToken: CancellationToken).ResponseAsync);
+        var badUnits = await Assert.ThrowsAsync<RpcException>(() => client.AcquireLeaseAsync(new AcquireLeaseRequest { DropId = "d", SkuId = "s", EdgeId = "e", Units = 0 }, edge, cancellationToken: CancellationToken).ResponseAsync);
+        var badId = await Assert.ThrowsAsync<RpcException>(() => client.AcquireLeaseAsync(new AcquireLeaseRequest { DropId = "bad id", SkuId = "s", EdgeId = "e", Units = 1 }, edge, cancellationToken: CancellationToken).ResponseAsync);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => client.AcquireLeaseAsync(new AcquireLeaseRequest { DropId = "nope", SkuId = "s", EdgeId = "e", Units = 1 }, edge, cancellationToken: CancellationToken).ResponseAsync);
+        var badSale = await Assert.ThrowsAsync<RpcException>(() => client.ConfirmSaleAsync(new ConfirmSaleRequest { DropId = "d", SkuId = "s", LeaseId = "l", ReservationId = "r", Quantity = 0, Viewer = "v" }, edge, cancellationToken: CancellationToken).ResponseAsync);
+        var noLease = await Assert.ThrowsAsync<RpcException>(() => client.ConfirmSaleAsync(new ConfirmSaleRequest { DropId = "d", SkuId = "s", LeaseId = "l", ReservationId = "r", Quantity = 1, Viewer = "v" }, edge, cancellationToken: CancellationToken).ResponseAsync);
+        var badRsvp = await Assert.ThrowsAsync<RpcException>(() => client.RsvpAsync(new RsvpRequest { DropId = "d", Viewer = "" }, edge, cancellationToken: CancellationToken).ResponseAsync);
+        var rsvpUnknown = await Assert.ThrowsAsync<RpcException>(() => client.RsvpAsync(new RsvpRequest { DropId = "nope", Viewer = "v" }, edge, cancellationToken: CancellationToken).ResponseAsync);
+
+        var noToken = await Assert.ThrowsAsync<RpcException>(() => client.AcquireLeaseAsync(new AcquireLeaseRequest { DropId = "d", SkuId = "s", EdgeId = "e", Units = 1 }, cancellationToken: CancellationToken).ResponseAsync);
+        var impostor = await Assert.ThrowsAsync<RpcException>(() => client.AcquireLeaseAsync(new AcquireLeaseRequest { DropId = "nope", SkuId = "s", EdgeId = "e", Units = 1 }, anotherEdge, cancellationToken: CancellationToken).ResponseAsync);
 
         // Assert
+        Assert.Equal(StatusCode.Unauthenticated, noToken.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, impostor.StatusCode);
         Assert.Equal(StatusCode.InvalidArgument, badUnits.StatusCode);
         Assert.Equal(StatusCode.InvalidArgument, badId.StatusCode);
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
