@@ -1,3 +1,4 @@
+using EdgeCommerce.Edge.RateLimiting;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -10,7 +11,9 @@ namespace EdgeCommerce.Edge.Recommendations.Tests;
 /// <summary>The endpoint over the in-memory host, with real ES256 tokens validated against keys that arrived in the replica.</summary>
 public sealed class RecommendationsApiTests : IAsyncLifetime
 {
-    private readonly EdgeApiFixture _edge = new();
+    // Buckets refill in real time (the rate limiter has no TimeProvider): one token a minute here,
+    // so a test that counts a burst never sees a refill land in the middle.
+    private readonly EdgeApiFixture _edge = new(keepSyncWorker: false, static services => services.Configure<RateLimitOptions>(static o => o.ViewerPerSecond = 1.0 / 60));
     private readonly EdgeTokens _tokens = new();
 
     public async ValueTask InitializeAsync()
@@ -89,7 +92,7 @@ public sealed class RecommendationsApiTests : IAsyncLifetime
     [Fact]
     public async Task GetRecommendations_OneTokenAskingWithoutEnd_429AfterItsBurst()
     {
-        // Arrange: the clock stands still, so the viewer's bucket (burst 20 by default) never refills.
+        // Arrange: the viewer's bucket holds 20 (the default burst) and refills once a minute.
         var client = Client(subject: "scraper");
         var statuses = new List<HttpStatusCode>();
 
