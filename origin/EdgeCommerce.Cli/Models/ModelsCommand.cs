@@ -8,15 +8,13 @@ namespace EdgeCommerce.Cli.Models;
 /// <summary><c>models train | list | activate VERSION</c>: the origin's recommender models.</summary>
 internal sealed class ModelsCommand : Command
 {
-    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
-
     public ModelsCommand(CliContext context)
         : base("models", "Train, list and activate the recommender models the edges run.")
     {
         Subcommands.Add(Train(context));
-        Subcommands.Add(Verb(context, "list", "List the registered models with their held-out metrics; the active one first in 'active'.", static _ => ("GET", "/admin/v1/models"), null));
+        Subcommands.Add(AdminVerb.Create(context, "list", "List the registered models with their held-out metrics; the active one first in 'active'.", static _ => ("GET", "/admin/v1/models")));
         var version = new Argument<string>("VERSION") { Description = "The model version to activate" };
-        Subcommands.Add(Verb(context, "activate", "Make a registered model the active one (every edge receives it on the sync stream).",
+        Subcommands.Add(AdminVerb.Create(context, "activate", "Make a registered model the active one (every edge receives it on the sync stream).",
             parse => ("POST", $"/admin/v1/models/{Uri.EscapeDataString(parse.GetRequiredValue(version))}/activate"), version));
     }
 
@@ -57,33 +55,5 @@ internal sealed class ModelsCommand : Command
             : "registered, not active";
         return string.Create(CultureInfo.InvariantCulture,
             $"model {root.GetProperty("version").GetString()} trained on {root.GetProperty("interactions").GetInt32()} interactions: AUC {metrics.GetProperty("auc").GetDouble():F3}, NDCG@10 {metrics.GetProperty("ndcg10").GetDouble():F3} (popularity {metrics.GetProperty("popularityNdcg10").GetDouble():F3}); {activated}; sha256 {root.GetProperty("sha256").GetString()}");
-    }
-
-    private static Command Verb(CliContext context, string name, string description, Func<ParseResult, (string Method, string Path)> target, Argument<string>? argument)
-    {
-        var connection = new AdminConnection();
-        var command = new Command(name, description);
-        if (argument is not null)
-        {
-            command.Arguments.Add(argument);
-        }
-
-        connection.AddTo(command);
-        command.SetAction(async (parseResult, cancellationToken) =>
-        {
-            var (method, path) = target(parseResult);
-            using var admin = connection.Open(parseResult, context);
-            var response = method == "GET" ? await admin.GetAsync(path, cancellationToken) : await admin.PostAsync(path, null, cancellationToken);
-            if (!response.IsSuccess)
-            {
-                await context.Error.WriteLineAsync(ProblemReport.Format(response));
-                return ExitCodes.Failed;
-            }
-
-            using var body = JsonDocument.Parse(response.Body);
-            await context.Out.WriteLineAsync(JsonSerializer.Serialize(body.RootElement, s_indented));
-            return ExitCodes.Success;
-        });
-        return command;
     }
 }
