@@ -11,9 +11,7 @@ internal static class ViewerApi
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/v1/me", GetMe)
-            .RequireAuthorization(static policy => policy
-                .AddAuthenticationSchemes(AccessTokenAuthenticationHandler.SchemeName)
-                .RequireAuthenticatedUser())
+            .RequireAccessToken()
             .RequireViewerRateLimits()
             .WithTags("Viewers")
             .WithName("GetMe")

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -61,7 +62,20 @@ public sealed class AccessTokenAuthenticationHandler(
         }
 
         Context.Items[s_tokenKey] = accessToken;
-        var claims = new List<Claim>(4 + accessToken.Scopes.Count) { new("sub", accessToken.Subject) };
+        return AuthenticateResult.Success(new AuthenticationTicket(s_principals.GetValue(accessToken, CreatePrincipal), SchemeName));
+    }
+
+    /// <summary>
+    /// One principal per validated token, built on its first request and kept as long as the
+    /// validation cache keeps the token (the table holds it weakly): a cache hit then costs no
+    /// claim allocations. Shared across requests, so nothing may add claims to it; nothing here does
+    /// (no claims transformation is registered).
+    /// </summary>
+    private static readonly ConditionalWeakTable<AccessToken, ClaimsPrincipal> s_principals = new();
+
+    private static ClaimsPrincipal CreatePrincipal(AccessToken accessToken)
+    {
+        var claims = new List<Claim>(2 + accessToken.Scopes.Count) { new("sub", accessToken.Subject) };
         if (accessToken.CreatorId is { } creator)
         {
             claims.Add(new Claim("creator", creator));
@@ -72,8 +86,7 @@ public sealed class AccessTokenAuthenticationHandler(
             claims.Add(new Claim("scope", scope));
         }
 
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, "sub", null));
-        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, "sub", null));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -1,6 +1,9 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Collections.Frozen;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using EdgeCommerce.Contracts;
@@ -97,7 +100,7 @@ public sealed class AccessTokenValidator : IDisposable
             return (null, TokenFailure.Oversize);
         }
 
-        var cacheKey = _cache is null ? null : Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
+        object? cacheKey = _cache is null ? null : TokenDigest.Of(token);
         if (cacheKey is not null && _cache!.TryGetValue(cacheKey, out AccessToken? cached) && cached!.ExpiresAt + _options.ClockSkew > _timeProvider.GetUtcNow())
         {
             return (cached, TokenFailure.None);
@@ -340,5 +343,36 @@ public sealed class AccessTokenValidator : IDisposable
 
         value = DateTimeOffset.FromUnixTimeSeconds(seconds);
         return true;
+    }
+}
+
+/// <summary>
+/// The validation cache's key: the token's SHA-256, so the cache never holds a bearer token and an
+/// attacker cannot reach a cached entry without the exact token. A struct of four longs hashes
+/// and compares without the hex string the first version built on every request.
+/// </summary>
+internal readonly record struct TokenDigest(long A, long B, long C, long D)
+{
+    public static TokenDigest Of(string token)
+    {
+        // The default MaxTokenLength (4,096 characters) fits on the stack at UTF-8's worst case.
+        var length = Encoding.UTF8.GetMaxByteCount(token.Length);
+        byte[]? rented = null;
+        var utf8 = length <= 16_384 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(token, utf8);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(utf8[..written], hash);
+            var words = MemoryMarshal.Cast<byte, long>(hash);
+            return new TokenDigest(words[0], words[1], words[2], words[3]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 }

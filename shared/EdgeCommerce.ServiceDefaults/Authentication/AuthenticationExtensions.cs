@@ -37,13 +37,25 @@ public static class AuthenticationExtensions
         return services;
     }
 
+    /// <summary>Requires a valid token, whatever its scopes (401 without one).</summary>
+    /// <remarks>
+    /// The policies name no scheme: the token scheme is the default, so the authentication
+    /// middleware has already set the user, and naming it would make the authorization middleware
+    /// authenticate every request a second time.
+    /// </remarks>
+    public static TBuilder RequireAccessToken<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.RequireAuthorization(static policy => policy.RequireAuthenticatedUser());
+    }
+
     /// <summary>Requires a valid token carrying exactly <paramref name="scope"/> (401 without a valid token, 403 without the scope).</summary>
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope)
         where TBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.RequireAuthorization(policy => policy
-            .AddAuthenticationSchemes(AccessTokenAuthenticationHandler.SchemeName)
             .RequireAuthenticatedUser()
             .RequireClaim("scope", scope));
     }
@@ -58,7 +70,6 @@ public static class AuthenticationExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.RequireAuthorization(static policy => policy
-            .AddAuthenticationSchemes(AccessTokenAuthenticationHandler.SchemeName)
             .RequireAuthenticatedUser()
             .RequireClaim("scope", Scopes.AdminPlatform)
             .RequireAssertion(static context => !context.User.HasClaim(static claim => claim.Type == "creator")));
