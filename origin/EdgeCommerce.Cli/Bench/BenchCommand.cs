@@ -24,6 +24,19 @@ internal sealed class BenchCommand : Command
         AllowMultipleArgumentsPerToken = false,
     };
 
+    private readonly Option<bool> _noDefaultTargets = new("--widget-only")
+    {
+        Description = "Drive only the widget (by default the recommendations path runs too, with viewer tokens)",
+    };
+
+    private readonly Option<string[]> _edgeSettings = new("--edge-setting")
+    {
+        Description = "Configuration for every edge the run starts (repeatable), e.g. RateLimits:ViewerPerSecond=50. "
+            + "With a scoped target and no RateLimits: setting, the edges' rate limits are raised out of reach so the run measures serving",
+        HelpName = "KEY=VALUE",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     private readonly Option<string?> _baseline = new("--baseline-edge")
     {
         Description = "Also run this edge assembly (another build's EdgeCommerce.Edge.dll) beside the current one, measured in the same rounds as edge-baseline",
@@ -48,6 +61,8 @@ internal sealed class BenchCommand : Command
         Options.Add(_nginxWorkers);
         Options.Add(_viewers);
         Options.Add(_targets);
+        Options.Add(_noDefaultTargets);
+        Options.Add(_edgeSettings);
         Options.Add(_baseline);
         Options.Add(_noNginx);
         Options.Add(_results);
@@ -63,12 +78,26 @@ internal sealed class BenchCommand : Command
         WarmupSeconds = parseResult.GetValue(_warmup),
         NginxWorkers = parseResult.GetValue(_nginxWorkers),
         Viewers = parseResult.GetValue(_viewers),
-        ExtraTargets = [.. (parseResult.GetValue(_targets) ?? []).Select(BenchTarget.Parse)],
+        ExtraTargets = parseResult.GetValue(_targets) is { Length: > 0 } targets ? [.. targets.Select(BenchTarget.Parse)]
+            : parseResult.GetValue(_noDefaultTargets) ? [] : [BenchTarget.Recommendations],
+        EdgeSettings = [.. (parseResult.GetValue(_edgeSettings) ?? []).Select(ParseSetting)],
         NoNginx = parseResult.GetValue(_noNginx),
         BaselineEdgeAssembly = parseResult.GetValue(_baseline) is { } baseline ? Path.GetFullPath(baseline) : null,
         ResultsFile = parseResult.GetValue(_results),
         CommandLine = "./edgecommerce " + string.Join(' ', parseResult.Tokens.Select(static t => t.Value.AsSpan().IndexOfAny(s_shellSpecial) >= 0 ? "'" + t.Value.Replace("'", "'\\''", StringComparison.Ordinal) + "'" : t.Value)),
     };
+
+    /// <exception cref="CliException">Not KEY=VALUE with a configuration key.</exception>
+    private static string ParseSetting(string setting)
+    {
+        var equals = setting.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0 || setting[..equals].Any(static c => !(char.IsAsciiLetterOrDigit(c) || c is ':' or '_' or '.')))
+        {
+            throw new CliException($"--edge-setting '{setting}': expected KEY=VALUE with a configuration key such as RateLimits:ViewerPerSecond.");
+        }
+
+        return setting;
+    }
 
     private static Option<int> Int(string name, string description, string helpName, int defaultValue, int min, int max) => new(name)
     {

@@ -21,8 +21,28 @@ internal sealed class BenchOptions
     /// <summary>Seconds of warm-up per server before the rounds (not measured). The default is 5.</summary>
     public int WarmupSeconds { get; init; } = 5;
 
-    /// <summary>Paths to drive on the edge besides the widget.</summary>
+    /// <summary>Paths to drive on the edge besides the widget (the command's default: <see cref="BenchTarget.Recommendations"/>).</summary>
     public IReadOnlyList<BenchTarget> ExtraTargets { get; init; } = [];
+
+    /// <summary>Configuration passed to every edge the run starts, as <c>KEY=VALUE</c> (e.g. <c>RateLimits:ViewerPerSecond=50</c>).</summary>
+    public IReadOnlyList<string> EdgeSettings { get; init; } = [];
+
+    /// <summary>
+    /// What the edges are started with: <see cref="EdgeSettings"/>, and, when a target carries a
+    /// viewer token and no <c>RateLimits:</c> setting was given, per-viewer and per-creator limits
+    /// raised out of reach, so the run measures serving rather than the limiter (a few hundred
+    /// viewers of one creator at tens of thousands of requests per second would otherwise be 429s).
+    /// </summary>
+    public IReadOnlyList<string> EffectiveEdgeSettings =>
+        ExtraTargets.Any(static t => t.Scope is not null) && !EdgeSettings.Any(static s => s.StartsWith("RateLimits:", StringComparison.OrdinalIgnoreCase))
+            ? [.. EdgeSettings, .. s_unlimited]
+            : EdgeSettings;
+
+    private static readonly string[] s_unlimited =
+    [
+        "RateLimits:ViewerBurst=1000000", "RateLimits:ViewerPerSecond=1000000",
+        "RateLimits:CreatorBurst=10000000", "RateLimits:CreatorPerSecond=10000000",
+    ];
 
     /// <summary>Viewer tokens minted per scoped target. The default is 200.</summary>
     public int Viewers { get; init; } = 200;

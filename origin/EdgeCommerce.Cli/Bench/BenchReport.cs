@@ -47,6 +47,7 @@ internal static class BenchReport
             .Select(static k => k + "=" + Environment.GetEnvironmentVariable(k))
             .ToList();
         md.AppendLine(inv, $"- runtime environment passed to the services: {(runtime.Count == 0 ? "none beyond DOTNET_gcServer=0 (workstation GC)" : string.Join(' ', runtime))}");
+        md.AppendLine(inv, $"- edge settings: {(options.EffectiveEdgeSettings.Count == 0 ? "defaults" : string.Join(' ', options.EffectiveEdgeSettings.Select(static s => "`" + s + "`")))}");
         md.AppendLine(inv, $"- wrk -t{options.Threads} -c{options.Connections}, {options.DurationSeconds} s per run, {options.Rounds} rounds after {options.WarmupSeconds} s of warm-up each; edge and nginx alternate (ABBA…) in one run; medians over the rounds");
         md.AppendLine(inv, $"- widget: {widgetBytes}; nginx {options.NginxWorkers} workers, proxy_cache in front of the same edge (Cache-Control ignored: every request after the first is a hit), keepalive_requests 1000000; services with workstation GC");
         md.AppendLine();
@@ -72,6 +73,20 @@ internal static class BenchReport
 
             md.AppendLine();
             md.AppendLine("Higher req/s is better; for p50 and p99 a ratio below 1 means the edge is faster than nginx. Each round's two runs follow each other within seconds, so the per-round ratio cancels most of the load that other work puts on the machine; prefer it to the ratio of medians when the per-run figures wander. Server CPU per request (from /proc, the server process and its children, 10 ms ticks) does not depend on how much CPU the server was given, so it compares efficiency even on a busy machine.");
+        }
+
+        var widget = series.FirstOrDefault(static s => s.Target == "widget" && s.Server == "edge");
+        var personal = series.Where(static s => s.Target != "widget").ToList();
+        if (widget is not null && widget.MedianRps > 0 && personal.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("| on the edge, ÷ its widget | req/s: median of per-round ratios | p99: ratio of medians | req/s per round |");
+            md.AppendLine("| --- | ---: | ---: | --- |");
+            foreach (var target in personal)
+            {
+                var perRound = target.Runs.Zip(widget.Runs, static (t, w) => w.RequestsPerSecond > 0 ? t.RequestsPerSecond / w.RequestsPerSecond : 0).ToList();
+                md.AppendLine(inv, $"| {target.Target} ÷ widget | {BenchSeries.Median(perRound):0.00}× | {Ratio(target.MedianP99Ms, widget.MedianP99Ms)} | {string.Join(", ", perRound.Select(r => r.ToString("0.00", inv) + "×"))} |");
+            }
         }
 
         return md.ToString();

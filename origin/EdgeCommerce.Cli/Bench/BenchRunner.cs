@@ -72,7 +72,7 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
                 var edgeToken = Path.Combine(work, "edge-bench.sync.token");
                 await SecretFile.WriteAsync(edgeToken, await admin.MintSyncTokenAsync("edge-bench", token), token);
                 var edge = Start(services, ServiceDefinitions.Edge(edgeAssembly, "edge-bench", "bench", edgePort,
-                    ServiceDefinitions.LoopbackUrl(grpcPort), Path.Combine(work, "edge"), edgeToken), work);
+                    ServiceDefinitions.LoopbackUrl(grpcPort), Path.Combine(work, "edge"), edgeToken, options.EffectiveEdgeSettings), work);
                 await WaitReadyAsync(http, edge, token);
                 var edgeUrl = new Uri(ServiceDefinitions.LoopbackUrl(edgePort));
                 var widgetPath = BenchTarget.Widget.PathFor(creatorId);
@@ -87,7 +87,7 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
                     var baselineToken = Path.Combine(work, "edge-baseline.sync.token");
                     await SecretFile.WriteAsync(baselineToken, await admin.MintSyncTokenAsync("edge-baseline", token), token);
                     var baseline = Start(services, ServiceDefinitions.Edge(baselineDll, "edge-baseline", "bench", baselinePort,
-                        ServiceDefinitions.LoopbackUrl(grpcPort), Path.Combine(work, "edge-baseline"), baselineToken), work);
+                        ServiceDefinitions.LoopbackUrl(grpcPort), Path.Combine(work, "edge-baseline"), baselineToken, options.EffectiveEdgeSettings), work);
                     await WaitReadyAsync(http, baseline, token);
                     baselineUrl = new Uri(ServiceDefinitions.LoopbackUrl(baselinePort));
                     baselineProcessId = baseline.ProcessId;

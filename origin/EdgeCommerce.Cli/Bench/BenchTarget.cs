@@ -14,6 +14,9 @@ internal sealed record BenchTarget(string Name, string Path, string? Scope, stri
     /// <summary>The cached widget: the only target also served through nginx for the side-by-side.</summary>
     public static BenchTarget Widget { get; } = new("widget", "/v1/creators/{creator}/widget", null, "GET", null);
 
+    /// <summary>Personal recommendations (ONNX inference per request, viewer tokens validated): run by default beside the widget.</summary>
+    public static BenchTarget Recommendations { get; } = new("recs", "/v1/recommendations?creatorId={creator}&k=10", "recs:read", "GET", null);
+
     public bool IsWidget => ReferenceEquals(this, Widget);
 
     public string PathFor(string creatorId) => Path.Replace("{creator}", Uri.EscapeDataString(creatorId), StringComparison.Ordinal);
