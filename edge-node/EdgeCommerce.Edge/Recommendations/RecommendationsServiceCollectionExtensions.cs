@@ -13,6 +13,7 @@ internal static class RecommendationsServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddMetrics();
+        services.ConfigureHttpJsonOptions(static options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, RecommendationsJsonContext.Default));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RecommendationsMetrics>();
         services.TryAddSingleton<ModelHolder>();

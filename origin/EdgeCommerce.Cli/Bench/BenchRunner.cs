@@ -181,6 +181,14 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
                 await _out.WriteLineAsync($"bench    warm-up {name} {options.WarmupSeconds} s");
                 await WrkRun.RunAsync(url.ToString(), widget, null, null, options, TimeSpan.FromSeconds(options.WarmupSeconds), work, token);
             }
+
+            // The other paths too: otherwise their first round measures the JIT and the first tokens' validations.
+            foreach (var target in options.ExtraTargets)
+            {
+                await _out.WriteLineAsync($"bench    warm-up {target.Name} {options.WarmupSeconds} s");
+                await WrkRun.RunAsync(new Uri(edgeUrl, target.PathFor(creatorId)).ToString(), target, target.BodyFor(creatorId), tokens.GetValueOrDefault(target), options,
+                    TimeSpan.FromSeconds(options.WarmupSeconds), work, token);
+            }
         }
 
         var runs = servers.ToDictionary(static s => s.Name, static _ => new List<WrkResult>());
