@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Edge.Drops.Admission;
+using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,10 +28,11 @@ internal static class DropsApi
         var drops = endpoints.MapGroup("/v1/drops").WithTags("Drops");
         drops.MapGet("/{dropId}", GetDrop).WithName("GetDrop").WithSummary("A drop's phase, schedule and stock as this edge last heard it.");
         drops.MapGet("/{dropId}/stream", StreamDrop).WithName("StreamDrop").WithSummary("Server-sent events: the drop's state each time it changes on this edge.");
-        drops.MapPost("/{dropId}/rsvp", Rsvp).RequireScope(Scopes.DropRsvp).WithName("RsvpDrop").WithSummary("RSVPs for early access (idempotent; recorded at the origin).");
-        drops.MapPost("/{dropId}/reservations", Reserve).RequireScope(Scopes.DropReserve).WithName("ReserveDrop")
-            .WithSummary("Reserves units of a SKU. Idempotency-Key makes retries safe.");
-        var reservations = endpoints.MapGroup("/v1/reservations").WithTags("Drops").RequireScope(Scopes.DropReserve);
+        drops.MapPost("/{dropId}/rsvp", Rsvp).RequireScope(Scopes.DropRsvp).RequireViewerRateLimits().WithName("RsvpDrop").WithSummary("RSVPs for early access (idempotent; recorded at the origin).");
+        drops.MapPost("/{dropId}/reservations", Reserve).RequireScope(Scopes.DropReserve).RequireViewerRateLimits().WithName("ReserveDrop")
+            .WithSummary("Reserves units of a SKU, or answers 202 with a queue ticket while the waiting room admits viewers in turns. Idempotency-Key makes retries safe; Queue-Ticket carries the ticket once admitted.");
+        drops.MapAdmissionApi();
+        var reservations = endpoints.MapGroup("/v1/reservations").WithTags("Drops").RequireScope(Scopes.DropReserve).RequireViewerRateLimits();
         reservations.MapPost("/{reservationId}/confirm", Confirm).WithName("ConfirmReservation").WithSummary("Commits the sale at the origin (idempotent).");
         reservations.MapDelete("/{reservationId}", Release).WithName("ReleaseReservation").WithSummary("Gives the units back.");
         return endpoints;
@@ -110,13 +113,13 @@ internal static class DropsApi
         return status switch
         {
             RsvpStatus.Recorded => TypedResults.Ok(new RsvpResponse(dropId, true)),
-            RsvpStatus.Closed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The drop is closed."),
+            RsvpStatus.Closed => Closed(),
             RsvpStatus.Unavailable => Unavailable(context, TimeSpan.FromSeconds(1), "The RSVP could not be recorded right now."),
             _ => DropNotFound(),
         };
     }
 
-    internal static async Task<IResult> Reserve(string dropId, HttpContext context, DropReservations reservations, CancellationToken cancellationToken)
+    internal static async Task<IResult> Reserve(string dropId, HttpContext context, DropReservations reservations, DropAdmission admission, CancellationToken cancellationToken)
     {
         var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
         context.Response.Headers.CacheControl = "no-store";
@@ -162,7 +165,40 @@ internal static class DropsApi
             return TypedResults.Problem(new HttpValidationProblemDetails(errors) { Status = StatusCodes.Status422UnprocessableEntity, Title = "The reservation request is invalid." });
         }
 
+        string? ticket = null;
+        if (context.Request.Headers.TryGetValue(AdmissionApi.QueueTicketHeader, out var ticketValues))
+        {
+            // Two values are as unusable as a forged one.
+            ticket = ticketValues.Count == 1 ? ticketValues[0] ?? "" : "";
+        }
+
+        var gate = admission.Enter(token, dropId, ticket);
+        switch (gate.Verdict)
+        {
+            case AdmissionVerdict.Queued:
+                return AdmissionApi.Queued(context, gate.Ticket!);
+            case AdmissionVerdict.RoomFull:
+                return AdmissionApi.RoomFull(context);
+            case AdmissionVerdict.InvalidTicket:
+                return AdmissionApi.TicketRefused();
+        }
+
         var result = await reservations.ReserveAsync(token, dropId, request.Value.SkuId, request.Value.Quantity, key, cancellationToken);
+        if (result.Status == ReserveStatus.NotOpen)
+        {
+            // Not open for this viewer until the start: wait in the room (shuffled at the start)
+            // rather than race everyone else at the opening second. Early-access viewers who are
+            // merely early keep the 403 with the earlier time.
+            var early = admission.JoinBeforeStart(token, dropId, result.OpensAt!.Value);
+            switch (early.Verdict)
+            {
+                case AdmissionVerdict.Queued:
+                    return AdmissionApi.Queued(context, early.Ticket!);
+                case AdmissionVerdict.RoomFull:
+                    return AdmissionApi.RoomFull(context);
+            }
+        }
+
         switch (result.Status)
         {
             case ReserveStatus.Created:
@@ -176,10 +212,9 @@ internal static class DropsApi
             case ReserveStatus.UnknownSku:
                 return Invalid(StatusCodes.Status422UnprocessableEntity, "The drop has no such SKU.", "skuId", "is not one of the drop's SKUs");
             case ReserveStatus.Closed:
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The drop is closed.");
+                return Closed();
             case ReserveStatus.SoldOut:
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Sold out.",
-                    detail: "Every unit of this SKU is sold (or too few are left for this quantity).", extensions: new Dictionary<string, object?> { ["soldOut"] = true });
+                return SoldOut();
             case ReserveStatus.NotOpen:
                 return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The drop is not open for you yet.",
                     detail: $"It opens for you at {result.OpensAt!.Value.ToString("O", CultureInfo.InvariantCulture)}.",
@@ -295,7 +330,13 @@ internal static class DropsApi
     private static ProblemHttpResult Invalid(int status, string title, string field, string message)
         => TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] }) { Status = status, Title = title });
 
-    private static ProblemHttpResult DropNotFound() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such drop.");
+    internal static ProblemHttpResult Closed() => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The drop is closed.");
+
+    internal static ProblemHttpResult SoldOut()
+        => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Sold out.",
+            detail: "Every unit of this SKU is sold (or too few are left for this quantity).", extensions: new Dictionary<string, object?> { ["soldOut"] = true });
+
+    internal static ProblemHttpResult DropNotFound() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such drop.");
 
     private static ProblemHttpResult ReservationNotFound() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such reservation.");
 

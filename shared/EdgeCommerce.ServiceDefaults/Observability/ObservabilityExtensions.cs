@@ -108,8 +108,10 @@ public static class ObservabilityExtensions
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
+    /// <summary>Histograms in seconds, except those that advise their own buckets (a queue wait of minutes is not a request).</summary>
     private static bool IsDurationHistogram(Instrument instrument)
-        => instrument.Unit == "s" && instrument.GetType().IsGenericType && instrument.GetType().GetGenericTypeDefinition() == typeof(Histogram<>);
+        => instrument.Unit == "s" && instrument.GetType().IsGenericType && instrument.GetType().GetGenericTypeDefinition() == typeof(Histogram<>)
+            && instrument is not Histogram<double> { Advice.HistogramBucketBoundaries: not null };
 
     private static bool IsMachinery(PathString path)
         => path.StartsWithSegments(MetricsPath) || path.StartsWithSegments(DashboardPath)
