@@ -269,16 +269,20 @@ internal sealed class WaitingRoom
         return new TicketStatus(ticket, TicketState.Waiting, position, (int)Math.Min(int.MaxValue, Math.Ceiling(position / ObservedRate(now))), null);
     }
 
-    /// <summary>Admissions per second over the last <see cref="AdmissionOptions.RateWindow"/> (or since the first); the configured rate before any.</summary>
+    /// <summary>
+    /// Admissions per second over the last <see cref="AdmissionOptions.RateWindow"/> (or since the
+    /// first admission, once that is a second ago), never above the configured rate (the burst at
+    /// the start would otherwise promise too much); the configured rate until then.
+    /// </summary>
     private double ObservedRate(DateTimeOffset now)
     {
-        if (_recentAdmissions.Count == 0 || _firstAdmissionAt is not { } first)
+        if (_recentAdmissions.Count == 0 || _firstAdmissionAt is not { } first || now - first < TimeSpan.FromSeconds(1))
         {
             return _options.AdmissionsPerSecond;
         }
 
         var span = now - first < _options.RateWindow ? now - first : _options.RateWindow;
-        return _recentAdmissions.Count / Math.Max(1, span.TotalSeconds);
+        return Math.Min(_options.AdmissionsPerSecond, _recentAdmissions.Count / span.TotalSeconds);
     }
 
     /// <summary>Fisher-Yates: every order equally likely when <paramref name="random"/>(n) is uniform on [0, n).</summary>
