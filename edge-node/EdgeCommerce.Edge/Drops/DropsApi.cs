@@ -127,7 +127,7 @@ internal static class DropsApi
         if (context.Request.Headers.TryGetValue(IdempotencyKeyHeader, out var keyValues))
         {
             key = keyValues.Count == 1 ? keyValues[0] : null;
-            if (key is null || key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(static c => c is < '!' or > '~'))
+            if (key is null || key.Length is 0 or > MaxIdempotencyKeyLength || key.AsSpan().ContainsAnyExceptInRange('!', '~'))
             {
                 return Invalid(StatusCodes.Status400BadRequest, "The Idempotency-Key header is not valid.", IdempotencyKeyHeader,
                     $"must be one value of 1-{MaxIdempotencyKeyLength} visible ASCII characters");
@@ -139,30 +139,20 @@ internal static class DropsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "The reservation must be sent as application/json.");
         }
 
-        if (context.Request.ContentLength > 4096)
+        if (context.Request.ContentLength > ReservationRequestReader.MaxBytes)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request body is too large.");
         }
 
-        JsonElement body;
-        try
+        var body = await ReservationRequestReader.ReadAsync(context.Request.BodyReader, cancellationToken);
+        switch (body.Status)
         {
-            using var document = await JsonDocument.ParseAsync(new LimitedStream(context.Request.Body, 4096), new JsonDocumentOptions { MaxDepth = 4 }, cancellationToken);
-            body = document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The request body is not valid JSON.");
-        }
-        catch (InvalidDataException)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request body is too large.");
-        }
-
-        var (request, errors) = ReadReservation(body);
-        if (request is null)
-        {
-            return TypedResults.Problem(new HttpValidationProblemDetails(errors) { Status = StatusCodes.Status422UnprocessableEntity, Title = "The reservation request is invalid." });
+            case ReservationBodyStatus.Malformed:
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The request body is not valid JSON.");
+            case ReservationBodyStatus.TooLarge:
+                return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request body is too large.");
+            case ReservationBodyStatus.Invalid:
+                return TypedResults.Problem(new HttpValidationProblemDetails(body.Errors!) { Status = StatusCodes.Status422UnprocessableEntity, Title = "The reservation request is invalid." });
         }
 
         string? ticket = null;
@@ -183,7 +173,7 @@ internal static class DropsApi
                 return AdmissionApi.TicketRefused();
         }
 
-        var result = await reservations.ReserveAsync(token, dropId, request.Value.SkuId, request.Value.Quantity, key, cancellationToken);
+        var result = await reservations.ReserveAsync(token, dropId, body.SkuId, body.Quantity, key, cancellationToken);
         if (result.Status == ReserveStatus.NotOpen)
         {
             // Not open for this viewer until the start: wait in the room (shuffled at the start)
@@ -262,65 +252,6 @@ internal static class DropsApi
         };
     }
 
-    private static ((string SkuId, int Quantity)? Request, Dictionary<string, string[]> Errors) ReadReservation(JsonElement body)
-    {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (body.ValueKind != JsonValueKind.Object)
-        {
-            errors["$"] = ["must be a JSON object with 'skuId' and 'quantity'"];
-            return (null, errors);
-        }
-
-        string? skuId = null;
-        int? quantity = null;
-        foreach (var property in body.EnumerateObject())
-        {
-            switch (property.Name)
-            {
-                case "skuId" when skuId is null && !errors.ContainsKey("skuId"):
-                    if (property.Value.ValueKind == JsonValueKind.String && Identifiers.IsValid(property.Value.GetString()))
-                    {
-                        skuId = property.Value.GetString();
-                    }
-                    else
-                    {
-                        errors["skuId"] = [Identifiers.Rule];
-                    }
-
-                    break;
-                case "quantity" when quantity is null && !errors.ContainsKey("quantity"):
-                    if (property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out var q) && q is >= 1 and <= 100)
-                    {
-                        quantity = q;
-                    }
-                    else
-                    {
-                        errors["quantity"] = ["must be a whole number from 1 to 100"];
-                    }
-
-                    break;
-                case "skuId" or "quantity":
-                    errors[property.Name] = ["appears more than once"];
-                    break;
-                default:
-                    errors[property.Name] = ["is not a known field"];
-                    break;
-            }
-        }
-
-        if (skuId is null && !errors.ContainsKey("skuId"))
-        {
-            errors["skuId"] = ["is required"];
-        }
-
-        if (quantity is null && !errors.ContainsKey("quantity"))
-        {
-            errors["quantity"] = ["is required"];
-        }
-
-        return errors.Count == 0 ? ((skuId!, quantity!.Value), errors) : (null, errors);
-    }
-
     private static ProblemHttpResult Unavailable(HttpContext context, TimeSpan retryAfter, string title)
     {
         context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
@@ -339,44 +270,6 @@ internal static class DropsApi
     internal static ProblemHttpResult DropNotFound() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such drop.");
 
     private static ProblemHttpResult ReservationNotFound() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such reservation.");
-
-    /// <summary>Fails the read once more than <paramref name="limit"/> bytes arrive.</summary>
-    private sealed class LimitedStream(Stream inner, long limit) : Stream
-    {
-        private long _read;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var read = await inner.ReadAsync(buffer, cancellationToken);
-            _read += read;
-            return _read > limit ? throw new InvalidDataException("The body exceeds its limit.") : read;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
 
 internal sealed record RsvpResponse(string DropId, bool Rsvped);
@@ -385,7 +278,14 @@ internal sealed record ReservationResponse(string ReservationId, string DropId, 
 {
     public static ReservationResponse From(Reservation reservation)
         => new(reservation.Id, reservation.DropId, reservation.SkuId, reservation.Quantity, reservation.ExpiresAt,
-            reservation.State.ToString().ToLowerInvariant(), reservation.DuplicateOf);
+            reservation.State switch
+            {
+                ReservationState.Held => "held",
+                ReservationState.Confirmed => "confirmed",
+                ReservationState.Released => "released",
+                _ => "expired",
+            },
+            reservation.DuplicateOf);
 }
 
 internal sealed record EdgeDropSkuView(string SkuId, int Allocation, int Sold, int Available, bool SoldOut);
