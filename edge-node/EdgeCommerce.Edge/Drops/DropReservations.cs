@@ -298,7 +298,8 @@ internal sealed class DropReservations(
         }
     }
 
-    private async Task<ReserveResult> ReserveCoreAsync(AccessToken token, string dropId, string skuId, int quantity, string idempotencyKey, CancellationToken cancellationToken)
+    // ValueTask: the common path (units in a local lease) completes synchronously and allocates no task.
+    private async ValueTask<ReserveResult> ReserveCoreAsync(AccessToken token, string dropId, string skuId, int quantity, string idempotencyKey, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         if (holder.Current.FindDrop(dropId) is not { } drop)
@@ -377,7 +378,7 @@ internal sealed class DropReservations(
     }
 
     /// <summary>Takes units from a local lease, refilling from the origin (one caller at a time) when none has enough.</summary>
-    private async Task<((InventoryLease Lease, DateTimeOffset ExpiresAt)? Hold, ReserveResult? Result)> TakeAsync(LeasePool pool, int quantity, CancellationToken cancellationToken)
+    private async ValueTask<((InventoryLease Lease, DateTimeOffset ExpiresAt)? Hold, ReserveResult? Result)> TakeAsync(LeasePool pool, int quantity, CancellationToken cancellationToken)
     {
         var ttl = Options.ReservationTtl;
         var margin = Options.ClockSkewMargin;
