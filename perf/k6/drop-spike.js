@@ -15,7 +15,7 @@ const MIX = __ENV.MIX || 'full';                          // full | widget
 
 // Reservations answer 409 (sold out) and 503 with Retry-After (no units on this edge right now):
 // both are honest answers, not failures.
-const reservationAnswers = http.expectedStatuses({ min: 200, max: 299 }, 409, 503);
+const reservationAnswers = http.expectedStatuses({ min: 200, max: 299 }, 409, 429, 503);
 
 export const options = {
   setupTimeout: '5m',
@@ -67,7 +67,9 @@ export default function (data) {
       responseCallback: reservationAnswers,
     });
     check(reserve, {
-      'reserve answered honestly': (r) => r.status === 201 || r.status === 409 || (r.status === 503 && !!r.headers['Retry-After']),
+      // 202: queued by the edge's waiting room (a ticket with position and estimate, not an error).
+      'reserve answered honestly': (r) => r.status === 201 || r.status === 409 || (r.status === 202 && !!r.json('ticket'))
+        || ((r.status === 503 || r.status === 429) && !!r.headers['Retry-After']),
     });
   }
 

@@ -248,7 +248,10 @@ internal sealed class DropReservations(
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        foreach (var reservation in _reservations.Values)
+        // Enumerating the dictionary itself takes no lock and copies nothing. (.Values takes every
+        // bucket lock, stalling reservations meanwhile, and copies all entries into one array, tens
+        // of thousands during a drop, hence a large-object-heap allocation every sweep.)
+        foreach (var (_, reservation) in _reservations)
         {
             if (reservation.State == ReservationState.Held && !reservation.Confirming && now >= reservation.ExpiresAt && reservation.Gate.Wait(0, cancellationToken))
             {
@@ -277,7 +280,7 @@ internal sealed class DropReservations(
             }
         }
 
-        foreach (var pool in _pools.Values)
+        foreach (var (_, pool) in _pools)
         {
             foreach (var (lease, units) in pool.CollectUnusable(now, Options.ReservationTtl, Options.ClockSkewMargin))
             {
@@ -295,7 +298,8 @@ internal sealed class DropReservations(
         }
     }
 
-    private async Task<ReserveResult> ReserveCoreAsync(AccessToken token, string dropId, string skuId, int quantity, string idempotencyKey, CancellationToken cancellationToken)
+    // ValueTask: the common path (units in a local lease) completes synchronously and allocates no task.
+    private async ValueTask<ReserveResult> ReserveCoreAsync(AccessToken token, string dropId, string skuId, int quantity, string idempotencyKey, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         if (holder.Current.FindDrop(dropId) is not { } drop)
@@ -303,7 +307,17 @@ internal sealed class DropReservations(
             return new ReserveResult(ReserveStatus.NotFound);
         }
 
-        if (drop.Skus.FirstOrDefault(s => string.Equals(s.SkuId, skuId, StringComparison.Ordinal)) is not { } sku)
+        DropSku? sku = null;
+        foreach (var candidate in drop.Skus)
+        {
+            if (string.Equals(candidate.SkuId, skuId, StringComparison.Ordinal))
+            {
+                sku = candidate;
+                break;
+            }
+        }
+
+        if (sku is null)
         {
             return new ReserveResult(ReserveStatus.UnknownSku);
         }
@@ -364,7 +378,7 @@ internal sealed class DropReservations(
     }
 
     /// <summary>Takes units from a local lease, refilling from the origin (one caller at a time) when none has enough.</summary>
-    private async Task<((InventoryLease Lease, DateTimeOffset ExpiresAt)? Hold, ReserveResult? Result)> TakeAsync(LeasePool pool, int quantity, CancellationToken cancellationToken)
+    private async ValueTask<((InventoryLease Lease, DateTimeOffset ExpiresAt)? Hold, ReserveResult? Result)> TakeAsync(LeasePool pool, int quantity, CancellationToken cancellationToken)
     {
         var ttl = Options.ReservationTtl;
         var margin = Options.ClockSkewMargin;

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Edge.Drops.Admission;
+using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,10 +28,11 @@ internal static class DropsApi
         var drops = endpoints.MapGroup("/v1/drops").WithTags("Drops");
         drops.MapGet("/{dropId}", GetDrop).WithName("GetDrop").WithSummary("A drop's phase, schedule and stock as this edge last heard it.");
         drops.MapGet("/{dropId}/stream", StreamDrop).WithName("StreamDrop").WithSummary("Server-sent events: the drop's state each time it changes on this edge.");
-        drops.MapPost("/{dropId}/rsvp", Rsvp).RequireScope(Scopes.DropRsvp).WithName("RsvpDrop").WithSummary("RSVPs for early access (idempotent; recorded at the origin).");
-        drops.MapPost("/{dropId}/reservations", Reserve).RequireScope(Scopes.DropReserve).WithName("ReserveDrop")
-            .WithSummary("Reserves units of a SKU. Idempotency-Key makes retries safe.");
-        var reservations = endpoints.MapGroup("/v1/reservations").WithTags("Drops").RequireScope(Scopes.DropReserve);
+        drops.MapPost("/{dropId}/rsvp", Rsvp).RequireScope(Scopes.DropRsvp).RequireViewerRateLimits().WithName("RsvpDrop").WithSummary("RSVPs for early access (idempotent; recorded at the origin).");
+        drops.MapPost("/{dropId}/reservations", Reserve).RequireScope(Scopes.DropReserve).RequireViewerRateLimits().WithName("ReserveDrop")
+            .WithSummary("Reserves units of a SKU, or answers 202 with a queue ticket while the waiting room admits viewers in turns. Idempotency-Key makes retries safe; Queue-Ticket carries the ticket once admitted.");
+        drops.MapAdmissionApi();
+        var reservations = endpoints.MapGroup("/v1/reservations").WithTags("Drops").RequireScope(Scopes.DropReserve).RequireViewerRateLimits();
         reservations.MapPost("/{reservationId}/confirm", Confirm).WithName("ConfirmReservation").WithSummary("Commits the sale at the origin (idempotent).");
         reservations.MapDelete("/{reservationId}", Release).WithName("ReleaseReservation").WithSummary("Gives the units back.");
         return endpoints;
@@ -110,13 +113,13 @@ internal static class DropsApi
         return status switch
         {
             RsvpStatus.Recorded => TypedResults.Ok(new RsvpResponse(dropId, true)),
-            RsvpStatus.Closed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The drop is closed."),
+            RsvpStatus.Closed => Closed(),
             RsvpStatus.Unavailable => Unavailable(context, TimeSpan.FromSeconds(1), "The RSVP could not be recorded right now."),
             _ => DropNotFound(),
         };
     }
 
-    internal static async Task<IResult> Reserve(string dropId, HttpContext context, DropReservations reservations, CancellationToken cancellationToken)
+    internal static async Task<IResult> Reserve(string dropId, HttpContext context, DropReservations reservations, DropAdmission admission, CancellationToken cancellationToken)
     {
         var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
         context.Response.Headers.CacheControl = "no-store";
@@ -124,7 +127,7 @@ internal static class DropsApi
         if (context.Request.Headers.TryGetValue(IdempotencyKeyHeader, out var keyValues))
         {
             key = keyValues.Count == 1 ? keyValues[0] : null;
-            if (key is null || key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(static c => c is < '!' or > '~'))
+            if (key is null || key.Length is 0 or > MaxIdempotencyKeyLength || key.AsSpan().ContainsAnyExceptInRange('!', '~'))
             {
                 return Invalid(StatusCodes.Status400BadRequest, "The Idempotency-Key header is not valid.", IdempotencyKeyHeader,
                     $"must be one value of 1-{MaxIdempotencyKeyLength} visible ASCII characters");
@@ -136,33 +139,56 @@ internal static class DropsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "The reservation must be sent as application/json.");
         }
 
-        if (context.Request.ContentLength > 4096)
+        if (context.Request.ContentLength > ReservationRequestReader.MaxBytes)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request body is too large.");
         }
 
-        JsonElement body;
-        try
+        var body = await ReservationRequestReader.ReadAsync(context.Request.BodyReader, cancellationToken);
+        switch (body.Status)
         {
-            using var document = await JsonDocument.ParseAsync(new LimitedStream(context.Request.Body, 4096), new JsonDocumentOptions { MaxDepth = 4 }, cancellationToken);
-            body = document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The request body is not valid JSON.");
-        }
-        catch (InvalidDataException)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request body is too large.");
+            case ReservationBodyStatus.Malformed:
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The request body is not valid JSON.");
+            case ReservationBodyStatus.TooLarge:
+                return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request body is too large.");
+            case ReservationBodyStatus.Invalid:
+                return TypedResults.Problem(new HttpValidationProblemDetails(body.Errors!) { Status = StatusCodes.Status422UnprocessableEntity, Title = "The reservation request is invalid." });
         }
 
-        var (request, errors) = ReadReservation(body);
-        if (request is null)
+        string? ticket = null;
+        if (context.Request.Headers.TryGetValue(AdmissionApi.QueueTicketHeader, out var ticketValues))
         {
-            return TypedResults.Problem(new HttpValidationProblemDetails(errors) { Status = StatusCodes.Status422UnprocessableEntity, Title = "The reservation request is invalid." });
+            // Two values are as unusable as a forged one.
+            ticket = ticketValues.Count == 1 ? ticketValues[0] ?? "" : "";
         }
 
-        var result = await reservations.ReserveAsync(token, dropId, request.Value.SkuId, request.Value.Quantity, key, cancellationToken);
+        var gate = admission.Enter(token, dropId, ticket);
+        switch (gate.Verdict)
+        {
+            case AdmissionVerdict.Queued:
+                return AdmissionApi.Queued(context, gate.Ticket!);
+            case AdmissionVerdict.RoomFull:
+                return AdmissionApi.RoomFull(context);
+            case AdmissionVerdict.InvalidTicket:
+                return AdmissionApi.TicketRefused();
+        }
+
+        var result = await reservations.ReserveAsync(token, dropId, body.SkuId, body.Quantity, key, cancellationToken);
+        if (result.Status == ReserveStatus.NotOpen)
+        {
+            // Not open for this viewer until the start: wait in the room (shuffled at the start)
+            // rather than race everyone else at the opening second. Early-access viewers who are
+            // merely early keep the 403 with the earlier time.
+            var early = admission.JoinBeforeStart(token, dropId, result.OpensAt!.Value);
+            switch (early.Verdict)
+            {
+                case AdmissionVerdict.Queued:
+                    return AdmissionApi.Queued(context, early.Ticket!);
+                case AdmissionVerdict.RoomFull:
+                    return AdmissionApi.RoomFull(context);
+            }
+        }
+
         switch (result.Status)
         {
             case ReserveStatus.Created:
@@ -176,10 +202,9 @@ internal static class DropsApi
             case ReserveStatus.UnknownSku:
                 return Invalid(StatusCodes.Status422UnprocessableEntity, "The drop has no such SKU.", "skuId", "is not one of the drop's SKUs");
             case ReserveStatus.Closed:
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The drop is closed.");
+                return Closed();
             case ReserveStatus.SoldOut:
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Sold out.",
-                    detail: "Every unit of this SKU is sold (or too few are left for this quantity).", extensions: new Dictionary<string, object?> { ["soldOut"] = true });
+                return SoldOut();
             case ReserveStatus.NotOpen:
                 return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The drop is not open for you yet.",
                     detail: $"It opens for you at {result.OpensAt!.Value.ToString("O", CultureInfo.InvariantCulture)}.",
@@ -227,65 +252,6 @@ internal static class DropsApi
         };
     }
 
-    private static ((string SkuId, int Quantity)? Request, Dictionary<string, string[]> Errors) ReadReservation(JsonElement body)
-    {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (body.ValueKind != JsonValueKind.Object)
-        {
-            errors["$"] = ["must be a JSON object with 'skuId' and 'quantity'"];
-            return (null, errors);
-        }
-
-        string? skuId = null;
-        int? quantity = null;
-        foreach (var property in body.EnumerateObject())
-        {
-            switch (property.Name)
-            {
-                case "skuId" when skuId is null && !errors.ContainsKey("skuId"):
-                    if (property.Value.ValueKind == JsonValueKind.String && Identifiers.IsValid(property.Value.GetString()))
-                    {
-                        skuId = property.Value.GetString();
-                    }
-                    else
-                    {
-                        errors["skuId"] = [Identifiers.Rule];
-                    }
-
-                    break;
-                case "quantity" when quantity is null && !errors.ContainsKey("quantity"):
-                    if (property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out var q) && q is >= 1 and <= 100)
-                    {
-                        quantity = q;
-                    }
-                    else
-                    {
-                        errors["quantity"] = ["must be a whole number from 1 to 100"];
-                    }
-
-                    break;
-                case "skuId" or "quantity":
-                    errors[property.Name] = ["appears more than once"];
-                    break;
-                default:
-                    errors[property.Name] = ["is not a known field"];
-                    break;
-            }
-        }
-
-        if (skuId is null && !errors.ContainsKey("skuId"))
-        {
-            errors["skuId"] = ["is required"];
-        }
-
-        if (quantity is null && !errors.ContainsKey("quantity"))
-        {
-            errors["quantity"] = ["is required"];
-        }
-
-        return errors.Count == 0 ? ((skuId!, quantity!.Value), errors) : (null, errors);
-    }
-
     private static ProblemHttpResult Unavailable(HttpContext context, TimeSpan retryAfter, string title)
     {
         context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
@@ -295,47 +261,15 @@ internal static class DropsApi
     private static ProblemHttpResult Invalid(int status, string title, string field, string message)
         => TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] }) { Status = status, Title = title });
 
-    private static ProblemHttpResult DropNotFound() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such drop.");
+    internal static ProblemHttpResult Closed() => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The drop is closed.");
+
+    internal static ProblemHttpResult SoldOut()
+        => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Sold out.",
+            detail: "Every unit of this SKU is sold (or too few are left for this quantity).", extensions: new Dictionary<string, object?> { ["soldOut"] = true });
+
+    internal static ProblemHttpResult DropNotFound() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such drop.");
 
     private static ProblemHttpResult ReservationNotFound() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such reservation.");
-
-    /// <summary>Fails the read once more than <paramref name="limit"/> bytes arrive.</summary>
-    private sealed class LimitedStream(Stream inner, long limit) : Stream
-    {
-        private long _read;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var read = await inner.ReadAsync(buffer, cancellationToken);
-            _read += read;
-            return _read > limit ? throw new InvalidDataException("The body exceeds its limit.") : read;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
 
 internal sealed record RsvpResponse(string DropId, bool Rsvped);
@@ -344,7 +278,14 @@ internal sealed record ReservationResponse(string ReservationId, string DropId, 
 {
     public static ReservationResponse From(Reservation reservation)
         => new(reservation.Id, reservation.DropId, reservation.SkuId, reservation.Quantity, reservation.ExpiresAt,
-            reservation.State.ToString().ToLowerInvariant(), reservation.DuplicateOf);
+            reservation.State switch
+            {
+                ReservationState.Held => "held",
+                ReservationState.Confirmed => "confirmed",
+                ReservationState.Released => "released",
+                _ => "expired",
+            },
+            reservation.DuplicateOf);
 }
 
 internal sealed record EdgeDropSkuView(string SkuId, int Allocation, int Sold, int Available, bool SoldOut);

@@ -1,10 +1,11 @@
+using EdgeCommerce.Edge.Drops.Admission;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EdgeCommerce.Edge.Drops;
 
 internal static class DropsServiceCollectionExtensions
 {
-    /// <summary>Reservations inside origin leases, RSVPs, the housekeeping sweep and drop metrics.</summary>
+    /// <summary>Reservations inside origin leases, the waiting rooms, RSVPs, the housekeeping sweep and drop metrics.</summary>
     public static IServiceCollection AddDrops(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -17,6 +18,12 @@ internal static class DropsServiceCollectionExtensions
         services.TryAddSingleton<DropMetrics>();
         services.TryAddSingleton<IDropInventoryOrigin, GrpcDropInventoryOrigin>();
         services.TryAddSingleton<DropReservations>();
+        services.AddOptions<AdmissionOptions>()
+            .BindConfiguration(AdmissionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<AdmissionMetrics>();
+        services.TryAddSingleton<DropAdmission>();
         services.AddHostedService<DropHousekeeping>();
         return services;
     }

@@ -18,8 +18,12 @@ internal sealed class EdgeHost : IAsyncDisposable
 
     private readonly OriginHost _origin;
 
-    public EdgeHost(string id, OriginHost origin, string dataDirectory, IEnumerable<string> settings)
+    private readonly string? _assembly;
+
+    /// <param name="assembly">Another build's <c>EdgeCommerce.Edge.dll</c> (a baseline); this repository's build by default.</param>
+    public EdgeHost(string id, OriginHost origin, string dataDirectory, IEnumerable<string> settings, string? assembly = null)
     {
+        _assembly = assembly;
         Id = id;
         _origin = origin;
         OriginGrpc = origin.GrpcAddress;
@@ -81,7 +85,7 @@ internal sealed class EdgeHost : IAsyncDisposable
             $"--Sync:OriginAddress={OriginGrpc}",
             .. _settings,
         ];
-        var assembly = Repository.AssemblyPath("EdgeCommerce.Edge");
+        var assembly = _assembly ?? Repository.AssemblyPath("EdgeCommerce.Edge");
         StartedAt = Stopwatch.GetTimestamp();
         _process = ServiceProcess.Start(Id, assembly, arguments, Environments.Production);
     }

@@ -108,8 +108,13 @@ public static class ObservabilityExtensions
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Histograms in seconds, except our own that advise their own buckets (a queue wait of minutes
+    /// is not a request). ASP.NET Core's advise buckets too, and get ours: fine below a millisecond.
+    /// </summary>
     private static bool IsDurationHistogram(Instrument instrument)
-        => instrument.Unit == "s" && instrument.GetType().IsGenericType && instrument.GetType().GetGenericTypeDefinition() == typeof(Histogram<>);
+        => instrument.Unit == "s" && instrument.GetType().IsGenericType && instrument.GetType().GetGenericTypeDefinition() == typeof(Histogram<>)
+            && !(instrument.Meter.Name.StartsWith(TelemetryNames.Prefix + ".", StringComparison.Ordinal) && instrument is Histogram<double> { Advice.HistogramBucketBoundaries: not null });
 
     private static bool IsMachinery(PathString path)
         => path.StartsWithSegments(MetricsPath) || path.StartsWithSegments(DashboardPath)

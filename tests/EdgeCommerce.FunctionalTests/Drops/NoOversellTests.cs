@@ -52,6 +52,9 @@ public sealed class NoOversellTests
             "--Drops:ReservationTtl=00:00:02", "--Drops:ClockSkewMargin=00:00:01", "--Drops:SweepInterval=00:00:00.200",
             "--Drops:LeaseUnits=2", "--Drops:OriginCallTimeout=00:00:01",
             "--Sync:InitialBackoff=00:00:00.050", "--Sync:MaxBackoff=00:00:00.500",
+            // The proof is about stock, not request rates: the per-viewer buckets and the waiting
+            // room's stock cap stay out of the way (the room still gates every reservation).
+            "--RateLimits:ViewerBurst=100000", "--RateLimits:ViewerPerSecond=100000", "--Drops:Admission:ViewersPerUnsoldUnit=0",
         ];
         var edges = await Task.WhenAll(Enumerable.Range(1, 3).Select(async i =>
             await EdgeNode.StartAsync($"edge-drop-{i}", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync($"edge-drop-{i}", cancellationToken),
