@@ -115,7 +115,9 @@ public sealed class RecommenderConcurrencyTests
         var requests = 0;
         using var done = new CancellationTokenSource();
 
-        // Act: swap v1 ↔ v2 twenty times while the loops run.
+        // Act: swap v1 ↔ v2 twenty times while the loops run. Each swap waits for 16 more answers
+        // (with 8 loops, at least 8 of them were asked after the swap), so a slow machine cannot
+        // finish the swaps before the loops get going and leave one version never served.
         var loops = Enumerable.Range(0, 8).Select(l => Task.Run(async () =>
         {
             using var client = edge.CreateClient();
@@ -144,8 +146,12 @@ public sealed class RecommenderConcurrencyTests
         {
             var next = swap % 2 == 0 ? RecommenderModels.V2 : RecommenderModels.V1;
             retired.Add(models.Current!);
+            var before = Volatile.Read(ref requests);
             Assert.Equal(ModelActivationResult.Activated, models.Activate(next.Version, next.Onnx, next.Sha256));
-            await Task.Delay(10, TestContext.Current.CancellationToken);
+            while (Volatile.Read(ref requests) < before + 16 && failures.IsEmpty)
+            {
+                await Task.Delay(1, TestContext.Current.CancellationToken);
+            }
         }
 
         await done.CancelAsync();
