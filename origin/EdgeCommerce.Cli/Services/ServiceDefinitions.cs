@@ -25,7 +25,7 @@ internal static class ServiceDefinitions
     }
 
     /// <param name="syncTokenPath">The file holding the edge's <c>edge:sync</c> token (read at every connection).</param>
-    public static ServiceDefinition Edge(string assemblyPath, string id, string region, int port, string originGrpcUrl, string dataDirectory, string syncTokenPath)
+    public static ServiceDefinition Edge(string assemblyPath, string id, string region, int port, string originGrpcUrl, string dataDirectory, string syncTokenPath, IReadOnlyList<string>? settings = null)
     {
         var http = LoopbackUrl(port);
         dataDirectory = Path.GetFullPath(dataDirectory);
@@ -38,6 +38,7 @@ internal static class ServiceDefinitions
             "--Edge:DataDirectory=" + dataDirectory,
             "--Sync:OriginAddress=" + originGrpcUrl.TrimEnd('/'),
             "--Sync:TokenPath=" + Path.GetFullPath(syncTokenPath),
+            .. settings ?? [],
         ], new Uri(http + "/readyz"), dataDirectory);
     }
 
