@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Playwright;
 
 namespace EdgeCommerce.FunctionalTests.Shop;
@@ -211,6 +212,51 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
             await stack.Origin.RestartAsync(ct);
             await stack.Edge.WaitForStatusAsync(static s => s.GetProperty("connected").GetBoolean(), TimeSpan.FromSeconds(60), "reconnecting", ct);
         }
+    }
+
+    [Fact]
+    public async Task Embed_OnTheCreatorsSite_MountsTheNearestEdgesShopWithTheSitesToken_OtherSitesCannotFrameIt()
+    {
+        SkipWithoutChromium();
+        var ct = TestContext.Current.CancellationToken;
+
+        // Arrange: the creator's site (allowed for this creator) and another site, each serving the
+        // snippet a creator pastes and a token endpoint.
+        var token = await stack.ViewerTokenAsync(ShopStackFixture.LiveCreator, "gina", ct);
+        var edge = stack.Edge.Address.GetLeftPart(UriPartial.Authority);
+        var origin = stack.Origin.HttpAddress.GetLeftPart(UriPartial.Authority);
+        var snippet = "<!doctype html><title>Creator</title><h1>My site</h1><div id=\"shop\"></div><script src=\"" + edge + "/embed.js\" data-creator=\""
+            + ShopStackFixture.LiveCreator + "\" data-origin=\"" + origin + "\" data-region=\"eu-west\" data-target=\"shop\" data-token-url=\"/shop-token\" async></script>";
+        (string, string) Answer(string path) => path == "/shop-token" ? ("application/json", JsonSerializer.Serialize(new { token })) : ("text/html; charset=utf-8", snippet);
+        await using var site = new CreatorSite(stack.SitePort, Answer);
+        await using var elsewhere = new CreatorSite(stack.OtherPort, Answer);
+        var context = await stack.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 390, Height = 900 } });
+        await using var _ = context;
+        var page = await context.NewPageAsync();
+        var other = await context.NewPageAsync();
+
+        // Act
+        await page.GotoAsync(site.Origin + "/");
+        await other.GotoAsync(elsewhere.Origin + "/");
+
+        // Assert: the nearest edge (from the origin's lookup) serves the shop in a frame, signed in with the site's token.
+        var frame = page.FrameLocator("#shop iframe");
+        await Assertions.Expect(frame.Locator("#viewer")).ToHaveTextAsync("Signed in as gina", new() { Timeout = 20_000 });
+        await Assertions.Expect(frame.Locator(".ec-product")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#shop iframe")).ToHaveAttributeAsync("data-edge", edge);
+        await stack.ScreenshotAsync(page, "10-embedded-on-the-creators-site");
+        // Another site may load the script, but the edge's frame-ancestors keeps the shop out of its
+        // page (the frame shows Chromium's error page), so no token is ever handed over there.
+        await Assertions.Expect(other.Locator("#shop iframe")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(20);
+        while (!other.Frames.Any(static f => f.Url.StartsWith("chrome-error:", StringComparison.Ordinal)) && TimeProvider.System.GetUtcNow() < deadline)
+        {
+            await Task.Delay(100, ct);
+        }
+
+        Assert.Contains(other.Frames, static f => f.Url.StartsWith("chrome-error:", StringComparison.Ordinal));
+        Assert.Equal(1, site.TokenRequests);
+        Assert.Equal(0, elsewhere.TokenRequests);
     }
 
     private void SkipWithoutChromium()

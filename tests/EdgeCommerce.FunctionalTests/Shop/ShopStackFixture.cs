@@ -33,6 +33,12 @@ public sealed class ShopStackFixture : IAsyncLifetime
 
     public bool Available => File.Exists(Chromium);
 
+    /// <summary>The port of the creator's site (<c>http://127.0.0.1:P</c>), which the edge allows for <see cref="LiveCreator"/>; the embed test listens there.</summary>
+    public int SitePort { get; } = FreePort.Next();
+
+    /// <summary>The port of another site, allowed for no creator.</summary>
+    public int OtherPort { get; } = FreePort.Next();
+
     public OriginNode Origin { get; private set; } = null!;
 
     public EdgeNode Edge { get; private set; } = null!;
@@ -59,7 +65,7 @@ public sealed class ShopStackFixture : IAsyncLifetime
         await PutDropAsync(LiveCreator, LiveDrop, now.AddMinutes(-1), now.AddHours(1), null, LiveSku, 2, cancellationToken);
         await PutDropAsync(EarlyCreator, EarlyDrop, now.AddMinutes(30), now.AddHours(2), new { minutes = 60, audience = "rsvp" }, "poster-m", 3, cancellationToken);
         var head = await PutDropAsync(QueueCreator, QueueDrop, now.AddMinutes(-1), now.AddHours(1), null, "vinyl-m", 20, cancellationToken);
-        Edge = await Origin.StartEdgeAsync("edge-shop", "eu-west", _data.Combine("edge"), cancellationToken);
+        Edge = await Origin.StartEdgeAsync("edge-shop", "eu-west", _data.Combine("edge"), cancellationToken, null, $"--Shop:AllowedOrigins:{LiveCreator}:0=http://127.0.0.1:{SitePort}");
         await Edge.WaitForStatusAsync(s => s.GetProperty("ready").GetBoolean() && s.GetProperty("appliedRevision").GetInt64() >= head,
             TimeSpan.FromSeconds(60), "the drops", cancellationToken);
 
