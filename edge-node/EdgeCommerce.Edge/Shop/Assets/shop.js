@@ -257,7 +257,8 @@
   /** Works out the state from what is known, sets the buttons, moves focus to `focus` if given. */
   function render(focus) {
     if (!drop) return;
-    const reserving = drop.phase === 'open' || drop.phase === 'early_access';
+    // Before the start too: the waiting room queues early arrivals (202); without one the edge says when it opens (403).
+    const reserving = drop.phase === 'open' || drop.phase === 'early_access' || drop.phase === 'scheduled';
     for (const li of ui.stock.children) {
       const button = li.querySelector('button');
       button.disabled = !token || !reserving || li.dataset.soldOut === 'true' || !!reservation || !!queue || busy;
@@ -279,7 +280,7 @@
     else if (drop.phase === 'closed') setState('closed', 'The drop is closed.');
     else if (!token) setState('signed-out', 'Sign in on the creator\u2019s site to reserve.');
     else if (notOpenUntil && notOpenUntil > new Date()) setState('not-open', 'Not open for you yet: opens for you in ' + remaining(notOpenUntil) + '.');
-    else if (drop.phase === 'scheduled') setState('not-open', 'Not open yet.');
+    else if (drop.phase === 'scheduled' && !['rsvped', 'error'].includes(ui.state.dataset.state)) setState('not-open', 'Not open yet: press Reserve to get in line.');
     else if (ui.state.dataset.state !== 'rsvped' && ui.state.dataset.state !== 'error' && ui.state.dataset.state !== 'expired') setState('idle', 'Pick a size to reserve it.');
 
     if (focus && !focus.hidden) focus.focus();
