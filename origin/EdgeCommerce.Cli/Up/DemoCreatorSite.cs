@@ -72,7 +72,18 @@ internal sealed class DemoCreatorSite : IAsyncDisposable
     public static DemoCreatorSite Start(int port, string originUrl, string edgeUrl, string region, IReadOnlyDictionary<string, string> siteTokens)
     {
         var site = new DemoCreatorSite(port, originUrl, edgeUrl, region, siteTokens);
-        site._listener.Start();
+        try
+        {
+            site._listener.Start();
+        }
+        catch (HttpListenerException)
+        {
+            site._listener.Close();
+            site._origin.Dispose();
+            site._stop.Dispose();
+            throw;
+        }
+
         site._loop = site.RunAsync();
         return site;
     }

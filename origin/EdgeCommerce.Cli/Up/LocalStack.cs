@@ -145,12 +145,24 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         }
 
         EndpointsFile.Write(options.DataDirectory, endpoints);
-        await using var site = edges.Count > 0
-            ? DemoCreatorSite.Start(sitePort, endpoints.Origin, edges[0].Url, edges[0].Region, siteTokens)
-            : null;
+        await using var site = edges.Count > 0 ? await StartDemoSiteAsync(sitePort, endpoints, siteTokens) : null;
         await PrintSummaryAsync(endpoints, seed.CreatorIds.Count > 0 ? seed.CreatorIds[0] : null, site?.Url);
 
         return await MonitorAsync(shutdown);
+    }
+
+    /// <summary>The DEMO ONLY site is a convenience: if its port was taken meanwhile, the stack runs without it.</summary>
+    private async Task<DemoCreatorSite?> StartDemoSiteAsync(int port, StackEndpoints endpoints, IReadOnlyDictionary<string, string> siteTokens)
+    {
+        try
+        {
+            return DemoCreatorSite.Start(port, endpoints.Origin, endpoints.Edges[0].Url, endpoints.Edges[0].Region, siteTokens);
+        }
+        catch (System.Net.HttpListenerException ex)
+        {
+            await _out.WriteLineAsync($"note     demo site not started on port {port}: {ex.Message}");
+            return null;
+        }
     }
 
     private string SyncTokenPath(string edgeId) => Path.Combine(options.EdgeDataDirectory(edgeId), UpOptions.SyncTokenFileName);
