@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeCommerce.Contracts;
+using EdgeCommerce.Edge.Shop;
 using EdgeCommerce.Edge.Sync;
 using Microsoft.Extensions.Primitives;
 
@@ -23,6 +24,50 @@ internal static class WidgetApi
 
     public const string ContentType = "application/json; charset=utf-8";
 
+    public const string HtmlContentType = "text/html; charset=utf-8";
+
+    /// <summary>
+    /// The representation depends on <c>Accept</c> (JSON or the HTML fragment) and the CORS
+    /// answer on <c>Origin</c>: shared caches must key on both.
+    /// </summary>
+    public const string Vary = "Accept, Origin";
+
+    /// <summary>
+    /// True when <paramref name="accept"/> asks for HTML before (or without) JSON: a browser
+    /// navigating, or <c>fetch(url, {headers: {Accept: "text/html"}})</c>. <c>*/*</c>, no header,
+    /// or JSON listed first get JSON. Quality values are not weighed (REVIEW: enough for browsers
+    /// and embeds, which list their preference first).
+    /// </summary>
+    public static bool WantsHtml(StringValues accept)
+    {
+        if (accept.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var value in accept)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            var html = value.IndexOf("text/html", StringComparison.OrdinalIgnoreCase);
+            var json = value.IndexOf("application/json", StringComparison.OrdinalIgnoreCase);
+            if (json >= 0 && (html < 0 || json < html))
+            {
+                return false;
+            }
+
+            if (html >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public static IEndpointRouteBuilder MapWidgetApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -35,15 +80,16 @@ internal static class WidgetApi
             // not output-cached, so the middleware after routing has nothing to do for it.
             // Hosting still times it (http.server.request.duration, with its route).
             .ShortCircuit()
-            .WithSummary("A creator's catalog widget as JSON, from this edge's replica (200, 304 against the ETag, 404, 503 before the first snapshot).");
+            .WithSummary("A creator's catalog widget as JSON, or as an HTML fragment for Accept: text/html, from this edge's replica (200, 304 against the ETag, 404, 503 before the first snapshot). Cross-origin reads are allowed for the creator's configured site origins only.");
         return endpoints;
     }
 }
 
 /// <summary>The widget handler, holding its singletons so a request resolves nothing.</summary>
-internal sealed partial class WidgetEndpoint(ReplicaHolder holder, WidgetCache cache, WidgetMetrics metrics, SyncState syncState, ILogger<WidgetEndpoint> logger)
+internal sealed partial class WidgetEndpoint(ReplicaHolder holder, WidgetCache cache, WidgetMetrics metrics, SyncState syncState, SiteOrigins siteOrigins, ILogger<WidgetEndpoint> logger)
 {
     private static readonly StringValues s_cacheControl = new(WidgetApi.CacheControl);
+    private static readonly StringValues s_vary = new(WidgetApi.Vary);
 
     internal Task ServeAsync(HttpContext context)
     {
@@ -57,12 +103,22 @@ internal sealed partial class WidgetEndpoint(ReplicaHolder holder, WidgetCache c
 
         var response = context.Response;
         var headers = response.Headers;
+        var requestHeaders = context.Request.Headers;
         headers.CacheControl = s_cacheControl;
-        var ifNoneMatch = context.Request.Headers.IfNoneMatch;
+        headers.Vary = s_vary;
+        // The widget short-circuits past the CORS middleware: a cross-origin read (a simple GET,
+        // never preflighted) is answered here, only when the request names an Origin.
+        if (requestHeaders.Origin.Count > 0)
+        {
+            siteOrigins.AllowIfSite(context, catalog.CreatorId);
+        }
+
+        var html = WidgetApi.WantsHtml(requestHeaders.Accept);
+        var ifNoneMatch = requestHeaders.IfNoneMatch;
         if (ifNoneMatch.Count > 0)
         {
             // Revalidation needs only the revision: a 304 never renders.
-            var etag = RevisionETag.Format(catalog.Revision);
+            var etag = html ? RevisionETag.Format(catalog.Revision, "html") : RevisionETag.Format(catalog.Revision);
             if (RevisionETag.IfNoneMatchMatches(ifNoneMatch, etag))
             {
                 headers.ETag = etag;
@@ -87,17 +143,39 @@ internal sealed partial class WidgetEndpoint(ReplicaHolder holder, WidgetCache c
             return TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "The widget could not be rendered.").ExecuteAsync(context);
         }
 
-        headers.ETag = widget.ETagHeader;
+        byte[] body;
+        if (html)
+        {
+            try
+            {
+                body = widget.Html;
+            }
+            catch (Exception ex)
+            {
+                RenderFailed(logger, catalog.Revision, ex);
+                headers.CacheControl = "no-store";
+                return TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "The widget could not be rendered.").ExecuteAsync(context);
+            }
+
+            headers.ETag = widget.HtmlETagHeader;
+            response.ContentType = WidgetApi.HtmlContentType;
+        }
+        else
+        {
+            body = widget.Body;
+            headers.ETag = widget.ETagHeader;
+            response.ContentType = WidgetApi.ContentType;
+        }
+
         headers[WidgetApi.RevisionHeader] = widget.RevisionHeader;
         metrics.Record(!syncState.Connected ? WidgetResult.Stale : hit ? WidgetResult.Hit : WidgetResult.Miss);
-        response.ContentType = WidgetApi.ContentType;
-        response.ContentLength = widget.Body.Length;
+        response.ContentLength = body.Length;
         if (HttpMethods.IsHead(context.Request.Method))
         {
             return Task.CompletedTask;
         }
 
-        var write = response.Body.WriteAsync(widget.Body, context.RequestAborted);
+        var write = response.Body.WriteAsync(body, context.RequestAborted);
         return write.IsCompletedSuccessfully ? Task.CompletedTask : write.AsTask();
     }
 

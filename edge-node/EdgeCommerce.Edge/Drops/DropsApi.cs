@@ -25,7 +25,8 @@ internal static class DropsApi
     {
         ArgumentNullException.ThrowIfNull(endpoints);
 
-        var drops = endpoints.MapGroup("/v1/drops").WithTags("Drops");
+        // A creator's own site may call these across origins (Shop/SiteOrigins); no other site may.
+        var drops = endpoints.MapGroup("/v1/drops").WithTags("Drops").RequireCors(Shop.SiteCors.DropInRoute);
         drops.MapGet("/{dropId}", GetDrop).WithName("GetDrop").WithSummary("A drop's phase, schedule and stock as this edge last heard it.");
         drops.MapGet("/{dropId}/stream", StreamDrop).WithName("StreamDrop").WithSummary("Server-sent events: the drop's state each time it changes on this edge.");
         drops.MapPost("/{dropId}/rsvp", Rsvp).RequireScope(Scopes.DropRsvp).RequireViewerRateLimits().WithName("RsvpDrop").WithSummary("RSVPs for early access (idempotent; recorded at the origin).");

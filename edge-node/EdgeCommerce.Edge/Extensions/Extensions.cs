@@ -4,6 +4,7 @@ using EdgeCommerce.Edge.Node;
 using EdgeCommerce.Edge.Observability;
 using EdgeCommerce.Edge.Recommendations;
 using EdgeCommerce.Edge.RateLimiting;
+using EdgeCommerce.Edge.Shop;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.Edge.Viewers;
 using EdgeCommerce.ServiceDefaults.Authentication;
@@ -29,6 +30,7 @@ internal static class Extensions
         builder.Services.AddViewerRateLimits();
         builder.Services.AddEdgeObservability();
         builder.Services.AddDrops();
+        builder.Services.AddShop();
         return builder;
     }
 
@@ -36,6 +38,8 @@ internal static class Extensions
     {
         ArgumentNullException.ThrowIfNull(app);
 
+        // Before output caching and authentication: preflights carry no token and are answered here.
+        app.UseCors();
         app.UseOutputCache();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -45,6 +49,7 @@ internal static class Extensions
         app.MapDropsApi();
         app.MapRecommendationsApi();
         app.MapDemoImages();
+        app.MapShopApi();
         app.MapEdgeStatusApi();
         app.MapEdgeDashboard();
         return app;

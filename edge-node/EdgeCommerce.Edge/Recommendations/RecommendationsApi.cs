@@ -18,6 +18,8 @@ internal static class RecommendationsApi
             .RequireScope(Scopes.RecommendationsRead)
             // Per token and per creator: a token cannot scrape the model by asking without end.
             .RequireViewerRateLimits()
+            // A creator's own site may ask across origins (Shop/SiteOrigins); no other site may.
+            .RequireCors(Shop.SiteCors.CreatorInQuery)
             .WithTags("Recommendations")
             .WithName("GetRecommendations")
             .WithSummary("The caller's top K in-stock products of a creator, scored on this edge (or by popularity while no model is active, which the answer says).");

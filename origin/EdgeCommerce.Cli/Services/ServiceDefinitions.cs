@@ -25,6 +25,7 @@ internal static class ServiceDefinitions
     }
 
     /// <param name="syncTokenPath">The file holding the edge's <c>edge:sync</c> token (read at every connection).</param>
+    /// <param name="settings">More configuration as <c>KEY=VALUE</c> (e.g. <c>Shop:AllowedOrigins:c1:0=https://…</c>).</param>
     public static ServiceDefinition Edge(string assemblyPath, string id, string region, int port, string originGrpcUrl, string dataDirectory, string syncTokenPath,
         IEnumerable<string>? settings = null)
     {

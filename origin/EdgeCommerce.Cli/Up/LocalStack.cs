@@ -78,6 +78,9 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
             edges.Add(new EdgeEndpoint(id, EdgeRegions.RegionOf(index), ServiceDefinitions.LoopbackUrl(port)));
         }
 
+        // DEMO ONLY: the stand-in creator site; the edges allow its origin for every demo creator.
+        var sitePort = await AllocateAsync(ports, "demo site", UpOptions.DefaultDemoSitePort);
+        var siteUrl = DemoCreatorSite.ServiceDefinitionsUrl(sitePort);
         var endpoints = new StackEndpoints(ServiceDefinitions.LoopbackUrl(originPort), ServiceDefinitions.LoopbackUrl(grpcPort), edges);
 
         // The origin alone first: seeding needs its admin API, and edges sync from it.
@@ -93,6 +96,7 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
             ?? throw new CliException($"The origin did not write its admin token to {options.AdminTokenPath}.");
         SeedResult seed;
         string? dropLine = null;
+        IReadOnlyDictionary<string, string> siteTokens;
         using (var admin = new AdminClient(new Uri(endpoints.Origin), adminToken))
         {
             seed = await DemoSeeder.SeedIfEmptyAsync(admin, shutdown.Token);
@@ -101,6 +105,7 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
                 dropLine = await DemoDrops.SeedAsync(admin, context.TimeProvider, shutdown.Token);
             }
 
+            siteTokens = await DemoCreatorSite.MintSiteTokensAsync(admin, seed.CreatorIds, shutdown.Token);
             foreach (var edge in edges)
             {
                 await SecretFile.WriteAsync(SyncTokenPath(edge.Id), await admin.MintSyncTokenAsync(edge.Id, shutdown.Token), shutdown.Token);
@@ -129,7 +134,8 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         foreach (var edge in edges)
         {
             var port = EndpointsFile.PortOf(edge.Url)!.Value;
-            edgeServices.Add(Start(ServiceDefinitions.Edge(edgeAssembly!, edge.Id, edge.Region, port, endpoints.OriginGrpc, options.EdgeDataDirectory(edge.Id), SyncTokenPath(edge.Id))));
+            var allowSite = seed.CreatorIds.Select(creatorId => $"Shop:AllowedOrigins:{creatorId}:0={siteUrl}").ToList();
+            edgeServices.Add(Start(ServiceDefinitions.Edge(edgeAssembly!, edge.Id, edge.Region, port, endpoints.OriginGrpc, options.EdgeDataDirectory(edge.Id), SyncTokenPath(edge.Id), allowSite)));
             await _out.WriteLineAsync($"{edge.Id,-8} starting on {edge.Url} ({edge.Region})");
         }
 
@@ -139,9 +145,24 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         }
 
         EndpointsFile.Write(options.DataDirectory, endpoints);
-        await PrintSummaryAsync(endpoints, seed.CreatorIds.Count > 0 ? seed.CreatorIds[0] : null);
+        await using var site = edges.Count > 0 ? await StartDemoSiteAsync(sitePort, endpoints, siteTokens) : null;
+        await PrintSummaryAsync(endpoints, seed.CreatorIds.Count > 0 ? seed.CreatorIds[0] : null, site?.Url);
 
         return await MonitorAsync(shutdown);
+    }
+
+    /// <summary>The DEMO ONLY site is a convenience: if its port was taken meanwhile, the stack runs without it.</summary>
+    private async Task<DemoCreatorSite?> StartDemoSiteAsync(int port, StackEndpoints endpoints, IReadOnlyDictionary<string, string> siteTokens)
+    {
+        try
+        {
+            return DemoCreatorSite.Start(port, endpoints.Origin, endpoints.Edges[0].Url, endpoints.Edges[0].Region, siteTokens);
+        }
+        catch (System.Net.HttpListenerException ex)
+        {
+            await _out.WriteLineAsync($"note     demo site not started on port {port}: {ex.Message}");
+            return null;
+        }
     }
 
     private string SyncTokenPath(string edgeId) => Path.Combine(options.EdgeDataDirectory(edgeId), UpOptions.SyncTokenFileName);
@@ -258,7 +279,7 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         }
     }
 
-    private async Task PrintSummaryAsync(StackEndpoints endpoints, string? creatorId)
+    private async Task PrintSummaryAsync(StackEndpoints endpoints, string? creatorId, string? siteUrl)
     {
         await _out.WriteLineAsync();
         await _out.WriteLineAsync($"Ready. Endpoints in {EndpointsFile.PathIn(options.DataDirectory)}");
@@ -267,6 +288,16 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         {
             var widget = creatorId is null ? "(no creators yet)" : $"{edge.Url}/v1/creators/{creatorId}/widget";
             await _out.WriteLineAsync($"  {edge.Id,-8} {edge.Url,-24} widget {widget}   status {edge.Url}/v1/edge/status   region {edge.Region}   log {options.LogPath(edge.Id)}");
+        }
+
+        if (creatorId is not null && endpoints.Edges.Count > 0)
+        {
+            await _out.WriteLineAsync($"  shop     {endpoints.Edges[0].Url}/shop/{creatorId}   (add #token=<viewer token> to reserve; or use the demo site)");
+        }
+
+        if (siteUrl is not null && creatorId is not null)
+        {
+            await _out.WriteLineAsync($"  demo site {siteUrl}/c/{creatorId}   DEMO ONLY: a stand-in creator site that embeds the shop and hands out demo viewer tokens");
         }
 
         await _out.WriteLineAsync("Push a catalog: edgecommerce catalog push FILE --creator ID" + DataHint());

@@ -12,6 +12,9 @@ internal sealed class UpOptions
     /// <summary>Default port of the first edge; the next edges take the following ports. 5101.</summary>
     public const int DefaultEdgePort = 5101;
 
+    /// <summary>Preferred port of the DEMO ONLY stand-in creator site. 5200.</summary>
+    public const int DefaultDemoSitePort = 5200;
+
     /// <summary>Most edges one <c>up</c> runs. 16.</summary>
     public const int MaxEdges = 16;
 

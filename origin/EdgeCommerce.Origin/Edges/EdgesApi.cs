@@ -45,6 +45,9 @@ internal static class EdgesApi
         var edges = await directory.NearestAsync(region, cancellationToken);
         // Browsers and embed scripts may cache the answer briefly; health changes within seconds.
         context.Response.Headers.CacheControl = "public, max-age=5";
+        // Creators' pages ask this from their own origin (the edge's /embed.js): public data, no
+        // credentials, a simple GET, so any site may read it.
+        context.Response.Headers.AccessControlAllowOrigin = "*";
         return TypedResults.Ok(new NearestEdgesResponse(region, edges.Select(static e => new NearestEdge(e.Region, e.Url)).ToList()));
     }
 }

@@ -45,6 +45,30 @@ public sealed partial class UpProcessTests
             Assert.Equal("scheduled", JsonDocument.Parse(await drop.Content.ReadAsStringAsync(cancellationToken)).RootElement.GetProperty("phase").GetString());
         }
 
+        // The DEMO ONLY creator site: its page embeds the shop with the edge's script, its token
+        // endpoint hands a demo viewer a token the edges accept, and the edges let that site frame the shop.
+        var siteUrl = Regex.Match(up.Output, @"demo site (http://127\.0\.0\.1:\d+)/c/").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(siteUrl), up.Output);
+        var sitePage = await http.GetStringAsync($"{siteUrl}/c/{demo.Id}", cancellationToken);
+        Assert.Contains("DEMO ONLY", sitePage, StringComparison.Ordinal);
+        Assert.Contains($"{endpoints.Edges[0].Url}/embed.js\" data-creator=\"{demo.Id}\"", sitePage, StringComparison.Ordinal);
+        using (var minted = await http.PostAsync($"{siteUrl}/token/{demo.Id}", new StringContent(""), cancellationToken))
+        {
+            Assert.True(minted.IsSuccessStatusCode, $"{(int)minted.StatusCode}\n{up.Output}");
+            var viewerToken = JsonDocument.Parse(await minted.Content.ReadAsStringAsync(cancellationToken)).RootElement.GetProperty("token").GetString();
+            using var me = new HttpRequestMessage(HttpMethod.Get, $"{endpoints.Edges[0].Url}/v1/me");
+            me.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", viewerToken);
+            using var meResponse = await http.SendAsync(me, cancellationToken);
+            var meBody = JsonDocument.Parse(await meResponse.Content.ReadAsStringAsync(cancellationToken)).RootElement;
+            Assert.StartsWith("demo-", meBody.GetProperty("subject").GetString(), StringComparison.Ordinal);
+            Assert.Equal(demo.Id, meBody.GetProperty("creatorId").GetString());
+        }
+
+        using (var shop = await http.GetAsync($"{endpoints.Edges[0].Url}/shop/{demo.Id}", cancellationToken))
+        {
+            Assert.EndsWith("frame-ancestors 'self' " + siteUrl, string.Join(";", shop.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
+        }
+
         // Act: push a changed catalog through the CLI, found through endpoints.json.
         var changed = demo.Catalog with { Products = [demo.Catalog.Products[0] with { Title = "Tour hoodie (Midnight)" }, .. demo.Catalog.Products.Skip(1)] };
         var file = work.Combine("changed.json");

@@ -44,6 +44,8 @@ public sealed class EdgesApiTests
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("public, max-age=5", response.Headers.CacheControl?.ToString());
+        // Readable by any creator's page (the edge's /embed.js asks it cross-origin).
+        Assert.Equal("*", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
         Assert.Equal("eu-west", body.GetProperty("region").GetString());
         var edges = body.GetProperty("edges").EnumerateArray().ToList();
         Assert.Equal(
