@@ -40,6 +40,23 @@ internal sealed class ReplicaHolder
         }
     }
 
+    /// <summary>Completes once the current replica is another object than <paramref name="known"/> (throws when the token fires).</summary>
+    public async Task WaitForChangeAsync(CatalogReplica known, CancellationToken cancellationToken)
+    {
+        Task swapped;
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_current, known))
+            {
+                return;
+            }
+
+            swapped = _swapped.Task;
+        }
+
+        await swapped.WaitAsync(cancellationToken);
+    }
+
     internal void Swap(CatalogReplica next)
     {
         TaskCompletionSource swapped;

@@ -17,6 +17,7 @@ namespace EdgeCommerce.Origin.Sync;
 /// </summary>
 internal sealed class CatalogSyncService(
     IOriginStore store,
+    ChangeFeed feed,
     RevisionSignal signal,
     EdgeRegistry registry,
     EdgeLoadReports loadReports,
@@ -67,7 +68,7 @@ internal sealed class CatalogSyncService(
         var renewal = readAcks is not null && AccessTokenAuthenticationHandler.TokenOf(context.GetHttpContext()) is { } presented
             ? new SyncTokenRenewer(hello.EdgeId, presented, issuer, keys, tokenOptions.Value.MaxLifetime, timeProvider)
             : null;
-        var session = new SyncSession(store, signal, registry, options.Value, timeProvider, logger, hello, token, responseStream, renewal);
+        var session = new SyncSession(store, feed, signal, registry, options.Value, timeProvider, logger, hello, token, responseStream, renewal);
         Task? acks = null;
         try
         {

@@ -1,4 +1,5 @@
 using EdgeCommerce.ServiceDefaults.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EdgeCommerce.Origin.Sync;
 
@@ -19,6 +20,7 @@ internal static class SyncServiceCollectionExtensions
             .BindConfiguration(SyncOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddSingleton<ChangeFeed>();
         services.AddHostedService<ChangeLogCompactor>();
         return services;
     }

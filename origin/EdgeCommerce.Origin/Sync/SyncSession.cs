@@ -14,6 +14,7 @@ namespace EdgeCommerce.Origin.Sync;
 /// </summary>
 internal sealed partial class SyncSession(
     IOriginStore store,
+    ChangeFeed feed,
     RevisionSignal signal,
     EdgeRegistry registry,
     SyncOptions options,
@@ -43,7 +44,10 @@ internal sealed partial class SyncSession(
         {
             // Take the wait before reading, so a commit between the read and the wait still wakes us.
             var changed = signal.WaitForRevisionAboveAsync(sent);
-            var changes = await store.ReadChangesAsync(sent, options.MaxChangesPerBatch, cancellationToken);
+            // Shared with every other stream asking from the same revision (one store read and one
+            // parse per write, not one per edge).
+            var read = await feed.ReadAfterAsync(sent, options.MaxChangesPerBatch, cancellationToken);
+            var changes = read.Records;
             // Compaction removed records this edge still needed while it was connected: some of them
             // (the first left is not the next), or all of them (nothing left, yet the horizon is past it).
             if (changes.Count > 0
@@ -61,7 +65,7 @@ internal sealed partial class SyncSession(
                     await SendActivatedModelsAsync(changes, cancellationToken);
                 }
 
-                await writer.WriteAsync(new WatchResponse { Changes = ToBatch(sent, changes) }, cancellationToken);
+                await writer.WriteAsync(new WatchResponse { Changes = read.Batch! }, cancellationToken);
                 sent = changes[^1].Revision;
                 if (version == 1)
                 {
@@ -190,37 +194,4 @@ internal sealed partial class SyncSession(
                 ClusterId = store.ClusterId,
             },
         }, cancellationToken);
-
-    private static ChangeBatch ToBatch(long previousRevision, IReadOnlyList<ChangeRecord> records)
-    {
-        var batch = new ChangeBatch { PreviousRevision = previousRevision, Revision = records[^1].Revision };
-        foreach (var record in records)
-        {
-            var change = new Change { Revision = record.Revision };
-            switch (record.Kind)
-            {
-                case ChangeKind.CatalogUpserted:
-                    change.CatalogUpserted = CreatorCatalog.Parser.ParseFrom(record.Payload);
-                    break;
-                case ChangeKind.CreatorDeleted:
-                    change.CreatorDeleted = new CreatorDeleted { CreatorId = record.CreatorId };
-                    break;
-                case ChangeKind.KeysChanged:
-                    change.KeysChanged = KeySet.Parser.ParseFrom(record.Payload);
-                    break;
-                case ChangeKind.DropChanged:
-                    change.DropChanged = DropState.Parser.ParseFrom(record.Payload);
-                    break;
-                case ChangeKind.ModelActivated:
-                    change.ModelActivated = ModelActivation.Parser.ParseFrom(record.Payload);
-                    break;
-                default:
-                    throw new InvalidDataException($"Unknown change kind {record.Kind} at revision {record.Revision}.");
-            }
-
-            batch.Changes.Add(change);
-        }
-
-        return batch;
-    }
 }

@@ -12,8 +12,8 @@ namespace EdgeCommerce.Benchmarks.Micro;
 
 /// <summary>
 /// The origin store on this machine's disk: the durable write behind every admin PUT
-/// (<c>synchronous=FULL</c>: an fsync per commit) and the change-log read that every sync stream
-/// makes after each write (one per edge).
+/// (<c>synchronous=FULL</c>: an fsync per commit) and the change-log read the sync streams need
+/// after each write (one for all of them since <c>ChangeFeed</c>; see <see cref="ChangeFeedBenchmarks"/>).
 /// </summary>
 [MemoryDiagnoser]
 public class OriginStoreBenchmarks
@@ -44,7 +44,7 @@ public class OriginStoreBenchmarks
         _directory?.Dispose();
     }
 
-    /// <summary>What each stream does after a write: read the changes after the revision it last sent.</summary>
+    /// <summary>What the streams need after a write: the changes after the revision they last sent.</summary>
     [Benchmark]
     public async Task<int> ReadLatestChange() => (await _store!.ReadChangesAsync(_head - 1, 256, CancellationToken.None)).Count;
 

@@ -39,7 +39,7 @@ public class ReplicaBenchmarks
         _message = new WatchResponse { Changes = _batch }.ToByteArray();
     }
 
-    /// <summary>Origin, per stream: the stored protobuf payload parsed into the batch (SyncSession.ToBatch).</summary>
+    /// <summary>Origin, per stream: the stored protobuf payload parsed into the batch (ChangeFeed.ToBatch; once per revision since the feed is shared, once per stream before).</summary>
     [Benchmark]
     public CreatorCatalog OriginParsePayload() => CreatorCatalog.Parser.ParseFrom(_payload);
 

@@ -184,6 +184,65 @@ public sealed class ReplicaPersistenceTests
         Assert.Empty(edge.ErrorLogs);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task ExecuteAsync_ReplicaChangedTwice_EachWrittenOnceThePausePassesWithoutBeingAsked()
+    {
+        // Arrange: the background loop alone (no PersistIfChangedAsync call from the test) on the
+        // fixture's fake clock. Would catch a loop that sleeps through changes: it waits for a swap,
+        // not for a timer, so it must wake for the first change and again for the next one.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var edge = new EdgeApiFixture();
+        await edge.InitializeAsync();
+
+        // Act
+        await edge.Updater.ApplySnapshotAsync(Snapshot(3, CatalogOf("a", 3, "p1")), "cluster-1", cancellationToken);
+        var first = await AdvanceUntilPersistedAsync(edge, 3, cancellationToken);
+        await edge.Updater.ApplyBatchAsync(Batch(3, 4, Upsert(CatalogOf("b", 4, "p2"))), cancellationToken);
+        var second = await AdvanceUntilPersistedAsync(edge, 4, cancellationToken);
+        var (saved, _) = await new ReplicaFile(edge.DataDirectory).LoadAsync(EdgeApiFixture.EdgeId, cancellationToken);
+
+        // Assert
+        Assert.Equal(3, first);
+        Assert.Equal(4, second);
+        Assert.Equal(["a", "b"], saved?.Snapshot.Creators.Select(static c => c.CreatorId));
+        Assert.Empty(edge.ErrorLogs);
+    }
+
+    [Theory]
+    // A cheap write: the configured interval.
+    [InlineData(500, 1, 500)]
+    [InlineData(500, 25, 500)]
+    // An expensive one (a large replica): 20 times its cost, so writing takes at most ~5% of the time.
+    [InlineData(500, 40, 800)]
+    [InlineData(20, 5, 100)]
+    // Never more than 30 s for the cost, unless the interval itself is longer.
+    [InlineData(500, 5_000, 30_000)]
+    [InlineData(60_000, 5_000, 60_000)]
+    public void NextPause_LastWriteCost_AtLeastTheIntervalAndTwentyTimesTheCost(int intervalMs, int writeMs, int expectedMs)
+    {
+        // Act
+        var pause = ReplicaPersistence.NextPause(TimeSpan.FromMilliseconds(intervalMs), TimeSpan.FromMilliseconds(writeMs));
+
+        // Assert
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), pause);
+    }
+
+    /// <summary>
+    /// Moves the fake clock on in small steps until the loop has written <paramref name="revision"/>
+    /// (the loop's delay may start after any step, so one big step could come too early).
+    /// </summary>
+    private static async Task<long?> AdvanceUntilPersistedAsync(EdgeApiFixture edge, long revision, CancellationToken cancellationToken)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (edge.SyncState.PersistedRevision != revision && !deadline.IsCancellationRequested)
+        {
+            edge.Time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(10, cancellationToken);
+        }
+
+        return edge.SyncState.PersistedRevision;
+    }
+
     /// <summary>Error logs other than the health check service's report of the failing readiness check (event 103).</summary>
     private static IEnumerable<string> UnexpectedErrors(EdgeApiFixture edge)
         => edge.ErrorLogs.Where(static e => !e.StartsWith("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService [103 ", StringComparison.Ordinal));

@@ -190,7 +190,8 @@ public sealed class SyncSessionTests
     {
         registry ??= new EdgeRegistry(store.Time);
         var token = registry.OnConnected(hello.EdgeId, hello.Region, hello.PublicUrl, (int)hello.ProtocolVersion, hello.FromRevision);
-        return new SyncSession(storeOverride ?? store.Store, store.Signal, registry, options, store.Time, NullLogger.Instance, hello, token, writer, tokenRenewal: null);
+        var sessionStore = storeOverride ?? store.Store;
+        return new SyncSession(sessionStore, new ChangeFeed(sessionStore), store.Signal, registry, options, store.Time, NullLogger.Instance, hello, token, writer, tokenRenewal: null);
     }
 
     private static RunningSession Run(SyncSession session) => new(session);
