@@ -5,7 +5,8 @@ namespace EdgeCommerce.FunctionalTests.Shop;
 
 /// <summary>
 /// The shop page in headless Chromium over a real origin and edge: live stock between two viewers,
-/// sold out, recommendations, "not open for you yet" then RSVP, the waiting room's 202 contract,
+/// sold out, recommendations, in line for the start then RSVP into early access, the edge's real
+/// waiting room (queued before the start, admitted at it, reserved with the ticket),
 /// and the page working with the origin killed. Each state is saved as a screenshot under
 /// <c>artifacts/test-results/shop/</c>. Buttons are pressed from the keyboard (focus + Enter).
 /// </summary>
@@ -95,7 +96,7 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
     }
 
     [Fact]
-    public async Task EarlyAccess_NotRsvped_NotOpenForYouThenRsvpThenReserved()
+    public async Task EarlyAccess_NotRsvped_InLineForTheStartThenRsvpThenReserved()
     {
         SkipWithoutChromium();
         var ct = TestContext.Current.CancellationToken;
@@ -104,81 +105,65 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
         await using var viewer = await stack.OpenAsync(ShopStackFixture.EarlyCreator, await stack.ViewerTokenAsync(ShopStackFixture.EarlyCreator, "erin", ct));
         await Assertions.Expect(viewer.Page.Locator("#drop")).ToHaveAttributeAsync("data-phase", "early_access", s_live);
 
-        // Act 1
+        // Act 1: not on the RSVP list, so not open for her yet: the waiting room keeps her a place for the start.
         await viewer.PressAsync(viewer.Reserve("poster-m"));
 
         // Assert 1
-        await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "not-open", s_live);
-        await Assertions.Expect(viewer.State).ToContainTextAsync("Not open for you yet");
+        await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "queued", s_live);
+        await Assertions.Expect(viewer.State).ToContainTextAsync("You are in line");
         await Assertions.Expect(viewer.Page.Locator("#rsvp")).ToBeVisibleAsync();
-        await stack.ScreenshotAsync(viewer.Page, "07-not-open-for-you-yet");
+        await stack.ScreenshotAsync(viewer.Page, "07-in-line-for-the-start-rsvp-offered");
 
-        // Act 2
+        // Act 2: she RSVPs; early access lets her reserve at once, out of the line.
         await viewer.PressAsync(viewer.Page.Locator("#rsvp"));
-        await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "rsvped", s_live);
-        await viewer.PressAsync(viewer.Reserve("poster-m"));
 
         // Assert 2
         await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "reserved", s_live);
-        // The 403 the browser logs for the refused reservation is the only console error.
-        // The refused reservation is the only failure the page saw.
-        Assert.Equal(["403 POST /v1/drops/early-drop/reservations"], viewer.FailedResponses);
+        Assert.Empty(viewer.FailedResponses);
     }
 
     [Fact]
-    public async Task WaitingRoom_202_ShowsPositionThenReservesWithTheTicket()
+    public async Task WaitingRoom_ArrivedBeforeTheStart_QueuedThenAdmittedAtTheStartAndReservedWithTheTicket()
     {
         SkipWithoutChromium();
         var ct = TestContext.Current.CancellationToken;
 
-        // Arrange: the edge's answers as the waiting-room contract has them (202, ticket status), the
-        // retried reservation going through to the real edge.
+        // Arrange: a drop starting in a few seconds; the page watches it before the start.
+        var startsAt = TimeProvider.System.GetUtcNow().AddSeconds(12);
+        var revision = await stack.PutDropAsync(ShopStackFixture.QueueCreator, ShopStackFixture.QueueDrop, startsAt, startsAt.AddHours(1), null, "vinyl-m", 20, ct);
+        await stack.Edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() >= revision, TimeSpan.FromSeconds(30), "the queue drop", ct);
         await using var viewer = await stack.OpenAsync(ShopStackFixture.QueueCreator, await stack.ViewerTokenAsync(ShopStackFixture.QueueCreator, "frank", ct));
         var reservations = new List<IReadOnlyDictionary<string, string>>();
-        var polls = 0;
         await viewer.Page.RouteAsync("**/v1/drops/queue-drop/reservations", async route =>
         {
-            reservations.Add(route.Request.Headers);
-            if (!route.Request.Headers.ContainsKey("queue-ticket"))
+            lock (reservations)
             {
-                await route.FulfillAsync(new RouteFulfillOptions
-                {
-                    Status = 202,
-                    ContentType = "application/json",
-                    Headers = new Dictionary<string, string> { ["Location"] = "/v1/drops/queue-drop/queue/t-1" },
-                    Body = """{"ticket":"t-1","state":"waiting","position":17,"estimatedWaitSeconds":4,"statusUrl":"/v1/drops/queue-drop/queue/t-1"}""",
-                });
-                return;
+                reservations.Add(route.Request.Headers);
             }
 
             await route.ContinueAsync();
         });
-        await viewer.Page.RouteAsync("**/v1/drops/queue-drop/queue/t-1", async route =>
-        {
-            var admitted = Interlocked.Increment(ref polls) >= 3;
-            await route.FulfillAsync(new RouteFulfillOptions
-            {
-                Status = 200,
-                ContentType = "application/json",
-                Body = admitted
-                    ? """{"ticket":"t-1","state":"admitted","position":null,"estimatedWaitSeconds":0,"admittedUntil":"2099-01-01T00:00:00Z"}"""
-                    : """{"ticket":"t-1","state":"waiting","position":3,"estimatedWaitSeconds":1,"admittedUntil":null}""",
-            });
-        });
-        await Assertions.Expect(viewer.Left("vinyl-m")).ToHaveAttributeAsync("data-available", "20", s_live);
+        await Assertions.Expect(viewer.Page.Locator("#drop")).ToHaveAttributeAsync("data-phase", "scheduled", s_live);
 
-        // Act
+        // Act: Reserve before the start.
         await viewer.PressAsync(viewer.Reserve("vinyl-m"));
 
-        // Assert: queued with a position, then reserved for real with the ticket and the same key.
+        // Assert: the edge's waiting room answers 202 (in line), admits at the start (after the
+        // pre-start shuffle), and the page reserves with its ticket and the same idempotency key.
         await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "queued", s_live);
-        await Assertions.Expect(viewer.State).ToContainTextAsync("number 17 in line");
-        await stack.ScreenshotAsync(viewer.Page, "08-queued-with-position");
-        await Assertions.Expect(viewer.State).ToContainTextAsync("number 3 in line", new() { Timeout = 20_000 });
-        await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "reserved", s_live);
-        Assert.Equal(2, reservations.Count);
-        Assert.Equal("t-1", reservations[1]["queue-ticket"]);
-        Assert.Equal(reservations[0]["idempotency-key"], reservations[1]["idempotency-key"]);
+        await Assertions.Expect(viewer.State).ToContainTextAsync("in line");
+        await stack.ScreenshotAsync(viewer.Page, "08-queued-before-the-start");
+        await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "reserved", new() { Timeout = 45_000 });
+        await stack.ScreenshotAsync(viewer.Page, "08b-admitted-at-the-start-and-reserved");
+        lock (reservations)
+        {
+            Assert.Equal(2, reservations.Count);
+            Assert.False(reservations[0].ContainsKey("queue-ticket"));
+            Assert.False(string.IsNullOrEmpty(reservations[1]["queue-ticket"]));
+            Assert.Equal(reservations[0]["idempotency-key"], reservations[1]["idempotency-key"]);
+        }
+
+        Assert.Empty(viewer.FailedResponses);
     }
 
     [Fact]

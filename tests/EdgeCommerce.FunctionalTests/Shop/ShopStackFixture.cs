@@ -63,8 +63,8 @@ public sealed class ShopStackFixture : IAsyncLifetime
         await Origin.PushCatalogAsync(QueueCreator, Catalog("vinyl", "tote"), cancellationToken);
         var now = TimeProvider.System.GetUtcNow();
         await PutDropAsync(LiveCreator, LiveDrop, now.AddMinutes(-1), now.AddHours(1), null, LiveSku, 2, cancellationToken);
-        await PutDropAsync(EarlyCreator, EarlyDrop, now.AddMinutes(30), now.AddHours(2), new { minutes = 60, audience = "rsvp" }, "poster-m", 3, cancellationToken);
-        var head = await PutDropAsync(QueueCreator, QueueDrop, now.AddMinutes(-1), now.AddHours(1), null, "vinyl-m", 20, cancellationToken);
+        // The queue creator's drop is put by its test, starting a few seconds later (the waiting room admits at the start).
+        var head = await PutDropAsync(EarlyCreator, EarlyDrop, now.AddMinutes(30), now.AddHours(2), new { minutes = 60, audience = "rsvp" }, "poster-m", 3, cancellationToken);
         Edge = await Origin.StartEdgeAsync("edge-shop", "eu-west", _data.Combine("edge"), cancellationToken, null, $"--Shop:AllowedOrigins:{LiveCreator}:0=http://127.0.0.1:{SitePort}");
         await Edge.WaitForStatusAsync(s => s.GetProperty("ready").GetBoolean() && s.GetProperty("appliedRevision").GetInt64() >= head,
             TimeSpan.FromSeconds(60), "the drops", cancellationToken);
@@ -120,7 +120,8 @@ public sealed class ShopStackFixture : IAsyncLifetime
         _data.Dispose();
     }
 
-    private async Task<long> PutDropAsync(string creatorId, string dropId, DateTimeOffset startsAt, DateTimeOffset endsAt, object? earlyAccess, string skuId, int units, CancellationToken cancellationToken)
+    /// <summary>Schedules (or edits) a drop of one SKU at the origin; returns its revision.</summary>
+    public async Task<long> PutDropAsync(string creatorId, string dropId, DateTimeOffset startsAt, DateTimeOffset endsAt, object? earlyAccess, string skuId, int units, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.Serialize(new Dictionary<string, object?>
         {

@@ -182,6 +182,8 @@
         pollQueue(queue);
         return;
       case 403:
+        // A ticket this edge cannot check (another edge's, or from before a restart): join again.
+        if (ticket && problem.invalidQueueTicket) { reserve(skuId, key); return; }
         notOpenUntil = problem.opensAt ? new Date(problem.opensAt) : null;
         render(ui.rsvp.hidden ? null : ui.rsvp);
         return;
@@ -243,7 +245,15 @@
     busy = true;
     const answer = await call('POST', '/v1/drops/' + encodeURIComponent(drop.dropId) + '/rsvp');
     busy = false;
-    if (answer.status === 200) { body.dataset.rsvp = 'true'; notOpenUntil = null; render(); setState('rsvped', 'You\u2019re on the list: you may reserve during early access.'); }
+    if (answer.status === 200) {
+      body.dataset.rsvp = 'true';
+      notOpenUntil = null;
+      // In line for the general start? Early access now lets this viewer reserve at once.
+      const waiting = queue;
+      if (waiting && drop.phase === 'early_access') { queue = null; reserve(waiting.skuId, waiting.key); return; }
+      render();
+      setState('rsvped', 'You\u2019re on the list: you may reserve during early access.');
+    }
     else setState('error', 'The RSVP did not go through: try again.');
   }
 
