@@ -42,7 +42,7 @@ public sealed partial class EdgeObservabilityTests(EdgeApiFixture fixture) : ICl
             scrape = await client.GetAsync("/metrics", ct);
             text = await scrape.Content.ReadAsStringAsync(ct);
         }
-        while (Sample(text, "http_server_request_duration_seconds_count", $"http_route=\"{WidgetRoute}\"") < 3
+        while (SampleOrZero(text, "http_server_request_duration_seconds_count", $"http_route=\"{WidgetRoute}\"") < 3
             && TimeProvider.System.GetElapsedTime(deadline) < TimeSpan.FromSeconds(10));
 
         using var _ = scrape;
@@ -174,6 +174,10 @@ public sealed partial class EdgeObservabilityTests(EdgeApiFixture fixture) : ICl
         Assert.Equal(HttpStatusCode.NotFound, data.StatusCode);
         Assert.DoesNotContain("edgecommerce", await metrics.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
     }
+
+    /// <summary>As <see cref="Sample"/>, but 0 while no such sample exists yet (a scrape that came before the first recording).</summary>
+    private static double SampleOrZero(string text, string metric, string label)
+        => text.Split('\n').Any(l => l.StartsWith(metric + "{", StringComparison.Ordinal) && l.Contains(label, StringComparison.Ordinal)) ? Sample(text, metric, label) : 0;
 
     /// <summary>The value of the sample of <paramref name="metric"/> whose labels contain <paramref name="label"/>.</summary>
     private static double Sample(string text, string metric, string label)
