@@ -12,6 +12,10 @@ internal sealed record BenchSeries(string Target, string Server, IReadOnlyList<W
 
     public double MedianP99Ms => Median(Runs.Select(static r => r.P99Us / 1000.0));
 
+    /// <summary>This series' requests per second ÷ <paramref name="other"/>'s, round by round (the runs of one round follow each other within seconds).</summary>
+    public IReadOnlyList<double> PerRoundRatios(BenchSeries other)
+        => [.. Runs.Zip(other.Runs, static (a, b) => b.RequestsPerSecond > 0 ? a.RequestsPerSecond / b.RequestsPerSecond : 0)];
+
     public long Errors => Runs.Sum(static r => r.SocketErrors + r.Non2xx);
 
     /// <summary>Median server CPU per request in µs; null when unknown.</summary>
@@ -67,8 +71,8 @@ internal static class BenchReport
             md.AppendLine("| --- | ---: | ---: | ---: | ---: | --- |");
             foreach (var edge in edges)
             {
-                var perRound = edge.Runs.Zip(nginx.Runs, static (e, n) => n.RequestsPerSecond > 0 ? e.RequestsPerSecond / n.RequestsPerSecond : 0).ToList();
-                md.AppendLine(inv, $"| {edge.Server} ÷ nginx | {BenchSeries.Median(perRound):0.00}× | {edge.MedianRps / nginx.MedianRps:0.00}× | {Ratio(edge.MedianP50Ms, nginx.MedianP50Ms)} | {Ratio(edge.MedianP99Ms, nginx.MedianP99Ms)} | {string.Join(", ", perRound.Select(r => r.ToString("0.00", inv) + "×"))} |");
+                var perRound = edge.PerRoundRatios(nginx);
+                md.AppendLine(inv, $"| {edge.Server} ÷ nginx | {BenchSeries.Median(perRound):0.00}× | {edge.MedianRps / nginx.MedianRps:0.00}× | {Ratio(edge.MedianP50Ms, nginx.MedianP50Ms)} | {Ratio(edge.MedianP99Ms, nginx.MedianP99Ms)} | {Ratios(perRound)} |");
             }
 
             md.AppendLine();
@@ -84,13 +88,15 @@ internal static class BenchReport
             md.AppendLine("| --- | ---: | ---: | --- |");
             foreach (var target in personal)
             {
-                var perRound = target.Runs.Zip(widget.Runs, static (t, w) => w.RequestsPerSecond > 0 ? t.RequestsPerSecond / w.RequestsPerSecond : 0).ToList();
-                md.AppendLine(inv, $"| {target.Target} ÷ widget | {BenchSeries.Median(perRound):0.00}× | {Ratio(target.MedianP99Ms, widget.MedianP99Ms)} | {string.Join(", ", perRound.Select(r => r.ToString("0.00", inv) + "×"))} |");
+                var perRound = target.PerRoundRatios(widget);
+                md.AppendLine(inv, $"| {target.Target} ÷ widget | {BenchSeries.Median(perRound):0.00}× | {Ratio(target.MedianP99Ms, widget.MedianP99Ms)} | {Ratios(perRound)} |");
             }
         }
 
         return md.ToString();
     }
+
+    private static string Ratios(IEnumerable<double> ratios) => string.Join(", ", ratios.Select(static r => r.ToString("0.00", CultureInfo.InvariantCulture) + "×"));
 
     private static string Ratio(double a, double b) => b > 0 ? (a / b).ToString("0.00", CultureInfo.InvariantCulture) + "×" : "—";
 }

@@ -15,66 +15,34 @@ internal sealed record ExportedSpan(string TraceId, string SpanId, string Parent
 /// </summary>
 internal sealed class OtlpTraceReceiver : IDisposable
 {
-    private readonly HttpListener _listener = new();
     private readonly ConcurrentQueue<ExportedSpan> _spans = new();
-    private readonly Task _loop;
+    private readonly LoopbackHttpServer _server;
 
-    public OtlpTraceReceiver()
-    {
-        Port = FreePort.Next();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
-    }
+    public OtlpTraceReceiver() => _server = new LoopbackHttpServer(ReceiveAsync);
 
-    public int Port { get; }
+    public int Port => _server.Port;
 
-    public string Endpoint => $"http://127.0.0.1:{Port}";
+    public string Endpoint => _server.Origin;
 
     public IReadOnlyList<ExportedSpan> Spans => [.. _spans];
 
-    public void Dispose()
+    public void Dispose() => _server.Dispose();
+
+    private async Task ReceiveAsync(HttpListenerContext context)
     {
-        _listener.Stop();
-        _listener.Close();
-        try
+        using var body = new MemoryStream();
+        await context.Request.InputStream.CopyToAsync(body);
+        if (context.Request.Url?.AbsolutePath == "/v1/traces")
         {
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-            // The listener was closed under the loop.
-        }
-    }
-
-    private async Task LoopAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
+            foreach (var span in ReadRequest(body.ToArray()))
             {
-                context = await _listener.GetContextAsync();
+                _spans.Enqueue(span);
             }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            using var body = new MemoryStream();
-            await context.Request.InputStream.CopyToAsync(body);
-            if (context.Request.Url?.AbsolutePath == "/v1/traces")
-            {
-                foreach (var span in ReadRequest(body.ToArray()))
-                {
-                    _spans.Enqueue(span);
-                }
-            }
-
-            context.Response.StatusCode = 200;
-            context.Response.ContentType = "application/x-protobuf";
-            context.Response.Close();
         }
+
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/x-protobuf";
+        context.Response.Close();
     }
 
     // ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using EdgeCommerce.Tests.Common;
 
 namespace EdgeCommerce.FunctionalTests.Shop;
 
@@ -12,65 +13,35 @@ namespace EdgeCommerce.FunctionalTests.Shop;
 /// </summary>
 internal sealed class CreatorSite : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly LoopbackHttpServer _server;
     private readonly Func<string, (string ContentType, string Body)> _answer;
-    private readonly Task _loop;
     private int _tokenRequests;
 
     public CreatorSite(int port, Func<string, (string ContentType, string Body)> answer)
     {
-        Origin = $"http://127.0.0.1:{port}";
         _answer = answer;
-        _listener.Prefixes.Add(Origin + "/");
-        _listener.Start();
-        _loop = Task.Run(RunAsync);
+        _server = new LoopbackHttpServer(AnswerAsync, port);
     }
 
-    public string Origin { get; }
+    public string Origin => _server.Origin;
 
     public int TokenRequests => Volatile.Read(ref _tokenRequests);
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    private async Task AnswerAsync(HttpListenerContext context)
     {
-        _listener.Stop();
-        try
+        var path = context.Request.Url!.AbsolutePath;
+        if (path == "/shop-token")
         {
-            await _loop;
-        }
-        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-        {
-            // Stopped while accepting.
+            Interlocked.Increment(ref _tokenRequests);
         }
 
-        _listener.Close();
-    }
-
-    private async Task RunAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            var path = context.Request.Url!.AbsolutePath;
-            if (path == "/shop-token")
-            {
-                Interlocked.Increment(ref _tokenRequests);
-            }
-
-            var (contentType, body) = _answer(path);
-            var bytes = Encoding.UTF8.GetBytes(body);
-            context.Response.ContentType = contentType;
-            context.Response.ContentLength64 = bytes.Length;
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
-        }
+        var (contentType, body) = _answer(path);
+        var bytes = Encoding.UTF8.GetBytes(body);
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength64 = bytes.Length;
+        await context.Response.OutputStream.WriteAsync(bytes);
+        context.Response.Close();
     }
 }

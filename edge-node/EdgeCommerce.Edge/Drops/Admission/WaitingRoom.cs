@@ -120,28 +120,19 @@ internal sealed class WaitingRoom
     }
 
     /// <summary>The ticket's status now, or null when the room no longer knows it (its pass ran out, or its viewer left).</summary>
-    public TicketStatus? Find(Guid id, DateTimeOffset now, RoomConditions conditions)
-    {
-        lock (_gate)
-        {
-            Advance(now, conditions);
-            if (!_byId.TryGetValue(id, out var ticket))
-            {
-                return null;
-            }
-
-            ticket.LastSeen = now;
-            return StatusOf(ticket, now);
-        }
-    }
+    public TicketStatus? Find(Guid id, DateTimeOffset now, RoomConditions conditions) => Find(_byId, id, now, conditions);
 
     /// <summary>The live ticket of a viewer, if any (a reservation without a Queue-Ticket header).</summary>
-    public TicketStatus? FindViewer(string viewerKey, DateTimeOffset now, RoomConditions conditions)
+    public TicketStatus? FindViewer(string viewerKey, DateTimeOffset now, RoomConditions conditions) => Find(_byViewer, viewerKey, now, conditions);
+
+    /// <summary>Looks a ticket up by either index after bringing the room to <paramref name="now"/>; asking counts as the viewer being present.</summary>
+    private TicketStatus? Find<TKey>(Dictionary<TKey, RoomTicket> index, TKey key, DateTimeOffset now, RoomConditions conditions)
+        where TKey : notnull
     {
         lock (_gate)
         {
             Advance(now, conditions);
-            if (!_byViewer.TryGetValue(viewerKey, out var ticket))
+            if (!index.TryGetValue(key, out var ticket))
             {
                 return null;
             }
