@@ -41,7 +41,7 @@ internal static class Extensions
         // Before output caching and authentication: preflights carry no token and are answered here.
         app.UseCors();
         app.UseOutputCache();
-        app.UseAuthentication();
+        app.UseAccessTokenAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapWidgetApi();

@@ -5,6 +5,7 @@ using EdgeCommerce.Origin.Keys;
 using EdgeCommerce.Origin.Models;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.Origin.Sync;
+using EdgeCommerce.ServiceDefaults.Authentication;
 
 namespace EdgeCommerce.Origin.Extensions;
 
@@ -28,7 +29,7 @@ internal static class Extensions
     {
         ArgumentNullException.ThrowIfNull(app);
 
-        app.UseAuthentication();
+        app.UseAccessTokenAuthentication();
         app.UseAuthorization();
         app.MapCatalogAdminApi();
         app.MapKeysApi();

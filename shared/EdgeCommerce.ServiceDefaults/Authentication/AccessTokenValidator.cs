@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -101,7 +102,7 @@ public sealed class AccessTokenValidator : IDisposable
         }
 
         object? cacheKey = _cache is null ? null : TokenDigest.Of(token);
-        if (cacheKey is not null && _cache!.TryGetValue(cacheKey, out AccessToken? cached) && cached!.ExpiresAt + _options.ClockSkew > _timeProvider.GetUtcNow())
+        if (cacheKey is not null && TryGetCached(cacheKey, out var cached))
         {
             return (cached, TokenFailure.None);
         }
@@ -152,6 +153,38 @@ public sealed class AccessTokenValidator : IDisposable
         }
 
         return (parsed, TokenFailure.None);
+    }
+
+    /// <summary>
+    /// The validation of <paramref name="token"/> cached by an earlier call, if it is still within
+    /// its lifetime: a hot token's whole path, without allocating (no substring of the header).
+    /// </summary>
+    public bool TryGetCached(ReadOnlySpan<char> token, [NotNullWhen(true)] out AccessToken? accessToken)
+    {
+        if (_cache is null || token.IsEmpty || token.Length > _options.MaxTokenLength)
+        {
+            accessToken = null;
+            return false;
+        }
+
+        if (TokenDigest.Of(token) is not { } digest)
+        {
+            accessToken = null;
+            return false;
+        }
+
+        return TryGetCached(digest, out accessToken);
+    }
+
+    private bool TryGetCached(object cacheKey, [NotNullWhen(true)] out AccessToken? accessToken)
+    {
+        if (_cache!.TryGetValue(cacheKey, out accessToken) && accessToken is not null && accessToken.ExpiresAt + _options.ClockSkew > _timeProvider.GetUtcNow())
+        {
+            return true;
+        }
+
+        accessToken = null;
+        return false;
     }
 
     private bool ValidLifetime(DateTime? notBefore, DateTime? expires)
@@ -353,17 +386,25 @@ public sealed class AccessTokenValidator : IDisposable
 /// </summary>
 internal readonly record struct TokenDigest(long A, long B, long C, long D)
 {
-    public static TokenDigest Of(string token)
+    /// <summary>
+    /// SHA-256 over the token's bytes, or null for a token that is not ASCII (no such token is
+    /// ever valid, so it is never cached). The bytes are narrowed on the stack: a hot token's
+    /// lookup allocates nothing but the boxed key.
+    /// </summary>
+    public static TokenDigest? Of(ReadOnlySpan<char> token)
     {
-        // The default MaxTokenLength (4,096 characters) fits on the stack at UTF-8's worst case.
-        var length = Encoding.UTF8.GetMaxByteCount(token.Length);
+        // The default MaxTokenLength (4,096 characters) fits on the stack.
         byte[]? rented = null;
-        var utf8 = length <= 16_384 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        var ascii = token.Length <= 4_096 ? stackalloc byte[token.Length] : (rented = ArrayPool<byte>.Shared.Rent(token.Length));
         try
         {
-            var written = Encoding.UTF8.GetBytes(token, utf8);
+            if (Ascii.FromUtf16(token, ascii, out var written) != OperationStatus.Done)
+            {
+                return null;
+            }
+
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(utf8[..written], hash);
+            SHA256.HashData(ascii[..written], hash);
             var words = MemoryMarshal.Cast<byte, long>(hash);
             return new TokenDigest(words[0], words[1], words[2], words[3]);
         }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,6 +10,8 @@ namespace EdgeCommerce.ServiceDefaults.Authentication;
 
 public static class AuthenticationExtensions
 {
+    private static readonly PlatformOperatorRequirement s_platformOperator = new();
+
     /// <summary>
     /// Bearer access tokens for <paramref name="audience"/>, validated locally against the
     /// <see cref="SigningKeyRing"/> (which the host fills: the origin from its store, an edge from
@@ -31,10 +34,29 @@ public static class AuthenticationExtensions
             provider.GetRequiredService<SigningKeyRing>(),
             provider.GetRequiredService<IOptions<AccessTokenOptions>>(),
             provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<AccessTokenAuthenticator>();
         services.AddAuthentication(AccessTokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, AccessTokenAuthenticationHandler>(AccessTokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
+        // Stateless, so one for the process instead of one (with an authorization service) per request.
+        services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, AccessTokenPolicyEvaluator>());
         return services;
+    }
+
+    /// <summary>
+    /// Authenticates bearer tokens (<see cref="AccessTokenAuthenticationMiddleware"/>) where
+    /// <c>UseAuthentication</c> would go: before <c>UseAuthorization</c>.
+    /// </summary>
+    public static IApplicationBuilder UseAccessTokenAuthentication(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+
+        // What UseAuthentication records, so WebApplication does not add ASP.NET Core's
+        // authentication middleware at the start of the pipeline on its own (it does when a scheme
+        // is registered and this mark is missing). Were the mark ever renamed, that middleware
+        // would run as well: slower, and still correct (its handler reuses the user set here).
+        app.Properties["__AuthenticationMiddlewareSet"] = true;
+        return app.UseMiddleware<AccessTokenAuthenticationMiddleware>();
     }
 
     /// <summary>Requires a valid token, whatever its scopes (401 without one).</summary>
@@ -55,9 +77,10 @@ public static class AuthenticationExtensions
         where TBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
+        var requirement = new ScopeRequirement(scope);
         return builder.RequireAuthorization(policy => policy
             .RequireAuthenticatedUser()
-            .RequireClaim("scope", scope));
+            .AddRequirements(requirement));
     }
 
     /// <summary>
@@ -71,8 +94,7 @@ public static class AuthenticationExtensions
         ArgumentNullException.ThrowIfNull(builder);
         return builder.RequireAuthorization(static policy => policy
             .RequireAuthenticatedUser()
-            .RequireClaim("scope", Scopes.AdminPlatform)
-            .RequireAssertion(static context => !context.User.HasClaim(static claim => claim.Type == "creator")));
+            .AddRequirements(s_platformOperator));
     }
 
     /// <summary>

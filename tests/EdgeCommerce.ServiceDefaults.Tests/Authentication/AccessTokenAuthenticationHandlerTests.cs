@@ -179,10 +179,10 @@ public sealed class AccessTokenAuthenticationHandlerTests(AuthProbeFixture fixtu
             }
         }
 
-        // Assert: the capture works (Trace lines from authentication are there) and holds no token.
+        // Assert: the capture works (the refusals' reason classes and the challenges are there) and holds no token.
         var lines = host.Logs.Lines;
         Assert.Contains(lines, static line => line.StartsWith("Trace ", StringComparison.Ordinal) || line.StartsWith("Debug ", StringComparison.Ordinal));
-        Assert.Contains(lines, static line => line.Contains(AccessTokenAuthenticationHandler.SchemeName + " was not authenticated", StringComparison.Ordinal));
+        Assert.Contains(lines, static line => line.Contains("A bearer token was refused (", StringComparison.Ordinal));
         Assert.Contains(lines, static line => line.Contains(AccessTokenAuthenticationHandler.SchemeName + " was challenged", StringComparison.Ordinal));
         Assert.Contains(LogCapture.IdentityModelLines, static line => line.Contains("IDX", StringComparison.Ordinal));
         foreach (var token in tokens)

@@ -79,7 +79,7 @@ internal sealed class AuthProbeHost : IAsyncDisposable
                     app.UseExceptionHandler();
                     app.UseStatusCodePages();
                     app.UseRouting();
-                    app.UseAuthentication();
+                    app.UseAccessTokenAuthentication();
                     app.UseAuthorization();
                     app.UseEndpoints(MapProbes);
                 }))
