@@ -79,17 +79,21 @@ internal static class BenchReport
             md.AppendLine("Higher req/s is better; for p50 and p99 a ratio below 1 means the edge is faster than nginx. Each round's two runs follow each other within seconds, so the per-round ratio cancels most of the load that other work puts on the machine; prefer it to the ratio of medians when the per-run figures wander. Server CPU per request (from /proc, the server process and its children, 10 ms ticks) does not depend on how much CPU the server was given, so it compares efficiency even on a busy machine.");
         }
 
-        var widget = series.FirstOrDefault(static s => s.Target == "widget" && s.Server == "edge");
-        var personal = series.Where(static s => s.Target != "widget").ToList();
-        if (widget is not null && widget.MedianRps > 0 && personal.Count > 0)
+        // Each personal path against the widget of the same edge build.
+        var personal = series.Where(static s => s.Target != "widget")
+            .Select(p => (Path: p, Widget: series.FirstOrDefault(s => s.Target == "widget" && s.Server == p.Server)))
+            .Where(static p => p.Widget is { MedianRps: > 0 })
+            .ToList();
+        if (personal.Count > 0)
         {
             md.AppendLine();
             md.AppendLine("| on the edge, ÷ its widget | req/s: median of per-round ratios | p99: ratio of medians | req/s per round |");
             md.AppendLine("| --- | ---: | ---: | --- |");
-            foreach (var target in personal)
+            foreach (var (target, widget) in personal)
             {
-                var perRound = target.PerRoundRatios(widget);
-                md.AppendLine(inv, $"| {target.Target} ÷ widget | {BenchSeries.Median(perRound):0.00}× | {Ratio(target.MedianP99Ms, widget.MedianP99Ms)} | {Ratios(perRound)} |");
+                var perRound = target.PerRoundRatios(widget!);
+                var label = target.Server == "edge" ? target.Target : $"{target.Target} ({target.Server})";
+                md.AppendLine(inv, $"| {label} ÷ widget | {BenchSeries.Median(perRound):0.00}× | {Ratio(target.MedianP99Ms, widget!.MedianP99Ms)} | {Ratios(perRound)} |");
             }
         }
 

@@ -185,14 +185,23 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
             // The other paths too: otherwise their first round measures the JIT and the first tokens' validations.
             foreach (var target in options.ExtraTargets)
             {
-                await _out.WriteLineAsync($"bench    warm-up {target.Name} {options.WarmupSeconds} s");
-                await WrkRun.RunAsync(new Uri(edgeUrl, target.PathFor(creatorId)).ToString(), target, target.BodyFor(creatorId), tokens.GetValueOrDefault(target), options,
-                    TimeSpan.FromSeconds(options.WarmupSeconds), work, token);
+                foreach (var edgeBase in baselineUrl is null ? [edgeUrl] : new[] { edgeUrl, baselineUrl })
+                {
+                    await _out.WriteLineAsync($"bench    warm-up {target.Name} on {edgeBase} {options.WarmupSeconds} s");
+                    await WrkRun.RunAsync(new Uri(edgeBase, target.PathFor(creatorId)).ToString(), target, target.BodyFor(creatorId), tokens.GetValueOrDefault(target), options,
+                        TimeSpan.FromSeconds(options.WarmupSeconds), work, token);
+                }
             }
         }
 
         var runs = servers.ToDictionary(static s => s.Name, static _ => new List<WrkResult>());
-        var extraRuns = options.ExtraTargets.ToDictionary(static t => t, static _ => new List<WrkResult>());
+        var edges = new List<(string Name, Uri Url, int? Pid)> { ("edge", edgeUrl, edgeProcessId) };
+        if (baselineUrl is not null)
+        {
+            edges.Add(("edge-baseline", baselineUrl, baselineProcessId));
+        }
+
+        var extraRuns = options.ExtraTargets.SelectMany(t => edges.Select(e => (t, e.Name))).ToDictionary(static k => k, static _ => new List<WrkResult>());
         for (var round = 0; round < options.Rounds; round++)
         {
             // Alternate A and B: ABBA… so neither always runs on a warmer (or busier) machine.
@@ -205,18 +214,22 @@ internal sealed class BenchRunner(BenchOptions options, CliContext context)
                     $"bench    round {round + 1}/{options.Rounds} widget {name,-13} {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Us / 1000.0:0.000} ms  p99 {result.P99Us / 1000.0:0.000} ms  CPU {result.CpuUsPerRequest:0.0} µs/req  errors {result.SocketErrors + result.Non2xx}"));
             }
 
+            // The personal paths on every edge (a baseline build too), alternating like the widget.
             foreach (var target in options.ExtraTargets)
             {
-                var url = new Uri(edgeUrl, target.PathFor(creatorId));
-                var result = await WrkRun.RunAsync(url.ToString(), target, target.BodyFor(creatorId), tokens.GetValueOrDefault(target), options, duration, work, token, edgeProcessId);
-                extraRuns[target].Add(result);
-                await _out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"bench    round {round + 1}/{options.Rounds} {target.Name} edge {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Us / 1000.0:0.000} ms  p99 {result.P99Us / 1000.0:0.000} ms  errors {result.SocketErrors + result.Non2xx}"));
+                foreach (var (name, baseUrl, pid) in round % 2 == 0 ? edges : Enumerable.Reverse(edges))
+                {
+                    var url = new Uri(baseUrl, target.PathFor(creatorId));
+                    var result = await WrkRun.RunAsync(url.ToString(), target, target.BodyFor(creatorId), tokens.GetValueOrDefault(target), options, duration, work, token, pid);
+                    extraRuns[(target, name)].Add(result);
+                    await _out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"bench    round {round + 1}/{options.Rounds} {target.Name} {name,-13} {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Us / 1000.0:0.000} ms  p99 {result.P99Us / 1000.0:0.000} ms  CPU {result.CpuUsPerRequest:0.0} µs/req  errors {result.SocketErrors + result.Non2xx}"));
+                }
             }
         }
 
         var series = servers.Select(s => new BenchSeries("widget", s.Name, runs[s.Name])).ToList();
-        series.AddRange(options.ExtraTargets.Select(t => new BenchSeries(t.Name, "edge", extraRuns[t])));
+        series.AddRange(options.ExtraTargets.SelectMany(t => edges.Select(e => new BenchSeries(t.Name, e.Name, extraRuns[(t, e.Name)]))));
         return series;
     }
 
