@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Drops.Admission;
 using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Authentication;
+using EdgeCommerce.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EdgeCommerce.Edge.Drops;
@@ -199,7 +201,7 @@ internal static class DropsApi
                     context.Response.Headers["Idempotent-Replayed"] = "true";
                 }
 
-                return TypedResults.Created($"/v1/reservations/{reservation.Id}", ReservationResponse.From(reservation));
+                return JsonAnswer.Created($"/v1/reservations/{reservation.Id}", ReservationResponse.From(reservation), DropsJsonContext.Default.ReservationResponse);
             case ReserveStatus.UnknownSku:
                 return Invalid(StatusCodes.Status422UnprocessableEntity, "The drop has no such SKU.", "skuId", "is not one of the drop's SKUs");
             case ReserveStatus.Closed:
@@ -230,7 +232,7 @@ internal static class DropsApi
         var result = await reservations.ConfirmAsync(token, reservationId, cancellationToken);
         return result.Status switch
         {
-            ConfirmStatus.Confirmed => TypedResults.Ok(ReservationResponse.From(result.Reservation!)),
+            ConfirmStatus.Confirmed => JsonAnswer.Ok(ReservationResponse.From(result.Reservation!), DropsJsonContext.Default.ReservationResponse),
             ConfirmStatus.Gone => TypedResults.Problem(statusCode: StatusCodes.Status410Gone, title: "The reservation expired or was released."),
             ConfirmStatus.OverLimit => TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Over the per-viewer limit.",
                 detail: "Your purchases of this drop (on every edge) already reach its limit; the reservation was released."),
@@ -288,6 +290,11 @@ internal sealed record ReservationResponse(string ReservationId, string DropId, 
             },
             reservation.DuplicateOf);
 }
+
+/// <summary>The reservation answers' serializer, generated at build time (the hot path of a drop).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(ReservationResponse))]
+internal sealed partial class DropsJsonContext : JsonSerializerContext;
 
 internal sealed record EdgeDropSkuView(string SkuId, int Allocation, int Sold, int Available, bool SoldOut);
 
