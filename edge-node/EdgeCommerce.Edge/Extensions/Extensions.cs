@@ -8,6 +8,7 @@ using EdgeCommerce.Edge.Shop;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.Edge.Viewers;
 using EdgeCommerce.ServiceDefaults.Authentication;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace EdgeCommerce.Edge.Extensions;
@@ -23,6 +24,8 @@ internal static class Extensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<EdgeOptions>, EdgeOptionsValidator>();
+        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<EdgeOptions>>(static (transport, edge)
+            => transport.WaitForDataBeforeAllocatingBuffer = !edge.Value.ReceiveBuffersUpFront);
         builder.Services.AddAccessTokenAuthentication(Audiences.Edge);
         builder.Services.AddCatalogSync();
         builder.Services.AddCatalogWidgets();

@@ -23,4 +23,12 @@ public sealed class EdgeOptions
     /// <summary>Directory for this edge's persisted state. The default is <c>.edgecommerce/edge</c>.</summary>
     [Required]
     public string DataDirectory { get; set; } = Path.Combine(".edgecommerce", "edge");
+
+    /// <summary>
+    /// Whether every open connection keeps a receive buffer (one 4 KB block) instead of first
+    /// waiting for data with a zero-byte read. The default is true: one receive system call per
+    /// request fewer, measured at 5% of the cached widget's CPU (perf/RESULTS.md); the price is
+    /// 4 KB per idle keep-alive connection (40 MB for 10,000). False gives the memory back.
+    /// </summary>
+    public bool ReceiveBuffersUpFront { get; set; } = true;
 }
