@@ -13,7 +13,8 @@ namespace EdgeCommerce.Origin.Sync;
 /// Sharing is safe because committed change records never change: a result that is not empty and
 /// starts right after the revision asked for is a correct prefix of the log for anyone asking from
 /// that revision (a stream that gets a shorter prefix than a fresh read would have given reads again
-/// at once, as it does after every batch). Empty results are never kept (the next write must be
+/// as soon as the revision signal says there is more, which it does: its wait was taken before the
+/// read). Empty results are never kept (the next write must be
 /// seen), nor results that do not start right after the revision asked (compaction: the stream
 /// decides what to do with a fresh read), nor large ones (a catch-up read of many catalogs), so the
 /// memory held is bounded: at most <see cref="Capacity"/> results of at most

@@ -40,10 +40,23 @@ internal sealed partial class SyncSession(
             sent = await SendSnapshotAsync(version, reason, cancellationToken);
         }
 
+        // The first pass reads the log whatever the signal says (the edge may be behind a head this
+        // process has not heard of yet), and so does every pass after an idle heartbeat interval.
+        var readAnyway = true;
         while (!cancellationToken.IsCancellationRequested)
         {
             // Take the wait before reading, so a commit between the read and the wait still wakes us.
             var changed = signal.WaitForRevisionAboveAsync(sent);
+            if (!changed.IsCompleted && !readAnyway)
+            {
+                // Nothing was published past what this stream sent: reading the log now would find
+                // nothing, at the cost of two store round trips (the empty read and the compaction
+                // check) per stream per write. Wait for the next write instead.
+                readAnyway = await WaitForChangeAsync(changed, sent, cancellationToken);
+                continue;
+            }
+
+            readAnyway = false;
             // Shared with every other stream asking from the same revision (one store read and one
             // parse per write, not one per edge).
             var read = await feed.ReadAfterAsync(sent, options.MaxChangesPerBatch, cancellationToken);
@@ -73,31 +86,43 @@ internal sealed partial class SyncSession(
                     registry.OnApplied(hello.EdgeId, registryToken, sent);
                 }
 
+                // A full batch may have left records behind that no signal announced (written
+                // through another origin replica whose notification was missed): read on.
+                readAnyway = changes.Count >= options.MaxChangesPerBatch;
                 continue;
             }
 
-            // The heartbeat interval also bounds how late a write made through another origin
-            // replica is seen if its notification was missed: the loop reads the log again.
-            // WaitAsync disposes its timer as soon as a write wakes the stream: a Task.Delay per wake
-            // would leave one live 2-second timer per stream per write under a burst.
-            bool heartbeatDue;
-            try
-            {
-                await changed.WaitAsync(options.HeartbeatInterval, timeProvider, cancellationToken);
-                heartbeatDue = false;
-            }
-            catch (TimeoutException)
-            {
-                heartbeatDue = true;
-            }
-
-            if (heartbeatDue && !cancellationToken.IsCancellationRequested)
-            {
-                await WriteHeartbeatAsync(Math.Max(signal.Head, sent), cancellationToken);
-                registry.OnContact(hello.EdgeId, registryToken);
-                await RenewTokenIfDueAsync(cancellationToken);
-            }
+            readAnyway = await WaitForChangeAsync(changed, sent, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="changed"/> (a write) or the heartbeat interval, whichever comes
+    /// first; on the interval sends a heartbeat. Returns true when the interval passed: the next pass
+    /// reads the log even if no write was signalled, which bounds how late a write made through
+    /// another origin replica is seen if its notification was missed.
+    /// </summary>
+    private async Task<bool> WaitForChangeAsync(Task changed, long sent, CancellationToken cancellationToken)
+    {
+        // WaitAsync disposes its timer as soon as a write wakes the stream: a Task.Delay per wake
+        // would leave one live 2-second timer per stream per write under a burst.
+        try
+        {
+            await changed.WaitAsync(options.HeartbeatInterval, timeProvider, cancellationToken);
+            return false;
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        if (!cancellationToken.IsCancellationRequested)
+        {
+            await WriteHeartbeatAsync(Math.Max(signal.Head, sent), cancellationToken);
+            registry.OnContact(hello.EdgeId, registryToken);
+            await RenewTokenIfDueAsync(cancellationToken);
+        }
+
+        return true;
     }
 
     /// <summary>Why this edge needs a snapshot, or null when its revision can be continued.</summary>

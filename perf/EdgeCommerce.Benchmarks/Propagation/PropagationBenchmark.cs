@@ -112,20 +112,25 @@ internal static class PropagationBenchmark
 
             await using var probe = options.Probe ? ChangeProbe.Start(origin.GrpcAddress, head) : null;
             // Two idle seconds: what the processes burn with nothing to do (heartbeats, timers, tiering).
-            var idleStart = CpuSnapshot.Take(origin, edges);
-            var idleClock = Stopwatch.GetTimestamp();
-            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-            var idle = CpuSnapshot.Take(origin, edges).PerSecondSince(idleStart, Stopwatch.GetElapsedTime(idleClock));
+            var idle = await MeasureIdleAsync(origin, edges, cancellationToken);
             var loadBefore = MachineInfo.LoadAverage;
             Console.WriteLine($"  {edgeCount} edge(s) ready; load {loadBefore}; writing…");
 
             var samples = new List<PropagationSample>(options.Writes);
             var total = options.Warmup + options.Writes;
             CpuSnapshot? cpuStart = null;
+            CpuPerWrite? idleWarm = null;
             for (var i = 0; i < total; i++)
             {
                 if (i == options.Warmup)
                 {
+                    if (i > 0)
+                    {
+                        // Two idle seconds again, once warm: the steady background cost (heartbeats,
+                        // timers), which the CPU per write below also pays while the writes run.
+                        idleWarm = await MeasureIdleAsync(origin, edges, cancellationToken);
+                    }
+
                     cpuStart = CpuSnapshot.Take(origin, edges);
                 }
 
@@ -159,7 +164,7 @@ internal static class PropagationBenchmark
 
             await Task.WhenAll(edges.Select(static e => e.StopAsync()));
             await origin.StopAsync();
-            return new PropagationResult(edgeCount, samples, edges.Select(static e => e.Id).ToList(), edgeMemory, originMemory, loadBefore, loadAfter, atHead, cpu, idle);
+            return new PropagationResult(edgeCount, samples, edges.Select(static e => e.Id).ToList(), edgeMemory, originMemory, loadBefore, loadAfter, atHead, cpu, idle, idleWarm);
         }
         finally
         {
@@ -168,6 +173,15 @@ internal static class PropagationBenchmark
                 await edge.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>CPU per second over two seconds with nothing written.</summary>
+    private static async Task<CpuPerWrite> MeasureIdleAsync(OriginHost origin, List<EdgeHost> edges, CancellationToken cancellationToken)
+    {
+        var start = CpuSnapshot.Take(origin, edges);
+        var clock = Stopwatch.GetTimestamp();
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        return CpuSnapshot.Take(origin, edges).PerSecondSince(start, Stopwatch.GetElapsedTime(clock));
     }
 
     private static async Task<PropagationSample> WriteOnceAsync(
@@ -310,6 +324,10 @@ internal static class PropagationBenchmark
             var c = r.Cpu;
             text.AppendLine(CultureInfo.InvariantCulture, $"- CPU per measured write (/proc, 10 ms ticks averaged over the run): origin {c.Origin:0.00} ms, {r.Edges} edge(s) {c.Edges:0.00} ms ({c.Edges / r.Edges:0.00} each), this benchmark client {c.Client:0.00} ms; the machine's {MachineInfo.Cpus} CPUs were busy {c.MachineBusy:0.00} of {c.MachineTotal:0.00} ms per write, {Math.Max(0, c.MachineBusy - c.Origin - c.Edges - c.Client):0.00} ms of it other work");
             text.AppendLine(CultureInfo.InvariantCulture, $"- CPU while idle before the writes (ms per second): origin {r.Idle.Origin:0.0}, edges {r.Idle.Edges:0.0} ({r.Idle.Edges / r.Edges:0.0} each), machine busy {r.Idle.MachineBusy:0} of {r.Idle.MachineTotal:0}");
+            if (r.IdleWarm is { } warm)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"- CPU while idle after the warm-up (ms per second): origin {warm.Origin:0.0}, edges {warm.Edges:0.0} ({warm.Edges / r.Edges:0.0} each), machine busy {warm.MachineBusy:0} of {warm.MachineTotal:0}");
+            }
             text.AppendLine(CultureInfo.InvariantCulture, $"- RSS after the run: origin {ProcessMemory.Mib(r.OriginResidentBytes)} MiB; edges {string.Join(", ", r.EdgeIds.Select((id, i) => $"{id[^2..]} {ProcessMemory.Mib(r.EdgeResidentBytes[i])}"))} MiB");
             text.AppendLine(CultureInfo.InvariantCulture, $"- per edge p50/p95 (ms): {string.Join(", ", r.EdgeIds.Select((id, i) => $"{id[^2..]} {LatencySummary.Ms(r.Edge(i).P50)}/{LatencySummary.Ms(r.Edge(i).P95)}"))}");
         }

@@ -13,7 +13,8 @@ internal sealed record PropagationResult(
     string LoadAfter,
     int EdgesAtHeadInOriginView,
     CpuPerWrite Cpu,
-    CpuPerWrite Idle)
+    CpuPerWrite Idle,
+    CpuPerWrite? IdleWarm)
 {
     public LatencySummary All => LatencySummary.From(Samples.Select(static s => s.All));
 

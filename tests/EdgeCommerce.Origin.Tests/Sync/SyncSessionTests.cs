@@ -186,12 +186,100 @@ public sealed class SyncSessionTests
         Assert.Equal(written, Assert.Single(batch.Changes.Changes).Revision);
     }
 
-    private static SyncSession NewSession(TestOriginStore store, ChannelStreamWriter<WatchResponse> writer, SyncOptions options, WatchRequest hello, EdgeRegistry? registry = null, IOriginStore? storeOverride = null)
+    [Fact(Timeout = 30_000)]
+    public async Task RunAsync_WritesWhileConnected_ReadsTheLogOncePerWrite()
+    {
+        // Arrange: an edge at the head; no heartbeat interval passes (fake clock). Would catch a
+        // stream that goes back to the store after every batch to find nothing: with 16 edges that
+        // was 16 empty reads and 16 compaction checks per write (perf/RESULTS.md, "propagation:
+        // where the origin's CPU per write went").
+        const int Writes = 10;
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var store = await TestOriginStore.CreateAsync(cancellationToken);
+        var head = await store.PutAsync("creator-a", "v0", cancellationToken);
+        var writer = new ChannelStreamWriter<WatchResponse>();
+        var feed = new ChangeFeed(store.Store);
+        var hello = new WatchRequest { EdgeId = "edge-1", FromRevision = head, ClusterId = store.Store.ClusterId, ProtocolVersion = 2 };
+        var session = NewSession(store, writer, new SyncOptions(), hello, feed: feed);
+
+        // Act
+        await using var run = Run(session);
+        var heartbeat = await writer.NextAsync(cancellationToken);
+        var sent = new List<long>();
+        for (var i = 1; i <= Writes; i++)
+        {
+            var written = await store.PutAsync("creator-a", "v" + i, cancellationToken);
+            while (sent.Count == 0 || sent[^1] < written)
+            {
+                var batch = (await writer.NextAsync(cancellationToken)).Changes;
+                sent.AddRange(batch.Changes.Select(static c => c.Revision));
+            }
+        }
+
+        // Assert: every write arrived once and in order; the log was read once on connecting and
+        // at most once per write after that (two writes may share a read).
+        Assert.Equal(head, heartbeat.Heartbeat.HeadRevision);
+        Assert.Equal(Enumerable.Range(1, Writes).Select(i => head + i), sent);
+        Assert.InRange(feed.StoreReads, 2, 1 + Writes);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task RunAsync_WriteNotSignalled_IsSentAfterTheHeartbeatInterval()
+    {
+        // Arrange: the session listens to a signal nobody publishes: a write made through another
+        // origin replica whose notification was lost. Would catch a stream that only ever reads the
+        // log when signalled.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var store = await TestOriginStore.CreateAsync(cancellationToken);
+        var head = await store.PutAsync("creator-a", "v0", cancellationToken);
+        var writer = new ChannelStreamWriter<WatchResponse>();
+        var options = new SyncOptions();
+        var hello = new WatchRequest { EdgeId = "edge-1", FromRevision = head, ClusterId = store.Store.ClusterId, ProtocolVersion = 2 };
+        var session = NewSession(store, writer, options, hello, signal: new RevisionSignal());
+        await using var run = Run(session);
+        await writer.NextAsync(cancellationToken);
+
+        // Act: write, then let heartbeat intervals pass until the batch comes (the clock is moved
+        // again while none arrives: the session may not have started its wait when it first moves).
+        var written = await store.PutAsync("creator-a", "v1", cancellationToken);
+        ChangeBatch? batch = null;
+        while (batch is null)
+        {
+            store.Time.Advance(options.HeartbeatInterval);
+            using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            poll.CancelAfter(TimeSpan.FromMilliseconds(100));
+            try
+            {
+                while (batch is null)
+                {
+                    var next = await writer.NextAsync(poll.Token);
+                    batch = next.KindCase == WatchResponse.KindOneofCase.Changes ? next.Changes : null;
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+
+        // Assert
+        Assert.Equal(head, batch.PreviousRevision);
+        Assert.Equal(written, Assert.Single(batch.Changes).Revision);
+    }
+
+    private static SyncSession NewSession(
+        TestOriginStore store,
+        ChannelStreamWriter<WatchResponse> writer,
+        SyncOptions options,
+        WatchRequest hello,
+        EdgeRegistry? registry = null,
+        IOriginStore? storeOverride = null,
+        ChangeFeed? feed = null,
+        RevisionSignal? signal = null)
     {
         registry ??= new EdgeRegistry(store.Time);
         var token = registry.OnConnected(hello.EdgeId, hello.Region, hello.PublicUrl, (int)hello.ProtocolVersion, hello.FromRevision);
         var sessionStore = storeOverride ?? store.Store;
-        return new SyncSession(sessionStore, new ChangeFeed(sessionStore), store.Signal, registry, options, store.Time, NullLogger.Instance, hello, token, writer, tokenRenewal: null);
+        return new SyncSession(sessionStore, feed ?? new ChangeFeed(sessionStore), signal ?? store.Signal, registry, options, store.Time, NullLogger.Instance, hello, token, writer, tokenRenewal: null);
     }
 
     private static RunningSession Run(SyncSession session) => new(session);
