@@ -73,23 +73,27 @@ public static class JsonAnswer
         => builder.Metadata.Add(new ProducesResponseTypeMetadata(statusCode, type, ["application/json"]));
 }
 
-/// <summary>200 with a JSON body (<see cref="JsonAnswer"/>).</summary>
-public sealed class JsonOk<T>(T value, JsonTypeInfo<T> typeInfo) : IResult, IStatusCodeHttpResult, IValueHttpResult<T>, IValueHttpResult, IContentTypeHttpResult, IEndpointMetadataProvider
+/// <summary>A JSON answer with its status (<see cref="JsonAnswer"/>); what the endpoint metadata and tests read.</summary>
+public abstract class JsonAnswerResult<T>(int statusCode, T value, JsonTypeInfo<T> typeInfo) : IResult, IStatusCodeHttpResult, IValueHttpResult<T>, IValueHttpResult, IContentTypeHttpResult
 {
     public T Value => value;
 
     object? IValueHttpResult.Value => value;
 
-    public int? StatusCode => StatusCodes.Status200OK;
+    public int? StatusCode => statusCode;
 
     public string ContentType => JsonAnswer.ContentType;
 
-    public Task ExecuteAsync(HttpContext httpContext)
+    public virtual Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        return JsonAnswer.WriteAsync(httpContext, StatusCodes.Status200OK, value, typeInfo);
+        return JsonAnswer.WriteAsync(httpContext, statusCode, value, typeInfo);
     }
+}
 
+/// <summary>200 with a JSON body (<see cref="JsonAnswer"/>).</summary>
+public sealed class JsonOk<T>(T value, JsonTypeInfo<T> typeInfo) : JsonAnswerResult<T>(StatusCodes.Status200OK, value, typeInfo), IEndpointMetadataProvider
+{
     static void IEndpointMetadataProvider.PopulateMetadata(MethodInfo method, EndpointBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -98,23 +102,15 @@ public sealed class JsonOk<T>(T value, JsonTypeInfo<T> typeInfo) : IResult, ISta
 }
 
 /// <summary>201 with a Location and a JSON body (<see cref="JsonAnswer"/>).</summary>
-public sealed class JsonCreated<T>(string location, T value, JsonTypeInfo<T> typeInfo) : IResult, IStatusCodeHttpResult, IValueHttpResult<T>, IValueHttpResult, IContentTypeHttpResult, IEndpointMetadataProvider
+public sealed class JsonCreated<T>(string location, T value, JsonTypeInfo<T> typeInfo) : JsonAnswerResult<T>(StatusCodes.Status201Created, value, typeInfo), IEndpointMetadataProvider
 {
     public string Location => location;
 
-    public T Value => value;
-
-    object? IValueHttpResult.Value => value;
-
-    public int? StatusCode => StatusCodes.Status201Created;
-
-    public string ContentType => JsonAnswer.ContentType;
-
-    public Task ExecuteAsync(HttpContext httpContext)
+    public override Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         httpContext.Response.Headers.Location = location;
-        return JsonAnswer.WriteAsync(httpContext, StatusCodes.Status201Created, value, typeInfo);
+        return base.ExecuteAsync(httpContext);
     }
 
     static void IEndpointMetadataProvider.PopulateMetadata(MethodInfo method, EndpointBuilder builder)
