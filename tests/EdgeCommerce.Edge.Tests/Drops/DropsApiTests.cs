@@ -185,13 +185,7 @@ public sealed class DropsApiTests : IAsyncLifetime
         var first = await ReadEventAsync(reader);
 
         // Act
-        var previous = _fixture.Holder.Current.Revision;
-        await _fixture.Updater.ApplyBatchAsync(new ChangeBatch
-        {
-            PreviousRevision = previous,
-            Revision = previous + 1,
-            Changes = { new Change { Revision = previous + 1, DropChanged = Drop(previous + 1, sold: 3) } },
-        }, CancellationToken);
+        await _fixture.ApplyDropAsync(revision => Drop(revision, sold: 3), CancellationToken);
         var next = await ReadEventAsync(reader);
 
         // Assert

@@ -120,6 +120,17 @@ public sealed class EdgeApiFixture : WebApplicationFactory<EdgeHostMarker>, IAsy
         return catalog.Revision;
     }
 
+    /// <summary>
+    /// Applies one drop change at the next revision in a one-change batch, as the stream would;
+    /// <paramref name="dropAt"/> builds the drop's state for that revision.
+    /// </summary>
+    internal async Task<long> ApplyDropAsync(Func<long, DropState> dropAt, CancellationToken cancellationToken)
+    {
+        var revision = Holder.Current.Revision + 1;
+        await Updater.ApplyBatchAsync(CatalogData.Batch(revision - 1, revision, new Change { Revision = revision, DropChanged = dropAt(revision) }), cancellationToken);
+        return revision;
+    }
+
     /// <summary>Deletes <paramref name="creatorId"/> at the next revision in a one-change batch.</summary>
     internal async Task<long> DeleteAsync(string creatorId, CancellationToken cancellationToken)
     {

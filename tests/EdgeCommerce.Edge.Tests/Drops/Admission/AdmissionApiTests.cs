@@ -126,13 +126,7 @@ public sealed class AdmissionApiTests : IAsyncDisposable
         var statusUrl = (await Json(joined)).GetProperty("statusUrl").GetString();
 
         // Act: the sale that empties the drop reaches the edge; the clock does not move.
-        var previous = fixture.Holder.Current.Revision;
-        await fixture.Updater.ApplyBatchAsync(new ChangeBatch
-        {
-            PreviousRevision = previous,
-            Revision = previous + 1,
-            Changes = { new Change { Revision = previous + 1, DropChanged = Drop(previous + 1, sold: 3) } },
-        }, CancellationToken);
+        await fixture.ApplyDropAsync(revision => Drop(revision, sold: 3), CancellationToken);
         var status = await viewer.GetFromJsonAsync<JsonElement>(statusUrl, CancellationToken);
         using var joinNow = await viewer.PostAsync($"/v1/drops/{DropId}/queue", null, CancellationToken);
 
