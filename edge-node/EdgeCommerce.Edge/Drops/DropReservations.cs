@@ -14,7 +14,10 @@ namespace EdgeCommerce.Edge.Drops;
 /// reservation never waits for the origin while the edge holds free units, and the origin's
 /// invariant <c>sold + leased ≤ allocation</c> bounds what every edge together can promise.
 /// Drop definitions and phases come from the replica (the sync stream); RSVPs and sales go to the
-/// origin, so early access and per-viewer limits hold across edges.
+/// origin, so early access and per-viewer limits hold across edges. A viewer is the pair
+/// (creator, <c>sub</c>) everywhere here (idempotency keys, per-viewer counts, RSVPs, reservations),
+/// and a token acts only on its own creator's drops (<see cref="DropTenancy"/>): another creator's
+/// drop is "not found" and nothing is recorded.
 /// </summary>
 internal sealed class DropReservations(
     ReplicaHolder holder,
@@ -27,10 +30,10 @@ internal sealed class DropReservations(
 {
     private readonly ConcurrentDictionary<(string DropId, string SkuId), LeasePool> _pools = new();
     private readonly ConcurrentDictionary<string, Reservation> _reservations = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Viewer, string DropId, string Key), Task<ReserveResult>> _idempotent = new();
-    private readonly ConcurrentDictionary<(string DropId, string Viewer), byte> _rsvps = new();
+    private readonly ConcurrentDictionary<(string Creator, string Viewer, string DropId, string Key), Task<ReserveResult>> _idempotent = new();
+    private readonly ConcurrentDictionary<(string DropId, string Creator, string Viewer), byte> _rsvps = new();
     private readonly Lock _viewerGate = new();
-    private readonly Dictionary<(string DropId, string Viewer), int> _viewerUnits = [];
+    private readonly Dictionary<(string DropId, string Creator, string Viewer), int> _viewerUnits = [];
 
     private DropsOptions Options => options.Value;
 
@@ -49,7 +52,7 @@ internal sealed class DropReservations(
         }
 
         // Concurrent retries with one key share one attempt; a success is replayed to later ones.
-        var key = (token.Subject, dropId, idempotencyKey);
+        var key = (token.CreatorId ?? "", token.Subject, dropId, idempotencyKey);
         var attempt = new TaskCompletionSource<ReserveResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var existing = _idempotent.GetOrAdd(key, attempt.Task);
         if (!ReferenceEquals(existing, attempt.Task))
@@ -58,7 +61,7 @@ internal sealed class DropReservations(
             if (earlier.Reservation is { State: ReservationState.Released or ReservationState.Expired })
             {
                 // The key's reservation ended unsold: a retry now is a new attempt.
-                _idempotent.TryRemove(new KeyValuePair<(string, string, string), Task<ReserveResult>>(key, existing));
+                _idempotent.TryRemove(new KeyValuePair<(string, string, string, string), Task<ReserveResult>>(key, existing));
                 return await ReserveAsync(token, dropId, skuId, quantity, idempotencyKey, cancellationToken);
             }
 
@@ -80,7 +83,7 @@ internal sealed class DropReservations(
         }
         catch (Exception ex)
         {
-            _idempotent.TryRemove(new KeyValuePair<(string, string, string), Task<ReserveResult>>(key, attempt.Task));
+            _idempotent.TryRemove(new KeyValuePair<(string, string, string, string), Task<ReserveResult>>(key, attempt.Task));
             attempt.SetException(ex);
             throw;
         }
@@ -88,7 +91,7 @@ internal sealed class DropReservations(
         if (result.Status != ReserveStatus.Created)
         {
             // Only a reservation is remembered: a retry after a 503 or 403 deserves a fresh answer.
-            _idempotent.TryRemove(new KeyValuePair<(string, string, string), Task<ReserveResult>>(key, attempt.Task));
+            _idempotent.TryRemove(new KeyValuePair<(string, string, string, string), Task<ReserveResult>>(key, attempt.Task));
         }
 
         attempt.SetResult(result);
@@ -98,7 +101,7 @@ internal sealed class DropReservations(
     public async Task<ConfirmResult> ConfirmAsync(AccessToken token, string reservationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
-        if (Find(reservationId) is not { } reservation || !string.Equals(reservation.Viewer, token.Subject, StringComparison.Ordinal))
+        if (Find(reservationId) is not { } reservation || !reservation.IsHeldBy(token))
         {
             return metrics.Confirmed(new ConfirmResult(ConfirmStatus.NotFound));
         }
@@ -139,7 +142,7 @@ internal sealed class DropReservations(
                     // another edge): nothing new was sold, so these units go back to the lease.
                     reservation.DuplicateOf = reply.ReservationId;
                     reservation.Pool.Release(reservation.Lease, reservation.Quantity);
-                    AddViewerUnits(reservation.DropId, reservation.Viewer, -reservation.Quantity);
+                    AddViewerUnits(reservation.DropId, reservation.Creator, reservation.Viewer, -reservation.Quantity);
                 }
                 else
                 {
@@ -182,7 +185,7 @@ internal sealed class DropReservations(
     public async Task<ConfirmResult> ReleaseAsync(AccessToken token, string reservationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
-        if (Find(reservationId) is not { } reservation || !string.Equals(reservation.Viewer, token.Subject, StringComparison.Ordinal))
+        if (Find(reservationId) is not { } reservation || !reservation.IsHeldBy(token))
         {
             return new ConfirmResult(ConfirmStatus.NotFound);
         }
@@ -207,7 +210,7 @@ internal sealed class DropReservations(
     public async Task<RsvpStatus> RsvpAsync(AccessToken token, string dropId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
-        if (holder.Current.FindDrop(dropId) is not { } drop)
+        if (holder.Current.FindDropFor(token, dropId) is not { } drop)
         {
             return RsvpStatus.NotFound;
         }
@@ -217,7 +220,7 @@ internal sealed class DropReservations(
             return RsvpStatus.Closed;
         }
 
-        if (_rsvps.ContainsKey((dropId, token.Subject)))
+        if (_rsvps.ContainsKey((dropId, drop.CreatorId, token.Subject)))
         {
             return RsvpStatus.Recorded;
         }
@@ -236,7 +239,7 @@ internal sealed class DropReservations(
             return RsvpStatus.Unavailable;
         }
 
-        _rsvps.TryAdd((dropId, token.Subject), 0);
+        _rsvps.TryAdd((dropId, drop.CreatorId, token.Subject), 0);
         metrics.Rsvp();
         return RsvpStatus.Recorded;
     }
@@ -275,7 +278,7 @@ internal sealed class DropReservations(
                 _reservations.TryRemove(reservation.Id, out _);
                 if (reservation.IdempotencyKey.Length > 0)
                 {
-                    _idempotent.TryRemove((reservation.Viewer, reservation.DropId, reservation.IdempotencyKey), out _);
+                    _idempotent.TryRemove((reservation.Creator, reservation.Viewer, reservation.DropId, reservation.IdempotencyKey), out _);
                 }
             }
         }
@@ -302,7 +305,7 @@ internal sealed class DropReservations(
     private async ValueTask<ReserveResult> ReserveCoreAsync(AccessToken token, string dropId, string skuId, int quantity, string idempotencyKey, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        if (holder.Current.FindDrop(dropId) is not { } drop)
+        if (holder.Current.FindDropFor(token, dropId) is not { } drop)
         {
             return new ReserveResult(ReserveStatus.NotFound);
         }
@@ -358,7 +361,7 @@ internal sealed class DropReservations(
             }
         }
 
-        if (!TryAddViewerUnits(dropId, token.Subject, quantity, drop.PerViewerLimit))
+        if (!TryAddViewerUnits(dropId, drop.CreatorId, token.Subject, quantity, drop.PerViewerLimit))
         {
             return new ReserveResult(ReserveStatus.OverLimit);
         }
@@ -367,12 +370,12 @@ internal sealed class DropReservations(
         var taken = await TakeAsync(pool, quantity, cancellationToken);
         if (taken.Result is not null)
         {
-            AddViewerUnits(dropId, token.Subject, -quantity);
+            AddViewerUnits(dropId, drop.CreatorId, token.Subject, -quantity);
             return taken.Result;
         }
 
         var (lease, expiresAt) = taken.Hold!.Value;
-        var reservation = new Reservation(NewId(), dropId, skuId, quantity, token.Subject, idempotencyKey, pool, lease, expiresAt);
+        var reservation = new Reservation(NewId(), dropId, skuId, quantity, drop.CreatorId, token.Subject, idempotencyKey, pool, lease, expiresAt);
         _reservations[reservation.Id] = reservation;
         return new ReserveResult(ReserveStatus.Created, reservation);
     }
@@ -471,7 +474,8 @@ internal sealed class DropReservations(
         var audience = drop.EarlyAccessAudience;
         if (audience.StartsWith("tier:", StringComparison.Ordinal))
         {
-            return token.Tier is { } tier && string.Equals(tier, audience["tier:".Length..], StringComparison.Ordinal);
+            // A tier is a membership of the token's own creator: it never opens another creator's drop.
+            return token.IsViewerOf(drop.CreatorId) && token.Tier is { } tier && string.Equals(tier, audience["tier:".Length..], StringComparison.Ordinal);
         }
 
         if (audience != "rsvp")
@@ -479,7 +483,7 @@ internal sealed class DropReservations(
             return false;
         }
 
-        if (_rsvps.ContainsKey((drop.DropId, token.Subject)))
+        if (_rsvps.ContainsKey((drop.DropId, drop.CreatorId, token.Subject)))
         {
             return true;
         }
@@ -488,7 +492,7 @@ internal sealed class DropReservations(
         var reply = await origin.HasRsvpAsync(new RsvpRequest { DropId = drop.DropId, Viewer = token.Subject }, cancellationToken);
         if (reply.Rsvped)
         {
-            _rsvps.TryAdd((drop.DropId, token.Subject), 0);
+            _rsvps.TryAdd((drop.DropId, drop.CreatorId, token.Subject), 0);
         }
 
         return reply.Rsvped;
@@ -498,36 +502,36 @@ internal sealed class DropReservations(
     {
         reservation.State = state;
         reservation.Pool.Release(reservation.Lease, reservation.Quantity);
-        AddViewerUnits(reservation.DropId, reservation.Viewer, -reservation.Quantity);
+        AddViewerUnits(reservation.DropId, reservation.Creator, reservation.Viewer, -reservation.Quantity);
     }
 
-    private bool TryAddViewerUnits(string dropId, string viewer, int quantity, int limit)
+    private bool TryAddViewerUnits(string dropId, string creator, string viewer, int quantity, int limit)
     {
         lock (_viewerGate)
         {
-            var held = _viewerUnits.GetValueOrDefault((dropId, viewer));
+            var held = _viewerUnits.GetValueOrDefault((dropId, creator, viewer));
             if (held + quantity > limit)
             {
                 return false;
             }
 
-            _viewerUnits[(dropId, viewer)] = held + quantity;
+            _viewerUnits[(dropId, creator, viewer)] = held + quantity;
             return true;
         }
     }
 
-    private void AddViewerUnits(string dropId, string viewer, int delta)
+    private void AddViewerUnits(string dropId, string creator, string viewer, int delta)
     {
         lock (_viewerGate)
         {
-            var units = _viewerUnits.GetValueOrDefault((dropId, viewer)) + delta;
+            var units = _viewerUnits.GetValueOrDefault((dropId, creator, viewer)) + delta;
             if (units <= 0)
             {
-                _viewerUnits.Remove((dropId, viewer));
+                _viewerUnits.Remove((dropId, creator, viewer));
             }
             else
             {
-                _viewerUnits[(dropId, viewer)] = units;
+                _viewerUnits[(dropId, creator, viewer)] = units;
             }
         }
     }

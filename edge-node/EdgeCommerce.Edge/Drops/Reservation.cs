@@ -1,3 +1,5 @@
+using EdgeCommerce.ServiceDefaults.Authentication;
+
 namespace EdgeCommerce.Edge.Drops;
 
 internal enum ReservationState
@@ -9,7 +11,9 @@ internal enum ReservationState
 }
 
 /// <summary>A viewer's hold on units inside one lease. State changes under <see cref="Gate"/>.</summary>
-internal sealed class Reservation(string id, string dropId, string skuId, int quantity, string viewer, string idempotencyKey, LeasePool pool, InventoryLease lease, DateTimeOffset expiresAt)
+/// <param name="creator">The drop's creator: the viewer is (<paramref name="creator"/>, <paramref name="viewer"/>).</param>
+/// <param name="viewer">The token's <c>sub</c> (what the origin records, paired with the drop's creator).</param>
+internal sealed class Reservation(string id, string dropId, string skuId, int quantity, string creator, string viewer, string idempotencyKey, LeasePool pool, InventoryLease lease, DateTimeOffset expiresAt)
 {
     public string Id { get; } = id;
 
@@ -18,6 +22,8 @@ internal sealed class Reservation(string id, string dropId, string skuId, int qu
     public string SkuId { get; } = skuId;
 
     public int Quantity { get; } = quantity;
+
+    public string Creator { get; } = creator;
 
     public string Viewer { get; } = viewer;
 
@@ -38,4 +44,8 @@ internal sealed class Reservation(string id, string dropId, string skuId, int qu
     public string? DuplicateOf { get; set; }
 
     public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>Whether <paramref name="token"/> is this reservation's viewer: same creator and same <c>sub</c>.</summary>
+    public bool IsHeldBy(AccessToken token)
+        => token.IsViewerOf(Creator) && string.Equals(Viewer, token.Subject, StringComparison.Ordinal);
 }

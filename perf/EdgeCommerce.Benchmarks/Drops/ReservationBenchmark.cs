@@ -61,7 +61,7 @@ internal static class ReservationBenchmark
             await host.WaitUntilReadyAsync(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(120), cancellationToken);
         }
 
-        var admin = await MintAsync(origin.Admin, "bench-admin", ["admin:drops", "admin:platform"], "origin", cancellationToken);
+        var admin = await MintAsync(origin.Admin, "bench-admin", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
         var now = DateTimeOffset.UtcNow;
         using (var put = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/bench-creator/drops/{DropId}"))
         {
@@ -78,7 +78,7 @@ internal static class ReservationBenchmark
             response.EnsureSuccessStatusCode();
         }
 
-        var tokens = await Task.WhenAll(Enumerable.Range(0, clients).Select(i => MintAsync(origin.Admin, $"bench-viewer-{i}", ["drop:reserve"], "edge", cancellationToken)));
+        var tokens = await Task.WhenAll(Enumerable.Range(0, clients).Select(i => MintAsync(origin.Admin, $"bench-viewer-{i}", "bench-creator", ["drop:reserve"], "edge", cancellationToken)));
         foreach (var edge in hosts)
         {
             while (!(await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken)).IsSuccessStatusCode)
@@ -170,9 +170,10 @@ internal static class ReservationBenchmark
         return ([.. results.SelectMany(static r => r.latencies)], results.Sum(static r => r.failed), Stopwatch.GetElapsedTime(start));
     }
 
-    private static async Task<string> MintAsync(HttpClient admin, string subject, string[] scopes, string audience, CancellationToken cancellationToken)
+    // Viewers belong to the drop's creator: edges answer another creator's (or no creator's) viewer 404.
+    private static async Task<string> MintAsync(HttpClient admin, string subject, string? creatorId, string[] scopes, string audience, CancellationToken cancellationToken)
     {
-        using var response = await admin.PostAsJsonAsync("/admin/v1/tokens", new { subject, scopes, audience, ttlSeconds = 7200 }, cancellationToken);
+        using var response = await admin.PostAsJsonAsync("/admin/v1/tokens", new { subject, creatorId, scopes, audience, ttlSeconds = 7200 }, cancellationToken);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString()!;
     }

@@ -32,4 +32,12 @@ public sealed record AccessToken(
     /// any tenant for a platform operator. Callers answer a refusal exactly like "not found".
     /// </summary>
     public bool MayAccessCreator(string creatorId) => IsPlatformOperator || string.Equals(CreatorId, creatorId, StringComparison.Ordinal);
+
+    /// <summary>
+    /// True when this token is a viewer of <paramref name="creatorId"/>: its own tenant only. Unlike
+    /// <see cref="MayAccessCreator"/> a platform operator is no one's viewer: what a viewer does
+    /// (reserve, buy, RSVP, queue) is recorded under the viewer <c>(creator, sub)</c>, and a token
+    /// without a creator has no such identity. Callers answer a refusal exactly like "not found".
+    /// </summary>
+    public bool IsViewerOf(string creatorId) => CreatorId is not null && string.Equals(CreatorId, creatorId, StringComparison.Ordinal);
 }

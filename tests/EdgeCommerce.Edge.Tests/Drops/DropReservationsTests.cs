@@ -276,12 +276,63 @@ public sealed class DropReservationsTests : IDisposable
         Assert.Equal(ReserveStatus.Created, again.Status);
     }
 
+    /// <summary>
+    /// A token of another creator with the viewer's sub and Idempotency-Key. What it would catch: a
+    /// key shared across creators replaying (and so revealing) the viewer's reservation, and the
+    /// impostor's units counting against the viewer's per-viewer limit.
+    /// </summary>
+    [Fact]
+    public async Task ReserveAsync_SameSubAndKeyOfAnotherCreator_NotFoundAndTheViewerIsUntouched()
+    {
+        // Arrange
+        Publish(Drop(allocation: 10, startsAt: s_now, limit: 2));
+        var viewer = Viewer("a");
+        var impostor = Viewer("a", creator: "c2");
+        var made = await _reservations.ReserveAsync(viewer, "d1", "hoodie-m", 1, "key-1", CancellationToken);
+
+        // Act
+        var replay = await _reservations.ReserveAsync(impostor, "d1", "hoodie-m", 1, "key-1", CancellationToken);
+        var fresh = await _reservations.ReserveAsync(impostor, "d1", "hoodie-m", 2, "key-2", CancellationToken);
+        var rsvp = await _reservations.RsvpAsync(impostor, "d1", CancellationToken);
+        var confirm = await _reservations.ConfirmAsync(impostor, made.Reservation!.Id, CancellationToken);
+        var release = await _reservations.ReleaseAsync(impostor, made.Reservation.Id, CancellationToken);
+        var second = await _reservations.ReserveAsync(viewer, "d1", "hoodie-m", 1, "key-2", CancellationToken);
+
+        // Assert
+        Assert.Equal((ReserveStatus.NotFound, null), (replay.Status, replay.Reservation));
+        Assert.Equal(ReserveStatus.NotFound, fresh.Status);
+        Assert.Equal(RsvpStatus.NotFound, rsvp);
+        Assert.Equal((ConfirmStatus.NotFound, ConfirmStatus.NotFound), (confirm.Status, release.Status));
+        Assert.Equal(ReservationState.Held, made.Reservation.State);
+        Assert.Equal(ReserveStatus.Created, second.Status);
+        Assert.Equal(0, _origin.ConfirmCalls);
+    }
+
+    [Fact]
+    public async Task ReserveAsync_TierOfAnotherCreatorOrNoCreator_NotFoundNotEarlyAccess()
+    {
+        // Arrange
+        Publish(Drop(allocation: 10, earlyMinutes: 10, audience: "tier:gold"));
+        _time.SetUtcNow(s_startsAt.AddMinutes(-5));
+
+        // Act
+        var otherCreator = await Reserve(Viewer("gold-1", tier: "gold", creator: "c2"));
+        var noCreator = await Reserve(new AccessToken("ops", null, new[] { Scopes.AdminPlatform, Scopes.DropReserve }.ToFrozenSet(StringComparer.Ordinal), "gold",
+            s_now.AddDays(1), "kid", Guid.NewGuid().ToString("N")));
+        var own = await Reserve(Viewer("gold-1", tier: "gold"));
+
+        // Assert
+        Assert.Equal(ReserveStatus.NotFound, otherCreator.Status);
+        Assert.Equal(ReserveStatus.NotFound, noCreator.Status);
+        Assert.Equal(ReserveStatus.Created, own.Status);
+    }
+
     public void Dispose() => _meters.Dispose();
 
     private Task<ReserveResult> Reserve(AccessToken viewer) => _reservations.ReserveAsync(viewer, "d1", "hoodie-m", 1, null, CancellationToken);
 
-    private static AccessToken Viewer(string subject, string? tier = null)
-        => new(subject, null, new[] { Scopes.DropReserve, Scopes.DropRsvp }.ToFrozenSet(StringComparer.Ordinal), tier, s_now.AddDays(1), "kid", Guid.NewGuid().ToString("N"));
+    private static AccessToken Viewer(string subject, string? tier = null, string creator = "c1")
+        => new(subject, creator, new[] { Scopes.DropReserve, Scopes.DropRsvp }.ToFrozenSet(StringComparer.Ordinal), tier, s_now.AddDays(1), "kid", Guid.NewGuid().ToString("N"));
 
     private DropState Drop(int allocation, DateTimeOffset? startsAt = null, int earlyMinutes = 0, string audience = "", int limit = 2, int sold = 0)
     {

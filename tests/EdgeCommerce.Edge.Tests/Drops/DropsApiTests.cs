@@ -244,7 +244,7 @@ public sealed class DropsApiTests : IAsyncLifetime
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = now.AddMinutes(10).UtcDateTime,
-            Claims = new Dictionary<string, object> { ["sub"] = subject, ["scope"] = scope, ["jti"] = Guid.NewGuid().ToString("N") },
+            Claims = new Dictionary<string, object> { ["sub"] = subject, ["creator"] = "c1", ["scope"] = scope, ["jti"] = Guid.NewGuid().ToString("N") },
             SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(_key) { KeyId = KeyId }, SecurityAlgorithms.EcdsaSha256),
         });
         var client = _fixture.CreateClient();

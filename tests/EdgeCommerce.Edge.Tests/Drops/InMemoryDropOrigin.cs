@@ -43,6 +43,24 @@ internal sealed class InMemoryDropOrigin(TimeProvider time, TimeSpan leaseDurati
         }
     }
 
+    /// <summary>RSVPs recorded for a drop.</summary>
+    public int Rsvps(string dropId)
+    {
+        lock (_gate)
+        {
+            return _rsvps.Count(rsvp => rsvp.DropId == dropId);
+        }
+    }
+
+    /// <summary>Units sold to one viewer of a drop (what the per-viewer limit counts).</summary>
+    public int SoldTo(string dropId, string viewer)
+    {
+        lock (_gate)
+        {
+            return _sales.Values.Where(sale => sale.DropId == dropId && sale.Viewer == viewer).Sum(static sale => sale.Quantity);
+        }
+    }
+
     public int Sold(string dropId, string skuId)
     {
         lock (_gate)

@@ -27,7 +27,7 @@ internal sealed class EdgeTokens : IDisposable
         }
     }
 
-    public string Mint(DateTimeOffset now, string? creator, string scope = Scopes.RecommendationsRead, string subject = "viewer-1")
+    public string Mint(DateTimeOffset now, string? creator, string scope = Scopes.RecommendationsRead, string subject = "viewer-1", string? tier = null)
     {
         var claims = new Dictionary<string, object>(StringComparer.Ordinal)
         {
@@ -38,6 +38,11 @@ internal sealed class EdgeTokens : IDisposable
         if (creator is not null)
         {
             claims["creator"] = creator;
+        }
+
+        if (tier is not null)
+        {
+            claims["tier"] = tier;
         }
 
         var whole = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());

@@ -80,7 +80,7 @@ public sealed class NoOversellTests
             }
 
             var tokens = await Task.WhenAll(Enumerable.Range(0, Viewers)
-                .Select(v => MintAsync(origin, $"viewer-{v:D3}", null, ["drop:reserve"], "edge", cancellationToken)));
+                .Select(v => MintAsync(origin, $"viewer-{v:D3}", Creator, ["drop:reserve"], "edge", cancellationToken)));
 
             foreach (var edge in edges)
             {

@@ -45,7 +45,8 @@ internal sealed class DropAdmission(ReplicaHolder holder, IOptions<AdmissionOpti
     public AdmissionDecision Enter(AccessToken token, string dropId, string? presentedTicket)
     {
         ArgumentNullException.ThrowIfNull(token);
-        if (!Enabled || holder.Current.FindDrop(dropId) is not { } drop)
+        // Another creator's drop proceeds like a missing one: the reservation answers 404, no ticket is made.
+        if (!Enabled || holder.Current.FindDropFor(token, dropId) is not { } drop)
         {
             return AdmissionDecision.Proceed;
         }
@@ -76,16 +77,16 @@ internal sealed class DropAdmission(ReplicaHolder holder, IOptions<AdmissionOpti
     public AdmissionDecision JoinBeforeStart(AccessToken token, string dropId, DateTimeOffset opensAt)
     {
         ArgumentNullException.ThrowIfNull(token);
-        return Enabled && holder.Current.FindDrop(dropId) is { } drop && opensAt >= DropPhases.StartsAt(drop)
+        return Enabled && holder.Current.FindDropFor(token, dropId) is { } drop && opensAt >= DropPhases.StartsAt(drop)
             ? JoinRoom(token, drop, timeProvider.GetUtcNow(), proceedIfAdmitted: false)
             : AdmissionDecision.Proceed;
     }
 
-    /// <summary><c>POST /v1/drops/{dropId}/queue</c>: the viewer's ticket, new or the one they hold. Null when there is no such drop.</summary>
+    /// <summary><c>POST /v1/drops/{dropId}/queue</c>: the viewer's ticket, new or the one they hold. Null when there is no such drop (or it is another creator's).</summary>
     public (AdmissionDecision Decision, DropPhase Phase)? Join(AccessToken token, string dropId)
     {
         ArgumentNullException.ThrowIfNull(token);
-        if (holder.Current.FindDrop(dropId) is not { } drop)
+        if (holder.Current.FindDropFor(token, dropId) is not { } drop)
         {
             return null;
         }
@@ -99,7 +100,10 @@ internal sealed class DropAdmission(ReplicaHolder holder, IOptions<AdmissionOpti
     public QueueTicketResponse? Status(AccessToken token, string dropId, string ticket)
     {
         ArgumentNullException.ThrowIfNull(token);
-        if (!_tickets.TryRead(ticket, dropId, token.CreatorId ?? "", token.Subject, out var id))
+        // Another creator's drop: the same refusal as any ticket that does not check (as for a
+        // missing drop, where no ticket this token could hold checks), whatever the ticket says.
+        var drop = holder.Current.FindDrop(dropId);
+        if ((drop is not null && !token.IsViewerOf(drop.CreatorId)) || !_tickets.TryRead(ticket, dropId, token.CreatorId ?? "", token.Subject, out var id))
         {
             metrics.Refused("invalid_ticket");
             AdmissionLog.InvalidTicket(logger, dropId);
@@ -108,7 +112,7 @@ internal sealed class DropAdmission(ReplicaHolder holder, IOptions<AdmissionOpti
 
         var statusUrl = StatusUrl(dropId, ticket);
         var now = timeProvider.GetUtcNow();
-        if (holder.Current.FindDrop(dropId) is not { } drop)
+        if (drop is null)
         {
             return new QueueTicketResponse(ticket, "closed", null, null, null, null, statusUrl);
         }
