@@ -208,6 +208,89 @@ public abstract partial class OriginStoreContractTests
         Assert.Equal(1, await store.GetHeadRevisionAsync(CancellationToken));
     }
 
+    /// <summary>
+    /// One sub buying and RSVPing on two creators' drops. What it would catch: a sale or RSVP
+    /// recorded without its creator (the viewer is (creator, sub), the creator taken from the drop).
+    /// </summary>
+    [Fact]
+    public async Task ConfirmSaleAndRsvp_SameSubOnTwoCreatorsDrops_RecordedUnderEachDropsCreator()
+    {
+        // Arrange
+        var store = await OpenStoreAsync();
+        var drops = Drops(store);
+        await drops.PutDropAsync(NewDrop("c1", "d1", units: 10, limit: 2), CancellationToken);
+        await drops.PutDropAsync(NewDrop("c2", "d2", units: 10, limit: 2), CancellationToken);
+        var lease1 = await drops.AcquireLeaseAsync(Ask("d1", units: 4, minUnits: 4), CancellationToken);
+        var lease2 = await drops.AcquireLeaseAsync(Ask("d2", units: 4, minUnits: 4), CancellationToken);
+
+        // Act
+        var sold1 = await drops.ConfirmSaleAsync(Sale(lease1.LeaseId, "r1", "viewer-1", quantity: 2, key: "k1"), CancellationToken);
+        var sold2 = await drops.ConfirmSaleAsync(Sale(lease2.LeaseId, "r2", "viewer-1", quantity: 2, key: "k1") with { DropId = "d2" }, CancellationToken);
+        await drops.RsvpAsync("d1", "viewer-1", Time.GetUtcNow(), CancellationToken);
+        await drops.RsvpAsync("d2", "viewer-1", Time.GetUtcNow(), CancellationToken);
+
+        // Assert
+        Assert.Equal((SaleOutcome.Confirmed, SaleOutcome.Confirmed), (sold1.Outcome, sold2.Outcome));
+        Assert.Equal(["d1|c1|viewer-1|k1", "d2|c2|viewer-1|k1"],
+            await QuerySqlAsync("SELECT drop_id || '|' || creator_id || '|' || viewer || '|' || idempotency_key FROM drop_sales ORDER BY drop_id;"));
+        Assert.Equal(["d1|c1|viewer-1", "d2|c2|viewer-1"],
+            await QuerySqlAsync("SELECT drop_id || '|' || creator_id || '|' || viewer FROM drop_rsvps ORDER BY drop_id;"));
+        Assert.True(await drops.HasRsvpAsync("d2", "viewer-1", CancellationToken));
+    }
+
+    /// <summary>
+    /// A database written before the viewer carried its creator (drop schema 1): the start migrates
+    /// its sales and RSVPs to (the drop's creator, sub) and they keep counting: the RSVP opens early
+    /// access, the Idempotency-Key still answers "duplicate", the units still count against the
+    /// per-viewer limit. A second start changes nothing.
+    /// </summary>
+    [Fact]
+    public async Task InitializeAsync_DropSchemaVersion1_MigratesSalesAndRsvpsToTheDropsCreator()
+    {
+        // Arrange: a sale and an RSVP, then the tables put back the way schema 1 had them.
+        var store = await OpenStoreAsync();
+        var drops = Drops(store);
+        await drops.PutDropAsync(NewDrop("c1", "d1", units: 10, limit: 2), CancellationToken);
+        await drops.PutDropAsync(NewDrop("c2", "d2", units: 10, limit: 2, startsIn: TimeSpan.FromHours(1), earlyMinutes: 10), CancellationToken);
+        var lease = await drops.AcquireLeaseAsync(Ask("d1", units: 4, minUnits: 4), CancellationToken);
+        await drops.ConfirmSaleAsync(Sale(lease.LeaseId, "r1", "viewer-1", key: "k1"), CancellationToken);
+        await CloseStoreAsync(store);
+        await ExecuteSqlAsync($"""
+            DROP TABLE drop_sales;
+            DROP TABLE drop_rsvps;
+            CREATE TABLE drop_sales (reservation_id TEXT PRIMARY KEY, drop_id TEXT NOT NULL, sku_id TEXT NOT NULL, viewer TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL, quantity BIGINT NOT NULL, lease_id TEXT NOT NULL, confirmed_at_ms BIGINT NOT NULL);
+            CREATE INDEX drop_sales_by_viewer ON drop_sales (drop_id, viewer);
+            CREATE UNIQUE INDEX drop_sales_by_key ON drop_sales (drop_id, viewer, idempotency_key) WHERE idempotency_key <> '';
+            CREATE TABLE drop_rsvps (drop_id TEXT NOT NULL, viewer TEXT NOT NULL, created_at_ms BIGINT NOT NULL, PRIMARY KEY (drop_id, viewer));
+            INSERT INTO drop_sales VALUES ('r1', 'd1', 'hoodie-m', 'viewer-1', 'k1', 1, '{lease.LeaseId}', 0);
+            INSERT INTO drop_rsvps VALUES ('d2', 'viewer-1', 0);
+            UPDATE meta SET value = 1 WHERE key = 'drops_schema';
+            """);
+
+        // Act
+        store = await OpenStoreAsync();
+        drops = Drops(store);
+        var sales = await QuerySqlAsync("SELECT reservation_id || '|' || creator_id || '|' || viewer FROM drop_sales;");
+        var rsvps = await QuerySqlAsync("SELECT drop_id || '|' || creator_id || '|' || viewer FROM drop_rsvps;");
+        var rsvped = await drops.HasRsvpAsync("d2", "viewer-1", CancellationToken);
+        var duplicate = await drops.ConfirmSaleAsync(Sale(lease.LeaseId, "r2", "viewer-1", key: "k1"), CancellationToken);
+        var overLimit = await drops.ConfirmSaleAsync(Sale(lease.LeaseId, "r3", "viewer-1", quantity: 2), CancellationToken);
+        var within = await drops.ConfirmSaleAsync(Sale(lease.LeaseId, "r4", "viewer-1"), CancellationToken);
+        await CloseStoreAsync(store);
+        store = await OpenStoreAsync();
+
+        // Assert
+        Assert.Equal(["r1|c1|viewer-1"], sales);
+        Assert.Equal(["d2|c2|viewer-1"], rsvps);
+        Assert.True(rsvped);
+        Assert.Equal((SaleOutcome.Duplicate, "r1"), (duplicate.Outcome, duplicate.ReservationId));
+        Assert.Equal(SaleOutcome.ViewerLimit, overLimit.Outcome);
+        Assert.Equal(SaleOutcome.Confirmed, within.Outcome);
+        Assert.Equal(["2"], await QuerySqlAsync("SELECT value FROM meta WHERE key = 'drops_schema';"));
+        Assert.Equal(2, (await Drops(store).ListSalesAsync("d1", CancellationToken)).Count);
+    }
+
     private static IDropStore Drops(IOriginStore store) => (IDropStore)store;
 
     private DropWrite NewDrop(string creatorId, string dropId, int units, TimeSpan? startsIn = null, int earlyMinutes = 0, int limit = 2)

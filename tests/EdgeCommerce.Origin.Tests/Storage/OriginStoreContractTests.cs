@@ -30,6 +30,12 @@ public abstract partial class OriginStoreContractTests : IAsyncLifetime
     /// <summary>Closes an instance and its connections, as an origin process exiting would.</summary>
     private protected abstract ValueTask CloseStoreAsync(IOriginStore store);
 
+    /// <summary>Runs statements on this test's database outside any store (to build an older schema).</summary>
+    private protected abstract Task ExecuteSqlAsync(string sql);
+
+    /// <summary>The first column of every row of a query on this test's database, as invariant strings.</summary>
+    private protected abstract Task<IReadOnlyList<string>> QuerySqlAsync(string sql);
+
     [Fact]
     public async Task InitializeAsync_NewStore_StartsEmptyAtRevisionZero()
     {

@@ -1,5 +1,7 @@
+using System.Globalization;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.Tests.Common;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -37,5 +39,36 @@ public sealed class SqliteOriginStoreContractTests : OriginStoreContractTests
         _stores.Remove(sqlite);
         sqlite.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private protected override async Task ExecuteSqlAsync(string sql)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
+    private protected override async Task<IReadOnlyList<string>> QuerySqlAsync(string sql)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        var rows = new List<string>();
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            rows.Add(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
+        }
+
+        return rows;
+    }
+
+    private async Task<SqliteConnection> OpenAsync()
+    {
+        // Unpooled: the temp directory is deleted after the test.
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory.Path, "origin.db"), Pooling = false }.ToString());
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        return connection;
     }
 }

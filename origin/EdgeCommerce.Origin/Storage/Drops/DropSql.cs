@@ -49,6 +49,7 @@ internal static class DropSql
         CREATE TABLE IF NOT EXISTS drop_sales (
             reservation_id TEXT PRIMARY KEY,
             drop_id TEXT NOT NULL,
+            creator_id TEXT NOT NULL,
             sku_id TEXT NOT NULL,
             viewer TEXT NOT NULL,
             idempotency_key TEXT NOT NULL,
@@ -56,13 +57,14 @@ internal static class DropSql
             lease_id TEXT NOT NULL,
             confirmed_at_ms INTEGER NOT NULL
         ) STRICT;
-        CREATE INDEX IF NOT EXISTS drop_sales_by_viewer ON drop_sales (drop_id, viewer);
-        CREATE UNIQUE INDEX IF NOT EXISTS drop_sales_by_key ON drop_sales (drop_id, viewer, idempotency_key) WHERE idempotency_key <> '';
+        CREATE INDEX IF NOT EXISTS drop_sales_by_viewer ON drop_sales (drop_id, creator_id, viewer);
+        CREATE UNIQUE INDEX IF NOT EXISTS drop_sales_by_key ON drop_sales (drop_id, creator_id, viewer, idempotency_key) WHERE idempotency_key <> '';
         CREATE TABLE IF NOT EXISTS drop_rsvps (
             drop_id TEXT NOT NULL,
+            creator_id TEXT NOT NULL,
             viewer TEXT NOT NULL,
             created_at_ms INTEGER NOT NULL,
-            PRIMARY KEY (drop_id, viewer)
+            PRIMARY KEY (drop_id, creator_id, viewer)
         ) STRICT;
         """;
 
@@ -98,6 +100,7 @@ internal static class DropSql
         CREATE TABLE IF NOT EXISTS drop_sales (
             reservation_id text PRIMARY KEY,
             drop_id text NOT NULL,
+            creator_id text NOT NULL,
             sku_id text NOT NULL,
             viewer text NOT NULL,
             idempotency_key text NOT NULL,
@@ -105,30 +108,77 @@ internal static class DropSql
             lease_id text NOT NULL,
             confirmed_at_ms bigint NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS drop_sales_by_viewer ON drop_sales (drop_id, viewer);
-        CREATE UNIQUE INDEX IF NOT EXISTS drop_sales_by_key ON drop_sales (drop_id, viewer, idempotency_key) WHERE idempotency_key <> '';
+        CREATE INDEX IF NOT EXISTS drop_sales_by_viewer ON drop_sales (drop_id, creator_id, viewer);
+        CREATE UNIQUE INDEX IF NOT EXISTS drop_sales_by_key ON drop_sales (drop_id, creator_id, viewer, idempotency_key) WHERE idempotency_key <> '';
         CREATE TABLE IF NOT EXISTS drop_rsvps (
             drop_id text NOT NULL,
+            creator_id text NOT NULL,
             viewer text NOT NULL,
             created_at_ms bigint NOT NULL,
-            PRIMARY KEY (drop_id, viewer)
+            PRIMARY KEY (drop_id, creator_id, viewer)
         );
         """;
 
+    /// <summary>The drop tables' own schema version (<c>meta</c> row <c>drops_schema</c>). 2: a viewer is (creator, sub) in sales and RSVPs.</summary>
+    public const int SchemaVersion = 2;
+
     /// <summary>
-    /// Creates the drop tables once, inside the store's migration transaction. Tracked by its own
-    /// <c>meta</c> row (<c>drops_schema</c>) rather than the store's schema version, so the drop
-    /// feature migrates independently of other features' schema changes.
+    /// Version 1 to 2, the same statements on both stores: sales and RSVPs are moved aside, made
+    /// again by the store's <c>ddl</c> with <c>creator_id</c> in the viewer's key, and copied back
+    /// with the creator of their drop (a drop's creator never changes, so that is who the viewer
+    /// belonged to; drops are never deleted, and a row without its drop would keep an empty
+    /// creator rather than be lost). The old indexes go first so the <c>ddl</c> makes the new ones
+    /// under their names.
+    /// </summary>
+    private const string MoveAsideV1 = """
+        DROP INDEX IF EXISTS drop_sales_by_viewer;
+        DROP INDEX IF EXISTS drop_sales_by_key;
+        ALTER TABLE drop_sales RENAME TO drop_sales_v1;
+        ALTER TABLE drop_rsvps RENAME TO drop_rsvps_v1;
+        """;
+
+    private const string CopyBackV1 = """
+        INSERT INTO drop_sales (reservation_id, drop_id, creator_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms)
+        SELECT s.reservation_id, s.drop_id, COALESCE(d.creator_id, ''), s.sku_id, s.viewer, s.idempotency_key, s.quantity, s.lease_id, s.confirmed_at_ms
+        FROM drop_sales_v1 s LEFT JOIN drops d ON d.drop_id = s.drop_id;
+        INSERT INTO drop_rsvps (drop_id, creator_id, viewer, created_at_ms)
+        SELECT r.drop_id, COALESCE(d.creator_id, ''), r.viewer, r.created_at_ms
+        FROM drop_rsvps_v1 r LEFT JOIN drops d ON d.drop_id = r.drop_id;
+        DROP TABLE drop_sales_v1;
+        DROP TABLE drop_rsvps_v1;
+        """;
+
+    /// <summary>
+    /// Creates the drop tables, or migrates them to <see cref="SchemaVersion"/>, inside the store's
+    /// migration transaction. Tracked by its own <c>meta</c> row (<c>drops_schema</c>) rather than
+    /// the store's schema version, so the drop feature migrates independently of other features'
+    /// schema changes.
     /// </summary>
     public static async Task EnsureSchemaAsync(DbConnection connection, DbTransaction transaction, string ddl, CancellationToken cancellationToken)
     {
-        if (await ScalarAsync(connection, transaction, "SELECT value FROM meta WHERE key = 'drops_schema';", cancellationToken) is not null)
+        var stored = await ScalarAsync(connection, transaction, "SELECT value FROM meta WHERE key = 'drops_schema';", cancellationToken);
+        var version = stored is null ? 0 : Convert.ToInt64(stored, CultureInfo.InvariantCulture);
+        if (version > SchemaVersion)
+        {
+            throw new InvalidOperationException($"Unable to open the origin store: drop schema version {version} is newer than this build ({SchemaVersion}).");
+        }
+
+        if (version == SchemaVersion)
         {
             return;
         }
 
+        if (version == 1)
+        {
+            await ExecuteAsync(connection, transaction, MoveAsideV1, cancellationToken);
+            await ExecuteAsync(connection, transaction, ddl, cancellationToken);
+            await ExecuteAsync(connection, transaction, CopyBackV1, cancellationToken);
+            await ExecuteAsync(connection, transaction, "UPDATE meta SET value = @version WHERE key = 'drops_schema';", cancellationToken, ("version", (long)SchemaVersion));
+            return;
+        }
+
         await ExecuteAsync(connection, transaction, ddl, cancellationToken);
-        await ExecuteAsync(connection, transaction, "INSERT INTO meta (key, value) VALUES ('drops_schema', 1);", cancellationToken);
+        await ExecuteAsync(connection, transaction, "INSERT INTO meta (key, value) VALUES ('drops_schema', @version);", cancellationToken, ("version", (long)SchemaVersion));
     }
 
     public static async Task<DropWriteResult> PutAsync(DropWriteScope scope, DropWrite write, CancellationToken cancellationToken)
@@ -278,6 +328,9 @@ internal static class DropSql
     {
         var connection = scope.Connection;
         var transaction = scope.Transaction;
+        // The viewer is (the drop's creator, sub): the creator comes from the drop, never from the edge.
+        var creator = await ScalarAsync(connection, transaction, "SELECT creator_id FROM drops WHERE drop_id = @drop;",
+            cancellationToken, ("drop", sale.DropId)) as string ?? "";
         if (await ScalarAsync(connection, transaction, "SELECT reservation_id FROM drop_sales WHERE reservation_id = @reservation;",
             cancellationToken, ("reservation", sale.ReservationId)) is string)
         {
@@ -285,8 +338,8 @@ internal static class DropSql
         }
 
         if (sale.IdempotencyKey.Length > 0 && await ScalarAsync(connection, transaction,
-            "SELECT reservation_id FROM drop_sales WHERE drop_id = @drop AND viewer = @viewer AND idempotency_key = @key;",
-            cancellationToken, ("drop", sale.DropId), ("viewer", sale.Viewer), ("key", sale.IdempotencyKey)) is string original)
+            "SELECT reservation_id FROM drop_sales WHERE drop_id = @drop AND creator_id = @creator AND viewer = @viewer AND idempotency_key = @key;",
+            cancellationToken, ("drop", sale.DropId), ("creator", creator), ("viewer", sale.Viewer), ("key", sale.IdempotencyKey)) is string original)
         {
             return new SaleResult(SaleOutcome.Duplicate, original, null);
         }
@@ -314,18 +367,18 @@ internal static class DropSql
         }
 
         var bought = Convert.ToInt64(await ScalarAsync(connection, transaction,
-            "SELECT COALESCE(SUM(quantity), 0) FROM drop_sales WHERE drop_id = @drop AND viewer = @viewer;",
-            cancellationToken, ("drop", sale.DropId), ("viewer", sale.Viewer)), CultureInfo.InvariantCulture);
+            "SELECT COALESCE(SUM(quantity), 0) FROM drop_sales WHERE drop_id = @drop AND creator_id = @creator AND viewer = @viewer;",
+            cancellationToken, ("drop", sale.DropId), ("creator", row.CreatorId), ("viewer", sale.Viewer)), CultureInfo.InvariantCulture);
         if (bought + sale.Quantity > row.Definition.PerViewerLimit)
         {
             return new SaleResult(SaleOutcome.ViewerLimit, sale.ReservationId, null);
         }
 
         await ExecuteAsync(connection, transaction, """
-            INSERT INTO drop_sales (reservation_id, drop_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms)
-            VALUES (@reservation, @drop, @sku, @viewer, @key, @quantity, @lease, @at);
+            INSERT INTO drop_sales (reservation_id, drop_id, creator_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms)
+            VALUES (@reservation, @drop, @creator, @sku, @viewer, @key, @quantity, @lease, @at);
             """, cancellationToken,
-            ("reservation", sale.ReservationId), ("drop", sale.DropId), ("sku", sale.SkuId), ("viewer", sale.Viewer),
+            ("reservation", sale.ReservationId), ("drop", sale.DropId), ("creator", row.CreatorId), ("sku", sale.SkuId), ("viewer", sale.Viewer),
             ("key", sale.IdempotencyKey), ("quantity", (long)sale.Quantity), ("lease", sale.LeaseId), ("at", sale.Now.ToUnixTimeMilliseconds()));
         await ExecuteAsync(connection, transaction, "UPDATE drop_leases SET sold = sold + @quantity WHERE lease_id = @lease;",
             cancellationToken, ("quantity", (long)sale.Quantity), ("lease", sale.LeaseId));
@@ -344,14 +397,16 @@ internal static class DropSql
         }
 
         await ExecuteAsync(scope.Connection, scope.Transaction,
-            "INSERT INTO drop_rsvps (drop_id, viewer, created_at_ms) VALUES (@drop, @viewer, @at) ON CONFLICT (drop_id, viewer) DO NOTHING;",
-            cancellationToken, ("drop", dropId), ("viewer", viewer), ("at", now.ToUnixTimeMilliseconds()));
+            "INSERT INTO drop_rsvps (drop_id, creator_id, viewer, created_at_ms) VALUES (@drop, @creator, @viewer, @at) ON CONFLICT (drop_id, creator_id, viewer) DO NOTHING;",
+            cancellationToken, ("drop", dropId), ("creator", row.CreatorId), ("viewer", viewer), ("at", now.ToUnixTimeMilliseconds()));
         return true;
     }
 
     public static async Task<bool> HasRsvpAsync(DbConnection connection, string dropId, string viewer, CancellationToken cancellationToken)
-        => await ScalarAsync(connection, null, "SELECT 1 FROM drop_rsvps WHERE drop_id = @drop AND viewer = @viewer;",
-            cancellationToken, ("drop", dropId), ("viewer", viewer)) is not null;
+        => await ScalarAsync(connection, null, """
+            SELECT 1 FROM drop_rsvps r JOIN drops d ON d.drop_id = r.drop_id AND d.creator_id = r.creator_id
+            WHERE r.drop_id = @drop AND r.viewer = @viewer;
+            """, cancellationToken, ("drop", dropId), ("viewer", viewer)) is not null;
 
     public static async Task<IReadOnlyList<SaleRecord>> ListSalesAsync(DbConnection connection, string dropId, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.Origin.Storage.Postgres;
 using EdgeCommerce.Tests.Common;
@@ -39,5 +40,26 @@ public sealed class PostgresOriginStoreContractTests(PostgresServer server) : Or
         {
             await dataSource.DisposeAsync();
         }
+    }
+
+    private protected override async Task ExecuteSqlAsync(string sql)
+    {
+        await using var connection = await _database!.NewDataSource().OpenConnectionAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
+    private protected override async Task<IReadOnlyList<string>> QuerySqlAsync(string sql)
+    {
+        await using var connection = await _database!.NewDataSource().OpenConnectionAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        var rows = new List<string>();
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            rows.Add(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
+        }
+
+        return rows;
     }
 }
