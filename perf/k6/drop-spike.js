@@ -12,6 +12,8 @@ const VIEWERS = parseInt(__ENV.VIEWERS || '5000', 10);   // peak concurrent view
 const RAMP = __ENV.RAMP || '10s';                         // zero to peak
 const HOLD = __ENV.HOLD || '2m';
 const MIX = __ENV.MIX || 'full';                          // full | widget
+// Only the drop's own creator's viewers may reserve on it (another creator's token gets 404).
+const DROP_CREATOR = __ENV.DROP_CREATOR || 'nova-threads';
 
 // Reservations answer 409 (sold out) and 503 with Retry-After (no units on this edge right now):
 // both are honest answers, not failures.
@@ -59,7 +61,9 @@ export default function (data) {
     const recs = http.get(`${EDGE}${fill(RECS_PATH, creator)}`, { headers: bearer(viewer.token), tags: { name: 'recommendations' } });
     check(recs, { 'recommendations 200': (r) => r.status === 200 });
     sleep(1 + Math.random() * 2); // thinks
+  }
 
+  if (viewer && viewer.creator === DROP_CREATOR) {
     const body = JSON.stringify({ skuId: SKU, quantity: 1 });
     const reserve = http.post(`${EDGE}${fill(RESERVE_PATH, creator)}`, body, {
       headers: Object.assign({ 'Content-Type': 'application/json' }, bearer(viewer.token)),
