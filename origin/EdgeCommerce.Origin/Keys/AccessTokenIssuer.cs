@@ -49,7 +49,8 @@ internal sealed class AccessTokenIssuer(SigningKeyManager keys, IOptions<AccessT
             claims["tier"] = request.Tier;
         }
 
-        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        // Low-S: validators refuse a signature's malleated (high-S) twin, so only the low one is minted.
+        var token = EcdsaSignature.ToLowS(_handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = keys.Issuer,
             Audience = request.Audience,
@@ -59,7 +60,7 @@ internal sealed class AccessTokenIssuer(SigningKeyManager keys, IOptions<AccessT
             Expires = expires.UtcDateTime,
             TokenType = "at+jwt",
             SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key) { KeyId = keyId }, SecurityAlgorithms.EcdsaSha256),
-        });
+        }));
         return (token, expires);
     }
 }

@@ -213,6 +213,11 @@ public sealed class AccessTokenValidator : IDisposable
             return (null, TokenFailure.Malformed);
         }
 
+        if (!EcdsaSignature.IsCanonical(token.AsSpan(second + 1)))
+        {
+            return (null, TokenFailure.Rejected);
+        }
+
         var h = header.RootElement;
         foreach (var member in s_forbiddenHeaderMembers)
         {
@@ -239,7 +244,7 @@ public sealed class AccessTokenValidator : IDisposable
             || !TryString(p, "scope", required: true, out var scope) || !TryString(p, "creator", required: false, out var creator)
             || !TryString(p, "tier", required: false, out var tier)
             || !TryTime(p, "exp", required: true, out var expires) || !TryTime(p, "iat", required: true, out var issuedAt)
-            || !TryTime(p, "nbf", required: false, out _))
+            || !TryTime(p, "nbf", required: false, out var notBefore))
         {
             return (null, TokenFailure.Claims);
         }
@@ -249,6 +254,7 @@ public sealed class AccessTokenValidator : IDisposable
             || issuedAt > now + _options.ClockSkew
             || expires - issuedAt > _options.MaxLifetime
             || expires <= issuedAt
+            || notBefore > expires
             || (creator is not null && !Identifiers.IsValid(creator)))
         {
             return (null, TokenFailure.Claims);
