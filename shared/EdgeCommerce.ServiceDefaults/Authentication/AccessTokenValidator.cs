@@ -213,11 +213,6 @@ public sealed class AccessTokenValidator : IDisposable
             return (null, TokenFailure.Malformed);
         }
 
-        if (!EcdsaSignature.IsCanonical(token.AsSpan(second + 1)))
-        {
-            return (null, TokenFailure.Rejected);
-        }
-
         var h = header.RootElement;
         foreach (var member in s_forbiddenHeaderMembers)
         {
@@ -258,6 +253,12 @@ public sealed class AccessTokenValidator : IDisposable
             || (creator is not null && !Identifiers.IsValid(creator)))
         {
             return (null, TokenFailure.Claims);
+        }
+
+        // A signature's malleated twin (r, n - s) verifies too; only the low-S one the origin signs is accepted.
+        if (!EcdsaSignature.IsCanonical(token.AsSpan(second + 1)))
+        {
+            return (null, TokenFailure.Rejected);
         }
 
         var scopes = scope!.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToFrozenSet(StringComparer.Ordinal);

@@ -217,7 +217,8 @@ internal static class AdversarialCases
         ["Time_LifetimeOverMax"] = h => Bearer(Sign(h, payload: p => p["exp"] = Unix(h, (24 * 3600) + 1)), Expected.Unauthorized),
         ["Time_ExpBeforeIat"] = h => Bearer(Sign(h, payload: p => (p["iat"], p["exp"]) = (Unix(h, 0), Unix(h, -1))), Expected.Unauthorized),
         ["Time_Expired"] = h => Bearer(Sign(h, payload: p => (p["iat"], p["nbf"], p["exp"]) = (Unix(h, -3600), Unix(h, -3600), Unix(h, -60))), Expected.Unauthorized),
-        ["Time_NbfAfterExp"] = h => Bearer(Sign(h, payload: p => (p["iat"], p["nbf"], p["exp"]) = (Unix(h, 0), Unix(h, 601), Unix(h, 600))), Expected.Unauthorized),
+        // Both within the clock skew of now, so only the order of nbf and exp refuses it.
+        ["Time_NbfAfterExp"] = h => Bearer(Sign(h, payload: p => (p["iat"], p["nbf"], p["exp"]) = (Unix(h, 0), Unix(h, 20), Unix(h, 10))), Expected.Unauthorized),
         ["Time_NbfEqualsExp_Accepted"] = h => Bearer(Sign(h, payload: p => (p["iat"], p["nbf"], p["exp"]) = (Unix(h, 0), Unix(h, 0), Unix(h, 600))), Expected.Ok),
         ["Time_ExpMissing"] = h => Bearer(Sign(h, payload: p => p.Remove("exp")), Expected.Unauthorized),
         ["Time_IatMissing"] = h => Bearer(Sign(h, payload: p => p.Remove("iat")), Expected.Unauthorized),
