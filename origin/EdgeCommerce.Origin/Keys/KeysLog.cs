@@ -25,7 +25,7 @@ internal static partial class KeysLog
     public static partial void KeyEncryptionKeyCreated(ILogger logger, string path, string keyEncryptionKeyId);
 
     [LoggerMessage(EventId = 1506, EventName = "SigningKeysSealed", Level = LogLevel.Information,
-        Message = "Sealed {Count} signing keys that the store held in plaintext with key-encryption key {KeyEncryptionKeyId}.")]
+        Message = "Sealed {Count} signing keys that the store held in plaintext or under the previous key-encryption key with key-encryption key {KeyEncryptionKeyId}.")]
     public static partial void SigningKeysSealed(ILogger logger, int count, string keyEncryptionKeyId);
 
     [LoggerMessage(EventId = 1507, EventName = "KeyEncryptionFailed", Level = LogLevel.Critical, Message = "{Reason}")]

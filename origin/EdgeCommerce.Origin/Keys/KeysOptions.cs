@@ -43,6 +43,13 @@ public sealed class KeysOptions
     public string EncryptionKeyPath { get; set; } = "";
 
     /// <summary>
+    /// To rotate the key-encryption key: the previous KEK's file. At startup, keys sealed under it
+    /// are opened with it and sealed again under the one at <see cref="EncryptionKeyPath"/>
+    /// (created when absent). Remove it once the origin has started. The default is none.
+    /// </summary>
+    public string? PreviousEncryptionKeyPath { get; set; }
+
+    /// <summary>
     /// The longest lifetime a creator's site may ask for a viewer token
     /// (<c>POST /admin/v1/creators/{id}/viewer-tokens</c>). The default is 1 hour: viewer tokens
     /// live in browsers, so they are short and renewed by the site.

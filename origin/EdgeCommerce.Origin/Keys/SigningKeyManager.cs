@@ -36,9 +36,9 @@ internal sealed class SigningKeyManager(
     public IReadOnlyList<SigningKeyRecord> Keys => _state.Records;
 
     /// <summary>
-    /// Opens the key-encryption key and loads the keys, sealing any the store still holds in
-    /// plaintext (a store from before sealing). Called once at startup; the first key is created
-    /// when the first token is minted.
+    /// Opens the key-encryption key and loads the keys, sealing again any the store holds in
+    /// plaintext (a store from before sealing) or under the previous KEK (a KEK rotation). Called
+    /// once at startup; the first key is created when the first token is minted.
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -48,11 +48,11 @@ internal sealed class SigningKeyManager(
             var stored = await store.ListSigningKeysAsync(cancellationToken);
             await sealer.OpenAsync(stored, cancellationToken);
             var keys = stored.Select(sealer.Open).ToList();
-            var plaintext = stored.Count(static key => !KeyEncryptionKey.IsSealed(key.PrivateKey));
-            if (plaintext > 0)
+            var stale = stored.Count(key => !sealer.IsCurrent(key.PrivateKey));
+            if (stale > 0)
             {
                 await SaveAsync(keys, cancellationToken);
-                KeysLog.SigningKeysSealed(logger, plaintext, sealer.KeyEncryptionKeyId);
+                KeysLog.SigningKeysSealed(logger, stale, sealer.KeyEncryptionKeyId);
             }
             else
             {

@@ -14,16 +14,21 @@ namespace EdgeCommerce.Origin.Keys;
 internal sealed class SigningKeySealer(IOptions<KeysOptions> options, ILogger<SigningKeySealer> logger) : IDisposable
 {
     private KeyEncryptionKey? _kek;
+    private KeyEncryptionKey? _previous;
 
     private string Path => options.Value.EncryptionKeyPath;
 
-    /// <summary>Reads (or creates) the KEK and checks it is the one the stored keys were sealed with.</summary>
+    /// <summary>Reads (or creates) the KEK and checks it is the one the stored keys were sealed with (or the previous one, when rotating).</summary>
     public async Task OpenAsync(IReadOnlyList<SigningKeyRecord> stored, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stored);
         try
         {
-            var sealedWith = stored.Where(key => KeyEncryptionKey.IsSealed(key.PrivateKey)).Select(key => KeyEncryptionKey.SealedWith(key.PrivateKey)).Distinct(StringComparer.Ordinal).ToList();
+            var previous = options.Value.PreviousEncryptionKeyPath is { Length: > 0 } previousPath
+                ? KeyEncryptionKey.TryRead(previousPath) ?? throw new KeyEncryptionException($"There is no key-encryption key at Keys:PreviousEncryptionKeyPath ({previousPath}).")
+                : null;
+            var sealedWith = stored.Where(key => KeyEncryptionKey.IsSealed(key.PrivateKey)).Select(key => KeyEncryptionKey.SealedWith(key.PrivateKey))
+                .Where(id => !string.Equals(id, previous?.Id, StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
             if (OwnerOnly.SecureFile(Path) is { } found)
             {
                 KeysLog.KeyEncryptionKeyModeTightened(logger, Path, found);
@@ -34,6 +39,7 @@ internal sealed class SigningKeySealer(IOptions<KeysOptions> options, ILogger<Si
             {
                 if (sealedWith.Count > 0)
                 {
+                    previous?.Dispose();
                     throw new KeyEncryptionException(
                         $"The signing keys in the store are sealed with key-encryption key {sealedWith[0]}, and there is no key-encryption key at Keys:EncryptionKeyPath ({Path}). "
                         + "Put that key file there (a restored backup needs the key-encryption key of the origin it was taken from; origin replicas sharing a database share one). "
@@ -48,12 +54,14 @@ internal sealed class SigningKeySealer(IOptions<KeysOptions> options, ILogger<Si
             {
                 var id = kek.Id;
                 kek.Dispose();
+                previous?.Dispose();
                 throw new KeyEncryptionException(
                     $"The signing keys in the store are sealed with key-encryption key {other}, but Keys:EncryptionKeyPath ({Path}) holds key-encryption key {id}. "
                     + "Start the origin with the key-encryption key file the store was sealed with (a restored backup needs the key-encryption key of the origin it was taken from; origin replicas sharing a database share one).");
             }
 
             Interlocked.Exchange(ref _kek, kek)?.Dispose();
+            Interlocked.Exchange(ref _previous, previous)?.Dispose();
         }
         catch (KeyEncryptionException ex)
         {
@@ -61,6 +69,10 @@ internal sealed class SigningKeySealer(IOptions<KeysOptions> options, ILogger<Si
             throw;
         }
     }
+
+    /// <summary>Whether a stored private key is sealed under the current KEK (else it is plaintext or under the previous one, and is sealed again).</summary>
+    public bool IsCurrent(byte[] storedPrivateKey)
+        => KeyEncryptionKey.IsSealed(storedPrivateKey) && string.Equals(KeyEncryptionKey.SealedWith(storedPrivateKey), Kek.Id, StringComparison.Ordinal);
 
     /// <summary>The record as the store keeps it: its private key sealed for its kid.</summary>
     public SigningKeyRecord Seal(SigningKeyRecord key)
@@ -80,7 +92,8 @@ internal sealed class SigningKeySealer(IOptions<KeysOptions> options, ILogger<Si
 
         try
         {
-            return key with { PrivateKey = Kek.Open(key.KeyId, key.PrivateKey) };
+            var kek = _previous is { } previous && string.Equals(KeyEncryptionKey.SealedWith(key.PrivateKey), previous.Id, StringComparison.Ordinal) ? previous : Kek;
+            return key with { PrivateKey = kek.Open(key.KeyId, key.PrivateKey) };
         }
         catch (KeyEncryptionException ex)
         {
@@ -93,7 +106,11 @@ internal sealed class SigningKeySealer(IOptions<KeysOptions> options, ILogger<Si
     /// <summary>The open KEK's public id.</summary>
     public string KeyEncryptionKeyId => Kek.Id;
 
-    public void Dispose() => _kek?.Dispose();
+    public void Dispose()
+    {
+        _kek?.Dispose();
+        _previous?.Dispose();
+    }
 
     private KeyEncryptionKey Kek => _kek ?? throw new InvalidOperationException("The key-encryption key is not open yet.");
 }

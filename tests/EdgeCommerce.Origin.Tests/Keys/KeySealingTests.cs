@@ -219,6 +219,46 @@ public sealed class KeySealingTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_WithThePreviousKeyEncryptionKey_SealsEveryKeyUnderANewOne()
+    {
+        // Arrange: the runbook's rotation: the KEK moved aside, the origin started with it as the previous one.
+        string kid;
+        byte[] publicKey;
+        await using (var first = Origin())
+        {
+            _ = first.Server;
+            await MintAsync(first);
+            var (keyId, key) = first.Services.GetRequiredService<SigningKeyManager>().TrySigningKey()!.Value;
+            (kid, publicKey) = (keyId, key.ExportSubjectPublicKeyInfo());
+        }
+
+        var previousPath = KekPath + ".previous";
+        File.Move(KekPath, previousPath);
+        var sealedBefore = Assert.Single(await PrivateKeyColumnAsync()).PrivateKey;
+
+        // Act
+        await using (var rotating = Origin(("Keys:PreviousEncryptionKeyPath", previousPath)))
+        {
+            _ = rotating.Server;
+        }
+
+        var sealedAfter = Assert.Single(await PrivateKeyColumnAsync()).PrivateKey;
+        await using var after = Origin();
+        _ = after.Server;
+        var (keyIdAfter, keyAfter) = after.Services.GetRequiredService<SigningKeyManager>().TrySigningKey()!.Value;
+        var publicKeyAfter = keyAfter.ExportSubjectPublicKeyInfo();
+        await after.DisposeAsync();
+        File.Copy(previousPath, KekPath, overwrite: true);
+        var withTheOldKek = await StartFailureAsync();
+
+        // Assert: the same signing key, now under the new KEK only.
+        Assert.NotEqual(sealedBefore.AsSpan(4, 8).ToArray(), sealedAfter.AsSpan(4, 8).ToArray());
+        Assert.Equal(kid, keyIdAfter);
+        Assert.Equal(publicKey, publicKeyAfter);
+        Assert.Contains("Keys:EncryptionKeyPath", withTheOldKek, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MintAsync_SignsLowSOnly()
     {
         // Arrange
@@ -236,11 +276,20 @@ public sealed class KeySealingTests : IDisposable
         Assert.All(tokens, token => Assert.True(EcdsaSignature.IsCanonical(token.AsSpan(token.LastIndexOf('.') + 1))));
     }
 
-    private OriginApiFixture Origin() => new(new Dictionary<string, string?>
+    private OriginApiFixture Origin(params (string Key, string Value)[] settings)
     {
-        ["Storage:DataDirectory"] = DataDirectory,
-        ["Keys:BootstrapTokenPath"] = Path.Combine(DataDirectory, "admin.token"),
-    });
+        var all = new Dictionary<string, string?>
+        {
+            ["Storage:DataDirectory"] = DataDirectory,
+            ["Keys:BootstrapTokenPath"] = Path.Combine(DataDirectory, "admin.token"),
+        };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        return new OriginApiFixture(all);
+    }
 
     private static Task<string> MintAsync(OriginApiFixture origin)
         => origin.MintAsync("viewer-1", "creator-a", [Scopes.RecommendationsRead], Audiences.Edge);
