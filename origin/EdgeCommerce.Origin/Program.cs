@@ -13,4 +13,15 @@ app.UseServiceDefaults();
 app.MapDefaultEndpoints();
 app.MapApplicationEndpoints();
 
-app.Run();
+try
+{
+    app.Run();
+}
+catch (EdgeCommerce.Origin.Keys.KeyEncryptionException ex)
+{
+    // A refusal the operator must act on (the KEK file), said once and plainly; the log has it too.
+    await Console.Error.WriteLineAsync("origin: " + ex.Message);
+    return 1;
+}
+
+return 0;

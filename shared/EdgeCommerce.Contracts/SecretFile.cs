@@ -12,7 +12,7 @@ public static class SecretFile
     {
         ArgumentNullException.ThrowIfNull(secret);
         var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        OwnerOnly.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = full + ".tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())

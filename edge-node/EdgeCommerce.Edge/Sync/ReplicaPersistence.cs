@@ -1,3 +1,4 @@
+using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Node;
 using Microsoft.Extensions.Options;
@@ -41,6 +42,12 @@ internal sealed class ReplicaPersistence(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        // The data directory holds the replica, its MAC key and the sync token: owner-only.
+        foreach (var (path, found) in OwnerOnly.SecureDirectory(edgeOptions.Value.DataDirectory))
+        {
+            SyncLog.DataModeTightened(logger, path, found);
+        }
+
         var (replica, problem) = await _file.LoadAsync(edgeOptions.Value.Id, cancellationToken);
         if (replica is null)
         {

@@ -68,4 +68,8 @@ internal static partial class SyncLog
     [LoggerMessage(EventId = 1115, EventName = "SyncTokenRenewed", Level = LogLevel.Information,
         Message = "The origin renewed this edge's sync token; the new one expires at Unix time {ExpiresAtUnix}.")]
     public static partial void TokenRenewed(ILogger logger, long expiresAtUnix);
+
+    [LoggerMessage(EventId = 1140, EventName = "DataModeTightened", Level = LogLevel.Warning,
+        Message = "{Path} was open to other users (mode {Found}); made it owner-only (0700 for a directory, 0600 for a file).")]
+    public static partial void DataModeTightened(ILogger logger, string path, UnixFileMode found);
 }

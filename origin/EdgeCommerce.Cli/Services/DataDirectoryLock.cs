@@ -19,7 +19,8 @@ internal sealed class DataDirectoryLock : IDisposable
     /// <exception cref="CliException">Another process holds the lock.</exception>
     public static DataDirectoryLock Acquire(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
+        // Owner-only: it holds the origin's database and keys, the tokens and the edges' replicas.
+        EdgeCommerce.Contracts.OwnerOnly.CreateDirectory(dataDirectory);
         var path = Path.Combine(dataDirectory, FileName);
         try
         {

@@ -20,6 +20,11 @@ internal sealed class AccessTokenIssuer(SigningKeyManager keys, IOptions<AccessT
 {
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
+    // Not the process-wide default factory, whose cache of signature providers (keyed by the public
+    // key) outlives this host: a host restarted in the same process on the same store would sign
+    // with a provider over the previous host's disposed key. Minting is not a hot path.
+    private readonly CryptoProviderFactory _crypto = new() { CacheSignatureProviders = false };
+
     public async Task<(string Token, DateTimeOffset ExpiresAt)> MintAsync(TokenRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -49,7 +54,8 @@ internal sealed class AccessTokenIssuer(SigningKeyManager keys, IOptions<AccessT
             claims["tier"] = request.Tier;
         }
 
-        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        // Low-S: validators refuse a signature's malleated (high-S) twin, so only the low one is minted.
+        var token = EcdsaSignature.ToLowS(_handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = keys.Issuer,
             Audience = request.Audience,
@@ -58,8 +64,8 @@ internal sealed class AccessTokenIssuer(SigningKeyManager keys, IOptions<AccessT
             NotBefore = issuedAt.UtcDateTime,
             Expires = expires.UtcDateTime,
             TokenType = "at+jwt",
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key) { KeyId = keyId }, SecurityAlgorithms.EcdsaSha256),
-        });
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key) { KeyId = keyId }, SecurityAlgorithms.EcdsaSha256) { CryptoProviderFactory = _crypto },
+        }));
         return (token, expires);
     }
 }

@@ -19,4 +19,19 @@ internal static partial class KeysLog
     [LoggerMessage(EventId = 1504, EventName = "BootstrapTokenWritten", Level = LogLevel.Information,
         Message = "Wrote a platform operator token to {Path} (owner-only).")]
     public static partial void BootstrapTokenWritten(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 1505, EventName = "KeyEncryptionKeyCreated", Level = LogLevel.Warning,
+        Message = "Created a key-encryption key {KeyEncryptionKeyId} at {Path} (owner-only). The signing keys are sealed with it: keep it safe, apart from the backups, and give every origin replica sharing this store the same file.")]
+    public static partial void KeyEncryptionKeyCreated(ILogger logger, string path, string keyEncryptionKeyId);
+
+    [LoggerMessage(EventId = 1506, EventName = "SigningKeysSealed", Level = LogLevel.Information,
+        Message = "Sealed {Count} signing keys that the store held in plaintext or under the previous key-encryption key with key-encryption key {KeyEncryptionKeyId}.")]
+    public static partial void SigningKeysSealed(ILogger logger, int count, string keyEncryptionKeyId);
+
+    [LoggerMessage(EventId = 1507, EventName = "KeyEncryptionFailed", Level = LogLevel.Critical, Message = "{Reason}")]
+    public static partial void KeyEncryptionFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1508, EventName = "KeyEncryptionKeyModeTightened", Level = LogLevel.Warning,
+        Message = "The key-encryption key {Path} was readable by others (mode {Found}); made it owner-only (0600).")]
+    public static partial void KeyEncryptionKeyModeTightened(ILogger logger, string path, UnixFileMode found);
 }

@@ -33,6 +33,23 @@ public sealed class KeysOptions
     public string? BootstrapTokenPath { get; set; }
 
     /// <summary>
+    /// The key-encryption key (KEK) file: 32 random bytes in base64 that seal the signing keys in
+    /// the store (AES-256-GCM). Created owner-only on the first start when absent and the store
+    /// holds no sealed key; never kept in the store, so a backup alone cannot mint tokens, and a
+    /// store restored without its KEK refuses to start. Origin replicas sharing one PostgreSQL
+    /// database must share this file. The default is <c>keys/kek</c> in
+    /// <c>Storage:DataDirectory</c> (beside the database file, which is all a backup copies).
+    /// </summary>
+    public string EncryptionKeyPath { get; set; } = "";
+
+    /// <summary>
+    /// To rotate the key-encryption key: the previous KEK's file. At startup, keys sealed under it
+    /// are opened with it and sealed again under the one at <see cref="EncryptionKeyPath"/>
+    /// (created when absent). Remove it once the origin has started. The default is none.
+    /// </summary>
+    public string? PreviousEncryptionKeyPath { get; set; }
+
+    /// <summary>
     /// The longest lifetime a creator's site may ask for a viewer token
     /// (<c>POST /admin/v1/creators/{id}/viewer-tokens</c>). The default is 1 hour: viewer tokens
     /// live in browsers, so they are short and renewed by the site.

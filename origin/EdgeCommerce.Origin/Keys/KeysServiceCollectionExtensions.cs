@@ -17,6 +17,7 @@ internal static class KeysServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<KeysOptions>, KeysOptionsSetup>());
         services.AddAccessTokenAuthentication(Audiences.Origin);
+        services.TryAddSingleton<SigningKeySealer>();
         services.TryAddSingleton<SigningKeyManager>();
         services.TryAddSingleton<AccessTokenIssuer>();
         services.TryAddSingleton<BootstrapToken>();

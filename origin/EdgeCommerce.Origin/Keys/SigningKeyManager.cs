@@ -15,9 +15,11 @@ namespace EdgeCommerce.Origin.Keys;
 /// after <see cref="KeysOptions.PublishLead"/>), retires old keys after the longest token lifetime,
 /// and revokes at once. Every change is one revision carrying the whole public key set. The
 /// current state is an immutable snapshot swapped atomically; the origin's own key ring follows it.
+/// Private keys reach the store only sealed (<see cref="SigningKeySealer"/>).
 /// </summary>
 internal sealed class SigningKeyManager(
     IOriginStore store,
+    SigningKeySealer sealer,
     SigningKeyRing ring,
     EdgeRegistry registry,
     IOptions<KeysOptions> options,
@@ -33,13 +35,29 @@ internal sealed class SigningKeyManager(
     /// <summary>The keys as loaded, newest last.</summary>
     public IReadOnlyList<SigningKeyRecord> Keys => _state.Records;
 
-    /// <summary>Loads the keys. Called once at startup; the first key is created when the first token is minted.</summary>
+    /// <summary>
+    /// Opens the key-encryption key and loads the keys, sealing again any the store holds in
+    /// plaintext (a store from before sealing) or under the previous KEK (a KEK rotation). Called
+    /// once at startup; the first key is created when the first token is minted.
+    /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            Load(await store.ListSigningKeysAsync(cancellationToken));
+            var stored = await store.ListSigningKeysAsync(cancellationToken);
+            await sealer.OpenAsync(stored, cancellationToken);
+            var keys = stored.Select(sealer.Open).ToList();
+            var stale = stored.Count(key => !sealer.IsCurrent(key.PrivateKey));
+            if (stale > 0)
+            {
+                await SaveAsync(keys, cancellationToken);
+                KeysLog.SigningKeysSealed(logger, stale, sealer.KeyEncryptionKeyId);
+            }
+            else
+            {
+                Load(keys);
+            }
         }
         finally
         {
@@ -200,9 +218,9 @@ internal sealed class SigningKeyManager(
             keySet.Keys.Add(new PublicKey { Kid = key.KeyId, X = ByteString.CopyFrom(point.X), Y = ByteString.CopyFrom(point.Y) });
         }
 
-        await store.SaveSigningKeysAsync(keys, keySet.ToByteArray(), cancellationToken);
+        await store.SaveSigningKeysAsync(keys.Select(sealer.Seal).ToList(), keySet.ToByteArray(), cancellationToken);
         // Reload: the store stamped new keys with the revision that published them.
-        Load(await store.ListSigningKeysAsync(cancellationToken));
+        Load((await store.ListSigningKeysAsync(cancellationToken)).Select(sealer.Open).ToList());
     }
 
     private void Load(IReadOnlyList<SigningKeyRecord> keys)

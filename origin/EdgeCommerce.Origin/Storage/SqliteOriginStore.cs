@@ -24,7 +24,7 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
     {
         var value = options.Value;
         var directory = Path.GetFullPath(value.DataDirectory);
-        Directory.CreateDirectory(directory);
+        EdgeCommerce.Contracts.OwnerOnly.CreateDirectory(directory);
         DatabasePath = Path.Combine(directory, "origin.db");
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -45,6 +45,15 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
+        if (!File.Exists(DatabasePath))
+        {
+            // Created owner-only before SQLite opens it: SQLite gives the -wal, -shm and journal
+            // files the database file's mode, so they are owner-only from their first byte too.
+            await using (new FileStream(DatabasePath, EdgeCommerce.Contracts.OwnerOnly.CreateOptions(FileMode.CreateNew)))
+            {
+            }
+        }
+
         await using var connection = await OpenAsync(cancellationToken);
         await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL;", cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);

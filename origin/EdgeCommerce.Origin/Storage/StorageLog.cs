@@ -26,4 +26,8 @@ internal static partial class StorageLog
     [LoggerMessage(EventId = 1305, EventName = "BadRevisionNotification", Level = LogLevel.Warning,
         Message = "Ignored a revision notification whose payload is not a revision: {Payload}.")]
     public static partial void BadRevisionNotification(ILogger logger, string payload);
+
+    [LoggerMessage(EventId = 1340, EventName = "DataModeTightened", Level = LogLevel.Warning,
+        Message = "{Path} was open to other users (mode {Found}); made it owner-only (0700 for a directory, 0600 for a file).")]
+    public static partial void DataModeTightened(ILogger logger, string path, UnixFileMode found);
 }

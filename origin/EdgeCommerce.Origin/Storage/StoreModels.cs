@@ -74,7 +74,7 @@ internal sealed record EdgeRecord(
 
 /// <summary>One token signing key. The private key never leaves the origin's store.</summary>
 /// <param name="KeyId">The <c>kid</c> tokens name.</param>
-/// <param name="PrivateKey">PKCS#8 of the P-256 private key.</param>
+/// <param name="PrivateKey">PKCS#8 of the P-256 private key; in the store, sealed under the key-encryption key (see <c>Keys/KeyEncryptionKey</c>).</param>
 /// <param name="CreatedAt">When the key was generated and published.</param>
 /// <param name="PublishedRevision">The revision whose key set first held it (0 before it was saved).</param>
 /// <param name="SigningFrom">The earliest time the origin may sign with it (edges have had time to receive it).</param>

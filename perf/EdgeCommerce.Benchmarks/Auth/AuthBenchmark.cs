@@ -166,7 +166,7 @@ internal static partial class AuthBenchmark
     private static string Mint(ECDsa key, string subject)
     {
         var now = TimeProvider.System.GetUtcNow().UtcDateTime;
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        return EcdsaSignature.ToLowS(new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             TokenType = "at+jwt",
             Issuer = Issuer,
@@ -182,7 +182,7 @@ internal static partial class AuthBenchmark
                 ["jti"] = Guid.NewGuid().ToString("N"),
             },
             SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key) { KeyId = KeyId }, SecurityAlgorithms.EcdsaSha256),
-        });
+        }));
     }
 
     /// <summary>Each wrk thread reads the tokens and sends them round-robin, so a run sees every viewer many times.</summary>

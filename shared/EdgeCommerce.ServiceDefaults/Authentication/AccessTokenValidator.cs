@@ -239,7 +239,7 @@ public sealed class AccessTokenValidator : IDisposable
             || !TryString(p, "scope", required: true, out var scope) || !TryString(p, "creator", required: false, out var creator)
             || !TryString(p, "tier", required: false, out var tier)
             || !TryTime(p, "exp", required: true, out var expires) || !TryTime(p, "iat", required: true, out var issuedAt)
-            || !TryTime(p, "nbf", required: false, out _))
+            || !TryTime(p, "nbf", required: false, out var notBefore))
         {
             return (null, TokenFailure.Claims);
         }
@@ -249,9 +249,16 @@ public sealed class AccessTokenValidator : IDisposable
             || issuedAt > now + _options.ClockSkew
             || expires - issuedAt > _options.MaxLifetime
             || expires <= issuedAt
+            || notBefore > expires
             || (creator is not null && !Identifiers.IsValid(creator)))
         {
             return (null, TokenFailure.Claims);
+        }
+
+        // A signature's malleated twin (r, n - s) verifies too; only the low-S one the origin signs is accepted.
+        if (!EcdsaSignature.IsCanonical(token.AsSpan(second + 1)))
+        {
+            return (null, TokenFailure.Rejected);
         }
 
         var scopes = scope!.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToFrozenSet(StringComparer.Ordinal);

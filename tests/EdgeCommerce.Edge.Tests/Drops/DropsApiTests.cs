@@ -236,7 +236,7 @@ public sealed class DropsApiTests : IAsyncLifetime
     private HttpClient Client(string scope, string subject = "viewer-1")
     {
         var now = _fixture.Time.GetUtcNow();
-        var token = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        var token = EcdsaSignature.ToLowS(new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             TokenType = "at+jwt",
             Issuer = Issuer,
@@ -246,7 +246,7 @@ public sealed class DropsApiTests : IAsyncLifetime
             Expires = now.AddMinutes(10).UtcDateTime,
             Claims = new Dictionary<string, object> { ["sub"] = subject, ["creator"] = "c1", ["scope"] = scope, ["jti"] = Guid.NewGuid().ToString("N") },
             SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(_key) { KeyId = KeyId }, SecurityAlgorithms.EcdsaSha256),
-        });
+        }));
         var client = _fixture.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;

@@ -46,7 +46,7 @@ internal sealed class EdgeTokens : IDisposable
         }
 
         var whole = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
-        return s_handler.CreateToken(new SecurityTokenDescriptor
+        return EcdsaSignature.ToLowS(s_handler.CreateToken(new SecurityTokenDescriptor
         {
             TokenType = "at+jwt",
             Issuer = Issuer,
@@ -56,7 +56,7 @@ internal sealed class EdgeTokens : IDisposable
             Expires = (whole + TimeSpan.FromMinutes(10)).UtcDateTime,
             Claims = claims,
             SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(_key) { KeyId = KeyId }, SecurityAlgorithms.EcdsaSha256),
-        });
+        }));
     }
 
     public void Dispose() => _key.Dispose();

@@ -107,10 +107,75 @@ public sealed class ReplicaFileTests : IDisposable
         Assert.Equal("no persisted replica", problem);
     }
 
+    [Fact]
+    public async Task LoadAsync_KeySetPlantedByAnotherLocalUser_IsNotTrusted()
+    {
+        // Arrange: someone who can write replica.bin but not read replica.key swaps in a key of their own,
+        // with a MAC under a key they chose.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var file = new ReplicaFile(_directory.Path);
+        await file.SaveAsync(Persisted(EdgeId, 12, CatalogOf("a", 3, "p1")), cancellationToken);
+        var planted = Persisted(EdgeId, 12, CatalogOf("a", 3, "p1"));
+        planted.Snapshot.Keys = new KeySet { Issuer = "https://origin.test", Keys = { new PublicKey { Kid = "attacker", X = ByteString.CopyFrom(new byte[32]), Y = ByteString.CopyFrom(new byte[32]) } } };
+        var payload = planted.ToByteArray();
+        var bytes = new byte[HeaderLength + payload.Length];
+        "ECREPL02"u8.CopyTo(bytes);
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), payload.Length);
+        HMACSHA256.HashData(RandomNumberGenerator.GetBytes(32), payload, bytes.AsSpan(16, 32));
+        payload.CopyTo(bytes, HeaderLength);
+        await File.WriteAllBytesAsync(file.Path, bytes, cancellationToken);
+
+        // Act: a fresh instance, as after a restart.
+        var (loaded, problem) = await new ReplicaFile(_directory.Path).LoadAsync(EdgeId, cancellationToken);
+
+        // Assert
+        Assert.Null(loaded);
+        Assert.Contains("MAC mismatch", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LoadAsync_MacKeyGone_IsNotTrusted()
+    {
+        // Arrange
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var file = new ReplicaFile(_directory.Path);
+        await file.SaveAsync(Persisted(EdgeId, 12, CatalogOf("a", 3, "p1")), cancellationToken);
+        File.Delete(file.KeyPath);
+
+        // Act
+        var (loaded, problem) = await new ReplicaFile(_directory.Path).LoadAsync(EdgeId, cancellationToken);
+
+        // Assert
+        Assert.Null(loaded);
+        Assert.Contains(ReplicaFile.KeyFileName, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task SaveAsync_ReplicaAndMacKey_AreOwnerOnly()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "POSIX modes.");
+
+        // Arrange
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var directory = _directory.Combine("edges", "edge-eu-1");
+        var file = new ReplicaFile(directory);
+
+        // Act
+        await file.SaveAsync(Persisted(EdgeId, 12, CatalogOf("a", 3, "p1")), cancellationToken);
+
+        // Assert
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file.Path));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file.KeyPath));
+    }
+
     public static TheoryData<string, string> Corruptions => new()
     {
-        { "flipped payload byte", "checksum" },
-        { "flipped checksum byte", "checksum" },
+        { "flipped payload byte", "MAC mismatch" },
+        { "flipped checksum byte", "MAC mismatch" },
+        { "payload rewritten with a plain SHA-256", "MAC mismatch" },
+        { "unauthenticated format of an older version", "without a MAC" },
         { "truncated payload", "length" },
         { "truncated header", "magic" },
         { "extra bytes", "length" },
@@ -143,7 +208,7 @@ public sealed class ReplicaFileTests : IDisposable
         Assert.Contains(expectedReason, problem, StringComparison.Ordinal);
     }
 
-    private static byte[] Corrupt(byte[] bytes, string corruption)
+    private byte[] Corrupt(byte[] bytes, string corruption)
     {
         switch (corruption)
         {
@@ -159,6 +224,17 @@ public sealed class ReplicaFileTests : IDisposable
                 return bytes[..(HeaderLength - 1)];
             case "extra bytes":
                 return [.. bytes, 0, 0, 0];
+            case "payload rewritten with a plain SHA-256":
+                // What was enough before the MAC: a changed payload (another key set) with its checksum recomputed.
+                var planted = Persisted(EdgeId, 12, CatalogOf("a", 3, "p1")).ToByteArray();
+                var forged = Wrap(bytes, planted);
+                SHA256.HashData(planted, forged.AsSpan(16, 32));
+                return forged;
+            case "unauthenticated format of an older version":
+                var old = Wrap(bytes, bytes[HeaderLength..]);
+                "ECREPL01"u8.CopyTo(old);
+                SHA256.HashData(bytes.AsSpan(HeaderLength), old.AsSpan(16, 32));
+                return old;
             case "bad magic":
                 bytes[0] = (byte)'X';
                 return bytes;
@@ -183,13 +259,13 @@ public sealed class ReplicaFileTests : IDisposable
         }
     }
 
-    /// <summary>The saved file's magic with a correct length and checksum for <paramref name="payload"/>.</summary>
-    private static byte[] Wrap(byte[] saved, byte[] payload)
+    /// <summary>The saved file's magic with a correct length and MAC (under the edge's own <c>replica.key</c>) for <paramref name="payload"/>.</summary>
+    private byte[] Wrap(byte[] saved, byte[] payload)
     {
         var bytes = new byte[HeaderLength + payload.Length];
         saved.AsSpan(0, 8).CopyTo(bytes);
         BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), payload.Length);
-        SHA256.HashData(payload, bytes.AsSpan(16, 32));
+        HMACSHA256.HashData(Convert.FromBase64String(File.ReadAllText(_directory.Combine(ReplicaFile.KeyFileName))), payload, bytes.AsSpan(16, 32));
         payload.CopyTo(bytes, HeaderLength);
         return bytes;
     }

@@ -53,6 +53,7 @@ public sealed class ReplicaPersistenceTests
     [InlineData("flipped byte")]
     [InlineData("another edge's file")]
     [InlineData("inconsistent snapshot")]
+    [InlineData("signing key planted, checksum recomputed")]
     public async Task StartAsync_UnusableReplicaFile_IgnoredWithEvent1111AndNotReady(string damage)
     {
         // Arrange
@@ -69,6 +70,20 @@ public sealed class ReplicaPersistenceTests
                 break;
             case "another edge's file":
                 await file.SaveAsync(Persisted("edge-other", 12, CatalogOf("creator-a", 12, "p1")), cancellationToken);
+                break;
+            case "signing key planted, checksum recomputed":
+                // A local user who can write replica.bin adds a key of their own to mint tokens this edge
+                // would accept; the SHA-256 the file used to carry is recomputed, the MAC cannot be.
+                await file.SaveAsync(Persisted(EdgeApiFixture.EdgeId, 12, CatalogOf("creator-a", 12, "p1")), cancellationToken);
+                var planted = Persisted(EdgeApiFixture.EdgeId, 12, CatalogOf("creator-a", 12, "p1"));
+                planted.Snapshot.Keys = new KeySet { Issuer = "https://attacker.test", Keys = { new PublicKey { Kid = "attacker", X = Google.Protobuf.ByteString.CopyFrom(new byte[32]), Y = Google.Protobuf.ByteString.CopyFrom(new byte[32]) } } };
+                var payload = Google.Protobuf.MessageExtensions.ToByteArray(planted);
+                var forged = new byte[48 + payload.Length];
+                (await File.ReadAllBytesAsync(file.Path, cancellationToken)).AsSpan(0, 8).CopyTo(forged);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(forged.AsSpan(8), payload.Length);
+                System.Security.Cryptography.SHA256.HashData(payload, forged.AsSpan(16, 32));
+                payload.CopyTo(forged, 48);
+                await File.WriteAllBytesAsync(file.Path, forged, cancellationToken);
                 break;
             case "inconsistent snapshot":
                 // Intact on disk, but a catalog newer than its snapshot: the replica refuses it.
@@ -90,6 +105,33 @@ public sealed class ReplicaPersistenceTests
         Assert.False(edge.Holder.Current.HasSnapshot);
         Assert.Equal(JsonValueKind.Null, status.GetProperty("restoredRevision").ValueKind);
         Assert.Empty(UnexpectedErrors(edge));
+    }
+
+    [Fact(Timeout = 30_000)]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task StartAsync_DataDirectoryOpenToOthers_MadeOwnerOnlyAndLogged()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "POSIX modes.");
+
+        // Arrange: a data directory and files from before (0755, 0644).
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var edge = new EdgeApiFixture();
+        var file = new ReplicaFile(edge.DataDirectory);
+        await file.SaveAsync(Persisted(EdgeApiFixture.EdgeId, 12, CatalogOf("creator-a", 12, "p1")), cancellationToken);
+        const UnixFileMode WorldReadable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        File.SetUnixFileMode(file.Path, WorldReadable);
+        File.SetUnixFileMode(file.KeyPath, WorldReadable);
+        File.SetUnixFileMode(edge.DataDirectory, WorldReadable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+
+        // Act
+        await edge.InitializeAsync();
+
+        // Assert: tightened, logged, and the replica still loads.
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(edge.DataDirectory));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file.Path));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file.KeyPath));
+        Assert.Equal(3, edge.LogEvents.Count(static e => e == (LogLevel.Warning, 1140)));
+        Assert.True(edge.Holder.Current.HasSnapshot);
     }
 
     [Fact(Timeout = 30_000)]

@@ -149,6 +149,8 @@ internal static class AdversarialCases
         },
         ["Signature_AllZero_PsychicSignature"] = h => Bearer(TokenFactory.Assemble(Header(h), Payload(h), TokenFactory.Encode(new byte[64])), Expected.Unauthorized),
         ["Signature_RAndSEqualGroupOrder"] = h => Bearer(TokenFactory.Assemble(Header(h), Payload(h), TokenFactory.Encode([.. s_p256Order, .. s_p256Order])), Expected.Unauthorized),
+        ["Signature_HighS_MalleatedTwin"] = h => Bearer(HighS(h.Tokens.Raw(h.Now)), Expected.Unauthorized),
+        ["Signature_HighS_MalleatedTwinOfHandlerToken"] = h => Bearer(HighS(h.Tokens.Mint(h.Now)), Expected.Unauthorized),
         ["Signature_DerEncoded"] = h =>
         {
             var header = Header(h);
@@ -215,6 +217,9 @@ internal static class AdversarialCases
         ["Time_LifetimeOverMax"] = h => Bearer(Sign(h, payload: p => p["exp"] = Unix(h, (24 * 3600) + 1)), Expected.Unauthorized),
         ["Time_ExpBeforeIat"] = h => Bearer(Sign(h, payload: p => (p["iat"], p["exp"]) = (Unix(h, 0), Unix(h, -1))), Expected.Unauthorized),
         ["Time_Expired"] = h => Bearer(Sign(h, payload: p => (p["iat"], p["nbf"], p["exp"]) = (Unix(h, -3600), Unix(h, -3600), Unix(h, -60))), Expected.Unauthorized),
+        // Both within the clock skew of now, so only the order of nbf and exp refuses it.
+        ["Time_NbfAfterExp"] = h => Bearer(Sign(h, payload: p => (p["iat"], p["nbf"], p["exp"]) = (Unix(h, 0), Unix(h, 20), Unix(h, 10))), Expected.Unauthorized),
+        ["Time_NbfEqualsExp_Accepted"] = h => Bearer(Sign(h, payload: p => (p["iat"], p["nbf"], p["exp"]) = (Unix(h, 0), Unix(h, 0), Unix(h, 600))), Expected.Ok),
         ["Time_ExpMissing"] = h => Bearer(Sign(h, payload: p => p.Remove("exp")), Expected.Unauthorized),
         ["Time_IatMissing"] = h => Bearer(Sign(h, payload: p => p.Remove("iat")), Expected.Unauthorized),
         ["Time_NbfMissing_Accepted"] = h => Bearer(Sign(h, payload: p => p.Remove("nbf")), Expected.Ok),
@@ -366,6 +371,21 @@ internal static class AdversarialCases
         var payload = Payload(h);
         var signature = rsa.SignData(TokenFactory.SigningInput(header, payload), HashAlgorithmName.SHA256, padding);
         return TokenFactory.Assemble(header, payload, TokenFactory.Encode(signature));
+    }
+
+    /// <summary>
+    /// The malleated twin of a good (low-S) token: s replaced by n - s, which verifies as well as
+    /// the original; only the canonical low-S check tells them apart.
+    /// </summary>
+    private static string HighS(string token)
+    {
+        var signature = System.Buffers.Text.Base64Url.DecodeFromChars(TokenFactory.SignaturePart(token));
+        var order = new System.Numerics.BigInteger(s_p256Order, isUnsigned: true, isBigEndian: true);
+        var s = new System.Numerics.BigInteger(signature.AsSpan(32), isUnsigned: true, isBigEndian: true);
+        var high = (order - s).ToByteArray(isUnsigned: true, isBigEndian: true);
+        Array.Clear(signature, 32, 32);
+        high.CopyTo(signature, 64 - high.Length);
+        return Part(token, 2, TokenFactory.Encode(signature));
     }
 
     private static string FlipSignatureBit(string token)

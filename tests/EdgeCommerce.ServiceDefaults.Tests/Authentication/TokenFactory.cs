@@ -85,7 +85,7 @@ internal sealed class TokenFactory : IDisposable
             Claims = claims,
             SigningCredentials = new SigningCredentials(SigningKey, SecurityAlgorithms.EcdsaSha256),
         };
-        return s_handler.CreateToken(descriptor);
+        return EcdsaSignature.ToLowS(s_handler.CreateToken(descriptor));
     }
 
     /// <summary>The header a good token carries: <c>{"alg":"ES256","typ":"at+jwt","kid":…}</c>.</summary>
@@ -114,12 +114,12 @@ internal sealed class TokenFactory : IDisposable
     /// <summary>ES256 over exactly these JSON texts: base64url(header).base64url(payload).base64url(IEEE P1363 r||s).</summary>
     public string Sign(string headerJson, string payloadJson) => SignWith(Ecdsa, headerJson, payloadJson);
 
-    /// <summary>Signs with any ECDSA key (SHA-256, IEEE P1363), whatever the header claims.</summary>
+    /// <summary>Signs with any ECDSA key (SHA-256, IEEE P1363, low-S as the origin signs), whatever the header claims.</summary>
     public static string SignWith(ECDsa key, string headerJson, string payloadJson)
     {
         var signingInput = $"{Encode(headerJson)}.{Encode(payloadJson)}";
         var signature = key.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-        return $"{signingInput}.{Base64Url.EncodeToString(signature)}";
+        return EcdsaSignature.ToLowS($"{signingInput}.{Base64Url.EncodeToString(signature)}");
     }
 
     /// <summary>Puts a token together with a given signature part (already encoded, may be empty or garbage).</summary>
