@@ -68,4 +68,8 @@ internal static partial class SyncLog
     [LoggerMessage(EventId = 1115, EventName = "SyncTokenRenewed", Level = LogLevel.Information,
         Message = "The origin renewed this edge's sync token; the new one expires at Unix time {ExpiresAtUnix}.")]
     public static partial void TokenRenewed(ILogger logger, long expiresAtUnix);
+
+    [LoggerMessage(EventId = 1116, EventName = "SyncFailingOver", Level = LogLevel.Warning,
+        Message = "Moving the watch stream to origin replica {OriginAddress}, resuming from revision {Revision}.")]
+    public static partial void FailingOver(ILogger logger, string originAddress, long revision);
 }
