@@ -17,7 +17,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth" or "reservations")
+        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth" or "reservations" or "hung")
         {
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) =>
@@ -44,6 +44,7 @@ public static class Program
                     "propagation" => await PropagationBenchmark.RunAsync(parsed, stop.Token),
                     "auth" => await AuthBenchmark.RunAsync(parsed, stop.Token),
                     "reservations" => await ReservationBenchmark.RunAsync(parsed, stop.Token),
+                    "hung" => await HungOriginBenchmark.RunAsync(parsed, stop.Token),
                     _ => await SnapshotBenchmark.RunAsync(parsed, stop.Token),
                 };
             }

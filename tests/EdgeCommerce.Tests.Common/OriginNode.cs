@@ -35,6 +35,9 @@ public sealed class OriginNode : IAsyncDisposable
 
     public string Output => _process?.Output ?? "";
 
+    /// <summary>The running process's id (for <see cref="PosixSignals"/>); 0 when not running.</summary>
+    public int ProcessId => _process?.Id ?? 0;
+
     /// <summary>Where the origin writes its platform operator token at startup.</summary>
     public string AdminTokenPath => Path.Combine(DataDirectory, "admin.token");
 

@@ -25,8 +25,8 @@ internal sealed class DropMetrics : IDisposable
     public DropMetrics(IMeterFactory meterFactory)
     {
         _meter = meterFactory.Create(MeterName);
-        _reservations = _meter.CreateCounter<long>("edgecommerce.drops.reservations", "{request}", "Reservation requests by outcome (created, replayed, sold_out, not_open, over_limit, unavailable, closed, not_found, key_reused).");
-        _confirmations = _meter.CreateCounter<long>("edgecommerce.drops.confirmations", "{request}", "Confirmation requests by outcome (confirmed, gone, over_limit, refused, unavailable, not_found).");
+        _reservations = _meter.CreateCounter<long>("edgecommerce.drops.reservations", "{request}", "Reservation requests by outcome (created, replayed, sold_out, not_open, over_limit, unavailable, origin_unreachable, closed, not_found, key_reused).");
+        _confirmations = _meter.CreateCounter<long>("edgecommerce.drops.confirmations", "{request}", "Confirmation requests by outcome (confirmed, gone, over_limit, refused, unavailable, origin_unreachable, not_found).");
         _ended = _meter.CreateCounter<long>("edgecommerce.drops.reservations.ended", "{reservation}", "Reservations that ended unsold, by reason (released, expired).");
         _rsvps = _meter.CreateCounter<long>("edgecommerce.drops.rsvps", "{rsvp}", "RSVPs recorded at the origin through this edge.");
         _leases = _meter.CreateCounter<long>("edgecommerce.drops.leases.acquired", "{lease}", "Inventory leases acquired from the origin.");
@@ -50,6 +50,7 @@ internal sealed class DropMetrics : IDisposable
             ReserveStatus.Unavailable => "unavailable",
             ReserveStatus.Closed => "closed",
             ReserveStatus.KeyReused => "key_reused",
+            ReserveStatus.OriginUnreachable => "origin_unreachable",
             _ => "not_found",
         }));
     }
@@ -63,6 +64,7 @@ internal sealed class DropMetrics : IDisposable
             ConfirmStatus.OverLimit => "over_limit",
             ConfirmStatus.Refused => "refused",
             ConfirmStatus.Unavailable => "unavailable",
+            ConfirmStatus.OriginUnreachable => "origin_unreachable",
             _ => "not_found",
         }));
         return result;

@@ -11,6 +11,8 @@ internal enum ReserveStatus
     OverLimit,
     Unavailable,
     KeyReused,
+    /// <summary>The reservation needs the origin and no origin replica answers (timed out or circuit open).</summary>
+    OriginUnreachable,
 }
 
 /// <param name="Replayed">An earlier request with the same idempotency key made this reservation.</param>
@@ -26,9 +28,12 @@ internal enum ConfirmStatus
     /// <summary>The origin refused the sale for good (lease expired, drop cancelled): the units were released.</summary>
     Refused,
     Unavailable,
+    /// <summary>No origin replica answers: the reservation stays held and retrying is safe.</summary>
+    OriginUnreachable,
 }
 
-internal sealed record ConfirmResult(ConfirmStatus Status, Reservation? Reservation = null);
+/// <param name="RetryAfter">With <see cref="ConfirmStatus.OriginUnreachable"/>: when the origin may be reachable again.</param>
+internal sealed record ConfirmResult(ConfirmStatus Status, Reservation? Reservation = null, TimeSpan? RetryAfter = null);
 
 internal enum RsvpStatus
 {
@@ -36,4 +41,6 @@ internal enum RsvpStatus
     NotFound,
     Closed,
     Unavailable,
+    /// <summary>No origin replica answers (timed out or circuit open).</summary>
+    OriginUnreachable,
 }

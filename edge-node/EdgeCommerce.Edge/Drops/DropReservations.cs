@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Node;
+using EdgeCommerce.Edge.OriginLink;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Grpc.Core;
@@ -163,10 +164,16 @@ internal sealed class DropReservations(
                 EndUnsold(reservation, ReservationState.Released);
                 return metrics.Confirmed(new ConfirmResult(ConfirmStatus.Refused, reservation));
             }
+            catch (OriginUnavailableException ex)
+            {
+                // Unknown whether the sale landed (or, with the circuit open, known not to have
+                // been tried): the reservation stays held and a retry is safe (the origin confirms
+                // a reservation id once).
+                LogUnreachable("ConfirmSale", ex);
+                return metrics.Confirmed(new ConfirmResult(ConfirmStatus.OriginUnreachable, reservation, ex.RetryAfter));
+            }
             catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                // Unknown whether the sale landed: the reservation stays held and a retry is safe
-                // (the origin confirms a reservation id once).
                 DropsLog.OriginCallFailed(logger, "ConfirmSale", ex.StatusCode.ToString());
                 return metrics.Confirmed(new ConfirmResult(ConfirmStatus.Unavailable, reservation));
             }
@@ -233,6 +240,11 @@ internal sealed class DropReservations(
         {
             return RsvpStatus.NotFound;
         }
+        catch (OriginUnavailableException ex)
+        {
+            LogUnreachable("Rsvp", ex);
+            return RsvpStatus.OriginUnreachable;
+        }
         catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
         {
             DropsLog.OriginCallFailed(logger, "Rsvp", ex.StatusCode.ToString());
@@ -292,9 +304,13 @@ internal sealed class DropReservations(
                     await origin.ReturnLeaseAsync(new ReturnLeaseRequest { LeaseId = lease.Id, Units = units }, cancellationToken);
                     metrics.UnitsReturned(units);
                 }
-                catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+                catch (OriginUnavailableException ex)
                 {
                     // Not lost: the origin takes the units back when the lease expires.
+                    LogUnreachable("ReturnLease", ex);
+                }
+                catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+                {
                     DropsLog.OriginCallFailed(logger, "ReturnLease", ex.StatusCode.ToString());
                 }
             }
@@ -349,6 +365,11 @@ internal sealed class DropReservations(
             {
                 eligible = drop.EarlyAccessMinutes > 0 && await IsEarlyAudienceAsync(token, drop, cancellationToken);
             }
+            catch (OriginUnavailableException ex)
+            {
+                LogUnreachable("HasRsvp", ex);
+                return new ReserveResult(ReserveStatus.OriginUnreachable, RetryAfter: ex.RetryAfter);
+            }
             catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 DropsLog.OriginCallFailed(logger, "HasRsvp", ex.StatusCode.ToString());
@@ -380,57 +401,56 @@ internal sealed class DropReservations(
         return new ReserveResult(ReserveStatus.Created, reservation);
     }
 
-    /// <summary>Takes units from a local lease, refilling from the origin (one caller at a time) when none has enough.</summary>
+    /// <summary>
+    /// Takes units from a local lease; when none has enough, awaits the pool's one refill from the
+    /// origin (starting it if none runs) and tries again. Every waiter of a refill gets its outcome
+    /// at the same moment: a hung origin costs them one call timeout together, an open circuit
+    /// nothing. A waiter whose units went to others starts or joins the next refill.
+    /// </summary>
     private async ValueTask<((InventoryLease Lease, DateTimeOffset ExpiresAt)? Hold, ReserveResult? Result)> TakeAsync(LeasePool pool, int quantity, CancellationToken cancellationToken)
     {
         var ttl = Options.ReservationTtl;
         var margin = Options.ClockSkewMargin;
-        var atOrigin = Options.ReserveAtOrigin;
-        if (!atOrigin && pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } fast)
+        if (Options.ReserveAtOrigin)
         {
-            return (fast, null);
+            return await TakeAtOriginAsync(pool, quantity, cancellationToken);
         }
 
-        // The baseline does not serialize its origin calls: each reservation is its own origin write.
-        var gate = atOrigin ? null : pool.RefillGate;
-        if (gate is not null)
+        while (true)
         {
-            await gate.WaitAsync(cancellationToken);
-        }
-
-        try
-        {
-            // Whoever held the gate may have refilled already.
-            if (!atOrigin && pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } afterWait)
+            if (pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } hold)
             {
-                return (afterWait, null);
+                return (hold, null);
+            }
+
+            var (refill, owner) = pool.JoinRefill();
+            if (owner is not null)
+            {
+                // Detached from this request: the others waiting on it must not lose it if this viewer leaves.
+                _ = RefillAsync(pool, quantity, owner);
             }
 
             AcquireLeaseReply reply;
             try
             {
-                reply = await origin.AcquireLeaseAsync(new AcquireLeaseRequest
-                {
-                    DropId = pool.DropId,
-                    SkuId = pool.SkuId,
-                    EdgeId = edgeOptions.Value.Id,
-                    Units = atOrigin ? quantity : pool.NextRequest(quantity, Options.MaxLeaseUnits),
-                    MinUnits = quantity,
-                }, cancellationToken);
+                reply = await refill.WaitAsync(cancellationToken);
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
             {
                 return (null, new ReserveResult(ReserveStatus.NotFound));
             }
-            catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+            catch (OriginUnavailableException ex)
+            {
+                return (null, new ReserveResult(ReserveStatus.OriginUnreachable, RetryAfter: ex.RetryAfter));
+            }
+            catch (RpcException) when (!cancellationToken.IsCancellationRequested)
             {
                 // FailedPrecondition: the origin's clock says the drop is not selling (yet, or any
-                // more); the replica will catch up. Unavailable: no origin reachable. Either way no
-                // unit can be had now, and the answer says so rather than guessing.
-                DropsLog.OriginCallFailed(logger, "AcquireLease", ex.StatusCode.ToString());
+                // more); the replica will catch up. No unit can be had now, and the answer says so.
                 return (null, new ReserveResult(ReserveStatus.Unavailable, RetryAfter: TimeSpan.FromSeconds(1)));
             }
 
+            var now = timeProvider.GetUtcNow();
             if (reply.LeaseId.Length == 0)
             {
                 if (reply.Stock is { } stock && stock.Sold + quantity > stock.Allocation)
@@ -438,35 +458,110 @@ internal sealed class DropReservations(
                     return (null, new ReserveResult(ReserveStatus.SoldOut));
                 }
 
-                var now = timeProvider.GetUtcNow();
                 var retry = reply.NextExpiryUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(reply.NextExpiryUnixMs) - now : TimeSpan.FromSeconds(1);
                 return (null, new ReserveResult(ReserveStatus.Unavailable, RetryAfter: retry < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retry));
             }
 
-            metrics.LeaseAcquired(reply.Units);
-            var lease = new InventoryLease(reply.LeaseId, reply.Units, DateTimeOffset.FromUnixTimeMilliseconds(reply.ExpiresAtUnixMs));
-            if (atOrigin)
+            if (DateTimeOffset.FromUnixTimeMilliseconds(reply.ExpiresAtUnixMs) - margin - now < ttl / 2)
             {
-                // The baseline holds the units it asked for and never shares them.
-                lease.Held = quantity;
-                var end = timeProvider.GetUtcNow() + ttl;
-                return ((lease, end < lease.ExpiresAt - margin ? end : lease.ExpiresAt - margin), null);
+                // The lease is too short to hold a reservation with this edge's TTL and margin
+                // (the refill's owner logged it); another refill would get the same.
+                return (null, new ReserveResult(ReserveStatus.Unavailable, RetryAfter: TimeSpan.FromSeconds(1)));
             }
 
-            pool.Add(lease);
-            if (pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } fresh)
+            // A usable lease arrived but others took its units first: the loop tries it, then the next refill.
+        }
+    }
+
+    /// <summary>
+    /// The one origin call of a refill: adds the lease it gets to the pool, then completes the
+    /// refill for every waiter (with the reply or the failure). Never throws.
+    /// </summary>
+    private async Task RefillAsync(LeasePool pool, int quantity, TaskCompletionSource<AcquireLeaseReply> owner)
+    {
+        try
+        {
+            // No request's token: the call is bounded by Origin:CallTimeout and shared by every waiter.
+            var reply = await origin.AcquireLeaseAsync(new AcquireLeaseRequest
             {
-                return (fresh, null);
+                DropId = pool.DropId,
+                SkuId = pool.SkuId,
+                EdgeId = edgeOptions.Value.Id,
+                Units = pool.NextRequest(quantity, Options.MaxLeaseUnits),
+                MinUnits = quantity,
+            }, CancellationToken.None);
+            if (reply.LeaseId.Length > 0)
+            {
+                metrics.LeaseAcquired(reply.Units);
+                var lease = new InventoryLease(reply.LeaseId, reply.Units, DateTimeOffset.FromUnixTimeMilliseconds(reply.ExpiresAtUnixMs));
+                pool.Add(lease);
+                if (lease.ExpiresAt - Options.ClockSkewMargin - timeProvider.GetUtcNow() < Options.ReservationTtl / 2)
+                {
+                    DropsLog.LeaseTooShort(logger, pool.DropId, reply.ExpiresAtUnixMs);
+                }
             }
 
-            // The lease is too short to hold a reservation with this edge's TTL and margin.
-            DropsLog.LeaseTooShort(logger, pool.DropId, reply.ExpiresAtUnixMs);
+            pool.EndRefill(owner);
+            owner.SetResult(reply);
+        }
+        catch (Exception ex)
+        {
+            switch (ex)
+            {
+                case OriginUnavailableException unreachable:
+                    LogUnreachable("AcquireLease", unreachable);
+                    break;
+                case RpcException rpc when rpc.StatusCode != StatusCode.NotFound:
+                    DropsLog.OriginCallFailed(logger, "AcquireLease", rpc.StatusCode.ToString());
+                    break;
+            }
+
+            pool.EndRefill(owner);
+            owner.SetException(ex);
+        }
+    }
+
+    /// <summary>The benchmark baseline: every reservation is its own origin write, never shared or serialized.</summary>
+    private async ValueTask<((InventoryLease Lease, DateTimeOffset ExpiresAt)? Hold, ReserveResult? Result)> TakeAtOriginAsync(LeasePool pool, int quantity, CancellationToken cancellationToken)
+    {
+        AcquireLeaseReply reply;
+        try
+        {
+            reply = await origin.AcquireLeaseAsync(new AcquireLeaseRequest
+            {
+                DropId = pool.DropId,
+                SkuId = pool.SkuId,
+                EdgeId = edgeOptions.Value.Id,
+                Units = quantity,
+                MinUnits = quantity,
+            }, cancellationToken);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+        {
+            return (null, new ReserveResult(ReserveStatus.NotFound));
+        }
+        catch (OriginUnavailableException ex)
+        {
+            return (null, new ReserveResult(ReserveStatus.OriginUnreachable, RetryAfter: ex.RetryAfter));
+        }
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            DropsLog.OriginCallFailed(logger, "AcquireLease", ex.StatusCode.ToString());
             return (null, new ReserveResult(ReserveStatus.Unavailable, RetryAfter: TimeSpan.FromSeconds(1)));
         }
-        finally
+
+        if (reply.LeaseId.Length == 0)
         {
-            gate?.Release();
+            return reply.Stock is { } stock && stock.Sold + quantity > stock.Allocation
+                ? (null, new ReserveResult(ReserveStatus.SoldOut))
+                : (null, new ReserveResult(ReserveStatus.Unavailable, RetryAfter: TimeSpan.FromSeconds(1)));
         }
+
+        metrics.LeaseAcquired(reply.Units);
+        var lease = new InventoryLease(reply.LeaseId, reply.Units, DateTimeOffset.FromUnixTimeMilliseconds(reply.ExpiresAtUnixMs)) { Held = quantity };
+        var end = timeProvider.GetUtcNow() + Options.ReservationTtl;
+        var usableUntil = lease.ExpiresAt - Options.ClockSkewMargin;
+        return ((lease, end < usableUntil ? end : usableUntil), null);
     }
 
     private async Task<bool> IsEarlyAudienceAsync(AccessToken token, DropState drop, CancellationToken cancellationToken)
@@ -496,6 +591,22 @@ internal sealed class DropReservations(
         }
 
         return reply.Rsvped;
+    }
+
+    /// <summary>
+    /// An unreachable origin is logged when a call found it so (a timeout or the last replica's
+    /// failure); refusals by an open circuit are not, since each transition already has its line.
+    /// </summary>
+    private void LogUnreachable(string call, OriginUnavailableException exception)
+    {
+        if (!exception.CircuitOpen)
+        {
+            DropsLog.OriginCallFailed(logger, call, exception.InnerException switch
+            {
+                RpcException rpc => rpc.StatusCode.ToString(),
+                _ => "Timeout",
+            });
+        }
     }
 
     private void EndUnsold(Reservation reservation, ReservationState state)

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Drops.Admission;
+using EdgeCommerce.Edge.OriginLink;
 using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Authentication;
@@ -20,6 +21,9 @@ internal static class DropsApi
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const int MaxIdempotencyKeyLength = 128;
+
+    /// <summary>The title of every answer that needed the origin while it could not be reached.</summary>
+    public const string OriginUnreachableTitle = "The origin cannot be reached.";
 
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
@@ -108,7 +112,7 @@ internal static class DropsApi
         }
     }
 
-    internal static async Task<IResult> Rsvp(string dropId, HttpContext context, DropReservations reservations, CancellationToken cancellationToken)
+    internal static async Task<IResult> Rsvp(string dropId, HttpContext context, DropReservations reservations, OriginCalls origin, CancellationToken cancellationToken)
     {
         var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
         var status = await reservations.RsvpAsync(token, dropId, cancellationToken);
@@ -118,6 +122,7 @@ internal static class DropsApi
             RsvpStatus.Recorded => TypedResults.Ok(new RsvpResponse(dropId, true)),
             RsvpStatus.Closed => Closed(),
             RsvpStatus.Unavailable => Unavailable(context, TimeSpan.FromSeconds(1), "The RSVP could not be recorded right now."),
+            RsvpStatus.OriginUnreachable => OriginUnreachable(context, origin.RetryAfter(), "The RSVP was not recorded; retrying is safe."),
             _ => DropNotFound(),
         };
     }
@@ -220,6 +225,8 @@ internal static class DropsApi
                     "was already used with another SKU or quantity");
             case ReserveStatus.Unavailable:
                 return Unavailable(context, result.RetryAfter ?? TimeSpan.FromSeconds(1), "No unit can be had right now; some are held by other reservations and may come back.");
+            case ReserveStatus.OriginUnreachable:
+                return OriginUnreachable(context, result.RetryAfter ?? TimeSpan.FromSeconds(1), "This edge holds no unit for it; retry after the Retry-After seconds.");
             default:
                 return DropNotFound();
         }
@@ -239,6 +246,7 @@ internal static class DropsApi
             ConfirmStatus.Refused => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The sale could not be confirmed.",
                 detail: "The drop was cancelled or the reservation's lease ended; the reservation was released."),
             ConfirmStatus.Unavailable => Unavailable(context, TimeSpan.FromSeconds(1), "The sale could not be confirmed right now; retrying is safe."),
+            ConfirmStatus.OriginUnreachable => OriginUnreachable(context, result.RetryAfter ?? TimeSpan.FromSeconds(1), "The sale was not confirmed; the reservation stays held and retrying is safe."),
             _ => ReservationNotFound(),
         };
     }
@@ -259,6 +267,17 @@ internal static class DropsApi
     {
         context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: title);
+    }
+
+    /// <summary>
+    /// The honest 503 while no origin replica answers (timed out, or its circuit is open):
+    /// Retry-After is when the next probe is due, and <c>reason</c> lets clients tell it from "no unit free".
+    /// </summary>
+    internal static ProblemHttpResult OriginUnreachable(HttpContext context, TimeSpan retryAfter, string detail)
+    {
+        context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: OriginUnreachableTitle, detail: detail,
+            extensions: new Dictionary<string, object?> { ["reason"] = "origin_unreachable" });
     }
 
     private static ProblemHttpResult Invalid(int status, string title, string field, string message)

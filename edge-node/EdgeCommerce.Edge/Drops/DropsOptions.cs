@@ -29,10 +29,6 @@ public sealed class DropsOptions
     [Range(1, 1000)]
     public int MaxLeaseUnits { get; set; } = 20;
 
-    /// <summary>Deadline of each call to the origin. The default is 3 seconds.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
-    public TimeSpan OriginCallTimeout { get; set; } = TimeSpan.FromSeconds(3);
-
     /// <summary>
     /// The benchmark baseline (perf/ <c>reservations</c>): every reservation asks the origin for
     /// exactly its units, as if there were no edge leases. Never for production. The default is false.

@@ -2,7 +2,11 @@ using EdgeCommerce.Contracts.Sync;
 
 namespace EdgeCommerce.Edge.Drops;
 
-/// <summary>The origin's drop inventory as the edge calls it. Failures surface as <see cref="Grpc.Core.RpcException"/>.</summary>
+/// <summary>
+/// The origin's drop inventory as the edge calls it. The origin's refusals surface as
+/// <see cref="Grpc.Core.RpcException"/>; an origin that cannot be reached (timed out, unavailable,
+/// circuit open) as <see cref="OriginLink.OriginUnavailableException"/>.
+/// </summary>
 internal interface IDropInventoryOrigin
 {
     Task<AcquireLeaseReply> AcquireLeaseAsync(AcquireLeaseRequest request, CancellationToken cancellationToken);

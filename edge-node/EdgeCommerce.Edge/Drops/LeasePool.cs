@@ -1,9 +1,13 @@
+using EdgeCommerce.Contracts.Sync;
+
 namespace EdgeCommerce.Edge.Drops;
 
 /// <summary>
 /// The leases this edge holds for one SKU of one drop. Reservations take units from the lease
-/// that expires first; when none has enough, one caller refills from the origin while the others
-/// wait for it (single flight), so a burst of viewers costs one origin call, not one each.
+/// that expires first; when none has enough, one refill from the origin runs and every caller
+/// that needs it awaits the same one (single flight): a burst of viewers costs one origin call,
+/// not one each, and when the origin does not answer they all learn it together, not one
+/// timeout after another.
 /// </summary>
 internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
 {
@@ -16,8 +20,39 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
 
     public string SkuId { get; } = skuId;
 
-    /// <summary>Serializes refills: waiters retry <see cref="TryTake"/> after the holder refilled.</summary>
-    public SemaphoreSlim RefillGate { get; } = new(1, 1);
+    private TaskCompletionSource<AcquireLeaseReply>? _refill;
+
+    /// <summary>
+    /// The refill in flight, which the caller awaits; when there is none, a new one whose
+    /// <c>Owner</c> the caller must complete (it alone calls the origin). The refill is forgotten
+    /// before it completes, so a waiter whose units were taken by others starts or joins the next one.
+    /// </summary>
+    public (Task<AcquireLeaseReply> Refill, TaskCompletionSource<AcquireLeaseReply>? Owner) JoinRefill()
+    {
+        lock (_gate)
+        {
+            if (_refill is { } running)
+            {
+                return (running.Task, null);
+            }
+
+            var owner = new TaskCompletionSource<AcquireLeaseReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _refill = owner;
+            return (owner.Task, owner);
+        }
+    }
+
+    /// <summary>Ends the refill <paramref name="owner"/> (after its lease, if any, was added): later callers start a new one.</summary>
+    public void EndRefill(TaskCompletionSource<AcquireLeaseReply> owner)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(_refill, owner))
+            {
+                _refill = null;
+            }
+        }
+    }
 
     /// <summary>
     /// Takes <paramref name="quantity"/> units from one usable lease. A lease is usable while a new

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Node;
+using EdgeCommerce.Edge.OriginLink;
 using EdgeCommerce.Edge.Sync;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -11,12 +12,15 @@ namespace EdgeCommerce.Edge.Recommendations;
 /// Forwards viewer interactions to the origin (<c>EdgeEvents.Forward</c>, through the sync
 /// channel and its token) in batches. The buffer is bounded and drops the oldest when full
 /// (counted, logged): <see cref="Enqueue"/> never blocks or fails a viewer's request. A batch the
-/// origin does not take is retried with backoff while newer events keep queueing behind it.
+/// origin does not take is retried with backoff while newer events keep queueing behind it. Calls
+/// go through <see cref="OriginCalls"/> (timeout, circuit breaker, the next origin replica), so a
+/// hung origin holds a batch one call timeout, not forever, and an open circuit costs nothing.
 /// </summary>
 internal sealed class EventForwarder : BackgroundService
 {
     private readonly Channel<ViewerInteraction> _buffer;
     private readonly OriginChannels _channels;
+    private readonly OriginCalls _calls;
     private readonly RecommendationsOptions _options;
     private readonly string _edgeId;
     private readonly RecommendationsMetrics _metrics;
@@ -24,11 +28,12 @@ internal sealed class EventForwarder : BackgroundService
     private readonly ILogger<EventForwarder> _logger;
     private long _dropped;
 
-    public EventForwarder(OriginChannels channels, IOptions<RecommendationsOptions> options, IOptions<EdgeOptions> edgeOptions, RecommendationsMetrics metrics, TimeProvider time, ILogger<EventForwarder> logger)
+    public EventForwarder(OriginChannels channels, OriginCalls calls, IOptions<RecommendationsOptions> options, IOptions<EdgeOptions> edgeOptions, RecommendationsMetrics metrics, TimeProvider time, ILogger<EventForwarder> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(edgeOptions);
         _channels = channels;
+        _calls = calls;
         _options = options.Value;
         _edgeId = edgeOptions.Value.Id;
         _metrics = metrics;
@@ -87,9 +92,20 @@ internal sealed class EventForwarder : BackgroundService
 
             try
             {
-                await _channels.EventsClient(0).ForwardAsync(batch, cancellationToken: stoppingToken);
+                await _calls.CallAsync(static (index, args, token) => args._channels.EventsClient(index).ForwardAsync(args.batch, cancellationToken: token).ResponseAsync, (_channels, batch), stoppingToken);
                 batch = new InteractionBatch { EdgeId = _edgeId };
                 failures = 0;
+            }
+            catch (OriginUnavailableException exception)
+            {
+                // Kept for the next attempt: the origin did not answer (or its circuit is open).
+                if (!exception.CircuitOpen)
+                {
+                    RecommendationsLog.EventsForwardFailed(_logger, batch.Interactions.Count, exception);
+                }
+
+                failures++;
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, Math.Min(failures, 8)))), _time, stoppingToken);
             }
             catch (RpcException exception) when (!stoppingToken.IsCancellationRequested)
             {

@@ -72,4 +72,8 @@ internal static partial class SyncLog
     [LoggerMessage(EventId = 1140, EventName = "DataModeTightened", Level = LogLevel.Warning,
         Message = "{Path} was open to other users (mode {Found}); made it owner-only (0700 for a directory, 0600 for a file).")]
     public static partial void DataModeTightened(ILogger logger, string path, UnixFileMode found);
+
+    [LoggerMessage(EventId = 1116, EventName = "SyncFailingOver", Level = LogLevel.Warning,
+        Message = "Moving the watch stream to origin replica {OriginAddress}, resuming from revision {Revision}.")]
+    public static partial void FailingOver(ILogger logger, string originAddress, long revision);
 }

@@ -1,3 +1,4 @@
+using EdgeCommerce.Edge.OriginLink;
 using EdgeCommerce.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -30,6 +31,8 @@ internal static class SyncServiceCollectionExtensions
         services.TryAddSingleton<ReplicaUpdater>();
         services.TryAddSingleton<SyncCredentials>();
         services.TryAddSingleton<OriginChannels>();
+        // Every unary call to the origin (drops, events) goes through its resilience pipeline.
+        services.AddOriginLink();
         // Registered before the worker: hosted services start in order, so the persisted replica
         // is loaded before the first stream asks the origin for what follows it.
         services.AddHostedService<ReplicaPersistence>();

@@ -11,7 +11,9 @@ namespace EdgeCommerce.Edge.Sync;
 /// revision and cluster the replica holds, applies what arrives in order, acknowledges each applied
 /// revision (or reports a refused batch), and on any break reconnects with jittered exponential
 /// backoff, resuming from the same place, so nothing is lost, repeated or reordered. With several
-/// origin replicas configured, a stream that fails before delivering anything moves to the next.
+/// origin replicas configured, a stream that fails before delivering anything moves to the next,
+/// and so does one that falls silent for <see cref="SyncOptions.IdleTimeout"/> (a hung origin:
+/// alive, connected, answering nothing, heartbeats included).
 /// </summary>
 internal sealed class SyncWorker(
     OriginChannels channels,
@@ -37,6 +39,7 @@ internal sealed class SyncWorker(
         while (!stoppingToken.IsCancellationRequested)
         {
             var delivered = false;
+            var idle = false;
             try
             {
                 delivered = await FollowAsync(origin, options, stoppingToken);
@@ -50,6 +53,7 @@ internal sealed class SyncWorker(
             catch (StreamIdleException)
             {
                 delivered = true;
+                idle = true;
                 SyncLog.StreamIdle(logger, options.IdleTimeout);
             }
             catch (RpcException ex)
@@ -67,10 +71,12 @@ internal sealed class SyncWorker(
             }
 
             state.OnDisconnected();
-            if (!delivered)
+            if ((!delivered || idle) && channels.Addresses.Count > 1)
             {
-                // Nothing came through: try the next origin replica, if there is one.
+                // Nothing came through, or the origin stopped answering: try the next origin
+                // replica, from the revision the replica holds.
                 origin = (origin + 1) % channels.Addresses.Count;
+                SyncLog.FailingOver(logger, channels.Addresses[origin].ToString(), holder.Current.Revision);
             }
 
             failures = delivered ? 0 : failures + 1;

@@ -150,6 +150,35 @@ public sealed class DropsApiTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
     }
 
+    /// <summary>Catches the misleading "held by other reservations" answer and a confirm that drops the reservation while the origin cannot be reached.</summary>
+    [Fact]
+    public async Task ReserveAndConfirm_OriginUnreachable_503TheOriginCannotBeReachedWithRetryAfterAndTheReservationStaysHeld()
+    {
+        // Arrange: the viewer's reservation takes the edge's only leased unit.
+        var viewer = Client(Scopes.DropReserve, subject: "viewer-unreachable");
+        using var made = await Send(viewer, HttpMethod.Post, "/v1/drops/d1/reservations", """{"skuId":"hoodie-m","quantity":1}""");
+        var id = (await made.Content.ReadFromJsonAsync<JsonElement>(CancellationToken)).GetProperty("reservationId").GetString();
+        _origin.UnreachableFor = TimeSpan.FromSeconds(4);
+
+        // Act
+        using var reserve = await Send(viewer, HttpMethod.Post, "/v1/drops/d1/reservations", """{"skuId":"hoodie-m","quantity":1}""");
+        using var confirm = await viewer.PostAsync($"/v1/reservations/{id}/confirm", null, CancellationToken);
+        _origin.UnreachableFor = null;
+        using var confirmAfter = await viewer.PostAsync($"/v1/reservations/{id}/confirm", null, CancellationToken);
+
+        // Assert
+        foreach (var response in new[] { reserve, confirm })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(4), response.Headers.RetryAfter?.Delta);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken);
+            Assert.Equal("The origin cannot be reached.", problem.GetProperty("title").GetString());
+            Assert.Equal("origin_unreachable", problem.GetProperty("reason").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, confirmAfter.StatusCode);
+    }
+
     [Fact]
     public async Task Rsvp_BadCallersAndRepeats_401_403_404_ThenIdempotent200()
     {

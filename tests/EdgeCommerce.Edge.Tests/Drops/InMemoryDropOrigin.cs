@@ -1,5 +1,6 @@
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Drops;
+using EdgeCommerce.Edge.OriginLink;
 using Grpc.Core;
 
 namespace EdgeCommerce.Edge.Tests.Drops;
@@ -21,6 +22,9 @@ internal sealed class InMemoryDropOrigin(TimeProvider time, TimeSpan leaseDurati
     private readonly HashSet<(string DropId, string Viewer)> _rsvps = [];
 
     public bool Down { get; set; }
+
+    /// <summary>When set, every call fails as <see cref="OriginCalls"/> fails with open circuits: unreachable, retry after this long.</summary>
+    public TimeSpan? UnreachableFor { get; set; }
 
     public int LeaseCalls { get; private set; }
 
@@ -179,6 +183,11 @@ internal sealed class InMemoryDropOrigin(TimeProvider time, TimeSpan leaseDurati
         if (Down)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, "The origin is down."));
+        }
+
+        if (UnreachableFor is { } retryAfter)
+        {
+            throw new OriginUnavailableException(retryAfter, circuitOpen: true, inner: null);
         }
     }
 

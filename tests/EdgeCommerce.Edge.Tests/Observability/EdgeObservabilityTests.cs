@@ -152,6 +152,7 @@ public sealed partial class EdgeObservabilityTests(EdgeApiFixture fixture) : ICl
         Assert.Equal(revision, sync.GetProperty("appliedRevision").GetInt64());
         Assert.Equal(0, sync.GetProperty("lagRevisions").GetInt64());
         Assert.Contains(root.GetProperty("tiles").EnumerateArray(), t => t.GetProperty("title").GetString() == "Model version");
+        Assert.Contains(root.GetProperty("tiles").EnumerateArray(), t => t.GetProperty("title").GetString() == "Origin circuit" && t.GetProperty("value").GetString() == "closed");
     }
 
 

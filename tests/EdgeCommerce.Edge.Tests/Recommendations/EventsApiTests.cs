@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Node;
+using EdgeCommerce.Edge.OriginLink;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.Edge.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -123,7 +124,9 @@ public sealed class EventsApiTests : IAsyncLifetime
         using var channels = new OriginChannels(Options.Create(new SyncOptions { OriginAddress = new Uri("http://127.0.0.1:1") }), new SyncCredentials(Options.Create(new SyncOptions())));
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var metrics = new RecommendationsMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
-        var forwarder = new EventForwarder(channels, Options.Create(new RecommendationsOptions { UpstreamBufferCapacity = 3 }), Options.Create(new EdgeOptions { Id = "edge-1" }),
+        using var linkMetrics = new OriginLinkMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        var calls = new OriginCalls(channels, Options.Create(new OriginCallOptions()), TimeProvider.System, linkMetrics, NullLogger<OriginCalls>.Instance);
+        var forwarder = new EventForwarder(channels, calls, Options.Create(new RecommendationsOptions { UpstreamBufferCapacity = 3 }), Options.Create(new EdgeOptions { Id = "edge-1" }),
             metrics, TimeProvider.System, NullLogger<EventForwarder>.Instance);
 
         // Act: five events; Enqueue returns at once every time.

@@ -50,7 +50,7 @@ public sealed class NoOversellTests
         string[] edgeSettings =
         [
             "--Drops:ReservationTtl=00:00:02", "--Drops:ClockSkewMargin=00:00:01", "--Drops:SweepInterval=00:00:00.200",
-            "--Drops:LeaseUnits=2", "--Drops:OriginCallTimeout=00:00:01",
+            "--Drops:LeaseUnits=2", "--Origin:CallTimeout=00:00:01",
             "--Sync:InitialBackoff=00:00:00.050", "--Sync:MaxBackoff=00:00:00.500",
             // The proof is about stock, not request rates: the per-viewer buckets and the waiting
             // room's stock cap stay out of the way (the room still gates every reservation).

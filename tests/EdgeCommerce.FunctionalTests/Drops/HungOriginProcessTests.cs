@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using EdgeCommerce.Tests.Common;
+
+namespace EdgeCommerce.FunctionalTests.Drops;
+
+/// <summary>
+/// A hung origin over real processes: the origin is frozen with SIGSTOP (alive, its sockets open,
+/// answering nothing) with a drop open and no lease for one SKU on the edge, then thawed with SIGCONT.
+/// </summary>
+public sealed class HungOriginProcessTests
+{
+    private const string Creator = "hung-creator";
+    private const string DropId = "hung-drop";
+    private const string HeldSku = "held-tee";
+    private const string ColdSku = "cold-tee";
+    private const int Attempts = 1000;
+    private static readonly TimeSpan s_callTimeout = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>
+    /// Catches viewers queued behind one another's timeouts (the issue: the 20th answered after
+    /// 52 s), a dishonest reason, a held lease that stops serving, a confirmation lost or doubled
+    /// across the freeze, and a slow recovery. The contract is every answer within the call timeout
+    /// + 0.5 s; the assertion allows the call timeout + 2 s because this machine's two cores are
+    /// shared by other builds and test runs, and 1,000 requests through one edge on them take
+    /// their own time. Queued waiters (the old code) would take 1,000 timeouts, so the margin
+    /// cannot hide that. The measured distribution goes to perf/RESULTS.md (perf: <c>hung</c>).
+    /// </summary>
+    [Fact]
+    public async Task Reserve_OriginFrozenThenThawed_AnswersEveryoneAtOnceHonestlyAndRecovers()
+    {
+        // Arrange
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var data = new TempDirectory();
+        string[] originSettings = ["--Sync:HeartbeatInterval=00:00:00.500"];
+        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken, originSettings);
+        await using var edge = await EdgeNode.StartAsync("edge-hung", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-hung", cancellationToken),
+            data.Combine("edge"), cancellationToken,
+            $"--Origin:CallTimeout={s_callTimeout}", "--Origin:BreakDuration=00:00:00.500", "--Sync:IdleTimeout=00:00:02",
+            "--Drops:LeaseUnits=4", "--Drops:Admission:Enabled=false", "--RateLimits:ViewerBurst=100000", "--RateLimits:ViewerPerSecond=100000");
+        var frozen = false;
+        try
+        {
+            var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+            await PutDropAsync(origin, admin, cancellationToken);
+            var viewers = await Task.WhenAll(Enumerable.Range(0, 20).Select(v => origin.MintTokenAsync($"viewer-{v:D2}", null, ["drop:reserve"], "edge", cancellationToken)));
+            await WaitForDropAsync(edge, cancellationToken);
+            using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Attempts, PooledConnectionLifetime = TimeSpan.FromMinutes(1) };
+            using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+            var held = await ReserveAsync(http, edge, viewers[0], HeldSku);
+            Assert.Equal(HttpStatusCode.Created, held.Status);
+            var heldId = held.Body!.Value.GetProperty("reservationId").GetString()!;
+
+            // Act 1: freeze the origin; 1,000 reservations of the SKU the edge holds no lease for.
+            Assert.True(PosixSignals.Send(origin.ProcessId, PosixSignals.SigStop));
+            frozen = true;
+            var answers = await Task.WhenAll(Enumerable.Range(0, Attempts).Select(i => ReserveAsync(http, edge, viewers[1 + (i % 19)], ColdSku)));
+            var fromLease = await ReserveAsync(http, edge, viewers[1], HeldSku);
+            var confirmWhileFrozen = await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{heldId}/confirm"), viewers[0], null);
+            var linkDown = await edge.WaitForStatusAsync(static s => !s.GetProperty("connected").GetBoolean(), TimeSpan.FromSeconds(15), "the link marked down", cancellationToken);
+
+            // Act 2: thaw it; reserve until one succeeds, then confirm the reservation held across the freeze.
+            Assert.True(PosixSignals.Send(origin.ProcessId, PosixSignals.SigCont));
+            frozen = false;
+            var thawed = Stopwatch.StartNew();
+            Answer recovered;
+            do
+            {
+                recovered = await ReserveAsync(http, edge, viewers[2], ColdSku);
+                if (recovered.Status != HttpStatusCode.Created)
+                {
+                    await Task.Delay(50, cancellationToken);
+                }
+            }
+            while (recovered.Status != HttpStatusCode.Created && thawed.Elapsed < TimeSpan.FromSeconds(20));
+
+            var recoveredAfter = thawed.Elapsed;
+            var confirmAfter = await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{heldId}/confirm"), viewers[0], null);
+
+            // Assert
+            var latencies = answers.Select(static a => a.Elapsed.TotalSeconds).Order().ToArray();
+            TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"while frozen: p50 {latencies[latencies.Length / 2]:F3} s, p99 {latencies[(int)(latencies.Length * 0.99)]:F3} s, p100 {latencies[^1]:F3} s; recovered {recoveredAfter.TotalSeconds:F3} s after SIGCONT"));
+            Assert.All(answers, static a => Assert.Equal(HttpStatusCode.ServiceUnavailable, a.Status));
+            Assert.All(answers, static a => Assert.Equal("The origin cannot be reached.", a.Body?.GetProperty("title").GetString()));
+            Assert.All(answers, static a => Assert.True(a.RetryAfter >= 1, "Retry-After must say when to come back"));
+            Assert.True(latencies[^1] <= (s_callTimeout + TimeSpan.FromSeconds(2)).TotalSeconds, $"p100 {latencies[^1]:F3} s");
+            Assert.Equal(HttpStatusCode.Created, fromLease.Status);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, confirmWhileFrozen.Status);
+            Assert.False(linkDown.GetProperty("connected").GetBoolean());
+            Assert.Equal(HttpStatusCode.Created, recovered.Status);
+            Assert.True(recoveredAfter < TimeSpan.FromSeconds(3), $"recovered {recoveredAfter.TotalSeconds:F3} s after SIGCONT");
+            Assert.Equal(HttpStatusCode.OK, confirmAfter.Status);
+            Assert.Equal("confirmed", confirmAfter.Body!.Value.GetProperty("status").GetString());
+            var drop = await GetAdminAsync(origin, $"/admin/v1/creators/{Creator}/drops/{DropId}", admin, cancellationToken);
+            var sales = (await GetAdminAsync(origin, $"/admin/v1/creators/{Creator}/drops/{DropId}/sales", admin, cancellationToken)).GetProperty("sales").EnumerateArray().ToList();
+            var heldStock = drop.GetProperty("skus").EnumerateArray().Single(static s => s.GetProperty("skuId").GetString() == HeldSku);
+            Assert.Equal(1, heldStock.GetProperty("sold").GetInt32());
+            Assert.Equal(heldId, Assert.Single(sales).GetProperty("reservationId").GetString());
+        }
+        finally
+        {
+            if (frozen)
+            {
+                PosixSignals.Send(origin.ProcessId, PosixSignals.SigCont);
+            }
+        }
+    }
+
+    private static async Task<Answer> ReserveAsync(HttpClient http, EdgeNode edge, string token, string sku)
+        => await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token, $$"""{"skuId":"{{sku}}","quantity":1}""");
+
+    private static async Task<Answer> SendAsync(HttpClient http, HttpMethod method, Uri uri, string token, string? json)
+    {
+        using var request = new HttpRequestMessage(method, uri);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        using var response = await http.SendAsync(request, CancellationToken.None);
+        var text = await response.Content.ReadAsStringAsync(CancellationToken.None);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        JsonElement? body = text.Length > 0 && response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) == true
+            ? JsonDocument.Parse(text).RootElement.Clone()
+            : null;
+        return new Answer(response.StatusCode, body, response.Headers.RetryAfter?.Delta?.TotalSeconds, elapsed);
+    }
+
+    private static async Task PutDropAsync(OriginNode origin, string admin, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/{DropId}");
+        put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+        put.Content = new StringContent(JsonSerializer.Serialize(new
+        {
+            title = "Hung drop",
+            startsAt = now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            endsAt = now.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            // Twenty viewers send the 1,000 attempts at once: each may hold up to 53 of them in flight.
+            perViewerLimit = 100,
+            allocations = new[] { new { skuId = HeldSku, units = 10 }, new { skuId = ColdSku, units = 50 } },
+        }), Encoding.UTF8, "application/json");
+        using var response = await origin.Http.SendAsync(put, cancellationToken);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+
+    private static async Task<JsonElement> GetAdminAsync(OriginNode origin, string path, string token, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await origin.Http.SendAsync(request, cancellationToken);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+    }
+
+    private static async Task WaitForDropAsync(EdgeNode edge, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            using var response = await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        throw new TimeoutException($"Edge {edge.Id} never received the drop.\n{edge.Output}");
+    }
+
+    private sealed record Answer(HttpStatusCode Status, JsonElement? Body, double? RetryAfter, TimeSpan Elapsed);
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using EdgeCommerce.Tests.Common;
+
+namespace EdgeCommerce.FunctionalTests.Drops;
+
+/// <summary>
+/// Two origin replicas on one PostgreSQL database; the one an edge follows and calls is frozen
+/// with SIGSTOP: the edge keeps reserving and confirming through the other, and its sync stream
+/// moves there within <c>Sync:IdleTimeout</c>, resuming from its revision.
+/// </summary>
+public sealed class HungOriginReplicaTests(PostgresServer server)
+{
+    private const string Creator = "replica-creator";
+    private const string DropId = "replica-drop";
+    private const string Sku = "replica-tee";
+    private const int Allocation = 200;
+    private const int Attempts = 100;
+    private static readonly TimeSpan s_callTimeout = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>
+    /// Catches an edge that keeps calling (or following) the frozen replica, and an oversell or a
+    /// lost confirmation across the failover. Every answer within the call timeout + 3 s: one
+    /// timeout on the frozen replica for the first refill, then the other replica directly, with
+    /// room for two shared cores.
+    /// </summary>
+    [Fact]
+    public async Task Reserve_FollowedReplicaFrozen_FailsOverAndKeepsReserving()
+    {
+        // Arrange
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var data = new TempDirectory();
+        var database = await server.CreateDatabaseAsync("hung", cancellationToken);
+        string[] settings = ["--Storage:Provider=Postgres", $"--Storage:ConnectionString={database}", "--Keys:Issuer=https://origin.edgecommerce.test", "--Sync:HeartbeatInterval=00:00:00.500"];
+        await using var origin1 = await OriginNode.StartAsync(data.Combine("origin1"), cancellationToken, settings);
+        await using var origin2 = await OriginNode.StartAsync(data.Combine("origin2"), cancellationToken, settings);
+        await using var edge = await EdgeNode.StartAsync("edge-replicas", "eu-west", origin2.GrpcAddress, await origin2.MintSyncTokenAsync("edge-replicas", cancellationToken),
+            data.Combine("edge"), cancellationToken,
+            $"--Sync:OriginAddresses:0={origin1.GrpcAddress}", "--Sync:IdleTimeout=00:00:02", "--Sync:InitialBackoff=00:00:00.050", "--Sync:MaxBackoff=00:00:00.300",
+            $"--Origin:CallTimeout={s_callTimeout}", "--Origin:BreakDuration=00:00:00.500",
+            "--Drops:Admission:Enabled=false", "--RateLimits:ViewerBurst=100000", "--RateLimits:ViewerPerSecond=100000");
+        var frozen = false;
+        try
+        {
+            var admin = await origin1.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+            await PutDropAsync(origin1, admin, cancellationToken);
+            var viewers = await Task.WhenAll(Enumerable.Range(0, Attempts).Select(v => origin1.MintTokenAsync($"viewer-{v:D3}", null, ["drop:reserve"], "edge", cancellationToken)));
+            await edge.WaitForStatusAsync(static s => s.GetProperty("ready").GetBoolean(), TimeSpan.FromSeconds(30), "first snapshot", cancellationToken);
+            await WaitForDropAsync(edge, cancellationToken);
+            Assert.Equal(origin2.GrpcAddress.ToString(), (await edge.GetStatusAsync(cancellationToken)).GetProperty("originAddress").GetString());
+            using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Attempts, PooledConnectionLifetime = TimeSpan.FromMinutes(1) };
+            using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
+
+            // Act
+            Assert.True(PosixSignals.Send(origin2.ProcessId, PosixSignals.SigStop));
+            frozen = true;
+            var answers = await Task.WhenAll(viewers.Select(token => SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token, $$"""{"skuId":"{{Sku}}","quantity":1}""")));
+            var confirms = await Task.WhenAll(answers.Take(10).Select((answer, i) => SendAsync(http, HttpMethod.Post,
+                new Uri(edge.Address, $"/v1/reservations/{answer.Body!.Value.GetProperty("reservationId").GetString()}/confirm"), viewers[i], null)));
+            var followed = await edge.WaitForStatusAsync(s => s.GetProperty("connected").GetBoolean() && s.GetProperty("originAddress").GetString() == origin1.GrpcAddress.ToString(),
+                TimeSpan.FromSeconds(30), "the stream on origin 1", cancellationToken);
+
+            // Assert
+            var slowest = answers.Max(static a => a.Elapsed);
+            TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"slowest answer {slowest.TotalSeconds:F3} s"));
+            Assert.All(answers, static a => Assert.Equal(HttpStatusCode.Created, a.Status));
+            Assert.True(slowest <= s_callTimeout + TimeSpan.FromSeconds(3), $"slowest {slowest.TotalSeconds:F3} s");
+            Assert.All(confirms, static c => Assert.Equal(HttpStatusCode.OK, c.Status));
+            Assert.True(followed.GetProperty("appliedRevision").GetInt64() > 0);
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/admin/v1/creators/{Creator}/drops/{DropId}/sales");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+            using var response = await origin1.Http.SendAsync(request, cancellationToken);
+            var sales = (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("sales").EnumerateArray()
+                .Select(static s => s.GetProperty("reservationId").GetString()).ToHashSet(StringComparer.Ordinal);
+            Assert.Equal(10, sales.Count);
+            Assert.All(confirms, c => Assert.Contains(c.Body!.Value.GetProperty("reservationId").GetString(), sales));
+        }
+        finally
+        {
+            if (frozen)
+            {
+                PosixSignals.Send(origin2.ProcessId, PosixSignals.SigCont);
+            }
+        }
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement? Body, TimeSpan Elapsed)> SendAsync(HttpClient http, HttpMethod method, Uri uri, string token, string? json)
+    {
+        using var request = new HttpRequestMessage(method, uri);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        using var response = await http.SendAsync(request, CancellationToken.None);
+        var text = await response.Content.ReadAsStringAsync(CancellationToken.None);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : null, elapsed);
+    }
+
+    private static async Task PutDropAsync(OriginNode origin, string admin, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/{DropId}");
+        put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+        put.Content = new StringContent(JsonSerializer.Serialize(new
+        {
+            title = "Replica drop",
+            startsAt = now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            endsAt = now.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            perViewerLimit = 2,
+            allocations = new[] { new { skuId = Sku, units = Allocation } },
+        }), Encoding.UTF8, "application/json");
+        using var response = await origin.Http.SendAsync(put, cancellationToken);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+
+    private static async Task WaitForDropAsync(EdgeNode edge, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < 400; i++)
+        {
+            using var response = await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        throw new TimeoutException($"Edge {edge.Id} never received the drop.\n{edge.Output}");
+    }
+}
