@@ -102,13 +102,6 @@ internal sealed class CatalogSyncService(
         // Nothing is taken as applied until the edge acknowledges what this stream sent it.
         var token = registry.OnConnected(hello.EdgeId, hello.Region, hello.PublicUrl, version, 0, stream);
         SyncLog.EdgeConnected(logger, hello.EdgeId, hello.Region, hello.FromRevision, version);
-        // A revocation that committed after AdmitAsync read the store, and ended the streams it found
-        // before this one was registered, is in the set by now.
-        if (await revocations.IsRevokedAsync(hello.EdgeId, context.CancellationToken))
-        {
-            stream.End(StatusCode.PermissionDenied, EdgeRevocations.RevokedDetail);
-        }
-
         var presented = AccessTokenAuthenticationHandler.TokenOf(context.GetHttpContext());
         // Only protocol 2 edges understand a renewal; a protocol 1 edge renews its token out of band.
         var renewal = readAcks is not null && presented is not null
@@ -118,6 +111,13 @@ internal sealed class CatalogSyncService(
         Task? acks = null;
         try
         {
+            // A revocation that committed after AdmitAsync read the store, and ended the streams it
+            // found before this one was registered, is in the set by now.
+            if (await revocations.IsRevokedAsync(hello.EdgeId, cancellationToken))
+            {
+                stream.End(StatusCode.PermissionDenied, EdgeRevocations.RevokedDetail);
+            }
+
             if (readAcks is not null)
             {
                 acks = ReadAcksAsync(hello, token, readAcks, linked, stream, session);
