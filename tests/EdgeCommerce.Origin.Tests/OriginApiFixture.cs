@@ -80,6 +80,8 @@ public sealed class OriginApiFixture : WebApplicationFactory<OriginHostMarker>, 
             ["Sync:MaxChangesPerBatch"] = MaxChangesPerBatch.ToString(),
             ["Sync:HeartbeatInterval"] = HeartbeatInterval.ToString(),
             ["Sync:SnapshotChunkBytes"] = SnapshotChunkBytes.ToString(),
+            // The test edges announce https://<id>.example.com.
+            ["Routing:AllowedEdgeUrls:0"] = "*.example.com",
         }).AddInMemoryCollection(_settings));
         return base.CreateHost(builder);
     }

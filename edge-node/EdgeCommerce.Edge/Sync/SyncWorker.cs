@@ -117,6 +117,7 @@ internal sealed class SyncWorker(
             await call.RequestStream.WriteAsync(new EdgeMessage { Hello = hello }, idle.Token);
             var clusterId = replica.ClusterId;
             SnapshotAssembly? assembly = null;
+            var acked = false;
             while (await call.ResponseStream.MoveNext(idle.Token))
             {
                 idle.CancelAfter(options.IdleTimeout);
@@ -132,11 +133,14 @@ internal sealed class SyncWorker(
                         }
 
                         state.OnMessage(response.Heartbeat.HeadRevision);
-                        if (assembly is null && holder.Current.Revision >= response.Heartbeat.HeadRevision && DueLoad() is { } load)
+                        if (assembly is null && holder.Current.Revision >= response.Heartbeat.HeadRevision && (DueLoad() is var load && (load is not null || !acked)))
                         {
                             // A quiet stream still reports its traffic: an ack of what it holds, with
                             // the load. Only when caught up: an edge that is behind acks soon anyway.
+                            // The first one on a stream goes out at once: the origin counts an edge
+                            // as holding nothing on a new stream until it acknowledges.
                             await call.RequestStream.WriteAsync(new EdgeMessage { Ack = new Ack { AppliedRevision = holder.Current.Revision, Load = load } }, idle.Token);
+                            acked = true;
                         }
 
                         break;
@@ -179,6 +183,7 @@ internal sealed class SyncWorker(
                 {
                     state.OnMessage(revision);
                     await call.RequestStream.WriteAsync(new EdgeMessage { Ack = new Ack { AppliedRevision = revision, Load = DueLoad() } }, idle.Token);
+                    acked = true;
                 }
             }
         }

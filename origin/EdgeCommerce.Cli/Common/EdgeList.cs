@@ -14,4 +14,5 @@ internal sealed record EdgeSummary(
     bool Connected,
     bool Healthy,
     DateTimeOffset LastContact,
-    string? LastRejection);
+    string? LastRejection,
+    bool Revoked = false);

@@ -4,7 +4,10 @@ using EdgeCommerce.Cli.Common;
 
 namespace EdgeCommerce.Cli.Edges;
 
-/// <summary><c>edges</c>: every edge the origin knows, with its applied revision, lag and link state.</summary>
+/// <summary>
+/// <c>edges</c>: every edge the origin knows, with its applied revision, lag and link state;
+/// <c>edges revoke ID</c> and <c>edges allow ID</c> revoke one edge and lift that.
+/// </summary>
 internal sealed class EdgesCommand : Command
 {
     private readonly AdminConnection _admin = new();
@@ -14,6 +17,13 @@ internal sealed class EdgesCommand : Command
     {
         _admin.AddTo(this);
         SetAction((parseResult, cancellationToken) => RunAsync(parseResult, context, cancellationToken));
+        var revokeId = new Argument<string>("ID") { Description = "The edge id to revoke" };
+        Subcommands.Add(AdminVerb.Create(context, "revoke",
+            "Revoke one edge at once: its streams end, the origin refuses its tokens, nearest routing drops it, and it cannot reconnect until allowed.",
+            parse => ("POST", $"/admin/v1/edges/{Uri.EscapeDataString(parse.GetRequiredValue(revokeId))}/revoke"), revokeId));
+        var allowId = new Argument<string>("ID") { Description = "The edge id to allow again" };
+        Subcommands.Add(AdminVerb.Create(context, "allow", "Lift an edge's revocation: it may connect again with a valid edge:sync token.",
+            parse => ("POST", $"/admin/v1/edges/{Uri.EscapeDataString(parse.GetRequiredValue(allowId))}/allow"), allowId));
     }
 
     private async Task<int> RunAsync(ParseResult parseResult, CliContext context, CancellationToken cancellationToken)
@@ -33,7 +43,7 @@ internal sealed class EdgesCommand : Command
         await context.Out.WriteLineAsync($"{"EDGE".PadRight(idWidth)}  {"REGION".PadRight(regionWidth)}  {"STATE",-12}  {"APPLIED",8}  {"LAG",6}  {"LAG (s)",8}  URL");
         foreach (var edge in list.Edges)
         {
-            var state = edge.Healthy ? "healthy" : edge.Connected ? "behind" : "disconnected";
+            var state = edge.Revoked ? "revoked" : edge.Healthy ? "healthy" : edge.Connected ? "behind" : "disconnected";
             var lagSeconds = edge.LagSeconds is { } seconds ? seconds.ToString("0.000", CultureInfo.InvariantCulture) : "?";
             await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"{edge.Id.PadRight(idWidth)}  {edge.Region.PadRight(regionWidth)}  {state,-12}  {edge.AppliedRevision,8}  {edge.LagRevisions,6}  {lagSeconds,8}  {edge.Url}"));

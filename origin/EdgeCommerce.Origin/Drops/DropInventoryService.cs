@@ -1,8 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Origin.Edges;
 using EdgeCommerce.Origin.Storage.Drops;
 using EdgeCommerce.Origin.Sync;
+using EdgeCommerce.ServiceDefaults.Authentication;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -13,11 +15,17 @@ namespace EdgeCommerce.Origin.Drops;
 /// committed inside them, and RSVPs. The store enforces <c>sold + leased ≤ allocation</c> in each
 /// write transaction; this service validates input and maps outcomes to precise status codes.
 /// </summary>
+/// <remarks>
+/// Every call is bound to the edge its token was issued to (the token's subject), and refused
+/// (<c>PERMISSION_DENIED</c>) once an operator revoked that edge. A lease is used only by the edge
+/// it was granted to: another edge's lease id answers like a missing one.
+/// </remarks>
 internal sealed class DropInventoryService(
     IDropStore store,
     TimeProvider timeProvider,
     IOptions<DropsOptions> options,
     DropMetrics metrics,
+    EdgeRevocations revocations,
     ILogger<DropInventoryService> logger) : DropInventory.DropInventoryBase
 {
     public override async Task<AcquireLeaseReply> AcquireLease(AcquireLeaseRequest request, ServerCallContext context)
@@ -26,6 +34,7 @@ internal sealed class DropInventoryService(
         RequireId(request.SkuId, "sku_id");
         RequireId(request.EdgeId, "edge_id");
         CatalogSyncService.RequireIssuedTo(request.EdgeId, context);
+        await RequireUnrevokedEdgeAsync(context);
         if (request.Units is < 1 or > 1000 || request.MinUnits is < 0 or > DropDocumentReader.MaxPerViewerLimit || request.MinUnits > request.Units)
         {
             ThrowInvalid("units must be from 1 to 1000, and min_units from 0 to 100 and at most units.");
@@ -67,7 +76,8 @@ internal sealed class DropInventoryService(
             ThrowInvalid("lease_id is required and units must not be negative.");
         }
 
-        var remaining = await store.ReturnLeaseAsync(request.LeaseId, request.Units, timeProvider.GetUtcNow(), context.CancellationToken);
+        var edgeId = await RequireUnrevokedEdgeAsync(context);
+        var remaining = await store.ReturnLeaseAsync(request.LeaseId, request.Units, timeProvider.GetUtcNow(), edgeId, context.CancellationToken);
         metrics.UnitsReturned(request.Units);
         return new ReturnLeaseReply { Units = remaining };
     }
@@ -91,8 +101,9 @@ internal sealed class DropInventoryService(
             ThrowInvalid("viewer is required (at most 128 characters); idempotency_key at most 128 characters.");
         }
 
+        var edgeId = await RequireUnrevokedEdgeAsync(context);
         var result = await store.ConfirmSaleAsync(new SaleRequest(request.LeaseId, request.ReservationId, request.DropId, request.SkuId,
-            request.Quantity, request.Viewer, request.IdempotencyKey, timeProvider.GetUtcNow()), context.CancellationToken);
+            request.Quantity, request.Viewer, request.IdempotencyKey, timeProvider.GetUtcNow(), edgeId), context.CancellationToken);
         metrics.SaleOutcome(result.Outcome, request.Quantity);
         return result.Outcome switch
         {
@@ -102,6 +113,10 @@ internal sealed class DropInventoryService(
             SaleOutcome.ViewerLimit => throw new RpcException(new Status(StatusCode.ResourceExhausted, "The viewer reached the drop's per-viewer limit.")),
             SaleOutcome.LeaseExpired => throw new RpcException(new Status(StatusCode.FailedPrecondition, "The lease expired.")),
             SaleOutcome.DropCancelled => throw new RpcException(new Status(StatusCode.FailedPrecondition, "The drop was cancelled.")),
+            SaleOutcome.DropEnded => throw new RpcException(new Status(StatusCode.FailedPrecondition, "The drop ended: nothing sells after its endsAt.")),
+            SaleOutcome.IdempotencyConflict => throw new RpcException(new Status(StatusCode.AlreadyExists,
+                "The viewer's idempotency key was already used for a different SKU or quantity of this drop.")),
+            SaleOutcome.ReservationConflict => throw new RpcException(new Status(StatusCode.AlreadyExists, "This reservation id was confirmed under another lease.")),
             _ => throw new RpcException(new Status(StatusCode.FailedPrecondition, "The lease has no unsold unit left for this sale.")),
         };
     }
@@ -109,6 +124,7 @@ internal sealed class DropInventoryService(
     public override async Task<RsvpReply> Rsvp(RsvpRequest request, ServerCallContext context)
     {
         RequireRsvp(request);
+        await RequireUnrevokedEdgeAsync(context);
         if (!await store.RsvpAsync(request.DropId, request.Viewer, timeProvider.GetUtcNow(), context.CancellationToken))
         {
             throw new RpcException(new Status(StatusCode.NotFound, "No such open drop."));
@@ -121,7 +137,20 @@ internal sealed class DropInventoryService(
     public override async Task<RsvpReply> HasRsvp(RsvpRequest request, ServerCallContext context)
     {
         RequireRsvp(request);
+        await RequireUnrevokedEdgeAsync(context);
         return new RsvpReply { Rsvped = await store.HasRsvpAsync(request.DropId, request.Viewer, context.CancellationToken) };
+    }
+
+    /// <summary>The edge the caller's token was issued to; <c>PERMISSION_DENIED</c> once an operator revoked it.</summary>
+    private async Task<string> RequireUnrevokedEdgeAsync(ServerCallContext context)
+    {
+        if (AccessTokenAuthenticationHandler.TokenOf(context.GetHttpContext()) is not { } caller
+            || await revocations.IsRevokedAsync(caller.Subject, context.CancellationToken))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, EdgeRevocations.RevokedDetail));
+        }
+
+        return caller.Subject;
     }
 
     private static void RequireRsvp(RsvpRequest request)

@@ -7,7 +7,8 @@ namespace EdgeCommerce.Origin.Edges;
 /// Every known edge with its lag, as seen from this origin replica: the store's registry (written
 /// by every replica) overlaid with this process's fresher view of its own streams.
 /// </summary>
-internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, IOptions<RoutingOptions> options, TimeProvider timeProvider)
+/// <remarks>A revoked edge is listed (marked revoked) but never healthy, so never offered to browsers.</remarks>
+internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, IOptions<RoutingOptions> options, TimeProvider timeProvider, EdgeRevocations? revocations = null)
 {
     public async Task<EdgeListResponse> ListAsync(CancellationToken cancellationToken)
     {
@@ -37,10 +38,15 @@ internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, I
             }
 
             var connected = record.Connected && now - record.LastContact <= settings.ContactTimeout;
-            var healthy = connected && lagSeconds <= settings.MaxLag.TotalSeconds;
+            var revoked = revocations is not null && await revocations.IsRevokedAsync(record.Id, cancellationToken);
+            // Applied 0 while the origin holds changes: the edge acknowledged nothing on its stream yet
+            // (a new stream, or a snapshot still arriving). Recent changes would make its lag in
+            // seconds look small, but it has nothing a browser could be sent for.
+            var acknowledged = record.AppliedRevision > 0 || head == 0;
+            var healthy = connected && acknowledged && !revoked && lagSeconds <= settings.MaxLag.TotalSeconds;
             edges.Add(new EdgeView(record.Id, record.Region, record.PublicUrl, record.ProtocolVersion, record.AppliedRevision,
                 lagRevisions, double.IsPositiveInfinity(lagSeconds) ? null : Math.Round(lagSeconds, 3), connected, healthy,
-                record.LastContact, record.LastRejection));
+                record.LastContact, record.LastRejection, revoked));
         }
 
         return new EdgeListResponse(head, compacted, edges);
@@ -78,7 +84,8 @@ internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, I
 internal sealed record EdgeListResponse(long HeadRevision, long CompactedRevision, IReadOnlyList<EdgeView> Edges);
 
 /// <param name="LagSeconds">Age of the oldest change the edge lacks; null when that change was compacted away.</param>
-/// <param name="Healthy">Connected and within <see cref="RoutingOptions.MaxLag"/>: offered to browsers.</param>
+/// <param name="Healthy">Connected, not revoked and within <see cref="RoutingOptions.MaxLag"/>: offered to browsers.</param>
+/// <param name="Revoked">An operator revoked this edge (<c>edges revoke</c>): refused until allowed again.</param>
 internal sealed record EdgeView(
     string Id,
     string Region,
@@ -90,4 +97,5 @@ internal sealed record EdgeView(
     bool Connected,
     bool Healthy,
     DateTimeOffset LastContact,
-    string? LastRejection);
+    string? LastRejection,
+    bool Revoked = false);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using EdgeCommerce.Origin.Storage;
+using Grpc.Core;
 
 namespace EdgeCommerce.Origin.Edges;
 
@@ -7,7 +8,9 @@ namespace EdgeCommerce.Origin.Edges;
 /// The edges connected to this origin process: what each acknowledged and when it was last heard
 /// from. Changes are marked dirty and written to the store in batches by
 /// <see cref="EdgeRegistryFlusher"/>, so every origin replica sharing the store sees every edge.
-/// A stream token tells a reconnect race apart: only the newest stream of an edge may mark it gone.
+/// A stream token tells a reconnect race apart: only the newest stream of an edge may mark it gone,
+/// and a new stream ends the one it replaces (two streams under one id are a stale connection or a
+/// copied identity: either way the newest wins, and the older one hears so instead of lingering).
 /// </summary>
 internal sealed class EdgeRegistry(TimeProvider timeProvider)
 {
@@ -15,23 +18,46 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
     private long _nextToken;
 
     /// <summary>Registers a new stream for <paramref name="edgeId"/> and returns its token.</summary>
-    public long OnConnected(string edgeId, string region, string publicUrl, int protocolVersion, long fromRevision)
+    /// <param name="appliedRevision">What the edge is known to hold: 0 for a new stream, whose claims count only once acknowledged.</param>
+    /// <param name="stream">The stream's handle, so a revocation or a newer stream can end it; null when nothing can.</param>
+    public long OnConnected(string edgeId, string region, string publicUrl, int protocolVersion, long appliedRevision, EdgeStream? stream = null)
     {
         var token = Interlocked.Increment(ref _nextToken);
         var entry = _entries.GetOrAdd(edgeId, static id => new Entry(id));
+        EdgeStream? replaced;
         lock (entry)
         {
+            replaced = entry.Connected ? entry.Stream : null;
+            entry.Stream = stream;
             entry.Token = token;
             entry.Region = region;
             entry.PublicUrl = publicUrl;
             entry.ProtocolVersion = protocolVersion;
-            entry.AppliedRevision = fromRevision;
+            entry.AppliedRevision = appliedRevision;
             entry.Connected = true;
             entry.LastRejection = null;
             Touch(entry);
         }
 
+        replaced?.End(StatusCode.Aborted, "A newer stream of this edge replaced this one.");
         return token;
+    }
+
+    /// <summary>Ends the open stream of <paramref name="edgeId"/> (if this process serves one) with <paramref name="code"/>.</summary>
+    public void EndStream(string edgeId, StatusCode code, string detail)
+    {
+        if (!_entries.TryGetValue(edgeId, out var entry))
+        {
+            return;
+        }
+
+        EdgeStream? stream;
+        lock (entry)
+        {
+            stream = entry.Connected ? entry.Stream : null;
+        }
+
+        stream?.End(code, detail);
     }
 
     /// <summary>The edge applied <paramref name="revision"/> (an acknowledgement, or a send to a version 1 edge).</summary>
@@ -48,7 +74,11 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
     /// <summary>The stream is alive (a heartbeat went out or a message came in).</summary>
     public void OnContact(string edgeId, long token) => Update(edgeId, token, static _ => { });
 
-    public void OnDisconnected(string edgeId, long token) => Update(edgeId, token, static entry => entry.Connected = false);
+    public void OnDisconnected(string edgeId, long token) => Update(edgeId, token, static entry =>
+    {
+        entry.Connected = false;
+        entry.Stream = null;
+    });
 
     /// <summary>Entries changed since the last call, as records to persist.</summary>
     public IReadOnlyList<EdgeRecord> TakeDirty()
@@ -145,6 +175,8 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
         public string? LastRejection { get; set; }
 
         public bool Dirty { get; set; }
+
+        public EdgeStream? Stream { get; set; }
 
         public EdgeRecord ToRecord() => new(id, Region, PublicUrl, ProtocolVersion, AppliedRevision, Connected, LastContact, LastRejection);
     }

@@ -1,6 +1,9 @@
+using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.Origin.Storage.Postgres;
 using EdgeCommerce.ServiceDefaults;
 using EdgeCommerce.ServiceDefaults.Observability;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace EdgeCommerce.Origin.Edges;
 
@@ -14,11 +17,23 @@ internal static class EdgesServiceCollectionExtensions
         services.AddOptions<RoutingOptions>()
             .BindConfiguration(RoutingOptions.SectionName)
             .ValidateDataAnnotations()
+            .Validate(static o => o.AllowedEdgeUrls.All(static p => p.Length is > 0 and <= 253 && !p.Contains('/', StringComparison.Ordinal)
+                && (p.StartsWith('[') || !p.Contains(':', StringComparison.Ordinal))),
+                "Routing:AllowedEdgeUrls lists host names or *.suffix patterns (no scheme, port or path).")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EdgeRegistry>();
         services.TryAddSingleton<EdgeDirectory>();
         services.AddHostedService<EdgeRegistryFlusher>();
+        services.TryAddSingleton<EdgeUrlPolicy>();
+        // Revocations live in the origin store; a test double of IOriginStore that does not keep
+        // them falls back to the configured real store (as the drop store does).
+        services.TryAddSingleton<IEdgeRevocationStore>(static sp => sp.GetRequiredService<IOriginStore>() as IEdgeRevocationStore
+            ?? (sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Postgres
+                ? sp.GetRequiredService<PostgresOriginStore>()
+                : sp.GetRequiredService<SqliteOriginStore>()));
+        services.TryAddSingleton<EdgeRevocations>();
+        services.AddHostedService<EdgeRevocationRefresher>();
         services.TryAddSingleton<EdgeLoadReports>();
         services.TryAddSingleton<EdgeMetrics>();
         // Observable instruments exist once their owner is created: create it with the host.

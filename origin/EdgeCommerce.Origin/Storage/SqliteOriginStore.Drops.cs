@@ -15,8 +15,8 @@ internal sealed partial class SqliteOriginStore : IDropStore
     public Task<LeaseGrant> AcquireLeaseAsync(LeaseAsk ask, CancellationToken cancellationToken)
         => DropWriteAsync(scope => DropSql.AcquireLeaseAsync(scope, ask, cancellationToken), cancellationToken);
 
-    public Task<int> ReturnLeaseAsync(string leaseId, int units, DateTimeOffset now, CancellationToken cancellationToken)
-        => DropWriteAsync(scope => DropSql.ReturnLeaseAsync(scope, leaseId, units, now, cancellationToken), cancellationToken);
+    public Task<int> ReturnLeaseAsync(string leaseId, int units, DateTimeOffset now, string? edgeId, CancellationToken cancellationToken)
+        => DropWriteAsync(scope => DropSql.ReturnLeaseAsync(scope, leaseId, units, now, edgeId, cancellationToken), cancellationToken);
 
     public Task<SaleResult> ConfirmSaleAsync(SaleRequest sale, CancellationToken cancellationToken)
         => DropWriteAsync(scope => DropSql.ConfirmAsync(scope, sale, cancellationToken), cancellationToken);

@@ -135,6 +135,7 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
 
         await Drops.DropSql.EnsureSchemaAsync(connection, transaction, Drops.DropSql.SqliteSchema, cancellationToken);
         await CreateRecommendationTablesAsync(connection, transaction, cancellationToken);
+        await CreateEdgeRevocationTablesAsync(connection, transaction, cancellationToken);
         ClusterId = (string)(await ScalarAsync(connection, transaction, "SELECT cluster_id FROM identity;", cancellationToken))!;
         await transaction.CommitAsync(cancellationToken);
         var head = await ReadHeadAsync(connection, null, cancellationToken);

@@ -5,6 +5,7 @@ using EdgeCommerce.Origin.Edges;
 using EdgeCommerce.Origin.Keys;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.ServiceDefaults.Authentication;
+using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -27,6 +28,8 @@ internal sealed class CatalogSyncService(
     SigningKeyManager keys,
     IOptions<AccessTokenOptions> tokenOptions,
     IHostApplicationLifetime lifetime,
+    EdgeUrlPolicy urlPolicy,
+    EdgeRevocations revocations,
     ILogger<CatalogSyncService> logger) : CatalogSync.CatalogSyncBase
 {
     /// <summary>The newest protocol version this origin speaks.</summary>
@@ -35,16 +38,29 @@ internal sealed class CatalogSyncService(
     /// <summary>The oldest protocol version this origin still serves.</summary>
     public const uint MinProtocolVersion = 1;
 
-    public override Task Watch(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
+    public override async Task Watch(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
     {
         Validate(request, expectedVersion: 1);
         RequireIssuedTo(request.EdgeId, context);
-        return ServeAsync(request, responseStream, context, readAcks: null);
+        await AdmitAsync(request, context.CancellationToken);
+        await ServeAsync(request, responseStream, context, readAcks: null);
     }
 
     public override async Task Sync(IAsyncStreamReader<EdgeMessage> requestStream, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
     {
-        if (!await requestStream.MoveNext(context.CancellationToken) || requestStream.Current.KindCase != EdgeMessage.KindOneofCase.Hello)
+        bool read;
+        try
+        {
+            read = await requestStream.MoveNext(context.CancellationToken);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            // An undecodable message is the caller's error, not the handler's: no stack trace, no UNKNOWN.
+            SyncLog.UndecodableEdgeMessage(logger, "(hello)");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "The message could not be decoded."));
+        }
+
+        if (!read || requestStream.Current.KindCase != EdgeMessage.KindOneofCase.Hello)
         {
             ThrowInvalidArgument("The first message of a Sync stream must be hello.");
         }
@@ -52,40 +68,67 @@ internal sealed class CatalogSyncService(
         var hello = requestStream.Current.Hello;
         Validate(hello, expectedVersion: 2);
         RequireIssuedTo(hello.EdgeId, context);
+        await AdmitAsync(hello, context.CancellationToken);
         await ServeAsync(hello, responseStream, context, requestStream);
+    }
+
+    /// <summary>
+    /// What the registry will show and browsers may be sent to is checked before anything is
+    /// registered: the public URL against <see cref="RoutingOptions.AllowedEdgeUrls"/>, and the edge
+    /// against the revocations in the store (read now, so one revoked through any replica is refused).
+    /// </summary>
+    private async Task AdmitAsync(WatchRequest hello, CancellationToken cancellationToken)
+    {
+        if (urlPolicy.Check(hello.PublicUrl) is { } refusal)
+        {
+            throw new RpcException(new Status(refusal.Malformed ? StatusCode.InvalidArgument : StatusCode.PermissionDenied, refusal.Detail));
+        }
+
+        if (await revocations.IsRevokedInStoreAsync(hello.EdgeId, cancellationToken))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, EdgeRevocations.RevokedDetail));
+        }
     }
 
     private async Task ServeAsync(WatchRequest hello, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context, IAsyncStreamReader<EdgeMessage>? readAcks)
     {
         // Streams never finish by themselves: end them when the origin stops, or shutdown would
         // wait for every edge to hang up while they go on hearing heartbeats from a dying process.
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        // The registry can end one too (a revocation, a newer stream of the same edge).
+        using var stream = new EdgeStream();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping, stream.Ended);
         var cancellationToken = linked.Token;
         var version = hello.ProtocolVersion == 0 ? 1 : (int)hello.ProtocolVersion;
-        var token = registry.OnConnected(hello.EdgeId, hello.Region, hello.PublicUrl, version, hello.FromRevision);
+        // Nothing is taken as applied until the edge acknowledges what this stream sent it.
+        var token = registry.OnConnected(hello.EdgeId, hello.Region, hello.PublicUrl, version, 0, stream);
         SyncLog.EdgeConnected(logger, hello.EdgeId, hello.Region, hello.FromRevision, version);
+        var presented = AccessTokenAuthenticationHandler.TokenOf(context.GetHttpContext());
         // Only protocol 2 edges understand a renewal; a protocol 1 edge renews its token out of band.
-        var renewal = readAcks is not null && AccessTokenAuthenticationHandler.TokenOf(context.GetHttpContext()) is { } presented
+        var renewal = readAcks is not null && presented is not null
             ? new SyncTokenRenewer(hello.EdgeId, presented, issuer, keys, tokenOptions.Value.MaxLifetime, timeProvider)
             : null;
-        var session = new SyncSession(store, feed, signal, registry, options.Value, timeProvider, logger, hello, token, responseStream, renewal);
+        var session = new SyncSession(store, feed, signal, registry, options.Value, timeProvider, logger, hello, token, responseStream, renewal, stream, presented);
         Task? acks = null;
         try
         {
+            // A revocation that committed after AdmitAsync read the store, and ended the streams it
+            // found before this one was registered, is in the set by now.
+            if (await revocations.IsRevokedAsync(hello.EdgeId, cancellationToken))
+            {
+                stream.End(StatusCode.PermissionDenied, EdgeRevocations.RevokedDetail);
+            }
+
             if (readAcks is not null)
             {
-                acks = ReadAcksAsync(hello.EdgeId, token, readAcks, linked);
+                acks = ReadAcksAsync(hello, token, readAcks, linked, stream, session);
             }
 
             await session.RunAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException && cancellationToken.IsCancellationRequested)
         {
-            // The edge went away (not a failure), or the origin is stopping: tell the edge to retry.
-            if (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
-            {
-                throw new RpcException(new Status(StatusCode.Unavailable, "The origin is shutting down."));
-            }
+            // The edge went away (not a failure), the origin is stopping, or the stream was ended
+            // with a reason: said below.
         }
         finally
         {
@@ -98,24 +141,51 @@ internal sealed class CatalogSyncService(
             registry.OnDisconnected(hello.EdgeId, token);
             SyncLog.EdgeDisconnected(logger, hello.EdgeId);
         }
+
+        if (stream.Reason is { } reason)
+        {
+            SyncLog.StreamEnded(logger, hello.EdgeId, reason.StatusCode, reason.Status.Detail);
+            throw reason;
+        }
+
+        if (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            // Tell the edge to retry (elsewhere, or here once the origin is back).
+            throw new RpcException(new Status(StatusCode.Unavailable, "The origin is shutting down."));
+        }
     }
 
-    /// <summary>Reads acknowledgements until the stream ends; a malformed one, or the edge closing its side, ends the stream.</summary>
-    private async Task ReadAcksAsync(string edgeId, long token, IAsyncStreamReader<EdgeMessage> requestStream, CancellationTokenSource stream)
+    /// <summary>
+    /// Reads acknowledgements until the stream ends. Only what this stream sent can be
+    /// acknowledged: an ack above it, anything but an ack (a second hello), or an undecodable
+    /// message ends the stream with <c>INVALID_ARGUMENT</c>; the edge closing its side ends it too.
+    /// </summary>
+    private async Task ReadAcksAsync(WatchRequest hello, long token, IAsyncStreamReader<EdgeMessage> requestStream, CancellationTokenSource linked, EdgeStream stream, SyncSession session)
     {
+        var edgeId = hello.EdgeId;
         try
         {
-            while (await requestStream.MoveNext(stream.Token))
+            while (await requestStream.MoveNext(linked.Token))
             {
                 var message = requestStream.Current;
-                if (message.KindCase != EdgeMessage.KindOneofCase.Ack || message.Ack.AppliedRevision < 0)
+                if (message.KindCase != EdgeMessage.KindOneofCase.Ack)
                 {
                     SyncLog.BadEdgeMessage(logger, edgeId, message.KindCase.ToString());
-                    await stream.CancelAsync();
+                    stream.End(StatusCode.InvalidArgument, message.KindCase == EdgeMessage.KindOneofCase.Hello
+                        ? "A Sync stream has exactly one hello."
+                        : "Only acknowledgements may follow the hello.");
                     return;
                 }
 
                 var ack = message.Ack;
+                var sent = session.OfferedRevision;
+                if (ack.AppliedRevision < 0 || (ack.AppliedRevision > sent && ack.AppliedRevision != hello.FromRevision))
+                {
+                    SyncLog.AckNeverSent(logger, edgeId, ack.AppliedRevision, sent);
+                    stream.End(StatusCode.InvalidArgument, $"applied_revision {ack.AppliedRevision} was never sent on this stream (sent up to {sent}).");
+                    return;
+                }
+
                 string? rejection = null;
                 if (ack.Rejection is { } refused)
                 {
@@ -123,7 +193,17 @@ internal sealed class CatalogSyncService(
                     SyncLog.EdgeRejected(logger, edgeId, refused.Revision, rejection);
                 }
 
-                registry.OnApplied(edgeId, token, ack.AppliedRevision, rejection);
+                if (ack.AppliedRevision <= sent)
+                {
+                    registry.OnApplied(edgeId, token, ack.AppliedRevision, rejection);
+                }
+                else
+                {
+                    // The edge restates the revision its hello named before this stream confirmed it
+                    // (or while a snapshot replaces it): alive, but not a claim to believe.
+                    registry.OnContact(edgeId, token);
+                }
+
                 if (ack.Load is { } load)
                 {
                     loadReports.Report(edgeId, load);
@@ -132,7 +212,12 @@ internal sealed class CatalogSyncService(
 
             // The edge closed its side (after a NACK it waits for this): end the stream, and it
             // reconnects from the revision it holds.
-            await stream.CancelAsync();
+            await linked.CancelAsync();
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            SyncLog.UndecodableEdgeMessage(logger, edgeId);
+            stream.End(StatusCode.InvalidArgument, "The message could not be decoded.");
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or RpcException)
         {

@@ -1,3 +1,5 @@
+using Grpc.Core;
+
 namespace EdgeCommerce.Origin.Sync;
 
 /// <summary>Sync events at the origin: 1100-1199.</summary>
@@ -30,4 +32,16 @@ internal static partial class SyncLog
     [LoggerMessage(EventId = 1106, EventName = "CompactionFailed", Level = LogLevel.Error,
         Message = "Unable to compact the change log; retrying on the next round.")]
     public static partial void CompactionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1150, EventName = "AckNeverSent", Level = LogLevel.Warning,
+        Message = "Edge {EdgeId} acknowledged revision {Revision}, which its stream never sent (sent up to {Sent}); closing the stream.")]
+    public static partial void AckNeverSent(ILogger logger, string edgeId, long revision, long sent);
+
+    [LoggerMessage(EventId = 1151, EventName = "UndecodableEdgeMessage", Level = LogLevel.Warning,
+        Message = "Edge {EdgeId} sent a message that could not be decoded; closing the stream.")]
+    public static partial void UndecodableEdgeMessage(ILogger logger, string edgeId);
+
+    [LoggerMessage(EventId = 1152, EventName = "StreamEnded", Level = LogLevel.Information,
+        Message = "The stream of edge {EdgeId} was ended with {StatusCode}: {Detail}")]
+    public static partial void StreamEnded(ILogger logger, string edgeId, StatusCode statusCode, string detail);
 }

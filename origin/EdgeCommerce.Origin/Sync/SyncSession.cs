@@ -1,6 +1,7 @@
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Origin.Edges;
 using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.ServiceDefaults.Authentication;
 using Grpc.Core;
 
 namespace EdgeCommerce.Origin.Sync;
@@ -12,6 +13,13 @@ namespace EdgeCommerce.Origin.Sync;
 /// what it sent, so within a stream nothing is skipped or repeated; across streams the edge's
 /// <c>from_revision</c> does the same.
 /// </summary>
+/// <remarks>
+/// The stream lives only as long as the token it was opened with: it ends (<c>UNAUTHENTICATED</c>)
+/// once that token expires, or once a key set sent after the stream opened no longer holds the key
+/// that signed it (a revocation: one propagation, on every origin replica, since each reads the
+/// same change log). The edge then reconnects with the token renewed on the stream earlier, or
+/// with one an operator gives it.
+/// </remarks>
 internal sealed partial class SyncSession(
     IOriginStore store,
     ChangeFeed feed,
@@ -23,18 +31,41 @@ internal sealed partial class SyncSession(
     WatchRequest hello,
     long registryToken,
     IServerStreamWriter<WatchResponse> writer,
-    SyncTokenRenewer? tokenRenewal)
+    SyncTokenRenewer? tokenRenewal,
+    EdgeStream? stream = null,
+    AccessToken? presented = null)
 {
+    private long _offered;
+    private long _headAtOpen = long.MaxValue;
+
+    /// <summary>
+    /// The highest revision this stream sent (or is sending: set before the write, so an ack can
+    /// never overtake it), or confirmed as the edge's own when continuing from its hello. An edge
+    /// may acknowledge only up to this.
+    /// </summary>
+    public long OfferedRevision => Interlocked.Read(ref _offered);
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var version = EffectiveVersion(hello);
         var head = await store.GetHeadRevisionAsync(cancellationToken);
-        await WriteHeartbeatAsync(head, cancellationToken);
-        await RenewTokenIfDueAsync(cancellationToken);
-
+        _headAtOpen = head;
         var sent = hello.FromRevision;
         var compacted = await store.GetCompactedRevisionAsync(cancellationToken);
         var reason = SnapshotReason(hello, head, compacted, store.ClusterId);
+        if (reason is null)
+        {
+            // The edge's revision is one of this cluster's, within the log: the stream continues
+            // from it, so the edge may acknowledge it (before the heartbeat that prompts it to).
+            Offer(sent);
+            if (version == 1)
+            {
+                registry.OnApplied(hello.EdgeId, registryToken, sent);
+            }
+        }
+
+        await WriteHeartbeatAsync(head, cancellationToken);
+        await RenewTokenIfDueAsync(cancellationToken);
         if (reason is not null)
         {
             sent = await SendSnapshotAsync(version, reason, cancellationToken);
@@ -78,8 +109,21 @@ internal sealed partial class SyncSession(
                     await SendActivatedModelsAsync(changes, cancellationToken);
                 }
 
+                Offer(changes[^1].Revision);
                 await writer.WriteAsync(new WatchResponse { Changes = read.Batch! }, cancellationToken);
                 sent = changes[^1].Revision;
+                if (PresentedKeyDropped(read.Batch!))
+                {
+                    // After the batch: the edge needs the new key set to accept its next token.
+                    stream?.End(StatusCode.Unauthenticated, "The key that signed this stream's token was revoked; reconnect with a new token.");
+                    return;
+                }
+
+                if (EndIfTokenExpired())
+                {
+                    return;
+                }
+
                 if (version == 1)
                 {
                     // Version 1 edges do not acknowledge: what was sent is the best estimate.
@@ -117,12 +161,58 @@ internal sealed partial class SyncSession(
 
         if (!cancellationToken.IsCancellationRequested)
         {
+            if (EndIfTokenExpired())
+            {
+                return true;
+            }
+
             await WriteHeartbeatAsync(Math.Max(signal.Head, sent), cancellationToken);
             registry.OnContact(hello.EdgeId, registryToken);
             await RenewTokenIfDueAsync(cancellationToken);
         }
 
         return true;
+    }
+
+    /// <summary>Ends the stream once the token it was opened with expired: a stolen token must not outlive its expiry on an open stream.</summary>
+    private bool EndIfTokenExpired()
+    {
+        if (presented is null || timeProvider.GetUtcNow() < presented.ExpiresAt)
+        {
+            return false;
+        }
+
+        stream?.End(StatusCode.Unauthenticated, "The token this stream was opened with expired; reconnect with a renewed token.");
+        return true;
+    }
+
+    private void Offer(long revision)
+    {
+        if (revision > Interlocked.Read(ref _offered))
+        {
+            Interlocked.Exchange(ref _offered, revision);
+        }
+    }
+
+    /// <summary>Whether <paramref name="batch"/> publishes, after this stream opened, a key set without the key that signed the stream's token.</summary>
+    private bool PresentedKeyDropped(ChangeBatch batch)
+    {
+        if (presented is null)
+        {
+            return false;
+        }
+
+        foreach (var change in batch.Changes)
+        {
+            // Key sets at or below the head the stream opened at are history the token was checked against.
+            if (change.KindCase == Change.KindOneofCase.KeysChanged && change.Revision > _headAtOpen
+                && !change.KeysChanged.Keys.Any(key => string.Equals(key.Kid, presented.KeyId, StringComparison.Ordinal)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Why this edge needs a snapshot, or null when its revision can be continued.</summary>
@@ -166,6 +256,7 @@ internal sealed partial class SyncSession(
                 whole.Creators.Add(CreatorCatalog.Parser.ParseFrom(payload));
             }
 
+            Offer(snapshot.Revision);
             await writer.WriteAsync(new WatchResponse { Snapshot = whole }, cancellationToken);
             registry.OnApplied(hello.EdgeId, registryToken, snapshot.Revision);
             return snapshot.Revision;
@@ -197,6 +288,7 @@ internal sealed partial class SyncSession(
         var end = new SnapshotEnd { Revision = snapshot.Revision, Creators = sentCreators, Keys = snapshot.KeySet is { } keys ? KeySet.Parser.ParseFrom(keys) : null };
         end.Drops.Add(snapshot.Drops.Select(DropState.Parser.ParseFrom));
         end.Model = await SendActiveModelAsync(cancellationToken);
+        Offer(snapshot.Revision);
         await writer.WriteAsync(new WatchResponse { SnapshotEnd = end }, cancellationToken);
         return snapshot.Revision;
     }

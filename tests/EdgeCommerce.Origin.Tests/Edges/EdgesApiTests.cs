@@ -179,7 +179,8 @@ public sealed class EdgesApiTests
         return origin;
     }
 
-    private static long Connect(EdgeRegistry registry, string id, string region, long appliedRevision = 0)
+    /// <param name="appliedRevision">What the edge acknowledged; by default 1 (the first signing key, written when the first client is made): an edge that acknowledged nothing is never healthy.</param>
+    private static long Connect(EdgeRegistry registry, string id, string region, long appliedRevision = 1)
         => registry.OnConnected(id, region, $"https://{id}.example.com", 2, appliedRevision);
 
     private static async Task<List<string?>> NearestUrlsAsync(HttpClient client, string region, CancellationToken cancellationToken)

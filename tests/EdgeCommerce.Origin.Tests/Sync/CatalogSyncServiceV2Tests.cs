@@ -311,7 +311,7 @@ public sealed class CatalogSyncServiceV2Tests(OriginApiFixture fixture) : IClass
     }
 
     [Fact(Timeout = 30_000)]
-    public async Task Sync_SecondHello_EndsTheStreamAndMarksTheEdgeDisconnected()
+    public async Task Sync_SecondHello_EndsTheStreamWithInvalidArgumentAndMarksTheEdgeDisconnected()
     {
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
@@ -322,12 +322,12 @@ public sealed class CatalogSyncServiceV2Tests(OriginApiFixture fixture) : IClass
 
         // Act
         await call.RequestStream.WriteAsync(new EdgeMessage { Hello = Hello(edgeId, head) }, cancellationToken);
-        var more = await call.ResponseStream.MoveNext(cancellationToken);
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(cancellationToken));
         var edge = await _client.WaitForEdgeAsync(edgeId, static e => !e.GetProperty("connected").GetBoolean(), cancellationToken);
 
-        // Assert
-        Assert.False(more);
-        Assert.Equal(head, Applied(edge));
+        // Assert: a protocol violation is not a clean end; the hello's revision was never acknowledged.
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal(0, Applied(edge));
     }
 
     [Theory(Timeout = 30_000)]

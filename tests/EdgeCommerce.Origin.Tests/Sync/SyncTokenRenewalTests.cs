@@ -10,9 +10,11 @@ using static EdgeCommerce.Origin.Tests.Sync.OriginSyncClient;
 namespace EdgeCommerce.Origin.Tests.Sync;
 
 /// <summary>
-/// The origin renews an edge's sync token over its stream, so an edge never loses its way back:
-/// these would catch an edge stranded after its token expired or after its key was revoked. Each
-/// test has its own host: they revoke keys and move the clock.
+/// The origin renews an edge's sync token over its stream, so an edge never loses its way back,
+/// but only while the token the stream was opened with is good: these would catch an edge stranded
+/// after its token expired, and a stolen token kept alive forever (renewed after its key was
+/// revoked, or its stream left open past its expiry). Each test has its own host: they revoke keys
+/// and move the clock.
 /// </summary>
 public sealed class SyncTokenRenewalTests
 {
@@ -49,9 +51,9 @@ public sealed class SyncTokenRenewalTests
     }
 
     [Fact(Timeout = 30_000)]
-    public async Task Sync_SigningKeyRevoked_RenewedWithTheNewKeyAtTheNextHeartbeat_OldTokenRefused()
+    public async Task Sync_SigningKeyRevoked_StreamEndsUnauthenticatedRightAfterTheKeySet_NeverRenewed()
     {
-        // Arrange: a fresh 24-hour token is not renewed until its key stops signing.
+        // Arrange: a fresh 24-hour token, on a stream that would renew it once its key stopped signing.
         var cancellationToken = TestContext.Current.CancellationToken;
         await using var origin = new OriginApiFixture();
         await origin.InitializeAsync();
@@ -65,47 +67,73 @@ public sealed class SyncTokenRenewalTests
         var keys = await client.Admin.GetFromJsonAsync<JsonElement>("/admin/v1/keys", cancellationToken);
         var signing = keys.GetProperty("keys").EnumerateArray().Single(static k => k.GetProperty("signing").GetBoolean()).GetProperty("keyId").GetString();
 
-        // Act: revoke the key (a change on the stream), then let a heartbeat come due.
+        // Act: revoke the key (a change on the stream); heartbeats would come due as the clock moves.
         using (var revoked = await client.Admin.PostAsync($"/admin/v1/keys/{signing}/revoke", null, cancellationToken))
         {
             revoked.EnsureSuccessStatusCode();
         }
 
-        // The heartbeat timer belongs to the session, which may start waiting only after the client
-        // saw the change: keep moving the fake clock while nothing arrives, instead of once.
         var seen = new List<WatchResponse.KindOneofCase>();
-        WatchResponse message;
-        do
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (seen.Count < 20)
+            {
+                var next = call.ResponseStream.MoveNext(cancellationToken);
+                while (!next.IsCompleted)
+                {
+                    origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
+                    await Task.WhenAny(next, Task.Delay(50, cancellationToken));
+                }
+
+                Assert.True(await next, "The sync stream ended without a status.");
+                seen.Add(call.ResponseStream.Current.KindCase);
+            }
+        });
+        var (old, _) = await Validator(origin).ValidateAsync(presented);
+
+        // Assert: the key set went out (so the edge can check a new token), then the stream ended;
+        // a token signed by a revoked key bought no fresh one.
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        Assert.Equal([WatchResponse.KindOneofCase.Changes], seen);
+        Assert.Null(old);
+        Assert.Empty(origin.ErrorLogs);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Sync_PresentedTokenExpires_StreamEndsUnauthenticated_AfterTheRenewalSentEarlier()
+    {
+        // Arrange: a one-hour token is past half of the longest lifetime: renewed at once.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var origin = new OriginApiFixture();
+        await origin.InitializeAsync();
+        using var client = new OriginSyncClient(origin);
+        var edgeId = NewId("edge");
+        var head = await client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        using var call = await client.SyncAsync(Hello(edgeId, head, origin.Store.ClusterId), cancellationToken, tokenLifetime: TimeSpan.FromHours(1));
+        Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(call, cancellationToken)).KindCase);
+        var renewal = await NextAsync(call, cancellationToken);
+
+        // Act: the clock passes the presented token's expiry; the next heartbeat is due.
+        origin.TimeProvider.Advance(TimeSpan.FromHours(1));
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
         {
             var next = call.ResponseStream.MoveNext(cancellationToken);
             while (!next.IsCompleted)
             {
-                if (seen.Count > 0)
-                {
-                    origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
-                }
-
+                origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
                 await Task.WhenAny(next, Task.Delay(50, cancellationToken));
             }
 
-            Assert.True(await next, "The sync stream ended.");
-            message = call.ResponseStream.Current;
-            seen.Add(message.KindCase);
-        }
-        while (message.KindCase != WatchResponse.KindOneofCase.TokenRenewal && seen.Count < 20);
+            Assert.False(await next, "The stream went on after its token expired: " + call.ResponseStream.Current.KindCase);
+        });
+        using var second = client.Grpc.Sync(Bearer(renewal.TokenRenewal.Token), cancellationToken: cancellationToken);
+        await second.RequestStream.WriteAsync(new EdgeMessage { Hello = Hello(edgeId, head, origin.Store.ClusterId) }, cancellationToken);
+        var secondHeartbeat = await NextAsync(second, cancellationToken);
 
-        var (renewed, _) = await Validator(origin).ValidateAsync(message.TokenRenewal.Token);
-        var (old, _) = await Validator(origin).ValidateAsync(presented);
-
-        // Assert: the change (the key set) first, then heartbeats, and the renewal right after one.
-        Assert.Equal(WatchResponse.KindOneofCase.Changes, seen[0]);
-        Assert.Equal(WatchResponse.KindOneofCase.TokenRenewal, seen[^1]);
-        Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, seen[^2]);
-        Assert.All(seen.Skip(1).SkipLast(1), static kind => Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, kind));
-        Assert.NotNull(renewed);
-        Assert.NotEqual(signing, renewed.KeyId);
-        Assert.Equal(edgeId, renewed.Subject);
-        Assert.Null(old);
+        // Assert
+        Assert.Equal(WatchResponse.KindOneofCase.TokenRenewal, renewal.KindCase);
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, secondHeartbeat.KindCase);
         Assert.Empty(origin.ErrorLogs);
     }
 

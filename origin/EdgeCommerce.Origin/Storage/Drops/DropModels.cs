@@ -50,7 +50,8 @@ internal enum LeaseRefusal
 
 internal sealed record LeaseGrant(LeaseRefusal Refusal, string LeaseId, int Units, DateTimeOffset ExpiresAt, DropSku? Stock, DateTimeOffset? NextExpiry);
 
-internal sealed record SaleRequest(string LeaseId, string ReservationId, string DropId, string SkuId, int Quantity, string Viewer, string IdempotencyKey, DateTimeOffset Now);
+/// <param name="EdgeId">The edge asking (its token's subject): the lease must be its own. Null only for callers inside the origin.</param>
+internal sealed record SaleRequest(string LeaseId, string ReservationId, string DropId, string SkuId, int Quantity, string Viewer, string IdempotencyKey, DateTimeOffset Now, string? EdgeId = null);
 
 internal enum SaleOutcome
 {
@@ -65,6 +66,12 @@ internal enum SaleOutcome
     LeaseExhausted,
     ViewerLimit,
     DropCancelled,
+    /// <summary>The drop's <c>endsAt</c> passed: nothing sells after it, whatever leases remain.</summary>
+    DropEnded,
+    /// <summary>The viewer's idempotency key was used for a different SKU or quantity: not the same purchase.</summary>
+    IdempotencyConflict,
+    /// <summary>This reservation id was confirmed under another lease.</summary>
+    ReservationConflict,
 }
 
 internal sealed record SaleResult(SaleOutcome Outcome, string ReservationId, DropSku? Stock);

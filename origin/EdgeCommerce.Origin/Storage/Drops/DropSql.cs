@@ -304,10 +304,11 @@ internal static class DropSql
             => new(refusal, "", 0, default, stock, next);
     }
 
-    public static async Task<int> ReturnLeaseAsync(DropWriteScope scope, string leaseId, int units, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<int> ReturnLeaseAsync(DropWriteScope scope, string leaseId, int units, DateTimeOffset now, string? edgeId, CancellationToken cancellationToken)
     {
         var lease = await ReadLeaseAsync(scope, leaseId, cancellationToken);
-        if (lease is null || lease.ExpiresAtMs <= now.ToUnixTimeMilliseconds())
+        // Another edge's lease answers like a missing one.
+        if (lease is null || lease.ExpiresAtMs <= now.ToUnixTimeMilliseconds() || (edgeId is not null && !string.Equals(lease.EdgeId, edgeId, StringComparison.Ordinal)))
         {
             return 0;
         }
@@ -328,26 +329,30 @@ internal static class DropSql
     {
         var connection = scope.Connection;
         var transaction = scope.Transaction;
-        // The viewer is (the drop's creator, sub): the creator comes from the drop, never from the edge.
-        var creator = await ScalarAsync(connection, transaction, "SELECT creator_id FROM drops WHERE drop_id = @drop;",
-            cancellationToken, ("drop", sale.DropId)) as string ?? "";
-        if (await ScalarAsync(connection, transaction, "SELECT reservation_id FROM drop_sales WHERE reservation_id = @reservation;",
-            cancellationToken, ("reservation", sale.ReservationId)) is string)
-        {
-            return new SaleResult(SaleOutcome.AlreadyConfirmed, sale.ReservationId, null);
-        }
-
-        if (sale.IdempotencyKey.Length > 0 && await ScalarAsync(connection, transaction,
-            "SELECT reservation_id FROM drop_sales WHERE drop_id = @drop AND creator_id = @creator AND viewer = @viewer AND idempotency_key = @key;",
-            cancellationToken, ("drop", sale.DropId), ("creator", creator), ("viewer", sale.Viewer), ("key", sale.IdempotencyKey)) is string original)
-        {
-            return new SaleResult(SaleOutcome.Duplicate, original, null);
-        }
-
+        // The lease first: an edge confirms (and learns about sales) only inside its own leases, and
+        // another edge's lease answers like a missing one. Lease rows are never deleted, so retries
+        // after expiry still find theirs.
         var lease = await ReadLeaseAsync(scope, sale.LeaseId, cancellationToken);
-        if (lease is null || !string.Equals(lease.DropId, sale.DropId, StringComparison.Ordinal) || !string.Equals(lease.SkuId, sale.SkuId, StringComparison.Ordinal))
+        if (lease is null || !string.Equals(lease.DropId, sale.DropId, StringComparison.Ordinal) || !string.Equals(lease.SkuId, sale.SkuId, StringComparison.Ordinal)
+            || (sale.EdgeId is not null && !string.Equals(lease.EdgeId, sale.EdgeId, StringComparison.Ordinal)))
         {
             return new SaleResult(SaleOutcome.NoSuchLease, sale.ReservationId, null);
+        }
+
+        if (await ScalarAsync(connection, transaction, "SELECT lease_id FROM drop_sales WHERE reservation_id = @reservation;",
+            cancellationToken, ("reservation", sale.ReservationId)) is string soldUnder)
+        {
+            return new SaleResult(string.Equals(soldUnder, sale.LeaseId, StringComparison.Ordinal) ? SaleOutcome.AlreadyConfirmed : SaleOutcome.ReservationConflict,
+                sale.ReservationId, null);
+        }
+
+        if (sale.IdempotencyKey.Length > 0 && await ReadKeyedSaleAsync(connection, transaction, sale, cancellationToken) is { } original)
+        {
+            // The same purchase retried through another reservation (another edge, a lost answer):
+            // only when it is the same purchase. Anything else reusing the key is refused.
+            return string.Equals(original.SkuId, sale.SkuId, StringComparison.Ordinal) && original.Quantity == sale.Quantity
+                ? new SaleResult(SaleOutcome.Duplicate, original.ReservationId, null)
+                : new SaleResult(SaleOutcome.IdempotencyConflict, sale.ReservationId, null);
         }
 
         if (lease.ExpiresAtMs <= sale.Now.ToUnixTimeMilliseconds())
@@ -364,6 +369,11 @@ internal static class DropSql
         if (row is null || row.Cancelled)
         {
             return new SaleResult(SaleOutcome.DropCancelled, sale.ReservationId, null);
+        }
+
+        if (sale.Now >= DropPhases.EndsAt(row.Definition))
+        {
+            return new SaleResult(SaleOutcome.DropEnded, sale.ReservationId, null);
         }
 
         var bought = Convert.ToInt64(await ScalarAsync(connection, transaction,
@@ -547,7 +557,21 @@ internal static class DropSql
 
     private sealed record DropRow(string CreatorId, long Revision, byte[] ContentHash, string DocumentJson, DropState Definition, bool Cancelled);
 
-    private sealed record LeaseRow(string DropId, string SkuId, long Units, long Sold, long ExpiresAtMs);
+    private sealed record LeaseRow(string DropId, string SkuId, long Units, long Sold, long ExpiresAtMs, string EdgeId);
+
+    private sealed record KeyedSale(string ReservationId, string SkuId, long Quantity);
+
+    private static async Task<KeyedSale?> ReadKeyedSaleAsync(DbConnection connection, DbTransaction? transaction, SaleRequest sale, CancellationToken cancellationToken)
+    {
+        await using var select = Command(connection, transaction,
+            """
+            SELECT reservation_id, sku_id, quantity FROM drop_sales
+            WHERE drop_id = @drop AND creator_id = (SELECT creator_id FROM drops WHERE drop_id = @drop) AND viewer = @viewer AND idempotency_key = @key;
+            """,
+            ("drop", sale.DropId), ("viewer", sale.Viewer), ("key", sale.IdempotencyKey));
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new KeyedSale(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)) : null;
+    }
 
     private static async Task<DropRow?> ReadRowAsync(DbConnection connection, DbTransaction? transaction, string dropId, CancellationToken cancellationToken)
     {
@@ -566,10 +590,10 @@ internal static class DropSql
     private static async Task<LeaseRow?> ReadLeaseAsync(DropWriteScope scope, string leaseId, CancellationToken cancellationToken)
     {
         await using var select = Command(scope.Connection, scope.Transaction,
-            "SELECT drop_id, sku_id, units, sold, expires_at_ms FROM drop_leases WHERE lease_id = @lease;", ("lease", leaseId));
+            "SELECT drop_id, sku_id, units, sold, expires_at_ms, edge_id FROM drop_leases WHERE lease_id = @lease;", ("lease", leaseId));
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new LeaseRow(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4))
+            ? new LeaseRow(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetString(5))
             : null;
     }
 

@@ -20,8 +20,11 @@ internal interface IDropStore
 
     Task<LeaseGrant> AcquireLeaseAsync(LeaseAsk ask, CancellationToken cancellationToken);
 
-    /// <summary>Gives back up to <paramref name="units"/> unsold units; returns what the lease still holds.</summary>
-    Task<int> ReturnLeaseAsync(string leaseId, int units, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// Gives back up to <paramref name="units"/> unsold units; returns what the lease still holds
+    /// (0 for a lease that is missing, expired, or not <paramref name="edgeId"/>'s when one is given).
+    /// </summary>
+    Task<int> ReturnLeaseAsync(string leaseId, int units, DateTimeOffset now, string? edgeId, CancellationToken cancellationToken);
 
     Task<SaleResult> ConfirmSaleAsync(SaleRequest sale, CancellationToken cancellationToken);
 

@@ -110,6 +110,7 @@ internal sealed partial class PostgresOriginStore(NpgsqlDataSource dataSource, R
 
         await Drops.DropSql.EnsureSchemaAsync(connection, transaction, Drops.DropSql.PostgresSchema, cancellationToken);
         await CreateRecommendationTablesAsync(connection, transaction, cancellationToken);
+        await CreateEdgeRevocationTablesAsync(connection, transaction, cancellationToken);
         ClusterId = (string)(await ScalarAsync(connection, transaction, "SELECT cluster_id FROM identity;", cancellationToken))!;
         var head = await ReadHeadAsync(connection, transaction, forUpdate: false, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
