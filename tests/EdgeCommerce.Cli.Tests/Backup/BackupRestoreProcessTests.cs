@@ -34,12 +34,18 @@ public sealed class BackupRestoreProcessTests(PostgresServer postgres) : IDispos
         var backup = await CliRun.RunAsync(["backup", "--data", stack, "--out", backupFile], _work.Path, cancellationToken);
         await PushAsync(origin, "after-backup", "Written after the backup", cancellationToken);
         var restore = await CliRun.RunAsync(["restore", "--data", fresh, "--from", backupFile], _work.Path, cancellationToken);
+        // The backup holds the signing keys sealed: without the key-encryption key it does not start ...
+        var withoutKek = await Assert.ThrowsAsync<InvalidOperationException>(() => OriginNode.StartAsync(Path.Combine(fresh, "origin"), cancellationToken));
+        // ... and beside it, as the runbook says, it does.
+        Directory.CreateDirectory(Path.Combine(fresh, "origin", "keys"));
+        File.Copy(Path.Combine(stack, "origin", "keys", "kek"), Path.Combine(fresh, "origin", "keys", "kek"));
         await using var restored = await OriginNode.StartAsync(Path.Combine(fresh, "origin"), cancellationToken);
 
         // Assert
         Assert.True(backup.ExitCode == 0, backup.ToString());
         Assert.Contains($"at revision {expected.Head} (3 creators)", backup.Out, StringComparison.Ordinal);
         Assert.True(restore.ExitCode == 0, restore.ToString());
+        Assert.Contains("there is no key-encryption key at Keys:EncryptionKeyPath", withoutKek.Message, StringComparison.Ordinal);
         Assert.Equal(expected, await ReadStateAsync(restored, cancellationToken));
         Assert.False(File.Exists(Path.Combine(fresh, "origin", "origin.db.restoring")));
         await restored.StopAsync();
@@ -107,7 +113,9 @@ public sealed class BackupRestoreProcessTests(PostgresServer postgres) : IDispos
         var backup = await CliRun.RunAsync(["backup", "--postgres", source, "--out", backupFile], _work.Path, cancellationToken);
         var refused = await CliRun.RunAsync(["restore", "--postgres", source, "--from", backupFile], _work.Path, cancellationToken);
         var restore = await CliRun.RunAsync(["restore", "--postgres", target, "--from", backupFile], _work.Path, cancellationToken);
-        await using var restored = await OriginNode.StartAsync(_work.Combine("unused-2"), cancellationToken, PostgresSettings(target));
+        var withoutKek = await Assert.ThrowsAsync<InvalidOperationException>(() => OriginNode.StartAsync(_work.Combine("unused-2"), cancellationToken, PostgresSettings(target)));
+        await using var restored = await OriginNode.StartAsync(_work.Combine("unused-2"), cancellationToken,
+            [.. PostgresSettings(target), $"--Keys:EncryptionKeyPath={_work.Combine("unused-1", "keys", "kek")}"]);
 
         // Assert
         Assert.True(backup.ExitCode == 0, backup.ToString());
@@ -115,6 +123,7 @@ public sealed class BackupRestoreProcessTests(PostgresServer postgres) : IDispos
         Assert.Contains("stop every origin replica", refused.Error, StringComparison.Ordinal);
         Assert.True(restore.ExitCode == 0, restore.ToString());
         Assert.Contains($"revision {expected.Head}, 3 creators", restore.Out, StringComparison.Ordinal);
+        Assert.Contains("there is no key-encryption key at Keys:EncryptionKeyPath", withoutKek.Message, StringComparison.Ordinal);
         Assert.Equal(expected, await ReadStateAsync(restored, cancellationToken));
     }
 

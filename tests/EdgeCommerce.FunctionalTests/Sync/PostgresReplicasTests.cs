@@ -30,7 +30,8 @@ public sealed class PostgresReplicasTests(PostgresServer server)
         using var data = new TempDirectory();
         var database = await server.CreateDatabaseAsync("replicas", cancellationToken);
         await using var origin1 = await OriginNode.StartAsync(data.Combine("origin1"), cancellationToken, PostgresSettings(database));
-        await using var origin2 = await OriginNode.StartAsync(data.Combine("origin2"), cancellationToken, [.. PostgresSettings(database), "--Sync:HeartbeatInterval=00:05:00"]);
+        // Replicas on one database share the key-encryption key file (the runbook's rule).
+        await using var origin2 = await OriginNode.StartAsync(data.Combine("origin2"), cancellationToken, [.. PostgresSettings(database), SharedKek(data), "--Sync:HeartbeatInterval=00:05:00"]);
         await using var edge = await EdgeNode.StartAsync("edge-pg", "eu-west", origin2.GrpcAddress, await origin2.MintSyncTokenAsync("edge-pg", cancellationToken), data.Combine("edge"), cancellationToken, "--Sync:IdleTimeout=00:10:00");
         await edge.WaitForStatusAsync(static s => s.GetProperty("ready").GetBoolean(), TimeSpan.FromSeconds(30), "first snapshot", cancellationToken);
 
@@ -67,7 +68,7 @@ public sealed class PostgresReplicasTests(PostgresServer server)
         using var data = new TempDirectory();
         var database = await server.CreateDatabaseAsync("failover", cancellationToken);
         await using var origin1 = await OriginNode.StartAsync(data.Combine("origin1"), cancellationToken, PostgresSettings(database));
-        await using var origin2 = await OriginNode.StartAsync(data.Combine("origin2"), cancellationToken, PostgresSettings(database));
+        await using var origin2 = await OriginNode.StartAsync(data.Combine("origin2"), cancellationToken, [.. PostgresSettings(database), SharedKek(data)]);
         await using var edge = await EdgeNode.StartAsync("edge-failover", "us-east", origin2.GrpcAddress, await origin2.MintSyncTokenAsync("edge-failover", cancellationToken), data.Combine("edge"), cancellationToken,
             $"--Sync:OriginAddresses:0={origin1.GrpcAddress}", "--Sync:InitialBackoff=00:00:00.020", "--Sync:MaxBackoff=00:00:00.300");
         var start = (await edge.WaitForStatusAsync(static s => s.GetProperty("ready").GetBoolean(), TimeSpan.FromSeconds(30), "first snapshot", cancellationToken))
@@ -124,6 +125,9 @@ public sealed class PostgresReplicasTests(PostgresServer server)
     /// </summary>
     private static string[] PostgresSettings(string connectionString)
         => ["--Storage:Provider=Postgres", $"--Storage:ConnectionString={connectionString}", "--Keys:Issuer=https://origin.edgecommerce.test"];
+
+    /// <summary>The first replica's key-encryption key, for the others.</summary>
+    private static string SharedKek(TempDirectory data) => $"--Keys:EncryptionKeyPath={data.Combine("origin1", "keys", "kek")}";
 
     private static async Task<long> HeadAsync(OriginNode origin, CancellationToken cancellationToken)
         => (await origin.Http.GetFromJsonAsync<JsonElement>("/admin/v1/edges", cancellationToken)).GetProperty("headRevision").GetInt64();
