@@ -147,7 +147,7 @@ internal static class HungOriginBenchmark
 
     private static async Task<string> MintAsync(OriginHost origin, string subject, CancellationToken cancellationToken)
     {
-        using var content = new StringContent(JsonSerializer.Serialize(new { subject, scopes = s_viewerScopes, audience = "edge", ttlSeconds = 3600 }), Encoding.UTF8, "application/json");
+        using var content = new StringContent(JsonSerializer.Serialize(new { subject, creatorId = Creator, scopes = s_viewerScopes, audience = "edge", ttlSeconds = 3600 }), Encoding.UTF8, "application/json");
         using var response = await origin.Admin.PostAsync("/admin/v1/tokens", content, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)

@@ -184,7 +184,7 @@ public sealed class HungOriginTests : IDisposable
     private Task<ReserveResult> Reserve(string viewer, string sku) => _reservations.ReserveAsync(Viewer(viewer), "d1", sku, 1, null, CancellationToken);
 
     private static AccessToken Viewer(string subject)
-        => new(subject, null, new[] { Scopes.DropReserve, Scopes.DropRsvp }.ToFrozenSet(StringComparer.Ordinal), null, s_now.AddDays(1), "kid", Guid.NewGuid().ToString("N"));
+        => new(subject, "c1", new[] { Scopes.DropReserve, Scopes.DropRsvp }.ToFrozenSet(StringComparer.Ordinal), null, s_now.AddDays(1), "kid", Guid.NewGuid().ToString("N"));
 
     private void Publish(params (string Sku, int Allocation)[] skus)
     {

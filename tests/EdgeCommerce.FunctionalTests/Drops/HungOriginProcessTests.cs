@@ -48,7 +48,7 @@ public sealed class HungOriginProcessTests
         {
             var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
             await PutDropAsync(origin, admin, cancellationToken);
-            var viewers = await Task.WhenAll(Enumerable.Range(0, 20).Select(v => origin.MintTokenAsync($"viewer-{v:D2}", null, ["drop:reserve"], "edge", cancellationToken)));
+            var viewers = await Task.WhenAll(Enumerable.Range(0, 20).Select(v => origin.MintTokenAsync($"viewer-{v:D2}", Creator, ["drop:reserve"], "edge", cancellationToken)));
             await WaitForDropAsync(edge, cancellationToken);
             using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Attempts, PooledConnectionLifetime = TimeSpan.FromMinutes(1) };
             using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };

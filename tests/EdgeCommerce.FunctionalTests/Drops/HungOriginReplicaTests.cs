@@ -36,7 +36,8 @@ public sealed class HungOriginReplicaTests(PostgresServer server)
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
         var database = await server.CreateDatabaseAsync("hung", cancellationToken);
-        string[] settings = ["--Storage:Provider=Postgres", $"--Storage:ConnectionString={database}", "--Keys:Issuer=https://origin.edgecommerce.test", "--Sync:HeartbeatInterval=00:00:00.500"];
+        string[] settings = ["--Storage:Provider=Postgres", $"--Storage:ConnectionString={database}", "--Keys:Issuer=https://origin.edgecommerce.test", "--Sync:HeartbeatInterval=00:00:00.500",
+            $"--Keys:EncryptionKeyPath={data.Combine("kek")}"];
         await using var origin1 = await OriginNode.StartAsync(data.Combine("origin1"), cancellationToken, settings);
         await using var origin2 = await OriginNode.StartAsync(data.Combine("origin2"), cancellationToken, settings);
         await using var edge = await EdgeNode.StartAsync("edge-replicas", "eu-west", origin2.GrpcAddress, await origin2.MintSyncTokenAsync("edge-replicas", cancellationToken),
@@ -49,7 +50,7 @@ public sealed class HungOriginReplicaTests(PostgresServer server)
         {
             var admin = await origin1.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
             await PutDropAsync(origin1, admin, cancellationToken);
-            var viewers = await Task.WhenAll(Enumerable.Range(0, Attempts).Select(v => origin1.MintTokenAsync($"viewer-{v:D3}", null, ["drop:reserve"], "edge", cancellationToken)));
+            var viewers = await Task.WhenAll(Enumerable.Range(0, Attempts).Select(v => origin1.MintTokenAsync($"viewer-{v:D3}", Creator, ["drop:reserve"], "edge", cancellationToken)));
             await edge.WaitForStatusAsync(static s => s.GetProperty("ready").GetBoolean(), TimeSpan.FromSeconds(30), "first snapshot", cancellationToken);
             await WaitForDropAsync(edge, cancellationToken);
             Assert.Equal(origin2.GrpcAddress.ToString(), (await edge.GetStatusAsync(cancellationToken)).GetProperty("originAddress").GetString());
