@@ -5,6 +5,7 @@ using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Origin.Storage.Drops;
 using EdgeCommerce.ServiceDefaults.Authentication;
+using EdgeCommerce.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -140,6 +141,11 @@ internal static class DropsApi
         try
         {
             using var json = JsonDocument.Parse(body, DropDocumentReader.DocumentOptions);
+            if (!JsonText.IsWellFormed(body))
+            {
+                return CatalogAdmin.CatalogAdminApi.NotText();
+            }
+
             (document, validation) = DropDocumentReader.Read(json.RootElement, now);
         }
         catch (JsonException ex)
