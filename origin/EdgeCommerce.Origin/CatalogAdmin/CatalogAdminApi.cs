@@ -3,7 +3,6 @@ using System.Text.Json;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.ServiceDefaults.Authentication;
-using EdgeCommerce.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -92,11 +91,6 @@ internal static class CatalogAdminApi
         try
         {
             using var json = JsonDocument.Parse(body.Value, CatalogDocumentReader.DocumentOptions);
-            if (!JsonText.IsWellFormed(body.Value.Span))
-            {
-                return NotText();
-            }
-
             read = new CatalogDocumentReader(options.Value).Read(json.RootElement);
         }
         catch (JsonException ex)
@@ -173,11 +167,6 @@ internal static class CatalogAdminApi
 
         return false;
     }
-
-    /// <summary>Parsed, but not Unicode text (invalid UTF-8, a lone surrogate): as malformed as a syntax error.</summary>
-    internal static ProblemHttpResult NotText()
-        => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The request body is not valid JSON.",
-            detail: "It must be UTF-8 text without lone surrogates.");
 
     /// <summary>Reads the body into one buffer, or returns null once it exceeds <paramref name="limit"/> bytes.</summary>
     private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpContext context, long limit, CancellationToken cancellationToken)
