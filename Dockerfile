@@ -39,7 +39,9 @@ USER $APP_UID
 FROM runtime AS origin
 COPY --from=publish-origin /out .
 # Port 8080: cleartext HTTP/1.1 for health probes from the orchestrator (and the admin API on the
-# pod's own loopback). Port 8443: TLS for everything that carries a token across the network (the
+# pod's own loopback): it listens on all interfaces so the probes reach it, and the origin answers
+# callers from other hosts there with /healthz and /readyz only (everything else is a 404) unless
+# Network__AllowRemoteCleartext=true. Port 8443: TLS for everything that carries a token across the network (the
 # admin API and the edges' gRPC sync on one port, HTTP/1.1 and HTTP/2 chosen by ALPN). Mount the
 # certificate at /certs/tls.pfx (or set ...__Certificate__Path/KeyPath/Password); without it the
 # origin does not start. Keys__Issuer is what tokens say they come from: the URL viewers and

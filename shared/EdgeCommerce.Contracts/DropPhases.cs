@@ -27,17 +27,35 @@ public static class DropPhases
     public static DateTimeOffset StartsAt(DropState drop)
     {
         ArgumentNullException.ThrowIfNull(drop);
-        return DateTimeOffset.FromUnixTimeMilliseconds(drop.StartsAtUnixMs);
+        return FromUnixMs(drop.StartsAtUnixMs);
     }
 
     public static DateTimeOffset EndsAt(DropState drop)
     {
         ArgumentNullException.ThrowIfNull(drop);
-        return DateTimeOffset.FromUnixTimeMilliseconds(drop.EndsAtUnixMs);
+        return FromUnixMs(drop.EndsAtUnixMs);
     }
 
     /// <summary>When the early-access audience may start reserving (= <see cref="StartsAt"/> without early access).</summary>
-    public static DateTimeOffset EarlyAccessFrom(DropState drop) => StartsAt(drop).AddMinutes(-Math.Max(0, drop.EarlyAccessMinutes));
+    /// <remarks>Saturates at <see cref="DateTimeOffset.MinValue"/>: a start at the first representable instant stays a time, not an exception on every view of the drop.</remarks>
+    public static DateTimeOffset EarlyAccessFrom(DropState drop)
+    {
+        var startsAt = StartsAt(drop);
+        var minutes = Math.Max(0, drop.EarlyAccessMinutes);
+        return startsAt - DateTimeOffset.MinValue < TimeSpan.FromMinutes(minutes) ? DateTimeOffset.MinValue : startsAt.AddMinutes(-minutes);
+    }
+
+    /// <summary>
+    /// A time from the wire, clamped to what <see cref="DateTimeOffset"/> can hold: a drop stored
+    /// before the origin checked its range (or sent by a faulty origin) must not make every view
+    /// of it throw on an edge.
+    /// </summary>
+    public static DateTimeOffset FromUnixMs(long unixMs)
+        => DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(unixMs, MinUnixMs, MaxUnixMs));
+
+    // DateTimeOffset.MinValue and MaxValue in Unix milliseconds.
+    private const long MinUnixMs = -62_135_596_800_000;
+    private const long MaxUnixMs = 253_402_300_799_999;
 
     /// <summary>True when every SKU sold its whole allocation.</summary>
     public static bool IsSoldOut(DropState drop)

@@ -25,6 +25,10 @@ public static class ServiceDefaultsExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddProblemDetails();
+        // A body the framework cannot bind (bad JSON, a lone surrogate, too deep) is the caller's
+        // 400 in every environment; the Development default throws, which the exception handler
+        // turns into a 500 and an Error log.
+        builder.Services.Configure<RouteHandlerOptions>(static options => options.ThrowOnBadRequest = false);
         builder.Services.AddHealthChecks();
         builder.Services.AddOpenApi();
         builder.AddObservability();

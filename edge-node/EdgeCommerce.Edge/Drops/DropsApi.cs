@@ -6,6 +6,7 @@ using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Drops.Admission;
 using EdgeCommerce.Edge.OriginLink;
 using EdgeCommerce.Edge.RateLimiting;
+using EdgeCommerce.Edge.Streams;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using EdgeCommerce.ServiceDefaults.Http;
@@ -61,7 +62,8 @@ internal static class DropsApi
     /// changes on this edge (a sell-out shows as soon as the edge applies it); a comment line every
     /// 15 s keeps proxies from closing an idle stream.
     /// </summary>
-    internal static async Task StreamDrop(string dropId, HttpContext context, ReplicaHolder holder, TimeProvider time)
+    /// <remarks>Holds one of <see cref="StreamSlots"/>' slots for as long as it is open (503 when none is free).</remarks>
+    internal static async Task StreamDrop(string dropId, HttpContext context, ReplicaHolder holder, TimeProvider time, StreamSlots slots)
     {
         var cancellationToken = context.RequestAborted;
         if (holder.Current.FindDrop(dropId) is null)
@@ -69,6 +71,21 @@ internal static class DropsApi
             await DropNotFound().ExecuteAsync(context);
             return;
         }
+
+        if (!slots.TryEnter(context, out var slot))
+        {
+            await slots.Refused(context).ExecuteAsync(context);
+            return;
+        }
+
+        using (slot)
+        {
+            await StreamAsync(dropId, context, holder, time, cancellationToken);
+        }
+    }
+
+    private static async Task StreamAsync(string dropId, HttpContext context, ReplicaHolder holder, TimeProvider time, CancellationToken cancellationToken)
+    {
 
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-store";

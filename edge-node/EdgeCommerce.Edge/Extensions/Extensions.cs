@@ -5,6 +5,7 @@ using EdgeCommerce.Edge.Observability;
 using EdgeCommerce.Edge.Recommendations;
 using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.Edge.Shop;
+using EdgeCommerce.Edge.Streams;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.Edge.Viewers;
 using EdgeCommerce.ServiceDefaults.Authentication;
@@ -34,6 +35,7 @@ internal static class Extensions
         builder.Services.AddEdgeObservability();
         builder.Services.AddDrops();
         builder.Services.AddShop();
+        builder.Services.AddStreamCaps();
         return builder;
     }
 

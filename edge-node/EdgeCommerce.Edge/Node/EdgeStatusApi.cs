@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EdgeCommerce.Edge.Streams;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,8 +24,13 @@ internal static class EdgeStatusApi
     /// <summary>The longest a status request may wait for a revision.</summary>
     public const double MaxWaitSeconds = 30;
 
+    /// <remarks>
+    /// A wait past <see cref="MaxWaitSeconds"/> is refused (400) rather than clamped: a client that
+    /// asked for longer would otherwise read an early answer as "the revision never came". A wait
+    /// holds one of <see cref="StreamSlots"/>' slots (503 when none is free); an answer at once does not.
+    /// </remarks>
     internal static async Task<Results<JsonOk<EdgeStatusResponse>, ProblemHttpResult>> GetStatus(
-        ReplicaHolder holder, SyncState state, IOptions<EdgeOptions> options, TimeProvider timeProvider, HttpContext context,
+        ReplicaHolder holder, SyncState state, IOptions<EdgeOptions> options, TimeProvider timeProvider, StreamSlots slots, HttpContext context,
         long? minRevision = null, double? wait = null)
     {
         if (minRevision is < 0 || wait is < 0 or > MaxWaitSeconds || (wait is not null && minRevision is null) || (wait is { } w && !double.IsFinite(w)))
@@ -33,11 +39,19 @@ internal static class EdgeStatusApi
                 detail: $"minRevision must be 0 or more; wait (seconds, with minRevision) must be between 0 and {MaxWaitSeconds}.");
         }
 
-        if (minRevision is { } revision)
+        if (minRevision is { } revision && wait > 0 && holder.Current is var current && !(current.HasSnapshot && current.Revision >= revision))
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            timeout.CancelAfter(TimeSpan.FromSeconds(wait ?? 0));
-            await holder.WaitForRevisionAsync(revision, timeout.Token);
+            if (!slots.TryEnter(context, out var slot))
+            {
+                return slots.Refused(context);
+            }
+
+            using (slot)
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                timeout.CancelAfter(TimeSpan.FromSeconds(wait.Value));
+                await holder.WaitForRevisionAsync(revision, timeout.Token);
+            }
         }
 
         var replica = holder.Current;

@@ -83,6 +83,13 @@ internal static class EventsApi
         {
             var item = events[i];
             var path = $"events[{i}]";
+            if (item is null)
+            {
+                // A null in the array: the serializer reads it as a null element.
+                errors[path] = ["must be an event object"];
+                continue;
+            }
+
             if (item.CreatorId is null || !Identifiers.IsValid(item.CreatorId))
             {
                 errors[path + ".creatorId"] = [Identifiers.Rule];

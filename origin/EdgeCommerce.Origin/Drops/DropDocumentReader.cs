@@ -16,6 +16,9 @@ internal static class DropDocumentReader
     public const int MaxPerViewerLimit = 100;
     public const int MaxEarlyAccessMinutes = 7 * 24 * 60;
 
+    private static readonly DateTimeOffset s_minTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset s_maxTime = new(9999, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 8, CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false };
 
     private static readonly string[] s_rootFields = ["title", "startsAt", "endsAt", "earlyAccess", "perViewerLimit", "allocations"];
@@ -194,6 +197,14 @@ internal static class DropDocumentReader
             || !(element.GetString()!.EndsWith('Z') || element.GetString()!.Contains('+', StringComparison.Ordinal) || element.GetString()!.LastIndexOf('-') > 9))
         {
             add(name, "must be an RFC 3339 time with an offset, like 2026-12-01T20:00:00Z");
+            return null;
+        }
+
+        // Early access reaches back from startsAt and edges do arithmetic on both times: keep them
+        // far from the ends of what a DateTimeOffset can hold.
+        if (value < s_minTime || value > s_maxTime)
+        {
+            add(name, "must be between 2000-01-01T00:00:00Z and 9999-01-01T00:00:00Z");
             return null;
         }
 

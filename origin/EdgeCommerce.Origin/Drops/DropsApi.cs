@@ -5,6 +5,7 @@ using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Origin.Storage.Drops;
 using EdgeCommerce.ServiceDefaults.Authentication;
+using EdgeCommerce.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -140,6 +141,11 @@ internal static class DropsApi
         try
         {
             using var json = JsonDocument.Parse(body, DropDocumentReader.DocumentOptions);
+            if (!JsonText.IsWellFormed(body))
+            {
+                return NotText();
+            }
+
             (document, validation) = DropDocumentReader.Read(json.RootElement, now);
         }
         catch (JsonException ex)
@@ -170,6 +176,11 @@ internal static class DropsApi
             _ => Written(context, dropId, result),
         };
     }
+
+    /// <summary>Parsed, but not Unicode text (invalid UTF-8, a lone surrogate): as malformed as a syntax error.</summary>
+    private static ProblemHttpResult NotText()
+        => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The request body is not valid JSON.",
+            detail: "It must be UTF-8 text without lone surrogates.");
 
     internal static async Task<IResult> CancelDrop(string creatorId, string dropId, HttpContext context, IDropStore store, TimeProvider time, CancellationToken cancellationToken)
     {

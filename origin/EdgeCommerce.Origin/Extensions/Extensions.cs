@@ -3,6 +3,7 @@ using EdgeCommerce.Origin.Drops;
 using EdgeCommerce.Origin.Edges;
 using EdgeCommerce.Origin.Keys;
 using EdgeCommerce.Origin.Models;
+using EdgeCommerce.Origin.Network;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.Origin.Sync;
 using EdgeCommerce.ServiceDefaults.Authentication;
@@ -22,6 +23,7 @@ internal static class Extensions
         builder.Services.AddSigningKeys();
         builder.Services.AddDrops();
         builder.Services.AddModels();
+        builder.Services.AddCleartextGuard();
         return builder;
     }
 
@@ -29,6 +31,7 @@ internal static class Extensions
     {
         ArgumentNullException.ThrowIfNull(app);
 
+        app.UseCleartextGuard();
         app.UseAccessTokenAuthentication();
         app.UseAuthorization();
         app.MapCatalogAdminApi();

@@ -15,6 +15,9 @@ internal sealed class EdgeEventsService(IOriginStore store, ILogger<EdgeEventsSe
 {
     public const int MaxBatch = 1000;
 
+    /// <summary>The last instant a <see cref="DateTimeOffset"/> holds (9999-12-31T23:59:59.999Z), in Unix milliseconds.</summary>
+    public const long MaxAtUnixMs = 253_402_300_799_999;
+
     public override async Task<InteractionBatchAck> Forward(InteractionBatch request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -34,7 +37,7 @@ internal sealed class EdgeEventsService(IOriginStore store, ILogger<EdgeEventsSe
         foreach (var interaction in request.Interactions)
         {
             if (interaction.ViewerId.Length is 0 or > 128 || !Identifiers.IsValid(interaction.CreatorId) || !Identifiers.IsValid(interaction.ProductId)
-                || interaction.Kind is < 0 or > 4 || interaction.AtUnixMs <= 0)
+                || interaction.Kind is < 0 or > 4 || interaction.AtUnixMs is <= 0 or > MaxAtUnixMs)
             {
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "An interaction has an invalid viewer, creator, product, kind or time."));
             }

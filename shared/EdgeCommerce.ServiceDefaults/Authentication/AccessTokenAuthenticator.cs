@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -9,7 +10,17 @@ namespace EdgeCommerce.ServiceDefaults.Authentication;
 /// scheme's handler (explicit <c>AuthenticateAsync</c> calls). Every refusal is counted by reason
 /// class; the token is never logged.
 /// </summary>
-public sealed partial class AccessTokenAuthenticator(AccessTokenValidator validator, AuthenticationMetrics metrics, ILogger<AccessTokenAuthenticator> logger)
+/// <remarks>
+/// A client network over its failed-validation budget (<see cref="FailedAuthenticationLimiter"/>)
+/// gets the same anonymous result for every uncached token, valid or not, without the token being
+/// parsed or verified: the same one 401, so the answer never says whether the limit or the token
+/// refused it. Cached tokens are looked up first and are never limited.
+/// </remarks>
+public sealed partial class AccessTokenAuthenticator(
+    AccessTokenValidator validator,
+    FailedAuthenticationLimiter failures,
+    AuthenticationMetrics metrics,
+    ILogger<AccessTokenAuthenticator> logger)
 {
     private const string Bearer = "Bearer ";
 
@@ -28,14 +39,28 @@ public sealed partial class AccessTokenAuthenticator(AccessTokenValidator valida
         // A token validated before: one digest and one cache lookup, no allocation.
         return validator.TryGetCached(value.AsSpan(Bearer.Length), out var cached)
             ? ValueTask.FromResult<AccessTokenPrincipal?>(AccessTokenPrincipal.For(cached))
-            : ValidateAsync(value[Bearer.Length..]);
+            : ValidateAsync(request, value);
     }
 
-    private async ValueTask<AccessTokenPrincipal?> ValidateAsync(string token)
+    private ValueTask<AccessTokenPrincipal?> ValidateAsync(HttpRequest request, string value)
+    {
+        var address = request.HttpContext.Connection.RemoteIpAddress;
+        if (failures.IsOverLimit(address))
+        {
+            metrics.Throttled();
+            TokenThrottled(logger);
+            return ValueTask.FromResult<AccessTokenPrincipal?>(null);
+        }
+
+        return ValidateAsync(value[Bearer.Length..], address);
+    }
+
+    private async ValueTask<AccessTokenPrincipal?> ValidateAsync(string token, IPAddress? address)
     {
         var (accessToken, failure) = await validator.ValidateAsync(token);
         if (accessToken is null)
         {
+            failures.RecordFailure(address);
             Refused(failure);
             return null;
         }
@@ -52,4 +77,7 @@ public sealed partial class AccessTokenAuthenticator(AccessTokenValidator valida
     /// <summary>The reason class only: never the token, its subject or its creator.</summary>
     [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "A bearer token was refused ({Reason}); the caller gets the one 401.")]
     private static partial void TokenRefused(ILogger logger, TokenFailure reason);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Debug, Message = "A bearer token was not checked: its client network is over its failed-authentication limit; the caller gets the one 401.")]
+    private static partial void TokenThrottled(ILogger logger);
 }

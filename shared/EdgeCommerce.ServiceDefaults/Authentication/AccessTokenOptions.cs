@@ -22,4 +22,16 @@ public sealed class AccessTokenOptions
     /// <summary>Most validated tokens kept in the validation cache. The default is 100,000.</summary>
     [Range(0, 10_000_000)]
     public int ValidationCacheSize { get; set; } = 100_000;
+
+    /// <summary>
+    /// Failed validations one client network (an IPv4 address or an IPv6 /64) may cause per
+    /// <see cref="FailedAuthenticationWindow"/>; after that, its uncached tokens get the one 401
+    /// without being checked. 0 turns the limit off. The default is 30.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int FailedAuthenticationLimit { get; set; } = 30;
+
+    /// <summary>The window <see cref="FailedAuthenticationLimit"/> counts in. The default is 10 seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan FailedAuthenticationWindow { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -34,6 +34,7 @@ public static class AuthenticationExtensions
             provider.GetRequiredService<SigningKeyRing>(),
             provider.GetRequiredService<IOptions<AccessTokenOptions>>(),
             provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<FailedAuthenticationLimiter>();
         services.TryAddSingleton<AccessTokenAuthenticator>();
         services.AddAuthentication(AccessTokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, AccessTokenAuthenticationHandler>(AccessTokenAuthenticationHandler.SchemeName, null);

@@ -12,6 +12,7 @@ public sealed class AuthenticationMetrics
     public const string MeterName = "EdgeCommerce.Authentication";
 
     private readonly Counter<long> _rejections;
+    private readonly Counter<long> _throttled;
 
     public AuthenticationMetrics(IMeterFactory meterFactory)
     {
@@ -19,7 +20,11 @@ public sealed class AuthenticationMetrics
         var meter = meterFactory.Create(MeterName);
         _rejections = meter.CreateCounter<long>("edgecommerce.auth.token.rejections", unit: "{token}",
             description: "Bearer tokens refused, by reason class.");
+        _throttled = meter.CreateCounter<long>("edgecommerce.auth.token.throttled", unit: "{token}",
+            description: "Bearer tokens refused unchecked: their client network was over its failed-authentication limit.");
     }
+
+    public void Throttled() => _throttled.Add(1);
 
     public void Rejected(TokenFailure reason)
         => _rejections.Add(1, new KeyValuePair<string, object?>("reason", ReasonName(reason)));
