@@ -57,8 +57,9 @@ ENV Kestrel__Endpoints__Http__Url=http://+:8080 \
 # Storage__ConnectionString=Host=...;Database=...;Username=...;Password=... (then /data holds only
 # the key-encryption key). The signing keys are sealed under the KEK at Keys__EncryptionKeyPath
 # (default /data/keys/kek, created on the first start): mount it from a secret, the same file on
-# every replica, and never in the backups. Edges advertise their public URL to viewers only when it
-# matches Routing__AllowedEdgeUrls__0, __1, ... (exact hosts or *.suffix; unset: loopback only).
+# every replica, and never in the backups. An edge's hello is refused unless its public URL (which
+# viewers are sent to) matches Routing__AllowedEdgeUrls__0, __1, ... (exact hosts or *.suffix);
+# unset means loopback only, so set it in every real deployment.
 # Probe /healthz (alive) and /readyz (store open) from the orchestrator; the base image has no curl.
 EXPOSE 8080 8443
 ENTRYPOINT ["dotnet", "EdgeCommerce.Origin.dll"]
