@@ -46,7 +46,7 @@ public sealed class KeySealingTests : IDisposable
         // the last connection closes.
         _ = origin.Server;
         await using var holder = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
-        await holder.OpenAsync();
+        await holder.OpenAsync(TestContext.Current.CancellationToken);
         await MintAsync(origin);
 
         // Assert
