@@ -11,7 +11,7 @@
   const siteOrigins = (body.dataset.siteOrigins || '').split(' ').filter(Boolean);
   const $ = (id) => document.getElementById(id);
   const ui = {
-    drop: $('drop'), noDrop: $('no-drop'), title: $('drop-title'), phase: $('drop-phase'), countdown: $('countdown'),
+    drop: $('drop'), noDrop: $('no-drop'), drops: $('drops'), dropList: $('drop-list'), title: $('drop-title'), phase: $('drop-phase'), countdown: $('countdown'),
     stock: $('stock'), state: $('state'), rsvp: $('rsvp'), confirm: $('confirm'), release: $('release'),
     recs: $('recs'), recsList: $('recs-list'), recsSource: $('recs-source'), viewer: $('viewer'), link: $('link-state'),
   };
@@ -100,9 +100,33 @@
   async function loadDrop() {
     const answer = await call('GET', '/v1/creators/' + encodeURIComponent(creatorId) + '/drops');
     const list = answer.status === 200 && answer.body ? answer.body.drops : [];
-    if (!list.length) { ui.drop.hidden = true; ui.noDrop.hidden = false; body.dataset.state = 'no-drop'; return; }
-    applyDrop(list[0]);
-    follow(list[0].dropId);
+    if (!list.length) { ui.drop.hidden = true; ui.noDrop.hidden = false; ui.drops.hidden = true; body.dataset.state = 'no-drop'; return; }
+    renderDropList(list);
+    selectDrop(list[0]);
+  }
+
+  // Every live and upcoming drop of the creator (the one under way first): the viewer picks which
+  // one the panel below follows. Switching is refused while a reservation or a place in line is held.
+  function renderDropList(list) {
+    ui.dropList.replaceChildren(...list.map((view) => {
+      const li = document.createElement('li');
+      li.dataset.dropId = view.dropId;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.textContent = (view.title || view.dropId) + ' · ' + (PHASES[view.phase] || view.phase);
+      button.addEventListener('click', () => { if (!reservation && !queue) selectDrop(view); });
+      li.append(button);
+      return li;
+    }));
+    ui.drops.hidden = list.length < 2;
+  }
+
+  function selectDrop(view) {
+    if (drop && drop.dropId !== view.dropId) { ui.stock.replaceChildren(); notOpenUntil = null; confirmed = false; setState('idle', ''); }
+    for (const li of ui.dropList.children) li.setAttribute('aria-current', String(li.dataset.dropId === view.dropId));
+    applyDrop(view);
+    follow(view.dropId);
   }
 
   function follow(dropId) {
@@ -150,12 +174,13 @@
       }
 
       const left = li.querySelector('.left');
-      const words = sku.soldOut ? 'Sold out' : sku.available === 0 ? 'All held, may come back' : sku.available + ' left';
+      const words = sku.withdrawn ? 'Withdrawn' : sku.soldOut ? 'Sold out' : sku.available === 0 ? 'All held, may come back' : sku.available + ' left';
       // Only touch the live region when the words change, so screen readers hear changes only.
       if (left.textContent !== words) left.textContent = words;
       left.dataset.available = String(sku.available);
-      left.dataset.level = sku.soldOut || sku.available === 0 ? 'none' : sku.available <= 3 ? 'low' : 'ok';
+      left.dataset.level = sku.withdrawn || sku.soldOut || sku.available === 0 ? 'none' : sku.available <= 3 ? 'low' : 'ok';
       li.dataset.soldOut = String(sku.soldOut);
+      li.dataset.withdrawn = String(!!sku.withdrawn);
     }
   }
 
@@ -271,7 +296,7 @@
     const reserving = drop.phase === 'open' || drop.phase === 'early_access' || drop.phase === 'scheduled';
     for (const li of ui.stock.children) {
       const button = li.querySelector('button');
-      button.disabled = !token || !reserving || li.dataset.soldOut === 'true' || !!reservation || !!queue || busy;
+      button.disabled = !token || !reserving || li.dataset.soldOut === 'true' || li.dataset.withdrawn === 'true' || !!reservation || !!queue || busy;
     }
 
     ui.confirm.hidden = !reservation || confirmed;
