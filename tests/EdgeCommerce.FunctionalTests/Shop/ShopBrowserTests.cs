@@ -209,7 +209,10 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
             await Assertions.Expect(viewer.Page.Locator(".ec-product img").First).ToHaveJSPropertyAsync("complete", true);
             await Assertions.Expect(viewer.Left("poster-m")).ToHaveAttributeAsync("data-available", new System.Text.RegularExpressions.Regex("^[0-9]+$"), s_live);
             await Assertions.Expect(viewer.Page.Locator("#drop-phase")).ToHaveTextAsync("Early access");
-            await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "signed-out", s_live);
+            await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "origin-down", s_live);
+            await Assertions.Expect(viewer.State).ToContainTextAsync("cannot reach the store");
+            await Assertions.Expect(viewer.Page.Locator("#link-state")).ToContainTextAsync("reserving is paused");
+            await Assertions.Expect(viewer.Reserve("poster-m")).ToBeDisabledAsync();
             await stack.ScreenshotAsync(viewer.Page, "09-origin-down");
             Assert.Empty(viewer.ExternalRequests);
             Assert.Empty(viewer.ConsoleErrors);

@@ -25,6 +25,7 @@
   let queue = null;          // {ticket, statusUrl, skuId, key}
   let notOpenUntil = null;   // Date: the drop opens for this viewer then
   let events = null;
+  let linkDown = false;      // the edge cannot reach the origin (from /v1/edge/status): nothing can be reserved
 
   // ---- token -------------------------------------------------------------------------------
   function takeTokenFromFragment() {
@@ -134,7 +135,7 @@
     events = new EventSource('/v1/drops/' + encodeURIComponent(dropId) + '/stream');
     events.addEventListener('availability', (event) => {
       try { applyDrop(JSON.parse(event.data)); } catch { /* a torn event: the next one repairs it */ }
-      ui.link.textContent = 'Live stock from this edge.';
+      if (!linkDown) ui.link.textContent = 'Live stock from this edge.';
     });
     events.onerror = () => { ui.link.textContent = 'Reconnecting to live stock…'; };
   }
@@ -296,7 +297,7 @@
     const reserving = drop.phase === 'open' || drop.phase === 'early_access' || drop.phase === 'scheduled';
     for (const li of ui.stock.children) {
       const button = li.querySelector('button');
-      button.disabled = !token || !reserving || li.dataset.soldOut === 'true' || li.dataset.withdrawn === 'true' || !!reservation || !!queue || busy;
+      button.disabled = !token || !reserving || linkDown || li.dataset.soldOut === 'true' || li.dataset.withdrawn === 'true' || !!reservation || !!queue || busy;
     }
 
     ui.confirm.hidden = !reservation || confirmed;
@@ -311,7 +312,8 @@
       const where = s.position ? 'You are number ' + s.position + ' in line' : 'You are in line';
       const wait = s.estimatedWaitSeconds ? ', about ' + s.estimatedWaitSeconds + ' s' : '';
       setState('queued', where + wait + '. Keep this page open.');
-    } else if (drop.phase === 'sold_out') setState('sold-out', 'Sold out.');
+    } else if (linkDown) setState('origin-down', 'The shop cannot reach the store right now, so reserving is paused; stock shown may be out of date.');
+    else if (drop.phase === 'sold_out') setState('sold-out', 'Sold out.');
     else if (drop.phase === 'closed') setState('closed', 'The drop is closed.');
     else if (!token) setState('signed-out', 'Sign in on the creator\u2019s site to reserve.');
     else if (notOpenUntil && notOpenUntil > new Date()) setState('not-open', 'Not open for you yet: opens for you in ' + remaining(notOpenUntil) + '.');
@@ -378,6 +380,21 @@
   ui.rsvp.addEventListener('click', rsvp);
   takeTokenFromFragment();
   tellParent('edgecommerce:ready');
+  // The edge's link to the origin: while it is down a reservation cannot get stock, so the page
+  // says so and disables Reserve instead of answering "busy" on every press.
+  async function checkLink() {
+    const answer = await call('GET', '/v1/edge/status');
+    if (answer.status !== 200 || !answer.body) return;
+    const down = !answer.body.connected;
+    if (down) {
+      const since = Math.round(answer.body.secondsSinceContact || 0);
+      ui.link.textContent = 'This edge cannot reach the store (no contact for ' + since + ' s): reserving is paused.';
+    } else if (linkDown) ui.link.textContent = 'Live stock from this edge.';
+    if (down !== linkDown) { linkDown = down; body.dataset.link = down ? 'down' : 'up'; if (!down && ui.state.dataset.state === 'origin-down') setState('idle', ''); render(); }
+  }
+
   loadDrop();
+  checkLink();
+  setInterval(checkLink, 5000);
   setInterval(tick, 1000);
 })();
