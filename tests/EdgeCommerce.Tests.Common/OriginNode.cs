@@ -63,6 +63,16 @@ public sealed class OriginNode : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("revision").GetInt64();
     }
 
+    /// <summary>Pushes a one-product catalog selling <paramref name="skuIds"/> (drops sell only catalog SKUs); returns its revision.</summary>
+    public Task<long> PushSkusAsync(string creatorId, CancellationToken cancellationToken, params string[] skuIds)
+        => PushCatalogAsync(creatorId, SkuCatalog(skuIds), cancellationToken);
+
+    /// <summary>A valid catalog JSON with one product selling <paramref name="skuIds"/>.</summary>
+    public static string SkuCatalog(params string[] skuIds)
+        => "{\"products\":[{\"id\":\"p1\",\"title\":\"Tour hoodie\",\"description\":\"Heavy cotton\",\"imageUrl\":\"https://cdn.example.com/p1.png\","
+            + "\"price\":{\"amountMinor\":5900,\"currency\":\"EUR\"},\"skus\":["
+            + string.Join(",", skuIds.Select(static id => "{\"id\":\"" + id + "\",\"label\":\"" + id + "\"}")) + "]}]}";
+
     /// <summary>Reads <c>admin.token</c> again (the origin rewrites it at startup and after a key revocation).</summary>
     public async Task RefreshAdminTokenAsync(CancellationToken cancellationToken)
     {

@@ -54,7 +54,7 @@ internal static class DropsApi
         }
 
         context.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(EdgeDropView.From(drop, time.GetUtcNow()));
+        return TypedResults.Ok(EdgeDropView.From(drop, time.GetUtcNow(), holder.Current.Find(drop.CreatorId)));
     }
 
     /// <summary>
@@ -101,7 +101,7 @@ internal static class DropsApi
                 var now = time.GetUtcNow();
                 if (replica.FindDrop(dropId) is { } drop)
                 {
-                    var view = EdgeDropView.From(drop, now);
+                    var view = EdgeDropView.From(drop, now, replica.Find(drop.CreatorId));
                     if (drop.Revision != sentRevision || view.Phase != sentPhase)
                     {
                         var data = JsonSerializer.Serialize(view, s_json);
@@ -144,7 +144,7 @@ internal static class DropsApi
         };
     }
 
-    internal static async Task<IResult> Reserve(string dropId, HttpContext context, DropReservations reservations, DropAdmission admission, CancellationToken cancellationToken)
+    internal static async Task<IResult> Reserve(string dropId, HttpContext context, DropReservations reservations, DropAdmission admission, ReplicaHolder holder, CancellationToken cancellationToken)
     {
         var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
         context.Response.Headers.CacheControl = "no-store";
@@ -178,6 +178,15 @@ internal static class DropsApi
                 return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request body is too large.");
             case ReservationBodyStatus.Invalid:
                 return TypedResults.Problem(new HttpValidationProblemDetails(body.Errors!) { Status = StatusCodes.Status422UnprocessableEntity, Title = "The reservation request is invalid." });
+        }
+
+        // Tenant-checked: another creator's drop goes on to answer exactly like a missing one.
+        var replica = holder.Current;
+        if (replica.FindDropFor(token, dropId) is { } known && known.Skus.Any(sku => string.Equals(sku.SkuId, body.SkuId, StringComparison.Ordinal))
+            && Withdrawal.IsWithdrawn(replica, known, body.SkuId))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "This item was withdrawn from the drop.",
+                detail: "The creator removed it from their catalog; it can no longer be reserved.");
         }
 
         string? ticket = null;
@@ -332,7 +341,8 @@ internal sealed record ReservationResponse(string ReservationId, string DropId, 
 [JsonSerializable(typeof(ReservationResponse))]
 internal sealed partial class DropsJsonContext : JsonSerializerContext;
 
-internal sealed record EdgeDropSkuView(string SkuId, int Allocation, int Sold, int Available, bool SoldOut);
+/// <param name="Withdrawn">The creator's catalog no longer has this SKU (a forced catalog push): not reservable.</param>
+internal sealed record EdgeDropSkuView(string SkuId, int Allocation, int Sold, int Available, bool SoldOut, bool Withdrawn);
 
 internal sealed record EdgeEarlyAccessView(int Minutes, string Audience, DateTimeOffset OpensAt);
 
@@ -348,11 +358,37 @@ internal sealed record EdgeDropView(
     int PerViewerLimit,
     IReadOnlyList<EdgeDropSkuView> Skus)
 {
-    /// <summary><c>available</c> is what neither sales nor edge leases held at that revision: units in leases can still be reserved on their edges.</summary>
-    public static EdgeDropView From(DropState drop, DateTimeOffset now)
-        => new(drop.DropId, drop.CreatorId, drop.Revision, DropPhases.Name(DropPhases.Of(drop, now)), drop.Title,
+    /// <summary>
+    /// <c>available</c> is what neither sales nor edge leases held at that revision: units in leases can still be reserved on their edges.
+    /// A SKU the creator's catalog (as this edge holds it; none: nothing withdrawn) no longer has was withdrawn by a forced catalog push: it shows as
+    /// <c>withdrawn</c> with nothing available. Derived here rather than sent with the drop, so the drop needs no revision of
+    /// its own for it and every edge agrees as soon as it applied the catalog.
+    /// </summary>
+    public static EdgeDropView From(DropState drop, DateTimeOffset now, CreatorCatalog? catalog)
+    {
+        var skus = catalog is null ? null : Withdrawal.SkusOf(catalog);
+        return new(drop.DropId, drop.CreatorId, drop.Revision, DropPhases.Name(DropPhases.Of(drop, now)), drop.Title,
             DropPhases.StartsAt(drop), DropPhases.EndsAt(drop),
             drop.EarlyAccessMinutes > 0 ? new EdgeEarlyAccessView(drop.EarlyAccessMinutes, drop.EarlyAccessAudience, DropPhases.EarlyAccessFrom(drop)) : null,
             drop.PerViewerLimit,
-            [.. drop.Skus.Select(static sku => new EdgeDropSkuView(sku.SkuId, sku.Allocation, sku.Sold, Math.Max(0, sku.Allocation - sku.Sold - sku.Leased), sku.Sold >= sku.Allocation))]);
+            [.. drop.Skus.Select(sku => skus?.Contains(sku.SkuId) != false
+                ? new EdgeDropSkuView(sku.SkuId, sku.Allocation, sku.Sold, Math.Max(0, sku.Allocation - sku.Sold - sku.Leased), sku.Sold >= sku.Allocation, Withdrawn: false)
+                : new EdgeDropSkuView(sku.SkuId, sku.Allocation, sku.Sold, 0, sku.Sold >= sku.Allocation, Withdrawn: true))]);
+    }
+}
+
+/// <summary>Which SKUs of a drop its creator's catalog still has (a forced catalog push can withdraw them).</summary>
+internal static class Withdrawal
+{
+    public static HashSet<string> SkusOf(CreatorCatalog catalog)
+        => catalog.Products.SelectMany(static product => product.Skus).Select(static sku => sku.Id).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// True when the creator's catalog on this edge lacks <paramref name="skuId"/>. A creator without a catalog here withdraws
+    /// nothing: the origin refuses a drop of a creator without a catalog, so that is only a deleted creator (whose drops
+    /// the origin may still hold; left to the origin to refuse).
+    /// </summary>
+    public static bool IsWithdrawn(CatalogReplica replica, DropState drop, string skuId)
+        => replica.Find(drop.CreatorId) is { } catalog
+            && !catalog.Products.Any(product => product.Skus.Any(sku => string.Equals(sku.Id, skuId, StringComparison.Ordinal)));
 }

@@ -65,7 +65,9 @@ internal static class EdgeStatusApi
             Math.Max(state.HeadRevision, replica.Revision),
             state.Connected,
             lastContact,
-            lastContact is { } at ? (timeProvider.GetUtcNow() - at).TotalSeconds : null,
+            // Before any contact in this process (a restart with the origin down) the replica is at
+            // least as stale as the process is old: a lower bound, never null.
+            (timeProvider.GetUtcNow() - (lastContact ?? state.StartedAt)).TotalSeconds,
             replica.Creators.Count,
             state.SnapshotsReceived,
             state.ChangesApplied,
@@ -73,16 +75,26 @@ internal static class EdgeStatusApi
             state.RestoredRevision,
             state.PersistedRevision,
             state.OriginAddress,
-            replica.ClusterId), EdgeStatusJsonContext.Default.EdgeStatusResponse);
+            replica.ClusterId,
+            state.ConnectAttempts,
+            state.FailuresSinceContact,
+            state.LastError?.Message,
+            state.LastError?.At), EdgeStatusJsonContext.Default.EdgeStatusResponse);
     }
 }
 
-/// <param name="SecondsSinceContact">How stale the replica may be: seconds since the origin was last heard from.</param>
+/// <param name="LastContact">When this process last heard from the origin; null before the first contact.</param>
+/// <param name="SecondsSinceContact">How stale the replica may be: seconds since the origin was last heard from, or since this process started when it has not been yet (a lower bound).</param>
+/// <param name="Reconnects">Streams lost after they had connected.</param>
 /// <param name="SnapshotsReceived">Snapshots received from the origin since this process started (a warm restart needs none).</param>
 /// <param name="RestoredRevision">The revision loaded from the persisted replica at startup; null when the edge started empty.</param>
 /// <param name="PersistedRevision">The revision last written to the persisted replica; null before the first write.</param>
 /// <param name="OriginAddress">The origin replica of the current (or last) stream; empty before the first.</param>
 /// <param name="ClusterId">The origin cluster the replica came from.</param>
+/// <param name="ConnectAttempts">Stream attempts since start that ended, reached or not (each is followed by a retry).</param>
+/// <param name="FailedAttempts">Attempts that failed since the origin was last heard from.</param>
+/// <param name="LastError">Why the last attempt failed (gRPC status and detail); null when none failed.</param>
+/// <param name="LastErrorAt">When it failed.</param>
 internal sealed record EdgeStatusResponse(
     string EdgeId,
     string Region,
@@ -99,7 +111,11 @@ internal sealed record EdgeStatusResponse(
     long? RestoredRevision,
     long? PersistedRevision,
     string OriginAddress,
-    string ClusterId);
+    string ClusterId,
+    long ConnectAttempts,
+    long FailedAttempts,
+    string? LastError,
+    DateTimeOffset? LastErrorAt);
 
 /// <summary>
 /// The status answer's serializer, generated at build time: the long-poll answers once per applied

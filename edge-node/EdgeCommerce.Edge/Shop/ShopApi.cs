@@ -74,7 +74,7 @@ internal static class ShopApi
         var now = time.GetUtcNow();
         var drops = replica.Drops.Values
             .Where(drop => drop.CreatorId == creatorId)
-            .Select(drop => EdgeDropView.From(drop, now))
+            .Select(drop => EdgeDropView.From(drop, now, replica.Find(creatorId)))
             .Where(static view => view.Phase != "closed")
             // The drop under way (open, early access, sold out before its end) first, then the next to start.
             .OrderBy(view => view.StartsAt <= now || view.Phase is "early_access" or "open" or "sold_out" ? 0 : 1)

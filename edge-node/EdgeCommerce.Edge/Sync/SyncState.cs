@@ -12,8 +12,12 @@ internal sealed class SyncState(TimeProvider timeProvider)
     private long _persistedRevision = -1;
     private long _appliedRevision;
     private long _behindSinceUnixMs;
+    private long _attempts;
+    private long _failuresSinceContact;
+    private readonly long _startedUnixMs = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
     private volatile bool _connected;
     private volatile string _originAddress = "";
+    private volatile LinkError? _lastError;
 
     /// <summary>The revision loaded from disk at startup; null when the edge started empty.</summary>
     public long? RestoredRevision => Interlocked.Read(ref _restoredRevision) is var r and >= 0 ? r : null;
@@ -38,9 +42,29 @@ internal sealed class SyncState(TimeProvider timeProvider)
     public DateTimeOffset? LastContact
         => Interlocked.Read(ref _lastContactUnixMs) is var ms and > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
+    /// <summary>When this process started: before any contact, the replica is at least this stale.</summary>
+    public DateTimeOffset StartedAt => DateTimeOffset.FromUnixTimeMilliseconds(_startedUnixMs);
+
+    /// <summary>Streams opened since start that ended (failed or not): counts retries even when the origin was never reached.</summary>
+    public long ConnectAttempts => Interlocked.Read(ref _attempts);
+
+    /// <summary>Stream attempts that failed since the origin was last heard from (since start when never).</summary>
+    public long FailuresSinceContact => Interlocked.Read(ref _failuresSinceContact);
+
+    /// <summary>Why the last stream attempt failed; null when none failed since start.</summary>
+    public LinkError? LastError => _lastError;
+
+    /// <summary>A stream attempt failed with <paramref name="error"/> (never a token: gRPC status and message only).</summary>
+    public void OnStreamFailed(string error)
+    {
+        Interlocked.Increment(ref _failuresSinceContact);
+        _lastError = new LinkError(error, timeProvider.GetUtcNow());
+    }
+
     public void OnMessage(long headRevision)
     {
         _connected = true;
+        Interlocked.Exchange(ref _failuresSinceContact, 0);
         Interlocked.Exchange(ref _lastContactUnixMs, timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
         RaiseHead(headRevision);
     }
@@ -102,6 +126,7 @@ internal sealed class SyncState(TimeProvider timeProvider)
 
     public void OnDisconnected()
     {
+        Interlocked.Increment(ref _attempts);
         if (_connected)
         {
             Interlocked.Increment(ref _reconnects);
@@ -139,3 +164,6 @@ internal sealed class SyncState(TimeProvider timeProvider)
         }
     }
 }
+
+/// <summary>Why the link to the origin failed last, and when.</summary>
+internal sealed record LinkError(string Message, DateTimeOffset At);

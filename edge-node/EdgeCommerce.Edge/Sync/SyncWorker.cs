@@ -59,6 +59,7 @@ internal sealed class SyncWorker(
             catch (RpcException ex)
             {
                 SyncLog.StreamFailed(logger, ex.StatusCode, ex);
+                state.OnStreamFailed($"{ex.StatusCode}: {ex.Status.Detail}");
             }
             catch (ReplicaApplyException ex)
             {
@@ -68,6 +69,7 @@ internal sealed class SyncWorker(
             catch (Exception ex)
             {
                 SyncLog.StreamBroken(logger, ex);
+                state.OnStreamFailed(ex.GetType().Name + ": " + ex.Message);
             }
 
             state.OnDisconnected();

@@ -18,6 +18,11 @@ internal sealed class CatalogPushCommand : Command
         HelpName = "ETAG",
     };
 
+    private readonly Option<bool> _force = new("--force")
+    {
+        Description = "Remove SKUs even when scheduled or running drops sell them (the drops then show them as withdrawn)",
+    };
+
     private readonly AdminConnection _admin = new();
 
     public CatalogPushCommand(CliContext context)
@@ -34,6 +39,7 @@ internal sealed class CatalogPushCommand : Command
         Arguments.Add(_file);
         Options.Add(_creator);
         Options.Add(_ifMatch);
+        Options.Add(_force);
         _admin.AddTo(this);
         SetAction((parseResult, cancellationToken) => RunAsync(parseResult, context, cancellationToken));
     }
@@ -45,7 +51,7 @@ internal sealed class CatalogPushCommand : Command
         // Where to push is checked before the file is read: a missing stack is the likelier mistake.
         using var admin = _admin.Open(parseResult, context);
         var document = await ReadDocumentAsync(parseResult.GetRequiredValue(_file), context, cancellationToken);
-        var response = await admin.PutCatalogAsync(creator, document, ifMatch, cancellationToken);
+        var response = await admin.PutCatalogAsync(creator, document, ifMatch, cancellationToken, parseResult.GetValue(_force));
         if (!response.IsSuccess)
         {
             await context.Error.WriteLineAsync(ProblemReport.Format(response));

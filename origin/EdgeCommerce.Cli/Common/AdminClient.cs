@@ -137,9 +137,10 @@ internal sealed class AdminClient : IDisposable
         => SendAsync(new HttpRequestMessage(HttpMethod.Get, CatalogPath(creatorId)), cancellationToken);
 
     /// <summary>PUTs a catalog document as is: the origin validates it and names every error.</summary>
-    public Task<AdminResponse> PutCatalogAsync(string creatorId, byte[] document, string? ifMatch, CancellationToken cancellationToken)
+    /// <param name="force">Withdraw SKUs that scheduled or running drops sell instead of being refused with 409.</param>
+    public Task<AdminResponse> PutCatalogAsync(string creatorId, byte[] document, string? ifMatch, CancellationToken cancellationToken, bool force = false)
     {
-        var request = new HttpRequestMessage(HttpMethod.Put, CatalogPath(creatorId))
+        var request = new HttpRequestMessage(HttpMethod.Put, force ? CatalogPath(creatorId) + "?force=true" : CatalogPath(creatorId))
         {
             Content = new ByteArrayContent(document) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };

@@ -60,7 +60,9 @@ internal static class CatalogAdminApi
         HttpContext context,
         IOriginStore store,
         IOptions<CatalogOptions> options,
-        CancellationToken cancellationToken)
+        TimeProvider time,
+        CancellationToken cancellationToken,
+        bool force = false)
     {
         if (!Identifiers.IsValid(creatorId))
         {
@@ -113,12 +115,17 @@ internal static class CatalogAdminApi
         var (canonicalJson, hash) = CatalogPayload.Canonicalize(document);
         var result = await store.PutCatalogAsync(
             new CatalogWrite(creatorId, canonicalJson, hash, document.Products.Count, expectedRevision,
-                revision => CatalogPayload.ToProtobuf(creatorId, revision, document)),
+                revision => CatalogPayload.ToProtobuf(creatorId, revision, document), time.GetUtcNow(), force),
             cancellationToken);
 
         if (result.Outcome == CatalogWriteOutcome.PreconditionFailed)
         {
             return PreconditionFailed();
+        }
+
+        if (result.Outcome == CatalogWriteOutcome.SkusInUse)
+        {
+            return SkusInUse(result.SkusInUse ?? []);
         }
 
         context.Response.Headers.ETag = RevisionETag.Format(result.Revision);
@@ -210,6 +217,19 @@ internal static class CatalogAdminApi
     internal static ProblemHttpResult CreatorNotFound(string creatorId)
         => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such creator.",
             detail: Identifiers.IsValid(creatorId) ? $"Creator '{creatorId}' has no catalog." : null);
+
+    /// <summary>409 naming each scheduled or running drop and the SKUs the push would withdraw from it.</summary>
+    private static ProblemHttpResult SkusInUse(IReadOnlyList<Storage.Drops.DropSkuUse> uses)
+    {
+        var drops = uses.GroupBy(static use => use.DropId, StringComparer.Ordinal)
+            .ToDictionary(static group => group.Key, static group => (object?)group.Select(static use => use.SkuId).ToArray(), StringComparer.Ordinal);
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status409Conflict,
+            title: "The catalog removes SKUs that scheduled or running drops sell.",
+            detail: "Nothing was stored. Drops (with the SKUs): " + string.Join("; ", drops.Select(static drop => $"{drop.Key} ({string.Join(", ", (string[])drop.Value!)})"))
+                + ". Keep the SKUs, cancel the drops, or push again with ?force=true to withdraw them (the drops then show them as withdrawn, not reservable).",
+            extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["drops"] = drops });
+    }
 
     private static ProblemHttpResult PreconditionFailed()
         => TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed,

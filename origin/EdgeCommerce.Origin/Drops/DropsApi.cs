@@ -173,6 +173,7 @@ internal static class DropsApi
             DropWriteOutcome.AlreadyStarted => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The drop has opened; it can no longer be edited.",
                 detail: "A drop can be edited until its early access (or its start) begins; after that it can only be cancelled."),
             DropWriteOutcome.IsCancelled => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The drop was cancelled; it can no longer be edited."),
+            DropWriteOutcome.UnknownSkus => UnknownSkus(document, result.UnknownSkus ?? []),
             _ => Written(context, dropId, result),
         };
     }
@@ -208,6 +209,26 @@ internal static class DropsApi
         };
         state.Skus.Add(document.Allocations.Select(static a => new DropSku { SkuId = a.SkuId, Allocation = a.Units }));
         return state;
+    }
+
+    /// <summary>422 naming each allocation (by JSON path, like the reader's errors) whose SKU the creator's catalog lacks.</summary>
+    private static ProblemHttpResult UnknownSkus(DropDocument document, IReadOnlyList<string> unknown)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        for (var index = 0; index < document.Allocations.Count; index++)
+        {
+            if (unknown.Contains(document.Allocations[index].SkuId, StringComparer.Ordinal))
+            {
+                errors[string.Create(System.Globalization.CultureInfo.InvariantCulture, $"allocations[{index}].skuId")] = ["is not a SKU of this creator's catalog"];
+            }
+        }
+
+        return TypedResults.Problem(new HttpValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Title = "The drop is invalid; nothing was stored.",
+            Detail = "A drop sells only SKUs of its creator's current catalog: push the catalog first. Every error is listed under 'errors', keyed by JSON path.",
+        });
     }
 
     private static Ok<DropRevisionResponse> Written(HttpContext context, string dropId, DropWriteResult result)

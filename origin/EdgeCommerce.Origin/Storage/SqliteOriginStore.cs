@@ -181,6 +181,12 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
 
             var revision = await ReadHeadAsync(connection, transaction, cancellationToken) + 1;
             var payload = write.BuildPayload(revision);
+            var inUse = await Drops.DropSql.FindSkusInUseAsync(connection, transaction, write.CreatorId, payload, write.Now, cancellationToken);
+            if (inUse.Count > 0 && !write.Force)
+            {
+                return new CatalogWriteResult(CatalogWriteOutcome.SkusInUse, currentRevision ?? 0, inUse);
+            }
+
             await AppendChangeAsync(connection, transaction, revision, write.CreatorId, ChangeKind.CatalogUpserted, payload, cancellationToken);
             await using (var upsert = Command(connection, transaction, """
                 INSERT INTO catalogs (creator_id, revision, content_hash, document, payload, product_count)

@@ -21,13 +21,17 @@ internal enum ChangeKind
 /// <param name="ProductCount">Number of products, for listings.</param>
 /// <param name="ExpectedRevision">From If-Match: the write applies only while this is the current revision.</param>
 /// <param name="BuildPayload">Builds the sync payload (the protobuf catalog) for the assigned revision.</param>
+/// <param name="Now">The time of the request: drops that ended by then no longer hold their SKUs (the default counts every drop not cancelled).</param>
+/// <param name="Force">Withdraw SKUs that scheduled or running drops use instead of refusing the push.</param>
 internal sealed record CatalogWrite(
     string CreatorId,
     string DocumentJson,
     byte[] ContentHash,
     int ProductCount,
     long? ExpectedRevision,
-    Func<long, byte[]> BuildPayload);
+    Func<long, byte[]> BuildPayload,
+    DateTimeOffset Now = default,
+    bool Force = false);
 
 internal enum CatalogWriteOutcome
 {
@@ -37,10 +41,13 @@ internal enum CatalogWriteOutcome
     Deleted,
     NotFound,
     PreconditionFailed,
+    /// <summary>The push removes SKUs of scheduled or running drops (see <see cref="CatalogWriteResult.SkusInUse"/>) and was not forced.</summary>
+    SkusInUse,
 }
 
 /// <param name="Revision">The creator's catalog revision after the call (0 when it does not exist).</param>
-internal readonly record struct CatalogWriteResult(CatalogWriteOutcome Outcome, long Revision);
+/// <param name="SkusInUse">With <see cref="CatalogWriteOutcome.SkusInUse"/>: each (drop, SKU) the push would withdraw, by drop then SKU.</param>
+internal readonly record struct CatalogWriteResult(CatalogWriteOutcome Outcome, long Revision, IReadOnlyList<Drops.DropSkuUse>? SkusInUse = null);
 
 internal sealed record StoredCatalog(string CreatorId, long Revision, string DocumentJson);
 

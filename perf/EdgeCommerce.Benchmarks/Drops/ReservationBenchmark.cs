@@ -61,8 +61,17 @@ internal static class ReservationBenchmark
             await host.WaitUntilReadyAsync(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(120), cancellationToken);
         }
 
-        var admin = await MintAsync(origin.Admin, "bench-admin", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+        var admin = await MintAsync(origin.Admin, "bench-admin", null, ["admin:drops", "admin:catalog", "admin:platform"], "origin", cancellationToken);
         var now = DateTimeOffset.UtcNow;
+        using (var catalog = new HttpRequestMessage(HttpMethod.Put, "/admin/v1/creators/bench-creator/catalog"))
+        {
+            // A drop sells only SKUs of its creator's catalog.
+            catalog.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+            catalog.Content = new StringContent(OriginNode.SkuCatalog(Sku), Encoding.UTF8, "application/json");
+            using var response = await origin.Admin.SendAsync(catalog, cancellationToken);
+            response.EnsureSuccessStatusCode();
+        }
+
         using (var put = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/bench-creator/drops/{DropId}"))
         {
             put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);

@@ -56,6 +56,33 @@ public sealed class CatalogPushProcessTests(OriginProcessFixture origin) : IClas
     }
 
     [Fact]
+    public async Task CatalogPush_RemovingASkuOfAScheduledDrop_RefusedNamingTheDropThenForced()
+    {
+        // Arrange: push-force sells a and b; a scheduled drop sells b.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await origin.Origin.PushSkusAsync("push-force", cancellationToken, "push-force-a", "push-force-b");
+        var startsAt = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var endsAt = DateTimeOffset.UtcNow.AddHours(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        using (var put = await origin.Origin.Http.PutAsync("/admin/v1/creators/push-force/drops/push-force-drop", new StringContent(
+            $$"""{"title":"Drop","startsAt":"{{startsAt}}","endsAt":"{{endsAt}}","perViewerLimit":1,"allocations":[{"skuId":"push-force-b","units":5}]}""",
+            System.Text.Encoding.UTF8, "application/json"), cancellationToken))
+        {
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync(cancellationToken));
+        }
+
+        var file = await WriteAsync("without-b.json", OriginNode.SkuCatalog("push-force-a"));
+
+        // Act
+        var refused = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-force", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var forced = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-force", "--force", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+
+        // Assert
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Contains("push-force-drop (push-force-b)", refused.Error, StringComparison.Ordinal);
+        Assert.True(forced.ExitCode == 0, forced.ToString());
+    }
+
+    [Fact]
     public async Task CatalogPush_NotJson_ExitsOneWithTheOriginsTitle()
     {
         // Arrange

@@ -15,7 +15,7 @@ public sealed class OriginProcessFixture : IAsyncLifetime
     /// <summary>The platform operator token the origin wrote at startup.</summary>
     public string AdminToken => Origin.AdminToken;
 
-    private OriginNode Origin => _origin ?? throw new InvalidOperationException("The origin is not started.");
+    public OriginNode Origin => _origin ?? throw new InvalidOperationException("The origin is not started.");
 
     public async ValueTask InitializeAsync()
         => _origin = await OriginNode.StartAsync(_data.Combine("origin"), TestContext.Current.CancellationToken);

@@ -226,6 +226,37 @@ public sealed class DropsApiTests : IAsyncLifetime
         Assert.True(next.GetProperty("skus")[0].GetProperty("soldOut").GetBoolean());
     }
 
+    [Fact]
+    public async Task GetDropAndReserve_SkuNoLongerInTheCreatorsCatalog_ShowsWithdrawnAndAnswers409()
+    {
+        // Arrange: c1's catalog sells hoodie-m, then a forced push replaces it with tee only.
+        var viewer = Client(Scopes.DropReserve);
+        using var client = _fixture.CreateClient();
+        await ApplyCatalogAsync("hoodie");
+        var before = await client.GetFromJsonAsync<JsonElement>("/v1/drops/d1", CancellationToken);
+        await ApplyCatalogAsync("tee");
+
+        // Act
+        var after = await client.GetFromJsonAsync<JsonElement>("/v1/drops/d1", CancellationToken);
+        var list = await client.GetFromJsonAsync<JsonElement>("/v1/creators/c1/drops", CancellationToken);
+        using var reserve = await viewer.PostAsync("/v1/drops/d1/reservations", Json("""{"skuId":"hoodie-m","quantity":1}"""), CancellationToken);
+        var problem = await reserve.Content.ReadFromJsonAsync<JsonElement>(CancellationToken);
+
+        // Assert
+        Assert.Equal((false, 3), (before.GetProperty("skus")[0].GetProperty("withdrawn").GetBoolean(), before.GetProperty("skus")[0].GetProperty("available").GetInt32()));
+        Assert.Equal((true, 0), (after.GetProperty("skus")[0].GetProperty("withdrawn").GetBoolean(), after.GetProperty("skus")[0].GetProperty("available").GetInt32()));
+        Assert.True(list.GetProperty("drops")[0].GetProperty("skus")[0].GetProperty("withdrawn").GetBoolean());
+        Assert.Equal(HttpStatusCode.Conflict, reserve.StatusCode);
+        Assert.Equal("This item was withdrawn from the drop.", problem.GetProperty("title").GetString());
+        Assert.Equal(0, _origin.LeaseCalls);
+    }
+
+    private async Task ApplyCatalogAsync(string productId)
+    {
+        var previous = _fixture.Holder.Current.Revision;
+        await _fixture.Updater.ApplyBatchAsync(CatalogData.Batch(previous, previous + 1, CatalogData.Upsert(CatalogData.CatalogOf("c1", previous + 1, productId))), CancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         Assert.Empty(_fixture.ErrorLogs);

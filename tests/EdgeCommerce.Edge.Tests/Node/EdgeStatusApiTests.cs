@@ -32,12 +32,43 @@ public sealed class EdgeStatusApiTests
         Assert.Equal(0, root.GetProperty("headRevision").GetInt64());
         Assert.False(root.GetProperty("connected").GetBoolean());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("lastContact").ValueKind);
-        Assert.Equal(JsonValueKind.Null, root.GetProperty("secondsSinceContact").ValueKind);
+        Assert.Equal(0, root.GetProperty("secondsSinceContact").GetDouble()); // since start (fake clock): never null
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("lastError").ValueKind);
         Assert.Equal(0, root.GetProperty("creators").GetInt32());
         Assert.Equal(0, root.GetProperty("snapshotsReceived").GetInt64());
         Assert.Equal(0, root.GetProperty("changesApplied").GetInt64());
         Assert.Equal(0, root.GetProperty("reconnects").GetInt64());
         Assert.Empty(edge.ErrorLogs);
+    }
+
+    [Fact]
+    public async Task GetStatus_OriginUnreachableSinceStart_ReportsStalenessAttemptsAndTheLastError()
+    {
+        // Arrange: the sync worker dials an address where nothing listens, as after a restart with the origin down.
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = new EdgeApiFixture(keepSyncWorker: true);
+        await edge.InitializeAsync();
+        using var client = edge.CreateClient();
+        for (var i = 0; i < 300 && edge.SyncState.LastError is null; i++)
+        {
+            await Task.Delay(100, ct);
+        }
+
+        edge.Time.Advance(TimeSpan.FromSeconds(12));
+
+        // Act
+        using var response = await client.GetAsync("/v1/edge/status", ct);
+        using var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+
+        // Assert
+        var root = status.RootElement;
+        Assert.False(root.GetProperty("connected").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("lastContact").ValueKind);
+        Assert.True(root.GetProperty("secondsSinceContact").GetDouble() >= 12);
+        Assert.True(root.GetProperty("connectAttempts").GetInt64() >= 1);
+        Assert.True(root.GetProperty("failedAttempts").GetInt64() >= 1);
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("lastError").GetString()));
+        Assert.Equal(JsonValueKind.String, root.GetProperty("lastErrorAt").ValueKind);
     }
 
     [Fact]

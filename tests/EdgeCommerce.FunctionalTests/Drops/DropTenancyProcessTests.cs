@@ -84,6 +84,7 @@ public sealed class DropTenancyProcessTests
 
     private static async Task PutDropAsync(OriginNode origin, CancellationToken cancellationToken)
     {
+        await origin.PushSkusAsync(CreatorB, cancellationToken, Sku);
         var now = DateTimeOffset.UtcNow;
         var body = JsonSerializer.Serialize(new
         {

@@ -63,6 +63,7 @@ public sealed class NoOversellTests
         Mark("started");
         try
         {
+            await origin.PushSkusAsync(Creator, cancellationToken, Sku);
             var admin = await MintAsync(origin, "ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
             var now = DateTimeOffset.UtcNow;
             using (var put = Admin(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/{DropId}", admin))

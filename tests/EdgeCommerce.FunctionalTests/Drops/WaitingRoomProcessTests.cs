@@ -74,6 +74,7 @@ public sealed class WaitingRoomProcessTests
 
     private static async Task PutDropAsync(OriginNode origin, DateTimeOffset startsAt, CancellationToken cancellationToken)
     {
+        await origin.PushSkusAsync(Creator, cancellationToken, Sku);
         var body = JsonSerializer.Serialize(new
         {
             title = "Queue drop",

@@ -71,6 +71,29 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
     }
 
     [Fact]
+    public async Task SeveralDrops_CreatorWithAnEarlyAndAnUpcomingDrop_PageListsBothAndFollowsTheOneUnderWay()
+    {
+        SkipWithoutChromium();
+        var ct = TestContext.Current.CancellationToken;
+
+        // Arrange: the early creator's second drop opens tomorrow.
+        var startsAt = TimeProvider.System.GetUtcNow().AddDays(1);
+        var revision = await stack.PutDropAsync(ShopStackFixture.EarlyCreator, "early-drop-2", startsAt, startsAt.AddHours(1), null, "mug-m", 5, ct);
+        await stack.Edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() >= revision, TimeSpan.FromSeconds(30), "the second drop", ct);
+
+        // Act
+        await using var viewer = await stack.OpenAsync(ShopStackFixture.EarlyCreator, null);
+        var drops = viewer.Page.Locator("#drop-list li");
+        await Assertions.Expect(viewer.Page.Locator("#drops")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+
+        // Assert
+        Assert.Equal([ShopStackFixture.EarlyDrop, "early-drop-2"], await drops.EvaluateAllAsync<string[]>("items => items.map(li => li.dataset.dropId)"));
+        await Assertions.Expect(drops.First).ToHaveAttributeAsync("aria-current", "true");
+        await Assertions.Expect(viewer.Page.Locator("#stock li[data-sku-id='poster-m']")).ToBeVisibleAsync();
+        Assert.Empty(viewer.ExternalRequests);
+    }
+
+    [Fact]
     public async Task Recommendations_SignedInViewer_RenderWithProductTitles()
     {
         SkipWithoutChromium();
@@ -186,7 +209,10 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
             await Assertions.Expect(viewer.Page.Locator(".ec-product img").First).ToHaveJSPropertyAsync("complete", true);
             await Assertions.Expect(viewer.Left("poster-m")).ToHaveAttributeAsync("data-available", new System.Text.RegularExpressions.Regex("^[0-9]+$"), s_live);
             await Assertions.Expect(viewer.Page.Locator("#drop-phase")).ToHaveTextAsync("Early access");
-            await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "signed-out", s_live);
+            await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "origin-down", s_live);
+            await Assertions.Expect(viewer.State).ToContainTextAsync("cannot reach the store");
+            await Assertions.Expect(viewer.Page.Locator("#link-state")).ToContainTextAsync("reserving is paused");
+            await Assertions.Expect(viewer.Reserve("poster-m")).ToBeDisabledAsync();
             await stack.ScreenshotAsync(viewer.Page, "09-origin-down");
             Assert.Empty(viewer.ExternalRequests);
             Assert.Empty(viewer.ConsoleErrors);

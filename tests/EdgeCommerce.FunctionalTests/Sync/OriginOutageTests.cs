@@ -53,4 +53,30 @@ public sealed class OriginOutageTests
             Assert.Equal(second.ToString(System.Globalization.CultureInfo.InvariantCulture), widget.Headers.GetValues("X-Catalog-Revision").Single());
         }
     }
+
+    [Fact]
+    public async Task Edge_RestartedWhileTheOriginIsDown_StatusReportsStalenessAttemptsAndTheLastError()
+    {
+        // Arrange: the edge holds a persisted replica, then the origin dies and the edge restarts.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var data = new TempDirectory();
+        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
+        await using var edge = await EdgeNode.StartAsync("edge-r", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-r", cancellationToken), data.Combine("edge-r"), cancellationToken);
+        var first = await origin.PushCatalogAsync("outage-creator", OriginNode.SimpleCatalog("Before the outage"), cancellationToken);
+        await edge.WaitForStatusAsync(s => s.GetProperty("persistedRevision").ValueKind == System.Text.Json.JsonValueKind.Number
+            && s.GetProperty("persistedRevision").GetInt64() == first, TimeSpan.FromSeconds(30), "the replica persisted", cancellationToken);
+        await origin.KillAsync();
+        await edge.KillAsync();
+
+        // Act
+        await edge.RestartAsync(cancellationToken);
+        var status = await edge.WaitForStatusAsync(static s => s.GetProperty("failedAttempts").GetInt64() >= 2, TimeSpan.FromSeconds(60), "two failed attempts", cancellationToken);
+
+        // Assert: before, secondsSinceContact was null and nothing counted the failed attempts.
+        Assert.False(status.GetProperty("connected").GetBoolean());
+        Assert.Equal(first, status.GetProperty("restoredRevision").GetInt64());
+        Assert.True(status.GetProperty("secondsSinceContact").GetDouble() >= 0);
+        Assert.True(status.GetProperty("connectAttempts").GetInt64() >= 2);
+        Assert.False(string.IsNullOrEmpty(status.GetProperty("lastError").GetString()));
+    }
 }

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Origin.Keys;
+using EdgeCommerce.Origin.Tests.CatalogAdmin;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -188,9 +189,74 @@ public sealed class DropsApiTests(OriginApiFixture fixture) : IClassFixture<Orig
         Assert.Empty(fixture.ErrorLogs);
     }
 
+    [Fact]
+    public async Task PutDrop_SkuNotInTheCreatorsCatalog_422NamesEachBadAllocationByJsonPath()
+    {
+        // Arrange: creator-sku sells hoodie-01-m; creator-other sells other-01-m; creator-none has no catalog.
+        var client = await ClientAsync(creatorId: "creator-sku");
+        (await PushCatalogAsync("creator-other", force: false, "other-01-m")).Dispose();
+        using var none = await TokenClientAsync("creator-none", Scopes.AdminDrops);
+        var startsAt = fixture.TimeProvider.GetUtcNow().AddHours(1);
+        var body = Body(startsAt).Replace("""[{"skuId":"hoodie-01-m","units":40}]""", """[{"skuId":"hoodie-01-m","units":40},{"skuId":"hoodie-01-mm","units":1},{"skuId":"other-01-m","units":1}]""", StringComparison.Ordinal);
+
+        // Act
+        using var mixed = await client.PutAsync("/admin/v1/creators/creator-sku/drops/sku-drop-1", Json(body), CancellationToken);
+        using var noCatalog = await none.PutAsync("/admin/v1/creators/creator-none/drops/sku-drop-2", Json(Body(startsAt)), CancellationToken);
+        using var stored = await client.GetAsync("/admin/v1/creators/creator-sku/drops/sku-drop-1", CancellationToken);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, mixed.StatusCode);
+        var errors = (await mixed.Content.ReadFromJsonAsync<JsonElement>(CancellationToken)).GetProperty("errors");
+        Assert.Equal(["allocations[1].skuId", "allocations[2].skuId"], errors.EnumerateObject().Select(static e => e.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, noCatalog.StatusCode);
+        Assert.Equal(["allocations[0].skuId"], (await noCatalog.Content.ReadFromJsonAsync<JsonElement>(CancellationToken)).GetProperty("errors").EnumerateObject().Select(static e => e.Name));
+        Assert.Equal(HttpStatusCode.NotFound, stored.StatusCode);
+    }
+
+    [Fact]
+    public async Task PutCatalog_RemovingASkuOfAScheduledDrop_409NamesDropAndSkuUnlessForced()
+    {
+        // Arrange
+        var client = await ClientAsync(creatorId: "creator-withdraw");
+        using (var put = await client.PutAsync("/admin/v1/creators/creator-withdraw/drops/withdraw-drop", Json(Body(fixture.TimeProvider.GetUtcNow().AddHours(1))), CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        // Act
+        using var refused = await PushCatalogAsync("creator-withdraw", force: false, "tee-01-m");
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(CancellationToken);
+        using var forced = await PushCatalogAsync("creator-withdraw", force: true, "tee-01-m");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(["hoodie-01-m"], problem.GetProperty("drops").GetProperty("withdraw-drop").EnumerateArray().Select(static s => s.GetString()));
+        Assert.Contains("withdraw-drop", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, forced.StatusCode);
+    }
+
     public void Dispose() => _channel.Dispose();
 
+    /// <summary>A client for <paramref name="creatorId"/>, whose catalog (pushed first) sells <c>hoodie-01-m</c>: drops sell only catalog SKUs.</summary>
     private async Task<HttpClient> ClientAsync(string? creatorId, string scope = Scopes.AdminDrops)
+    {
+        if (creatorId is not null)
+        {
+            (await PushCatalogAsync(creatorId, force: false, "hoodie-01-m")).Dispose();
+        }
+
+        return await TokenClientAsync(creatorId, scope);
+    }
+
+    private async Task<HttpResponseMessage> PushCatalogAsync(string creatorId, bool force, params string[] skus)
+    {
+        using var catalogClient = await TokenClientAsync(creatorId, Scopes.AdminCatalog);
+        var catalog = CatalogSamples.Catalog(CatalogSamples.Product(skus: "[" + string.Join(",", skus.Select(static id => CatalogSamples.Sku(id, id))) + "]"));
+        return await catalogClient.PutAsync($"/admin/v1/creators/{creatorId}/catalog{(force ? "?force=true" : "")}", Json(catalog), CancellationToken);
+    }
+
+    private async Task<HttpClient> TokenClientAsync(string? creatorId, string scope)
     {
         var issuer = fixture.Services.GetRequiredService<AccessTokenIssuer>();
         string[] scopes = creatorId is null ? [scope, Scopes.AdminPlatform] : [scope];

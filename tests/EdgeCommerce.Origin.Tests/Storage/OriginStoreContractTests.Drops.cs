@@ -3,6 +3,7 @@ using System.Text;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.Origin.Storage.Drops;
+using Google.Protobuf;
 
 namespace EdgeCommerce.Origin.Tests.Storage;
 
@@ -15,18 +16,17 @@ public abstract partial class OriginStoreContractTests
     public async Task PutDropAsync_NewDrop_IsOneRevisionInTheChangeLogAndInSnapshots()
     {
         // Arrange
-        var store = await OpenStoreAsync();
-        await store.PutCatalogAsync(Write("c1", "cat"), CancellationToken);
+        var store = await OpenDropStoreAsync();
 
         // Act
         var result = await Drops(store).PutDropAsync(NewDrop("c1", "d1", units: 40), CancellationToken);
 
         // Assert
-        Assert.Equal(new DropWriteResult(DropWriteOutcome.Created, 2), result);
-        var change = Assert.Single(await store.ReadChangesAsync(1, 10, CancellationToken));
-        Assert.Equal((2L, "c1", ChangeKind.DropChanged), (change.Revision, change.CreatorId, change.Kind));
+        Assert.Equal(new DropWriteResult(DropWriteOutcome.Created, 3), result);
+        var change = Assert.Single(await store.ReadChangesAsync(2, 10, CancellationToken));
+        Assert.Equal((3L, "c1", ChangeKind.DropChanged), (change.Revision, change.CreatorId, change.Kind));
         var state = DropState.Parser.ParseFrom(change.Payload);
-        Assert.Equal(("d1", 2L, 40, 0), (state.DropId, state.Revision, state.Skus[0].Allocation, state.Skus[0].Sold));
+        Assert.Equal(("d1", 3L, 40, 0), (state.DropId, state.Revision, state.Skus[0].Allocation, state.Skus[0].Sold));
         await using var snapshot = await store.OpenSnapshotAsync(CancellationToken);
         Assert.Equal(state, DropState.Parser.ParseFrom(Assert.Single(snapshot.Drops)));
     }
@@ -35,7 +35,7 @@ public abstract partial class OriginStoreContractTests
     public async Task PutDropAsync_EditsAndOwnership_BeforeStartOnlyByItsCreatorAndIdenticalWritesNothing()
     {
         // Arrange
-        var store = await OpenStoreAsync();
+        var store = await OpenDropStoreAsync();
         var drops = Drops(store);
         await drops.PutDropAsync(NewDrop("c1", "d1", units: 40, startsIn: TimeSpan.FromMinutes(30), earlyMinutes: 10), CancellationToken);
 
@@ -47,19 +47,19 @@ public abstract partial class OriginStoreContractTests
         var late = await drops.PutDropAsync(NewDrop("c1", "d1", units: 60, startsIn: TimeSpan.FromMinutes(10), earlyMinutes: 10), CancellationToken);
 
         // Assert
-        Assert.Equal(new DropWriteResult(DropWriteOutcome.Unchanged, 1), identical);
+        Assert.Equal(new DropWriteResult(DropWriteOutcome.Unchanged, 3), identical);
         Assert.Equal(DropWriteOutcome.IdTaken, otherCreator.Outcome);
-        Assert.Equal(new DropWriteResult(DropWriteOutcome.Updated, 2), edited);
+        Assert.Equal(new DropWriteResult(DropWriteOutcome.Updated, 4), edited);
         Assert.Equal(DropWriteOutcome.AlreadyStarted, late.Outcome);
         Assert.Equal(50, (await drops.GetDropAsync("d1", Time.GetUtcNow(), CancellationToken))!.State.Skus[0].Allocation);
-        Assert.Equal(2, await store.GetHeadRevisionAsync(CancellationToken));
+        Assert.Equal(4, await store.GetHeadRevisionAsync(CancellationToken));
     }
 
     [Fact]
     public async Task AcquireLeaseAsync_UntilNothingIsFree_GrantsShrinkAndNeverExceedTheAllocation()
     {
         // Arrange
-        var store = await OpenStoreAsync();
+        var store = await OpenDropStoreAsync();
         var drops = Drops(store);
         await drops.PutDropAsync(NewDrop("c1", "d1", units: 20), CancellationToken);
 
@@ -86,7 +86,7 @@ public abstract partial class OriginStoreContractTests
     public async Task AcquireLeaseAsync_AfterLeasesExpire_UnsoldUnitsComeBack()
     {
         // Arrange
-        var store = await OpenStoreAsync();
+        var store = await OpenDropStoreAsync();
         var drops = Drops(store);
         await drops.PutDropAsync(NewDrop("c1", "d1", units: 4), CancellationToken);
         var first = await drops.AcquireLeaseAsync(Ask("d1", units: 4, minUnits: 4), CancellationToken);
@@ -108,7 +108,7 @@ public abstract partial class OriginStoreContractTests
     public async Task ConfirmSaleAsync_RetriesLimitsAndExpiry_SellsEachUnitOnceWithinTheLease()
     {
         // Arrange
-        var store = await OpenStoreAsync();
+        var store = await OpenDropStoreAsync();
         var drops = Drops(store);
         await drops.PutDropAsync(NewDrop("c1", "d1", units: 10, limit: 2), CancellationToken);
         var lease = await drops.AcquireLeaseAsync(Ask("d1", units: 4, minUnits: 4), CancellationToken);
@@ -149,8 +149,8 @@ public abstract partial class OriginStoreContractTests
     public async Task AcquireLeaseAsync_TwoStoresAtOnce_NeverLeaseMoreThanTheAllocation()
     {
         // Arrange
-        var a = await OpenStoreAsync();
-        var b = await OpenStoreAsync();
+        var a = await OpenDropStoreAsync();
+        var b = await OpenDropStoreAsync();
         await Drops(a).PutDropAsync(NewDrop("c1", "d1", units: 30), CancellationToken);
 
         // Act
@@ -161,14 +161,14 @@ public abstract partial class OriginStoreContractTests
         Assert.Equal(30, grants.Sum(static g => g.Units));
         var changes = await a.ReadChangesAsync(0, 1000, CancellationToken);
         Assert.Equal(Enumerable.Range(1, changes.Count).Select(static r => (long)r), changes.Select(static c => c.Revision));
-        Assert.All(changes.Select(static c => DropState.Parser.ParseFrom(c.Payload).Skus[0]), static sku => Assert.True(sku.Sold + sku.Leased <= sku.Allocation));
+        Assert.All(changes.Where(static c => c.Kind == ChangeKind.DropChanged).Select(static c => DropState.Parser.ParseFrom(c.Payload).Skus[0]), static sku => Assert.True(sku.Sold + sku.Leased <= sku.Allocation));
     }
 
     [Fact]
     public async Task CancelDropAsync_ByItsCreator_StopsLeasesAndIsRecorded()
     {
         // Arrange
-        var store = await OpenStoreAsync();
+        var store = await OpenDropStoreAsync();
         var drops = Drops(store);
         await drops.PutDropAsync(NewDrop("c1", "d1", units: 5), CancellationToken);
 
@@ -180,17 +180,17 @@ public abstract partial class OriginStoreContractTests
 
         // Assert
         Assert.Equal(DropWriteOutcome.NotFound, wrongCreator.Outcome);
-        Assert.Equal(new DropWriteResult(DropWriteOutcome.Cancelled, 2), cancelled);
+        Assert.Equal(new DropWriteResult(DropWriteOutcome.Cancelled, 4), cancelled);
         Assert.Equal(DropWriteOutcome.Unchanged, twice.Outcome);
         Assert.Equal(LeaseRefusal.NotSelling, lease.Refusal);
-        Assert.True(DropState.Parser.ParseFrom((await store.ReadChangesAsync(1, 10, CancellationToken))[0].Payload).Cancelled);
+        Assert.True(DropState.Parser.ParseFrom((await store.ReadChangesAsync(3, 10, CancellationToken))[0].Payload).Cancelled);
     }
 
     [Fact]
     public async Task RsvpAsync_Repeated_IsRecordedOnceWithoutARevision()
     {
         // Arrange
-        var store = await OpenStoreAsync();
+        var store = await OpenDropStoreAsync();
         var drops = Drops(store);
         await drops.PutDropAsync(NewDrop("c1", "d1", units: 5, startsIn: TimeSpan.FromHours(1)), CancellationToken);
 
@@ -205,7 +205,7 @@ public abstract partial class OriginStoreContractTests
         Assert.True(await drops.HasRsvpAsync("d1", "viewer-1", CancellationToken));
         Assert.False(await drops.HasRsvpAsync("d1", "viewer-2", CancellationToken));
         Assert.Equal(1, await drops.CountRsvpsAsync("d1", CancellationToken));
-        Assert.Equal(1, await store.GetHeadRevisionAsync(CancellationToken));
+        Assert.Equal(3, await store.GetHeadRevisionAsync(CancellationToken));
     }
 
     /// <summary>
@@ -216,7 +216,7 @@ public abstract partial class OriginStoreContractTests
     public async Task ConfirmSaleAndRsvp_SameSubOnTwoCreatorsDrops_RecordedUnderEachDropsCreator()
     {
         // Arrange
-        var store = await OpenStoreAsync();
+        var store = await OpenDropStoreAsync();
         var drops = Drops(store);
         await drops.PutDropAsync(NewDrop("c1", "d1", units: 10, limit: 2), CancellationToken);
         await drops.PutDropAsync(NewDrop("c2", "d2", units: 10, limit: 2), CancellationToken);
@@ -248,7 +248,7 @@ public abstract partial class OriginStoreContractTests
     public async Task InitializeAsync_DropSchemaVersion1_MigratesSalesAndRsvpsToTheDropsCreator()
     {
         // Arrange: a sale and an RSVP, then the tables put back the way schema 1 had them.
-        var store = await OpenStoreAsync();
+        var store = await OpenDropStoreAsync();
         var drops = Drops(store);
         await drops.PutDropAsync(NewDrop("c1", "d1", units: 10, limit: 2), CancellationToken);
         await drops.PutDropAsync(NewDrop("c2", "d2", units: 10, limit: 2, startsIn: TimeSpan.FromHours(1), earlyMinutes: 10), CancellationToken);
@@ -291,7 +291,78 @@ public abstract partial class OriginStoreContractTests
         Assert.Equal(2, (await Drops(store).ListSalesAsync("d1", CancellationToken)).Count);
     }
 
+    [Fact]
+    public async Task PutDropAsync_SkuNotInTheCreatorsCatalog_IsRefusedAndWritesNothing()
+    {
+        // Arrange: c1 sells hoodie-m; c3 has no catalog at all.
+        var store = await OpenDropStoreAsync();
+        var head = await store.GetHeadRevisionAsync(CancellationToken);
+        var misspelt = NewDrop("c1", "d1", units: 5);
+        misspelt.Definition.Skus.Add(new DropSku { SkuId = "hoodie-mm", Allocation = 1 });
+
+        // Act
+        var unknown = await Drops(store).PutDropAsync(misspelt, CancellationToken);
+        var noCatalog = await Drops(store).PutDropAsync(NewDrop("c3", "d3", units: 5), CancellationToken);
+
+        // Assert
+        Assert.Equal(DropWriteOutcome.UnknownSkus, unknown.Outcome);
+        Assert.Equal(["hoodie-mm"], unknown.UnknownSkus);
+        Assert.Equal(DropWriteOutcome.UnknownSkus, noCatalog.Outcome);
+        Assert.Equal(["hoodie-m"], noCatalog.UnknownSkus);
+        Assert.Equal(head, await store.GetHeadRevisionAsync(CancellationToken));
+        Assert.Null(await Drops(store).GetDropAsync("d1", Time.GetUtcNow(), CancellationToken));
+    }
+
+    [Fact]
+    public async Task PutCatalogAsync_RemovingASkuOfARunningDrop_IsRefusedUnlessForcedAndEndedOrCancelledDropsDoNotHoldIt()
+    {
+        // Arrange: d1 (c1) runs, d2 (c2) is cancelled; both sell hoodie-m.
+        var store = await OpenDropStoreAsync();
+        await Drops(store).PutDropAsync(NewDrop("c1", "d1", units: 5), CancellationToken);
+        await Drops(store).PutDropAsync(NewDrop("c2", "d2", units: 5, startsIn: TimeSpan.FromHours(1)), CancellationToken);
+        await Drops(store).CancelDropAsync("c2", "d2", Time.GetUtcNow(), CancellationToken);
+        var head = await store.GetHeadRevisionAsync(CancellationToken);
+
+        // Act
+        var refused = await store.PutCatalogAsync(CatalogOf("c1", Time.GetUtcNow(), force: false, "tee-m"), CancellationToken);
+        var headAfterRefusal = await store.GetHeadRevisionAsync(CancellationToken);
+        var cancelledDrop = await store.PutCatalogAsync(CatalogOf("c2", Time.GetUtcNow(), force: false, "tee-m"), CancellationToken);
+        var forced = await store.PutCatalogAsync(CatalogOf("c1", Time.GetUtcNow(), force: true, "tee-m"), CancellationToken);
+        var afterEnd = await store.PutCatalogAsync(CatalogOf("c1", Time.GetUtcNow().AddHours(2), force: false, "cap-m"), CancellationToken);
+
+        // Assert
+        Assert.Equal(CatalogWriteOutcome.SkusInUse, refused.Outcome);
+        Assert.Equal([new DropSkuUse("d1", "hoodie-m")], refused.SkusInUse);
+        Assert.Equal(head, headAfterRefusal);
+        Assert.Equal(CatalogWriteOutcome.Updated, cancelledDrop.Outcome);
+        Assert.Equal(CatalogWriteOutcome.Updated, forced.Outcome);
+        Assert.Equal(CatalogWriteOutcome.Updated, afterEnd.Outcome);
+    }
+
     private static IDropStore Drops(IOriginStore store) => (IDropStore)store;
+
+    /// <summary>A store where creators c1 and c2 each have a catalog selling <c>hoodie-m</c> (revisions 1 and 2): drops sell only catalog SKUs.</summary>
+    private async Task<IOriginStore> OpenDropStoreAsync()
+    {
+        var store = await OpenStoreAsync();
+        await store.PutCatalogAsync(CatalogOf("c1", Time.GetUtcNow(), force: false, "hoodie-m"), CancellationToken);
+        await store.PutCatalogAsync(CatalogOf("c2", Time.GetUtcNow(), force: false, "hoodie-m"), CancellationToken);
+        return store;
+    }
+
+    /// <summary>A catalog write whose payload is a real protobuf catalog with one product selling <paramref name="skus"/>.</summary>
+    private static CatalogWrite CatalogOf(string creatorId, DateTimeOffset now, bool force, params string[] skus)
+    {
+        var document = creatorId + ":" + string.Join(",", skus);
+        return new CatalogWrite(creatorId, document, SHA256.HashData(Encoding.UTF8.GetBytes(document)), 1, null,
+            revision =>
+            {
+                var product = new Product { Id = "p1", Title = "Tour hoodie" };
+                product.Skus.Add(skus.Select(static id => new Sku { Id = id, Label = id }));
+                return new CreatorCatalog { CreatorId = creatorId, Revision = revision, Products = { product } }.ToByteArray();
+            },
+            now, force);
+    }
 
     private DropWrite NewDrop(string creatorId, string dropId, int units, TimeSpan? startsIn = null, int earlyMinutes = 0, int limit = 2)
     {

@@ -11,7 +11,7 @@
   const siteOrigins = (body.dataset.siteOrigins || '').split(' ').filter(Boolean);
   const $ = (id) => document.getElementById(id);
   const ui = {
-    drop: $('drop'), noDrop: $('no-drop'), title: $('drop-title'), phase: $('drop-phase'), countdown: $('countdown'),
+    drop: $('drop'), noDrop: $('no-drop'), drops: $('drops'), dropList: $('drop-list'), title: $('drop-title'), phase: $('drop-phase'), countdown: $('countdown'),
     stock: $('stock'), state: $('state'), rsvp: $('rsvp'), confirm: $('confirm'), release: $('release'),
     recs: $('recs'), recsList: $('recs-list'), recsSource: $('recs-source'), viewer: $('viewer'), link: $('link-state'),
   };
@@ -25,6 +25,7 @@
   let queue = null;          // {ticket, statusUrl, skuId, key}
   let notOpenUntil = null;   // Date: the drop opens for this viewer then
   let events = null;
+  let linkDown = false;      // the edge cannot reach the origin (from /v1/edge/status): nothing can be reserved
 
   // ---- token -------------------------------------------------------------------------------
   function takeTokenFromFragment() {
@@ -100,9 +101,33 @@
   async function loadDrop() {
     const answer = await call('GET', '/v1/creators/' + encodeURIComponent(creatorId) + '/drops');
     const list = answer.status === 200 && answer.body ? answer.body.drops : [];
-    if (!list.length) { ui.drop.hidden = true; ui.noDrop.hidden = false; body.dataset.state = 'no-drop'; return; }
-    applyDrop(list[0]);
-    follow(list[0].dropId);
+    if (!list.length) { ui.drop.hidden = true; ui.noDrop.hidden = false; ui.drops.hidden = true; body.dataset.state = 'no-drop'; return; }
+    renderDropList(list);
+    selectDrop(list[0]);
+  }
+
+  // Every live and upcoming drop of the creator (the one under way first): the viewer picks which
+  // one the panel below follows. Switching is refused while a reservation or a place in line is held.
+  function renderDropList(list) {
+    ui.dropList.replaceChildren(...list.map((view) => {
+      const li = document.createElement('li');
+      li.dataset.dropId = view.dropId;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.textContent = (view.title || view.dropId) + ' · ' + (PHASES[view.phase] || view.phase);
+      button.addEventListener('click', () => { if (!reservation && !queue) selectDrop(view); });
+      li.append(button);
+      return li;
+    }));
+    ui.drops.hidden = list.length < 2;
+  }
+
+  function selectDrop(view) {
+    if (drop && drop.dropId !== view.dropId) { ui.stock.replaceChildren(); notOpenUntil = null; confirmed = false; setState('idle', ''); }
+    for (const li of ui.dropList.children) li.setAttribute('aria-current', String(li.dataset.dropId === view.dropId));
+    applyDrop(view);
+    follow(view.dropId);
   }
 
   function follow(dropId) {
@@ -110,7 +135,7 @@
     events = new EventSource('/v1/drops/' + encodeURIComponent(dropId) + '/stream');
     events.addEventListener('availability', (event) => {
       try { applyDrop(JSON.parse(event.data)); } catch { /* a torn event: the next one repairs it */ }
-      ui.link.textContent = 'Live stock from this edge.';
+      if (!linkDown) ui.link.textContent = 'Live stock from this edge.';
     });
     events.onerror = () => { ui.link.textContent = 'Reconnecting to live stock…'; };
   }
@@ -150,12 +175,13 @@
       }
 
       const left = li.querySelector('.left');
-      const words = sku.soldOut ? 'Sold out' : sku.available === 0 ? 'All held, may come back' : sku.available + ' left';
+      const words = sku.withdrawn ? 'Withdrawn' : sku.soldOut ? 'Sold out' : sku.available === 0 ? 'All held, may come back' : sku.available + ' left';
       // Only touch the live region when the words change, so screen readers hear changes only.
       if (left.textContent !== words) left.textContent = words;
       left.dataset.available = String(sku.available);
-      left.dataset.level = sku.soldOut || sku.available === 0 ? 'none' : sku.available <= 3 ? 'low' : 'ok';
+      left.dataset.level = sku.withdrawn || sku.soldOut || sku.available === 0 ? 'none' : sku.available <= 3 ? 'low' : 'ok';
       li.dataset.soldOut = String(sku.soldOut);
+      li.dataset.withdrawn = String(!!sku.withdrawn);
     }
   }
 
@@ -271,7 +297,7 @@
     const reserving = drop.phase === 'open' || drop.phase === 'early_access' || drop.phase === 'scheduled';
     for (const li of ui.stock.children) {
       const button = li.querySelector('button');
-      button.disabled = !token || !reserving || li.dataset.soldOut === 'true' || !!reservation || !!queue || busy;
+      button.disabled = !token || !reserving || linkDown || li.dataset.soldOut === 'true' || li.dataset.withdrawn === 'true' || !!reservation || !!queue || busy;
     }
 
     ui.confirm.hidden = !reservation || confirmed;
@@ -286,7 +312,8 @@
       const where = s.position ? 'You are number ' + s.position + ' in line' : 'You are in line';
       const wait = s.estimatedWaitSeconds ? ', about ' + s.estimatedWaitSeconds + ' s' : '';
       setState('queued', where + wait + '. Keep this page open.');
-    } else if (drop.phase === 'sold_out') setState('sold-out', 'Sold out.');
+    } else if (linkDown) setState('origin-down', 'The shop cannot reach the store right now, so reserving is paused; stock shown may be out of date.');
+    else if (drop.phase === 'sold_out') setState('sold-out', 'Sold out.');
     else if (drop.phase === 'closed') setState('closed', 'The drop is closed.');
     else if (!token) setState('signed-out', 'Sign in on the creator\u2019s site to reserve.');
     else if (notOpenUntil && notOpenUntil > new Date()) setState('not-open', 'Not open for you yet: opens for you in ' + remaining(notOpenUntil) + '.');
@@ -353,6 +380,21 @@
   ui.rsvp.addEventListener('click', rsvp);
   takeTokenFromFragment();
   tellParent('edgecommerce:ready');
+  // The edge's link to the origin: while it is down a reservation cannot get stock, so the page
+  // says so and disables Reserve instead of answering "busy" on every press.
+  async function checkLink() {
+    const answer = await call('GET', '/v1/edge/status');
+    if (answer.status !== 200 || !answer.body) return;
+    const down = !answer.body.connected;
+    if (down) {
+      const since = Math.round(answer.body.secondsSinceContact || 0);
+      ui.link.textContent = 'This edge cannot reach the store (no contact for ' + since + ' s): reserving is paused.';
+    } else if (linkDown) ui.link.textContent = 'Live stock from this edge.';
+    if (down !== linkDown) { linkDown = down; body.dataset.link = down ? 'down' : 'up'; if (!down && ui.state.dataset.state === 'origin-down') setState('idle', ''); render(); }
+  }
+
   loadDrop();
+  checkLink();
+  setInterval(checkLink, 5000);
   setInterval(tick, 1000);
 })();

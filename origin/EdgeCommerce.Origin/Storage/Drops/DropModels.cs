@@ -22,9 +22,15 @@ internal enum DropWriteOutcome
     AlreadyStarted,
     /// <summary>A cancelled drop cannot be edited.</summary>
     IsCancelled,
+    /// <summary>Some SKU is not in the creator's current catalog (or the creator has none); see <see cref="DropWriteResult.UnknownSkus"/>.</summary>
+    UnknownSkus,
 }
 
-internal readonly record struct DropWriteResult(DropWriteOutcome Outcome, long Revision);
+/// <param name="UnknownSkus">With <see cref="DropWriteOutcome.UnknownSkus"/>: the SKU ids the creator's catalog lacks, in the order of the drop's allocations.</param>
+internal readonly record struct DropWriteResult(DropWriteOutcome Outcome, long Revision, IReadOnlyList<string>? UnknownSkus = null);
+
+/// <summary>A SKU a scheduled or running drop allocates (a catalog push that removes it is refused unless forced).</summary>
+internal sealed record DropSkuUse(string DropId, string SkuId);
 
 /// <param name="State">The drop as edges see it, stock computed at read time.</param>
 internal sealed record StoredDrop(string CreatorId, string DropId, long Revision, string DocumentJson, DropState State);

@@ -210,6 +210,15 @@ internal static class DropSql
             outcome = DropWriteOutcome.Updated;
         }
 
+        // Checked here, under the store's write lock, so a catalog push committing between this
+        // check and the drop's commit cannot withdraw a SKU the drop is about to allocate.
+        var catalogSkus = await ReadCatalogSkusAsync(scope.Connection, scope.Transaction, write.CreatorId, cancellationToken);
+        var unknown = write.Definition.Skus.Select(static sku => sku.SkuId).Where(id => catalogSkus?.Contains(id) != true).ToArray();
+        if (unknown.Length > 0)
+        {
+            return new DropWriteResult(DropWriteOutcome.UnknownSkus, existing?.Revision ?? 0, unknown);
+        }
+
         // Before a drop opens no lease can exist, so replacing its SKU rows loses no stock.
         await ExecuteAsync(scope.Connection, scope.Transaction, "DELETE FROM drop_skus WHERE drop_id = @drop;", cancellationToken, ("drop", write.DropId));
         foreach (var sku in write.Definition.Skus)
@@ -493,6 +502,45 @@ internal static class DropSql
     /// Checks the invariant, then stamps the drop's current state with the next revision, stores it
     /// as the drop's payload and appends it as the transaction's change record.
     /// </summary>
+    /// <summary>
+    /// The SKUs that the creator's scheduled or running drops (not cancelled, not ended at
+    /// <paramref name="now"/>) allocate and <paramref name="catalogPayload"/> (the protobuf catalog
+    /// about to be stored) lacks, by drop then SKU. Call inside the catalog write transaction,
+    /// under the store's write lock, so no drop write can slip between this check and the commit.
+    /// </summary>
+    public static async Task<IReadOnlyList<DropSkuUse>> FindSkusInUseAsync(
+        DbConnection connection, DbTransaction transaction, string creatorId, byte[] catalogPayload, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // The catalog is parsed only when a live drop could lose a SKU: most pushes find none.
+        HashSet<string>? kept = null;
+        var uses = new List<DropSkuUse>();
+        await using var select = Command(connection, transaction,
+            "SELECT drop_id, definition FROM drops WHERE creator_id = @creator AND cancelled = 0;", ("creator", creatorId));
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var definition = DropState.Parser.ParseFrom(reader.GetFieldValue<byte[]>(1));
+            if (now < DropPhases.EndsAt(definition))
+            {
+                var dropId = reader.GetString(0);
+                kept ??= SkusOf(CreatorCatalog.Parser.ParseFrom(catalogPayload));
+                uses.AddRange(definition.Skus.Where(sku => !kept.Contains(sku.SkuId)).Select(sku => new DropSkuUse(dropId, sku.SkuId)));
+            }
+        }
+
+        uses.Sort(static (a, b) => a.DropId != b.DropId ? string.CompareOrdinal(a.DropId, b.DropId) : string.CompareOrdinal(a.SkuId, b.SkuId));
+        return uses;
+    }
+
+    /// <summary>The SKU ids of the creator's stored catalog; null when the creator has none.</summary>
+    private static async Task<HashSet<string>?> ReadCatalogSkusAsync(DbConnection connection, DbTransaction transaction, string creatorId, CancellationToken cancellationToken)
+        => await ScalarAsync(connection, transaction, "SELECT payload FROM catalogs WHERE creator_id = @creator;", cancellationToken, ("creator", creatorId)) is byte[] payload
+            ? SkusOf(CreatorCatalog.Parser.ParseFrom(payload))
+            : null;
+
+    private static HashSet<string> SkusOf(CreatorCatalog catalog)
+        => catalog.Products.SelectMany(static product => product.Skus).Select(static sku => sku.Id).ToHashSet(StringComparer.Ordinal);
+
     private static async Task<DropState> PublishAsync(DropWriteScope scope, string dropId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var state = (await BuildStateAsync(scope.Connection, scope.Transaction, dropId, now, cancellationToken))!;

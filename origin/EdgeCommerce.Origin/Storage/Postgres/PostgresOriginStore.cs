@@ -162,6 +162,12 @@ internal sealed partial class PostgresOriginStore(NpgsqlDataSource dataSource, R
 
         var revision = head + 1;
         var payload = write.BuildPayload(revision);
+        var inUse = await Drops.DropSql.FindSkusInUseAsync(connection, transaction, write.CreatorId, payload, write.Now, cancellationToken);
+        if (inUse.Count > 0 && !write.Force)
+        {
+            return new CatalogWriteResult(CatalogWriteOutcome.SkusInUse, currentRevision ?? 0, inUse);
+        }
+
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             AddChange(batch, revision, write.CreatorId, ChangeKind.CatalogUpserted, payload);
