@@ -129,6 +129,13 @@ internal static class HungOriginBenchmark
 
     private static async Task PutDropAsync(OriginHost origin, CancellationToken cancellationToken)
     {
+        // A drop sells only SKUs of its creator's catalog.
+        using (var catalog = new StringContent(OriginNode.SkuCatalog(Sku), Encoding.UTF8, "application/json"))
+        using (var pushed = await origin.Admin.PutAsync($"/admin/v1/creators/{Creator}/catalog", catalog, cancellationToken))
+        {
+            pushed.EnsureSuccessStatusCode();
+        }
+
         var now = DateTimeOffset.UtcNow;
         using var content = new StringContent(JsonSerializer.Serialize(new
         {

@@ -27,7 +27,7 @@ public sealed class DropTimesTests
         };
 
         // Act
-        var view = EdgeDropView.From(drop, new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero));
+        var view = EdgeDropView.From(drop, new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero), catalog: null);
 
         // Assert
         Assert.NotNull(view.EarlyAccess);

@@ -136,6 +136,7 @@ public sealed class HungOriginProcessTests
 
     private static async Task PutDropAsync(OriginNode origin, string admin, CancellationToken cancellationToken)
     {
+        await origin.PushSkusAsync(Creator, cancellationToken, HeldSku, ColdSku);
         var now = DateTimeOffset.UtcNow;
         using var put = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/{DropId}");
         put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);

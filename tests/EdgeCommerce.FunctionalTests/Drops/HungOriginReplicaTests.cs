@@ -108,6 +108,7 @@ public sealed class HungOriginReplicaTests(PostgresServer server)
 
     private static async Task PutDropAsync(OriginNode origin, string admin, CancellationToken cancellationToken)
     {
+        await origin.PushSkusAsync(Creator, cancellationToken, Sku);
         var now = DateTimeOffset.UtcNow;
         using var put = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/{DropId}");
         put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);

@@ -97,6 +97,7 @@ public sealed class BoundedWorkTests
 
     private static async Task PutDropAsync(OriginNode origin, CancellationToken cancellationToken)
     {
+        await origin.PushSkusAsync(Creator, cancellationToken, "tee-01-m");
         var startsAt = DateTimeOffset.UtcNow.AddHours(1);
         var body = JsonSerializer.Serialize(new
         {

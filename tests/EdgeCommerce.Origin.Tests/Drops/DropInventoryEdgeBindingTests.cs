@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Origin.Keys;
+using EdgeCommerce.Origin.Tests.CatalogAdmin;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -145,6 +146,11 @@ public sealed class DropInventoryEdgeBindingTests(OriginApiFixture fixture) : IC
         var dropId = NewId("drop");
         var startsAt = fixture.TimeProvider.GetUtcNow() - (startedAgo ?? TimeSpan.FromSeconds(30));
         using var client = await AdminAsync(creatorId);
+        using (var catalog = await client.PutAsync($"/admin/v1/creators/{creatorId}/catalog", Json(CatalogSamples.Catalog(CatalogSamples.Product(skus: "[" + CatalogSamples.Sku("hoodie-01-m", "M") + "]"))), CancellationToken))
+        {
+            catalog.EnsureSuccessStatusCode();
+        }
+
         using var put = await client.PutAsync($"/admin/v1/creators/{creatorId}/drops/{dropId}", Json(Body(startsAt)), CancellationToken);
         put.EnsureSuccessStatusCode();
         _edgeId = NewId("edge");
@@ -167,7 +173,7 @@ public sealed class DropInventoryEdgeBindingTests(OriginApiFixture fixture) : IC
     private async Task<HttpClient> AdminAsync(string creatorId)
     {
         var issuer = fixture.Services.GetRequiredService<AccessTokenIssuer>();
-        var (token, _) = await issuer.MintAsync(new TokenRequest("admin-" + creatorId, creatorId, [Scopes.AdminDrops], TimeSpan.FromHours(1), Audiences.Origin, null), CancellationToken);
+        var (token, _) = await issuer.MintAsync(new TokenRequest("admin-" + creatorId, creatorId, [Scopes.AdminDrops, Scopes.AdminCatalog], TimeSpan.FromHours(1), Audiences.Origin, null), CancellationToken);
         var client = fixture.CreateDefaultClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
