@@ -17,6 +17,10 @@ public sealed class DropsProcessTests(OriginProcessFixture origin) : IClassFixtu
         var cancellationToken = TestContext.Current.CancellationToken;
         var token = await CliRun.RunAsync(["token", "--scope", "admin:drops", "--creator", "cli-drops", "--audience", "origin", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
         Assert.True(token.ExitCode == 0, token.ToString());
+        // A drop sells only SKUs of its creator's catalog.
+        await File.WriteAllTextAsync(Path.Combine(_work.Path, "catalog.json"), OriginNode.SkuCatalog("hoodie-01-m"), cancellationToken);
+        var catalog = await CliRun.RunAsync(["catalog", "push", "catalog.json", "--creator", "cli-drops", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        Assert.True(catalog.ExitCode == 0, catalog.ToString());
         var startsAt = DateTimeOffset.UtcNow.AddDays(1);
         var file = Path.Combine(_work.Path, "drop.json");
         await File.WriteAllTextAsync(file, $$"""

@@ -24,6 +24,10 @@ public sealed class OriginFuzzTests(OriginApiFixture fixture) : IClassFixture<Or
     private const int Minimum = 200;
     private const int Maximum = 20_000;
     private const string Creator = "fuzz-creator";
+
+    // Drops sell only SKUs of their creator's catalog: the drop targets use a creator of their own
+    // whose catalog (pushed first) the catalog target's mutants cannot change.
+    private const string DropCreator = "fuzz-drop-creator";
     private const string EdgeId = "edge-fuzz";
 
     private static readonly TimeSpan s_budget = TimeSpan.FromSeconds(2);
@@ -38,12 +42,13 @@ public sealed class OriginFuzzTests(OriginApiFixture fixture) : IClassFixture<Or
         => FuzzHttpAsync(HttpMethod.Put, $"/admin/v1/creators/{Creator}/catalog", CatalogSamples.ValidCatalog());
 
     [Fact]
-    public Task PutDrop_MutatedBodies_NeverA500AndRefusalsStoreNothing()
+    public async Task PutDrop_MutatedBodies_NeverA500AndRefusalsStoreNothing()
     {
+        await PushDropCatalogAsync();
         var start = fixture.TimeProvider.GetUtcNow().AddDays(30);
         // A valid mutant may store a drop that has already opened (a 409 for the seed after it), so the
         // closing check writes a drop of its own.
-        return FuzzHttpAsync(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/fuzz-drop", DropBody(start), $"/admin/v1/creators/{Creator}/drops/fuzz-drop-after");
+        await FuzzHttpAsync(HttpMethod.Put, $"/admin/v1/creators/{DropCreator}/drops/fuzz-drop", DropBody(start), $"/admin/v1/creators/{DropCreator}/drops/fuzz-drop-after");
     }
 
     [Fact]
@@ -129,8 +134,9 @@ public sealed class OriginFuzzTests(OriginApiFixture fixture) : IClassFixture<Or
     public async Task DropInventory_MutatedRequests_NeverInternalOrUnknown()
     {
         // Arrange: a drop open now, so valid calls get as far as the store.
+        await PushDropCatalogAsync();
         using var admin = fixture.CreateClient();
-        using var put = await SendAsync(admin, HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/fuzz-open",
+        using var put = await SendAsync(admin, HttpMethod.Put, $"/admin/v1/creators/{DropCreator}/drops/fuzz-open",
             Encoding.UTF8.GetBytes(DropBody(fixture.TimeProvider.GetUtcNow().AddMinutes(1))));
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         fixture.TimeProvider.Advance(TimeSpan.FromMinutes(2));
@@ -151,6 +157,14 @@ public sealed class OriginFuzzTests(OriginApiFixture fixture) : IClassFixture<Or
     }
 
     public void Dispose() => _channel.Dispose();
+
+    private async Task PushDropCatalogAsync()
+    {
+        using var client = fixture.CreateClient();
+        var catalog = CatalogSamples.Catalog(CatalogSamples.Product(skus: "[" + CatalogSamples.Sku("hoodie-01-m", "M") + "]"));
+        using var response = await SendAsync(client, HttpMethod.Put, $"/admin/v1/creators/{DropCreator}/catalog", Encoding.UTF8.GetBytes(catalog));
+        Assert.True(response.IsSuccessStatusCode, $"PUT catalog answered {(int)response.StatusCode}");
+    }
 
     private async Task FuzzHttpAsync(HttpMethod method, string path, string seedJson, string? validPath = null)
     {

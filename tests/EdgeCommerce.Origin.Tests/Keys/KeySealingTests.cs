@@ -41,12 +41,16 @@ public sealed class KeySealingTests : IDisposable
         await using var origin = Origin();
 
         // Act: the first mint creates the first key (a write: the WAL and SHM exist from here on).
-        // A connection of the test's own, outside every pool, keeps them: any other test disposing
-        // a store in parallel clears the process's pools, and SQLite removes the WAL and SHM when
-        // the last connection closes.
+        // A connection of the test's own, outside every pool and reading (SQLite opens the file
+        // lazily), keeps them: any other test disposing a store in parallel clears the process's
+        // pools, and SQLite removes the WAL and SHM when the last connection closes.
         _ = origin.Server;
         await using var holder = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
         await holder.OpenAsync(TestContext.Current.CancellationToken);
+        await using (var read = new SqliteCommand("SELECT count(*) FROM sqlite_master;", holder))
+        {
+            _ = await read.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+        }
         await MintAsync(origin);
 
         // Assert
