@@ -42,10 +42,11 @@ internal static class ReservationBenchmark
         Console.WriteLine($"reservations: {clients} clients, {rounds} rounds × {seconds} s per mode after {warmup} s warm-up; load {loadAtStart}");
         using var data = new TempDirectory("edgecommerce-bench-drops");
         await using var origin = await OriginHost.StartAsync(data.Combine("origin"), ["Drops:LeaseDuration=00:00:10", "Drops:MaxLeaseUnits=50"], cancellationToken);
-        // The per-viewer rate limits stay in the path (their cost is measured) but never refuse: 16
-        // viewers each send thousands of requests per second here, and a 429 is not a reservation.
+        // The per-viewer and per-creator rate limits stay in the path (their cost is measured) but
+        // never refuse: 16 viewers of one creator each send thousands of requests per second here,
+        // and a 429 is not a reservation.
         string[] common = ["Drops:ReservationTtl=00:00:04", "Drops:ClockSkewMargin=00:00:01", "Drops:LeaseUnits=20", "Drops:MaxLeaseUnits=50",
-            "RateLimits:ViewerBurst=1000000", "RateLimits:ViewerPerSecond=1000000"];
+            "RateLimits:ViewerBurst=1000000", "RateLimits:ViewerPerSecond=1000000", "RateLimits:CreatorBurst=1000000", "RateLimits:CreatorPerSecond=1000000"];
         await using var leases = new EdgeHost("bench-leases", origin, data.Combine("leases"), common);
         await using var central = new EdgeHost("bench-origin", origin, data.Combine("central"), [.. common, "Drops:ReserveAtOrigin=true"]);
         // Another build of the edge (before/after a change), with leases, on the same origin in the same rounds.
