@@ -158,7 +158,8 @@ internal sealed class CatalogSyncService(
     /// <summary>
     /// Reads acknowledgements until the stream ends. Only what this stream sent can be
     /// acknowledged: an ack above it, anything but an ack (a second hello), or an undecodable
-    /// message ends the stream with <c>INVALID_ARGUMENT</c>; the edge closing its side ends it too.
+    /// message ends the stream with <c>INVALID_ARGUMENT</c>, one over the receive limit with
+    /// <c>RESOURCE_EXHAUSTED</c>; the edge closing its side ends it too.
     /// </summary>
     private async Task ReadAcksAsync(WatchRequest hello, long token, IAsyncStreamReader<EdgeMessage> requestStream, CancellationTokenSource linked, EdgeStream stream, SyncSession session)
     {
@@ -218,6 +219,14 @@ internal sealed class CatalogSyncService(
         {
             SyncLog.UndecodableEdgeMessage(logger, edgeId);
             stream.End(StatusCode.InvalidArgument, "The message could not be decoded.");
+        }
+        catch (RpcException error) when (!linked.IsCancellationRequested)
+        {
+            // The framework refused a message (one over MaxReceiveMessageSize): end the stream with its
+            // status. Swallowed, the stream would go on serving while nothing read the edge's acks, and
+            // the edge's closing its side would never end it.
+            SyncLog.EdgeMessageRefused(logger, edgeId, error.StatusCode, error.Status.Detail);
+            stream.End(error.StatusCode, error.Status.Detail);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or RpcException)
         {

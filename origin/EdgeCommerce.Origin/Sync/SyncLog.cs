@@ -44,4 +44,8 @@ internal static partial class SyncLog
     [LoggerMessage(EventId = 1152, EventName = "StreamEnded", Level = LogLevel.Information,
         Message = "The stream of edge {EdgeId} was ended with {StatusCode}: {Detail}")]
     public static partial void StreamEnded(ILogger logger, string edgeId, StatusCode statusCode, string detail);
+
+    [LoggerMessage(EventId = 1153, EventName = "EdgeMessageRefused", Level = LogLevel.Warning,
+        Message = "A message of edge {EdgeId} was refused with {StatusCode} ({Detail}); closing the stream.")]
+    public static partial void EdgeMessageRefused(ILogger logger, string edgeId, StatusCode statusCode, string detail);
 }
