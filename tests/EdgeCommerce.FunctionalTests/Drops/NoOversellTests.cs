@@ -12,8 +12,8 @@ namespace EdgeCommerce.FunctionalTests.Drops;
 /// <summary>
 /// The no-oversell proof over real processes: an origin, three edges, hundreds of concurrent
 /// clients reserving, confirming, releasing, abandoning and retrying (with idempotency keys)
-/// against a drop of a few dozen units, while one edge is killed and restarted and the origin is
-/// killed and restarted once.
+/// against a drop of a few dozen units, while one edge is killed and restarted, the origin is
+/// killed and restarted once, and then the origin hangs (frozen with SIGSTOP, then thawed).
 /// </summary>
 public sealed class NoOversellTests
 {
@@ -23,7 +23,24 @@ public sealed class NoOversellTests
     private const string Creator = "tour-creator";
     private const string DropId = "tour-drop";
     private const string Sku = "hoodie-01-m";
+    private const string OriginUnreachable = "The origin cannot be reached.";
     private static readonly TimeSpan s_lease = TimeSpan.FromSeconds(6);
+    private static readonly TimeSpan s_callTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_freeze = TimeSpan.FromSeconds(4);
+
+    // Every request is bounded well above the edge's origin call timeout (a refill may take one
+    // call, and a waiter whose units went to others one more): an answer that takes this long is
+    // a hung request, counted as a failure while every edge is up.
+    private static readonly TimeSpan s_clientTimeout = TimeSpan.FromSeconds(5);
+
+    // The only 503s an edge may answer: each says why.
+    private static readonly HashSet<string> s_known503 = new(StringComparer.Ordinal)
+    {
+        OriginUnreachable,
+        "No unit can be had right now; some are held by other reservations and may come back.",
+        "The sale could not be confirmed right now; retrying is safe.",
+        "The waiting room is full.",
+    };
 
     /// <summary>
     /// Each viewer has two clients (two devices) on two different edges, so the per-viewer limit
@@ -31,10 +48,17 @@ public sealed class NoOversellTests
     /// created by leases, expiries or crashes (sold + available ≠ allocation once every lease
     /// ended), a viewer buying past the limit through two edges, and an idempotent retry counted
     /// as a second sale (one idempotency key, two sales) — including retries that reach an edge
-    /// which was restarted and forgot the key.
+    /// which was restarted and forgot the key — and any 5xx but a 503 that says why. The hung
+    /// phase (the origin frozen for 4 s under the same load, then thawed) also catches: a
+    /// request left hanging (no answer within 5 s, five call timeouts) instead of failing fast;
+    /// a reservation that needed the origin answered with a dishonest 503 ("held by other
+    /// reservations") while nothing could reach it; a confirmation lost or doubled when the
+    /// origin takes in a confirm the edge gave up on; and a confirm that answered 503 while frozen
+    /// but then ends neither sold (200, a sale at the origin) nor clearly unsold (404/409/410/429
+    /// and no sale at the origin).
     /// </summary>
     [Fact]
-    public async Task Reserve_HundredsOfClientsWhileAnEdgeAndTheOriginRestart_NeverOversells()
+    public async Task Reserve_HundredsOfClientsWhileAnEdgeAndTheOriginRestartAndTheOriginHangs_NeverOversells()
     {
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
@@ -50,7 +74,7 @@ public sealed class NoOversellTests
         string[] edgeSettings =
         [
             "--Drops:ReservationTtl=00:00:02", "--Drops:ClockSkewMargin=00:00:01", "--Drops:SweepInterval=00:00:00.200",
-            "--Drops:LeaseUnits=2", "--Origin:CallTimeout=00:00:01",
+            "--Drops:LeaseUnits=2", $"--Origin:CallTimeout={s_callTimeout}", "--Origin:BreakDuration=00:00:00.500",
             "--Sync:InitialBackoff=00:00:00.050", "--Sync:MaxBackoff=00:00:00.500",
             // The proof is about stock, not request rates: the per-viewer buckets and the waiting
             // room's stock cap stay out of the way (the room still gates every reservation).
@@ -61,6 +85,7 @@ public sealed class NoOversellTests
                 data.Combine($"edge{i}"), cancellationToken, edgeSettings)));
 
         Mark("started");
+        var frozen = false;
         try
         {
             await origin.PushSkusAsync(Creator, cancellationToken, Sku);
@@ -90,11 +115,11 @@ public sealed class NoOversellTests
 
             Mark("drop on every edge");
             using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromSeconds(30) };
-            using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
+            using var http = new HttpClient(handler) { Timeout = s_clientTimeout };
             var ledger = new Ledger();
 
             // Act
-            // The load runs through both restarts and stops 3 s after the origin is back.
+            // The load runs through both restarts and the freeze, and stops 3 s after the thaw.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var clients = Enumerable.Range(0, Viewers * 2)
                 .Select(c => Task.Run(() => RunClientAsync(http, edges[(c + (c / Viewers)) % edges.Length], $"viewer-{c % Viewers:D3}", tokens[c % Viewers],
@@ -110,6 +135,16 @@ public sealed class NoOversellTests
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             await origin.RestartAsync(cancellationToken, originSettings);
             Mark("origin restarted");
+            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+            ledger.FrozenAt = ledger.Now;
+            Assert.True(PosixSignals.Send(origin.ProcessId, PosixSignals.SigStop));
+            frozen = true;
+            Mark("origin frozen");
+            await Task.Delay(s_freeze, cancellationToken);
+            ledger.ThawedAt = ledger.Now;
+            Assert.True(PosixSignals.Send(origin.ProcessId, PosixSignals.SigCont));
+            frozen = false;
+            Mark("origin thawed");
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
             await stop.CancelAsync();
             await Task.WhenAll(clients);
@@ -143,9 +178,45 @@ public sealed class NoOversellTests
             // id an earlier attempt with the same key was sold under).
             var saleIds = sales.Select(static s => s.Id).ToHashSet(StringComparer.Ordinal);
             Assert.All(ledger.ConfirmedIds, id => Assert.Contains(id, saleIds));
+            var answers = ledger.Answers.ToList();
+            Assert.All(answers.Where(static a => (int)a.Status >= 500), static a => Assert.True(a.Status == HttpStatusCode.ServiceUnavailable && s_known503.Contains(a.Title ?? ""),
+                $"{a.Kind} answered {(int)a.Status} \"{a.Title}\""));
+
+            // The hung phase. Every edge is up while the origin is frozen, so no request sent then may time out.
+            var (frozenAt, thawedAt) = (ledger.FrozenAt, ledger.ThawedAt);
+            Assert.All(answers.Where(a => a.Start >= frozenAt && a.Start < thawedAt), static a => Assert.True(a.Status != 0,
+                $"a {a.Kind} sent while the origin was frozen got no answer within {s_clientTimeout.TotalSeconds} s"));
+
+            // Reservations sent and answered while frozen (after a grace for origin replies already on
+            // their way): none was answered by the origin, so each either came from a held lease or had to
+            // say the origin cannot be reached.
+            var whileFrozen = answers.Where(a => a.Kind == "reserve" && a.Start >= frozenAt + TimeSpan.FromSeconds(0.5) && a.End <= thawedAt).ToList();
+            var needingOrigin = whileFrozen.Where(static a => a.Status == HttpStatusCode.ServiceUnavailable).ToList();
+            Assert.NotEmpty(needingOrigin);
+            Assert.All(needingOrigin, static a => Assert.Equal(OriginUnreachable, a.Title));
+
+            // Confirms that answered 503 while frozen: each ends sold (a later 200, checked above to be a
+            // sale at the origin) or clearly unsold (a final 4xx, and the origin holds no sale under its id).
+            var frozenConfirms = answers.Where(static a => a.Kind == "confirm").GroupBy(static a => a.ReservationId!)
+                .Where(g => g.Any(a => a.Status == HttpStatusCode.ServiceUnavailable && a.Start >= frozenAt && a.Start < thawedAt))
+                .Select(static g => (Id: g.Key, Final: g.MaxBy(static a => a.Start)!))
+                .ToList();
+            TestContext.Current.TestOutputHelper?.WriteLine(
+                $"while frozen: {whileFrozen.Count} reservations answered ({needingOrigin.Count} 503 origin unreachable, {whileFrozen.Count(static a => a.Status == HttpStatusCode.Created)} 201 from held leases), "
+                + $"p100 {(whileFrozen.Count > 0 ? whileFrozen.Max(static a => (a.End - a.Start).TotalSeconds) : 0):F2} s; confirms answered 503: {frozenConfirms.Count}, finally: "
+                + string.Join(", ", frozenConfirms.GroupBy(static c => (int)c.Final.Status).OrderBy(static g => g.Key).Select(static g => $"{g.Key}: {g.Count()}")));
+            Assert.All(frozenConfirms, static c => Assert.True(c.Final.Status is HttpStatusCode.OK or HttpStatusCode.NotFound or HttpStatusCode.Conflict or HttpStatusCode.Gone or HttpStatusCode.TooManyRequests,
+                $"the confirm of {c.Id} answered 503 while the origin was frozen and ended with {(int)c.Final.Status} \"{c.Final.Title}\""));
+            Assert.All(frozenConfirms.Where(static c => c.Final.Status != HttpStatusCode.OK), c => Assert.False(saleIds.Contains(c.Id),
+                $"the confirm of {c.Id} ended {(int)c.Final.Status} \"{c.Final.Title}\" but the origin sold it"));
         }
         finally
         {
+            if (frozen)
+            {
+                PosixSignals.Send(origin.ProcessId, PosixSignals.SigCont);
+            }
+
             foreach (var edge in edges)
             {
                 await edge.DisposeAsync();
@@ -155,7 +226,8 @@ public sealed class NoOversellTests
 
     /// <summary>
     /// One client: reserve with a fresh key (retrying the same key on errors and 503s, sometimes
-    /// after a success too), then confirm (sometimes twice), release, or walk away.
+    /// after a success too), then confirm (sometimes twice; a 503 is retried after its Retry-After
+    /// until a final answer, for up to 15 s), release, or walk away.
     /// </summary>
     private static async Task RunClientAsync(HttpClient http, EdgeNode edge, string viewer, string token, Random random, Ledger ledger, CancellationToken stop)
     {
@@ -166,9 +238,8 @@ public sealed class NoOversellTests
             JsonElement? reservation = null;
             for (var attempt = 0; attempt < 6 && !stop.IsCancellationRequested && reservation is null; attempt++)
             {
-                var (status, body, retryAfter) = await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token,
+                var (status, body, retryAfter) = await SendAsync(http, ledger, "reserve", HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token,
                     $$"""{"skuId":"{{Sku}}","quantity":{{quantity}}}""", key);
-                ledger.Count(status);
                 switch (status)
                 {
                     case HttpStatusCode.Created:
@@ -193,7 +264,7 @@ public sealed class NoOversellTests
             if (random.NextDouble() < 0.1)
             {
                 // A retry after a success that the client did not see: must replay, not reserve again.
-                await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token, $$"""{"skuId":"{{Sku}}","quantity":{{quantity}}}""", key);
+                await SendAsync(http, ledger, "replay", HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token, $$"""{"skuId":"{{Sku}}","quantity":{{quantity}}}""", key);
             }
 
             // Few confirmations and many releases and walk-aways (expiry), so units keep moving
@@ -202,9 +273,10 @@ public sealed class NoOversellTests
             if (roll < 0.1)
             {
                 var confirms = random.NextDouble() < 0.2 ? 2 : 1;
-                for (var attempt = 0; attempt < 8 && confirms > 0; attempt++)
+                var giveUp = ledger.Now + TimeSpan.FromSeconds(15);
+                while (confirms > 0 && ledger.Now < giveUp)
                 {
-                    var (status, body, _) = await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{id}/confirm"), token, null, null);
+                    var (status, body, retryAfter) = await SendAsync(http, ledger, "confirm", HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{id}/confirm"), token, null, null, id);
                     if (status == HttpStatusCode.OK)
                     {
                         ledger.OnConfirmed(body!.Value.GetProperty("duplicateOf").GetString() ?? id);
@@ -212,7 +284,7 @@ public sealed class NoOversellTests
                     }
                     else if (status is HttpStatusCode.ServiceUnavailable or 0)
                     {
-                        await Delay(0.3, CancellationToken.None);
+                        await Delay(Math.Clamp(retryAfter ?? 0.3, 0.3, 1), CancellationToken.None);
                     }
                     else
                     {
@@ -222,14 +294,16 @@ public sealed class NoOversellTests
             }
             else if (roll < 0.65)
             {
-                await SendAsync(http, HttpMethod.Delete, new Uri(edge.Address, $"/v1/reservations/{id}"), token, null, null);
+                await SendAsync(http, ledger, "release", HttpMethod.Delete, new Uri(edge.Address, $"/v1/reservations/{id}"), token, null, null, id);
             }
 
             await Delay(0.2 + (random.NextDouble() * 0.4), stop);
         }
     }
 
-    private static async Task<(HttpStatusCode Status, JsonElement? Body, double? RetryAfter)> SendAsync(HttpClient http, HttpMethod method, Uri uri, string token, string? json, string? key)
+    /// <summary>Sends one request and records its answer (status 0: no answer) and when it was sent and answered in the ledger.</summary>
+    private static async Task<(HttpStatusCode Status, JsonElement? Body, double? RetryAfter)> SendAsync(HttpClient http, Ledger ledger, string kind, HttpMethod method, Uri uri,
+        string token, string? json, string? key, string? reservationId = null)
     {
         using var request = new HttpRequestMessage(method, uri);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -243,6 +317,7 @@ public sealed class NoOversellTests
             request.Content = new StringContent(json, Encoding.UTF8, "application/json");
         }
 
+        var start = ledger.Now;
         try
         {
             using var response = await http.SendAsync(request, CancellationToken.None);
@@ -250,10 +325,13 @@ public sealed class NoOversellTests
             JsonElement? body = text.Length > 0 && response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) == true
                 ? JsonDocument.Parse(text).RootElement.Clone()
                 : null;
+            var title = body is { ValueKind: JsonValueKind.Object } problem && problem.TryGetProperty("title", out var t) ? t.GetString() : null;
+            ledger.Record(new Answer(kind, reservationId, start, ledger.Now, response.StatusCode, title));
             return (response.StatusCode, body, response.Headers.RetryAfter?.Delta?.TotalSeconds);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
         {
+            ledger.Record(new Answer(kind, reservationId, start, ledger.Now, 0, null));
             return (0, null, null); // the edge is down (killed) or the request timed out: retry
         }
     }
@@ -307,10 +385,21 @@ public sealed class NoOversellTests
         throw new TimeoutException($"Edge {edge.Id} never received the drop.\n{edge.Output}");
     }
 
+    /// <summary>One answer a client saw; <paramref name="Start"/> and <paramref name="End"/> are on the ledger's clock.</summary>
+    private sealed record Answer(string Kind, string? ReservationId, TimeSpan Start, TimeSpan End, HttpStatusCode Status, string? Title);
+
     private sealed class Ledger
     {
         private readonly ConcurrentDictionary<HttpStatusCode, int> _statuses = new();
         private readonly ConcurrentBag<string> _confirmed = [];
+        private readonly ConcurrentBag<Answer> _answers = [];
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+
+        public TimeSpan Now => _clock.Elapsed;
+
+        public TimeSpan FrozenAt { get; set; } = TimeSpan.MaxValue;
+
+        public TimeSpan ThawedAt { get; set; } = TimeSpan.MaxValue;
 
         public int Created => _statuses.GetValueOrDefault(HttpStatusCode.Created);
 
@@ -318,7 +407,16 @@ public sealed class NoOversellTests
 
         public IEnumerable<string> ConfirmedIds => _confirmed;
 
-        public void Count(HttpStatusCode status) => _statuses.AddOrUpdate(status, 1, static (_, n) => n + 1);
+        public IEnumerable<Answer> Answers => _answers;
+
+        public void Record(Answer answer)
+        {
+            _answers.Add(answer);
+            if (answer.Kind == "reserve")
+            {
+                _statuses.AddOrUpdate(answer.Status, 1, static (_, n) => n + 1);
+            }
+        }
 
         public void OnConfirmed(string saleId) => _confirmed.Add(saleId);
 
