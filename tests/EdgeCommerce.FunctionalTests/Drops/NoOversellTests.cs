@@ -23,6 +23,12 @@ public sealed class NoOversellTests
     private const string Creator = "tour-creator";
     private const string DropId = "tour-drop";
     private const string Sku = "hoodie-01-m";
+
+    // Reserved only by the probes: buyers who reserve just before the freeze and confirm while the
+    // origin is frozen, whatever the load has done to the main SKU's stock.
+    private const string ProbeSku = "probe-cap";
+    private const int ProbeAllocation = 12;
+    private const int Probes = 6;
     private const string OriginUnreachable = "The origin cannot be reached.";
     private static readonly TimeSpan s_lease = TimeSpan.FromSeconds(6);
     private static readonly TimeSpan s_callTimeout = TimeSpan.FromSeconds(1);
@@ -53,9 +59,13 @@ public sealed class NoOversellTests
     /// request left hanging (no answer within 5 s, five call timeouts) instead of failing fast;
     /// a reservation that needed the origin answered with a dishonest 503 ("held by other
     /// reservations") while nothing could reach it; a confirmation lost or doubled when the
-    /// origin takes in a confirm the edge gave up on; and a confirm that answered 503 while frozen
-    /// but then ends neither sold (200, a sale at the origin) nor clearly unsold (404/409/410/429
-    /// and no sale at the origin).
+    /// origin takes in a confirm the edge gave up on (six probes reserve a SKU of their own just
+    /// before the freeze and confirm while frozen, so confirms always reach the frozen origin); and
+    /// a confirm that answered 503 while frozen but then ends neither sold (200, a sale at the
+    /// origin) nor clearly unsold (404/409/410/429 and no sale at the origin). With a 2 s
+    /// reservation TTL and a 4 s freeze, the probes' reservations expire while frozen, so they end
+    /// 410: the case to catch is the origin selling, after the thaw, a confirm it took in frozen
+    /// while the buyer is told the reservation expired.
     /// </summary>
     [Fact]
     public async Task Reserve_HundredsOfClientsWhileAnEdgeAndTheOriginRestartAndTheOriginHangs_NeverOversells()
@@ -88,7 +98,7 @@ public sealed class NoOversellTests
         var frozen = false;
         try
         {
-            await origin.PushSkusAsync(Creator, cancellationToken, Sku);
+            await origin.PushSkusAsync(Creator, cancellationToken, Sku, ProbeSku);
             var admin = await MintAsync(origin, "ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
             var now = DateTimeOffset.UtcNow;
             using (var put = Admin(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/{DropId}", admin))
@@ -99,7 +109,7 @@ public sealed class NoOversellTests
                     startsAt = now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
                     endsAt = now.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
                     perViewerLimit = PerViewerLimit,
-                    allocations = new[] { new { skuId = Sku, units = Allocation } },
+                    allocations = new[] { new { skuId = Sku, units = Allocation }, new { skuId = ProbeSku, units = ProbeAllocation } },
                 }), Encoding.UTF8, "application/json");
                 using var response = await origin.Http.SendAsync(put, cancellationToken);
                 Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
@@ -107,6 +117,8 @@ public sealed class NoOversellTests
 
             var tokens = await Task.WhenAll(Enumerable.Range(0, Viewers)
                 .Select(v => MintAsync(origin, $"viewer-{v:D3}", Creator, ["drop:reserve"], "edge", cancellationToken)));
+            var probeTokens = await Task.WhenAll(Enumerable.Range(0, Probes)
+                .Select(p => MintAsync(origin, $"probe-{p}", Creator, ["drop:reserve"], "edge", cancellationToken)));
 
             foreach (var edge in edges)
             {
@@ -135,11 +147,15 @@ public sealed class NoOversellTests
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             await origin.RestartAsync(cancellationToken, originSettings);
             Mark("origin restarted");
-            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            var probeIds = await Task.WhenAll(Enumerable.Range(0, Probes).Select(p => ReserveProbeAsync(http, edges[p % edges.Length], probeTokens[p], ledger)));
             ledger.FrozenAt = ledger.Now;
             Assert.True(PosixSignals.Send(origin.ProcessId, PosixSignals.SigStop));
             frozen = true;
             Mark("origin frozen");
+            var probeConfirms = Enumerable.Range(0, Probes)
+                .Select(p => Task.Run(() => ConfirmUntilFinalAsync(http, edges[p % edges.Length], probeTokens[p], probeIds[p], ledger), CancellationToken.None))
+                .ToArray();
             await Task.Delay(s_freeze, cancellationToken);
             ledger.ThawedAt = ledger.Now;
             Assert.True(PosixSignals.Send(origin.ProcessId, PosixSignals.SigCont));
@@ -148,6 +164,7 @@ public sealed class NoOversellTests
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
             await stop.CancelAsync();
             await Task.WhenAll(clients);
+            await Task.WhenAll(probeConfirms);
             Mark("clients done");
 
             // Every reservation has ended by now; wait until every lease has too.
@@ -156,22 +173,26 @@ public sealed class NoOversellTests
             // Assert
             Mark("leases expired");
             var drop = await GetAdminAsync(origin, $"/admin/v1/creators/{Creator}/drops/{DropId}", admin, cancellationToken);
-            var sku = drop.GetProperty("skus")[0];
+            var skus = drop.GetProperty("skus").EnumerateArray().ToDictionary(static s => s.GetProperty("skuId").GetString()!, StringComparer.Ordinal);
+            var sku = skus[Sku];
             var sold = sku.GetProperty("sold").GetInt32();
             var available = sku.GetProperty("available").GetInt32();
+            var probeSold = skus[ProbeSku].GetProperty("sold").GetInt32();
             var sales = (await GetAdminAsync(origin, $"/admin/v1/creators/{Creator}/drops/{DropId}/sales", admin, cancellationToken))
                 .GetProperty("sales").EnumerateArray()
                 .Select(static s => (Id: s.GetProperty("reservationId").GetString()!, Viewer: s.GetProperty("viewer").GetString()!,
                     Key: s.GetProperty("idempotencyKey").GetString()!, Quantity: s.GetProperty("quantity").GetInt32()))
                 .ToList();
             TestContext.Current.TestOutputHelper?.WriteLine(
-                $"sold {sold}, available {available}, sales {sales.Count}; client saw: {ledger.Summary()}");
+                $"sold {sold}, available {available}, probes sold {probeSold}, sales {sales.Count}; client saw: {ledger.Summary()}");
 
             Assert.True(ledger.Created > 0 && ledger.Confirmed > 0, "the load never reserved and confirmed anything: " + ledger.Summary());
             Assert.True(sold <= Allocation, $"oversold: {sold} of {Allocation}");
             Assert.Equal(0, sku.GetProperty("leased").GetInt32());
             Assert.Equal(Allocation, sold + available);
-            Assert.Equal(sold, sales.Sum(static s => s.Quantity));
+            Assert.Equal(0, skus[ProbeSku].GetProperty("leased").GetInt32());
+            Assert.Equal(ProbeAllocation, probeSold + skus[ProbeSku].GetProperty("available").GetInt32());
+            Assert.Equal(sold + probeSold, sales.Sum(static s => s.Quantity));
             Assert.All(sales.GroupBy(static s => s.Viewer), static g => Assert.True(g.Sum(static s => s.Quantity) <= PerViewerLimit, $"{g.Key} bought {g.Sum(static s => s.Quantity)}"));
             Assert.All(sales.Where(static s => s.Key.Length > 0).GroupBy(static s => (s.Viewer, s.Key)), static g => Assert.Single(g));
             // Every confirmation a client saw is a sale the origin holds (under its own id, or the
@@ -194,6 +215,8 @@ public sealed class NoOversellTests
             var needingOrigin = whileFrozen.Where(static a => a.Status == HttpStatusCode.ServiceUnavailable).ToList();
             Assert.NotEmpty(needingOrigin);
             Assert.All(needingOrigin, static a => Assert.Equal(OriginUnreachable, a.Title));
+            Assert.All(answers.Where(a => a.Kind == "confirm" && a.Status == HttpStatusCode.ServiceUnavailable && a.Start >= frozenAt + TimeSpan.FromSeconds(0.5) && a.End <= thawedAt),
+                static a => Assert.Equal(OriginUnreachable, a.Title));
 
             // Confirms that answered 503 while frozen: each ends sold (a later 200, checked above to be a
             // sale at the origin) or clearly unsold (a final 4xx, and the origin holds no sale under its id).
@@ -201,6 +224,7 @@ public sealed class NoOversellTests
                 .Where(g => g.Any(a => a.Status == HttpStatusCode.ServiceUnavailable && a.Start >= frozenAt && a.Start < thawedAt))
                 .Select(static g => (Id: g.Key, Final: g.MaxBy(static a => a.Start)!))
                 .ToList();
+            Assert.Contains(frozenConfirms, c => probeIds.Contains(c.Id));
             TestContext.Current.TestOutputHelper?.WriteLine(
                 $"while frozen: {whileFrozen.Count} reservations answered ({needingOrigin.Count} 503 origin unreachable, {whileFrozen.Count(static a => a.Status == HttpStatusCode.Created)} 201 from held leases), "
                 + $"p100 {(whileFrozen.Count > 0 ? whileFrozen.Max(static a => (a.End - a.Start).TotalSeconds) : 0):F2} s; confirms answered 503: {frozenConfirms.Count}, finally: "
@@ -298,6 +322,46 @@ public sealed class NoOversellTests
             }
 
             await Delay(0.2 + (random.NextDouble() * 0.4), stop);
+        }
+    }
+
+    /// <summary>A probe reserves one unit of its own SKU (retrying on 503s and errors) and returns the reservation id.</summary>
+    private static async Task<string> ReserveProbeAsync(HttpClient http, EdgeNode edge, string token, Ledger ledger)
+    {
+        var key = Guid.NewGuid().ToString("N");
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var (status, body, _) = await SendAsync(http, ledger, "probe-reserve", HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token,
+                $$"""{"skuId":"{{ProbeSku}}","quantity":1}""", key);
+            if (status == HttpStatusCode.Created)
+            {
+                return body!.Value.GetProperty("reservationId").GetString()!;
+            }
+
+            await Delay(0.1, CancellationToken.None);
+        }
+
+        throw new InvalidOperationException($"The probe never reserved on {edge.Id}.");
+    }
+
+    /// <summary>Confirms until an answer other than 503 (or no answer), retrying after Retry-After for up to 15 s; the ledger holds every answer.</summary>
+    private static async Task ConfirmUntilFinalAsync(HttpClient http, EdgeNode edge, string token, string id, Ledger ledger)
+    {
+        var giveUp = ledger.Now + TimeSpan.FromSeconds(15);
+        while (ledger.Now < giveUp)
+        {
+            var (status, _, retryAfter) = await SendAsync(http, ledger, "confirm", HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{id}/confirm"), token, null, null, id);
+            if (status == HttpStatusCode.OK)
+            {
+                ledger.OnConfirmed(id);
+            }
+
+            if (status is not (HttpStatusCode.ServiceUnavailable or 0))
+            {
+                return;
+            }
+
+            await Delay(Math.Clamp(retryAfter ?? 0.3, 0.3, 1), CancellationToken.None);
         }
     }
 
