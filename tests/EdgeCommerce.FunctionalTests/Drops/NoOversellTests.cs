@@ -32,12 +32,14 @@ public sealed class NoOversellTests
     private const string OriginUnreachable = "The origin cannot be reached.";
     private static readonly TimeSpan s_lease = TimeSpan.FromSeconds(6);
     private static readonly TimeSpan s_callTimeout = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan s_freeze = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan s_freeze = TimeSpan.FromSeconds(5);
 
     // Every request is bounded well above the edge's origin call timeout (a refill may take one
     // call, and a waiter whose units went to others one more): an answer that takes this long is
-    // a hung request, counted as a failure while every edge is up.
-    private static readonly TimeSpan s_clientTimeout = TimeSpan.FromSeconds(5);
+    // a hung request, counted as a failure while every edge is up. Shorter than the freeze, so a
+    // request sent in its first second that waits for the thaw times out (a hung request would
+    // otherwise be rescued by the thaw and pass).
+    private static readonly TimeSpan s_clientTimeout = TimeSpan.FromSeconds(4);
 
     // The only 503s an edge may answer: each says why.
     private static readonly HashSet<string> s_known503 = new(StringComparer.Ordinal)
@@ -55,15 +57,15 @@ public sealed class NoOversellTests
     /// ended), a viewer buying past the limit through two edges, and an idempotent retry counted
     /// as a second sale (one idempotency key, two sales) — including retries that reach an edge
     /// which was restarted and forgot the key — and any 5xx but a 503 that says why. The hung
-    /// phase (the origin frozen for 4 s under the same load, then thawed) also catches: a
-    /// request left hanging (no answer within 5 s, five call timeouts) instead of failing fast;
+    /// phase (the origin frozen for 5 s under the same load, then thawed) also catches: a
+    /// request left hanging (no answer within 4 s, four call timeouts) instead of failing fast;
     /// a reservation that needed the origin answered with a dishonest 503 ("held by other
     /// reservations") while nothing could reach it; a confirmation lost or doubled when the
     /// origin takes in a confirm the edge gave up on (six probes reserve a SKU of their own just
     /// before the freeze and confirm while frozen, so confirms always reach the frozen origin); and
     /// a confirm that answered 503 while frozen but then ends neither sold (200, a sale at the
     /// origin) nor clearly unsold (404/409/410/429 and no sale at the origin). With a 2 s
-    /// reservation TTL and a 4 s freeze, the probes' reservations expire while frozen, so they end
+    /// reservation TTL and a 5 s freeze, the probes' reservations expire while frozen, so they end
     /// 410: the case to catch is the origin selling, after the thaw, a confirm it took in frozen
     /// while the buyer is told the reservation expired.
     /// </summary>
