@@ -79,6 +79,24 @@ public sealed class EdgeNode : IAsyncDisposable
         throw new TimeoutException($"Edge {Id}: {what} did not happen within {timeout}. Last status: {status}\n{Output}");
     }
 
+    /// <summary>Polls <c>GET /v1/drops/{dropId}</c> until the drop has reached this edge, or fails with the edge's output.</summary>
+    public async Task WaitForDropAsync(string dropId, CancellationToken cancellationToken)
+    {
+        var elapsed = Stopwatch.StartNew();
+        while (elapsed.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            using var response = await Http.GetAsync($"/v1/drops/{dropId}", cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        throw new TimeoutException($"Edge {Id} never received drop {dropId}.\n{Output}");
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_process is not null)

@@ -81,6 +81,20 @@ public sealed class OriginNode : IAsyncDisposable
     }
 
     /// <summary>Mints a token through the admin API (<c>POST /admin/v1/tokens</c>).</summary>
+    /// <summary>GET an admin resource with <paramref name="token"/>; a non-success answer throws with its body.</summary>
+    public async Task<JsonElement> GetAdminAsync(string path, string token, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await Http.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"GET {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+
+        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+    }
+
     public async Task<string> MintTokenAsync(string subject, string? creatorId, IReadOnlyList<string> scopes, string audience, CancellationToken cancellationToken, long ttlSeconds = 3600, string? tier = null)
     {
         using var response = await Http.PostAsJsonAsync("/admin/v1/tokens",

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Tests.Common;
@@ -49,7 +48,7 @@ public sealed class HungOriginProcessTests
             var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
             await PutDropAsync(origin, admin, cancellationToken);
             var viewers = await Task.WhenAll(Enumerable.Range(0, 20).Select(v => origin.MintTokenAsync($"viewer-{v:D2}", Creator, ["drop:reserve"], "edge", cancellationToken)));
-            await WaitForDropAsync(edge, cancellationToken);
+            await edge.WaitForDropAsync(DropId, cancellationToken);
             using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Attempts, PooledConnectionLifetime = TimeSpan.FromMinutes(1) };
             using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
             var held = await ReserveAsync(http, edge, viewers[0], HeldSku);
@@ -97,8 +96,8 @@ public sealed class HungOriginProcessTests
             Assert.True(recoveredAfter < TimeSpan.FromSeconds(3), $"recovered {recoveredAfter.TotalSeconds:F3} s after SIGCONT");
             Assert.Equal(HttpStatusCode.OK, confirmAfter.Status);
             Assert.Equal("confirmed", confirmAfter.Body!.Value.GetProperty("status").GetString());
-            var drop = await GetAdminAsync(origin, $"/admin/v1/creators/{Creator}/drops/{DropId}", admin, cancellationToken);
-            var sales = (await GetAdminAsync(origin, $"/admin/v1/creators/{Creator}/drops/{DropId}/sales", admin, cancellationToken)).GetProperty("sales").EnumerateArray().ToList();
+            var drop = await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}", admin, cancellationToken);
+            var sales = (await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}/sales", admin, cancellationToken)).GetProperty("sales").EnumerateArray().ToList();
             var heldStock = drop.GetProperty("skus").EnumerateArray().Single(static s => s.GetProperty("skuId").GetString() == HeldSku);
             Assert.Equal(1, heldStock.GetProperty("sold").GetInt32());
             Assert.Equal(heldId, Assert.Single(sales).GetProperty("reservationId").GetString());
@@ -151,31 +150,6 @@ public sealed class HungOriginProcessTests
         }), Encoding.UTF8, "application/json");
         using var response = await origin.Http.SendAsync(put, cancellationToken);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-    }
-
-    private static async Task<JsonElement> GetAdminAsync(OriginNode origin, string path, string token, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await origin.Http.SendAsync(request, cancellationToken);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-    }
-
-    private static async Task WaitForDropAsync(EdgeNode edge, CancellationToken cancellationToken)
-    {
-        for (var i = 0; i < 200; i++)
-        {
-            using var response = await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken);
-            if (response.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            await Task.Delay(50, cancellationToken);
-        }
-
-        throw new TimeoutException($"Edge {edge.Id} never received the drop.\n{edge.Output}");
     }
 
     private sealed record Answer(HttpStatusCode Status, JsonElement? Body, double? RetryAfter, TimeSpan Elapsed);

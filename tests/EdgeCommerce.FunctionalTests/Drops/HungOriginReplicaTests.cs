@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Tests.Common;
@@ -54,7 +53,7 @@ public sealed class HungOriginReplicaTests(PostgresServer server)
             await PutDropAsync(origin1, admin, cancellationToken);
             var viewers = await Task.WhenAll(Enumerable.Range(0, Attempts).Select(v => origin1.MintTokenAsync($"viewer-{v:D3}", Creator, ["drop:reserve"], "edge", cancellationToken)));
             await edge.WaitForStatusAsync(static s => s.GetProperty("ready").GetBoolean(), TimeSpan.FromSeconds(30), "first snapshot", cancellationToken);
-            await WaitForDropAsync(edge, cancellationToken);
+            await edge.WaitForDropAsync(DropId, cancellationToken);
             Assert.Equal(origin2.GrpcAddress.ToString(), (await edge.GetStatusAsync(cancellationToken)).GetProperty("originAddress").GetString());
             using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Attempts, PooledConnectionLifetime = TimeSpan.FromMinutes(1) };
             using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
@@ -75,10 +74,7 @@ public sealed class HungOriginReplicaTests(PostgresServer server)
             Assert.True(slowest <= (3 * s_callTimeout) + TimeSpan.FromSeconds(4), $"slowest {slowest.TotalSeconds:F3} s");
             Assert.All(confirms, static c => Assert.Equal(HttpStatusCode.OK, c.Status));
             Assert.True(followed.GetProperty("appliedRevision").GetInt64() > 0);
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"/admin/v1/creators/{Creator}/drops/{DropId}/sales");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
-            using var response = await origin1.Http.SendAsync(request, cancellationToken);
-            var sales = (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("sales").EnumerateArray()
+            var sales = (await origin1.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}/sales", admin, cancellationToken)).GetProperty("sales").EnumerateArray()
                 .Select(static s => s.GetProperty("reservationId").GetString()).ToHashSet(StringComparer.Ordinal);
             Assert.Equal(10, sales.Count);
             Assert.All(confirms, c => Assert.Contains(c.Body!.Value.GetProperty("reservationId").GetString(), sales));
@@ -124,21 +120,5 @@ public sealed class HungOriginReplicaTests(PostgresServer server)
         }), Encoding.UTF8, "application/json");
         using var response = await origin.Http.SendAsync(put, cancellationToken);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-    }
-
-    private static async Task WaitForDropAsync(EdgeNode edge, CancellationToken cancellationToken)
-    {
-        for (var i = 0; i < 400; i++)
-        {
-            using var response = await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken);
-            if (response.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            await Task.Delay(50, cancellationToken);
-        }
-
-        throw new TimeoutException($"Edge {edge.Id} never received the drop.\n{edge.Output}");
     }
 }

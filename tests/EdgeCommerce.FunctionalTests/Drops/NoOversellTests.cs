@@ -124,7 +124,7 @@ public sealed class NoOversellTests
 
             foreach (var edge in edges)
             {
-                await WaitForDropAsync(edge, cancellationToken);
+                await edge.WaitForDropAsync(DropId, cancellationToken);
             }
 
             Mark("drop on every edge");
@@ -174,13 +174,13 @@ public sealed class NoOversellTests
 
             // Assert
             Mark("leases expired");
-            var drop = await GetAdminAsync(origin, $"/admin/v1/creators/{Creator}/drops/{DropId}", admin, cancellationToken);
+            var drop = await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}", admin, cancellationToken);
             var skus = drop.GetProperty("skus").EnumerateArray().ToDictionary(static s => s.GetProperty("skuId").GetString()!, StringComparer.Ordinal);
             var sku = skus[Sku];
             var sold = sku.GetProperty("sold").GetInt32();
             var available = sku.GetProperty("available").GetInt32();
             var probeSold = skus[ProbeSku].GetProperty("sold").GetInt32();
-            var sales = (await GetAdminAsync(origin, $"/admin/v1/creators/{Creator}/drops/{DropId}/sales", admin, cancellationToken))
+            var sales = (await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}/sales", admin, cancellationToken))
                 .GetProperty("sales").EnumerateArray()
                 .Select(static s => (Id: s.GetProperty("reservationId").GetString()!, Viewer: s.GetProperty("viewer").GetString()!,
                     Key: s.GetProperty("idempotencyKey").GetString()!, Quantity: s.GetProperty("quantity").GetInt32()))
@@ -425,30 +425,6 @@ public sealed class NoOversellTests
         var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return request;
-    }
-
-    private static async Task<JsonElement> GetAdminAsync(OriginNode origin, string path, string token, CancellationToken cancellationToken)
-    {
-        using var request = Admin(HttpMethod.Get, path, token);
-        using var response = await origin.Http.SendAsync(request, cancellationToken);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-    }
-
-    private static async Task WaitForDropAsync(EdgeNode edge, CancellationToken cancellationToken)
-    {
-        for (var i = 0; i < 200; i++)
-        {
-            using var response = await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken);
-            if (response.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            await Task.Delay(50, cancellationToken);
-        }
-
-        throw new TimeoutException($"Edge {edge.Id} never received the drop.\n{edge.Output}");
     }
 
     /// <summary>One answer a client saw; <paramref name="Start"/> and <paramref name="End"/> are on the ledger's clock.</summary>
