@@ -118,7 +118,7 @@ internal sealed class DropReservations(
                     return metrics.Confirmed(new ConfirmResult(ConfirmStatus.Gone, reservation));
             }
 
-            if (timeProvider.GetUtcNow() >= reservation.ExpiresAt)
+            if (timeProvider.GetUtcNow() >= reservation.ExpiresAt && !reservation.ConfirmInDoubt)
             {
                 EndUnsold(reservation, ReservationState.Expired);
                 return metrics.Confirmed(new ConfirmResult(ConfirmStatus.Gone, reservation));
@@ -151,6 +151,7 @@ internal sealed class DropReservations(
                 }
 
                 reservation.State = ReservationState.Confirmed;
+                reservation.ConfirmInDoubt = false;
                 return metrics.Confirmed(new ConfirmResult(ConfirmStatus.Confirmed, reservation));
             }
             catch (RpcException ex) when (ex.StatusCode is StatusCode.ResourceExhausted)
@@ -170,11 +171,13 @@ internal sealed class DropReservations(
                 // been tried): the reservation stays held and a retry is safe (the origin confirms
                 // a reservation id once).
                 LogUnreachable("ConfirmSale", ex);
+                reservation.ConfirmInDoubt = true;
                 return metrics.Confirmed(new ConfirmResult(ConfirmStatus.OriginUnreachable, reservation, ex.RetryAfter));
             }
             catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 DropsLog.OriginCallFailed(logger, "ConfirmSale", ex.StatusCode.ToString());
+                reservation.ConfirmInDoubt = true;
                 return metrics.Confirmed(new ConfirmResult(ConfirmStatus.Unavailable, reservation));
             }
             finally
@@ -268,7 +271,10 @@ internal sealed class DropReservations(
         // of thousands during a drop, hence a large-object-heap allocation every sweep.)
         foreach (var (_, reservation) in _reservations)
         {
-            if (reservation.State == ReservationState.Held && !reservation.Confirming && now >= reservation.ExpiresAt && reservation.Gate.Wait(0, cancellationToken))
+            // A reservation whose confirm is in doubt waits for its lease to end: by then the origin
+            // accepts no sale under it, so whatever landed has landed.
+            if (reservation.State == ReservationState.Held && !reservation.Confirming && now >= reservation.ExpiresAt
+                && (!reservation.ConfirmInDoubt || now >= reservation.Lease.ExpiresAt) && reservation.Gate.Wait(0, cancellationToken))
             {
                 try
                 {

@@ -40,6 +40,14 @@ internal sealed class Reservation(string id, string dropId, string skuId, int qu
     /// <summary>A confirmation call is in flight: the sweeper leaves the reservation alone.</summary>
     public bool Confirming { get; set; }
 
+    /// <summary>
+    /// A confirm reached for the origin and its outcome is unknown (a timeout, a lost answer): the
+    /// sale may have landed. Until the origin says (a retried confirm, which it answers once per
+    /// reservation id) or the lease ends, the reservation is not expired, so a viewer whose purchase
+    /// landed is never told 410 and its units are never handed to someone else.
+    /// </summary>
+    public bool ConfirmInDoubt { get; set; }
+
     /// <summary>Set when the origin said an earlier reservation with the same idempotency key was the sale.</summary>
     public string? DuplicateOf { get; set; }
 

@@ -118,6 +118,37 @@ public sealed class HungOriginTests : IDisposable
         Assert.Equal(1, _inner.Sold("d1", "cap"));
     }
 
+    /// <summary>
+    /// Catches a buyer told 410 for a purchase that may have landed: a confirm whose outcome is
+    /// unknown (it timed out against a hung origin) kept the reservation only until its TTL, then
+    /// the sweeper expired it and handed its unit on, while the origin may have recorded the sale.
+    /// Now the reservation waits for the origin's word (the retried confirm) up to its lease's end.
+    /// </summary>
+    [Fact]
+    public async Task ConfirmAsync_OutcomeUnknownThenTheTtlPasses_ReservationWaitsForTheRetryInsteadOfExpiring()
+    {
+        // Arrange: a reservation; its confirm times out against the hung origin.
+        var held = await Reserve("a", "cap");
+        Assert.Equal(ReserveStatus.Created, held.Status);
+        _origin.Hung = true;
+        var confirming = _reservations.ConfirmAsync(Viewer("a"), held.Reservation!.Id, CancellationToken);
+        await WaitUntilAsync(() => _origin.InFlight == 1);
+        _time.Advance(s_callTimeout);
+        var inDoubt = await confirming;
+
+        // Act: the reservation's TTL passes (its lease has not ended), the sweeper runs, the origin is back.
+        _time.Advance(TimeSpan.FromMinutes(3));
+        await _reservations.SweepAsync(CancellationToken);
+        _origin.Hung = false;
+        _time.Advance(s_breakDuration);
+        var retried = await _reservations.ConfirmAsync(Viewer("a"), held.Reservation.Id, CancellationToken);
+
+        // Assert
+        Assert.Equal(ConfirmStatus.OriginUnreachable, inDoubt.Status);
+        Assert.Equal(ConfirmStatus.Confirmed, retried.Status);
+        Assert.Equal(1, _inner.Sold("d1", "cap"));
+    }
+
     /// <summary>Catches a thundering herd at recovery: every waiter (or every SKU's waiters) calling the origin at once.</summary>
     [Fact]
     public async Task ReserveAsync_ProbeAfterTheBreak_ClosesTheCircuitAndServesWithOneOriginCallAtATime()

@@ -62,8 +62,20 @@ public sealed class HungOriginReplicaTests(PostgresServer server)
             Assert.True(PosixSignals.Send(origin2.ProcessId, PosixSignals.SigStop));
             frozen = true;
             var answers = await Task.WhenAll(viewers.Select(token => SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token, $$"""{"skuId":"{{Sku}}","quantity":1}""")));
-            var confirms = await Task.WhenAll(answers.Take(10).Select((answer, i) => SendAsync(http, HttpMethod.Post,
-                new Uri(edge.Address, $"/v1/reservations/{answer.Body!.Value.GetProperty("reservationId").GetString()}/confirm"), viewers[i], null)));
+            // A confirm may meet the frozen replica first and answer 503 "retrying is safe" (the
+            // outcome unknown): a buyer retries, and the retry must end confirmed, exactly once.
+            var confirms = await Task.WhenAll(answers.Take(10).Select(async (answer, i) =>
+            {
+                var uri = new Uri(edge.Address, $"/v1/reservations/{answer.Body!.Value.GetProperty("reservationId").GetString()}/confirm");
+                var confirm = await SendAsync(http, HttpMethod.Post, uri, viewers[i], null);
+                for (var retry = 0; retry < 5 && confirm.Status == HttpStatusCode.ServiceUnavailable; retry++)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                    confirm = await SendAsync(http, HttpMethod.Post, uri, viewers[i], null);
+                }
+
+                return confirm;
+            }));
             var followed = await edge.WaitForStatusAsync(s => s.GetProperty("connected").GetBoolean() && s.GetProperty("originAddress").GetString() == origin1.GrpcAddress.ToString(),
                 TimeSpan.FromSeconds(30), "the stream on origin 1", cancellationToken);
 
