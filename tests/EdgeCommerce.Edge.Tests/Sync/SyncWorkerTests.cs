@@ -252,8 +252,7 @@ public sealed class SyncWorkerTests
     {
         // Arrange: origin-a refuses every stream; origin-b serves.
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var edge = await WorkerHarness.StartAsync(cancellationToken, "http://origin-a", "http://origin-b");
-        edge.Origin.Refuse = static host => host == "origin-a" ? StatusCode.Unavailable : null;
+        await using var edge = await WorkerHarness.StartAsync(static host => host == "origin-a" ? StatusCode.Unavailable : null, cancellationToken, "http://origin-a", "http://origin-b");
 
         // Act
         var first = await edge.NextStreamAsync(cancellationToken);
@@ -318,9 +317,14 @@ public sealed class SyncWorkerTests
 
         public IEnumerable<(LogLevel Level, int EventId, Exception? Exception)> Errors => Logger.Entries.Where(static e => e.Level >= LogLevel.Error);
 
-        public static async Task<WorkerHarness> StartAsync(CancellationToken cancellationToken, params string[] addresses)
+        public static Task<WorkerHarness> StartAsync(CancellationToken cancellationToken, params string[] addresses)
+            => StartAsync(static _ => null, cancellationToken, addresses);
+
+        /// <summary>Starts the worker against origins that already <paramref name="refuse"/> (set before its first stream, never racing it).</summary>
+        public static async Task<WorkerHarness> StartAsync(Func<string, StatusCode?> refuse, CancellationToken cancellationToken, params string[] addresses)
         {
             var origin = await FakeOrigin.StartAsync(cancellationToken);
+            origin.Refuse = refuse;
             var harness = new WorkerHarness(origin, addresses.Length > 0 ? addresses : ["http://origin-a"]);
             await harness._worker.StartAsync(cancellationToken);
             return harness;
