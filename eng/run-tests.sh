@@ -34,8 +34,8 @@ dotnet test --solution EdgeCommerce.sln -c "$CONFIGURATION" --no-build --no-prog
   --results-directory "$LOG_DIR" "$@" 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 
-passed=$(grep -E '^\s+succeeded: [0-9]+' "$LOG" | tail -1 | grep -oE '[0-9]+' || true)
-failed=$(grep -E '^\s+failed: [0-9]+' "$LOG" | tail -1 | grep -oE '[0-9]+' || true)
+passed=$(grep -a -E '^\s+succeeded: [0-9]+' "$LOG" | tail -1 | grep -oE '[0-9]+' || true)
+failed=$(grep -a -E '^\s+failed: [0-9]+' "$LOG" | tail -1 | grep -oE '[0-9]+' || true)
 passed=${passed:-0}
 failed=${failed:-0}
 if [[ $status -ne 0 && $failed -eq 0 ]]; then
