@@ -64,6 +64,11 @@ internal static class CliApplication
                 await context.Error.WriteLineAsync(error.Message);
             }
 
+            if (DidYouMean(parseResult) is { } suggestion)
+            {
+                await context.Error.WriteLineAsync(suggestion);
+            }
+
             await context.Error.WriteLineAsync();
             PrintUsage(root, parseResult, context.Error);
             return ExitCodes.UsageError;
@@ -89,12 +94,44 @@ internal static class CliApplication
             await context.Error.WriteLineAsync("error: " + ex.Message);
             return ExitCodes.Failed;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // A bug, or an environment problem nobody anticipated: keep the details.
-            await context.Error.WriteLineAsync("error: " + ex);
+            // The file system said no (a path that is a directory, a full disk, no permission): its message names the path.
+            await context.Error.WriteLineAsync("error: " + ex.Message);
             return ExitCodes.Failed;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug, or an environment problem nobody anticipated: one line for people; the
+            // details (stack trace) only when asked for.
+            await context.Error.WriteLineAsync(context.GetEnvironmentVariable(DebugVariable) is { Length: > 0 }
+                ? "error: " + ex
+                : $"error: {ex.Message} ({ex.GetType().Name}; set {DebugVariable}=1 for the details)");
+            return ExitCodes.Failed;
+        }
+    }
+
+    /// <summary>Set to print the stack trace of an unexpected failure.</summary>
+    public const string DebugVariable = "EDGECOMMERCE_DEBUG";
+
+    /// <summary>"Did you mean 'up'?" for the first unknown word close to a verb or option of the command it was typed in.</summary>
+    internal static string? DidYouMean(ParseResult parseResult)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        var command = parseResult.CommandResult.Command;
+        var names = command.Subcommands.SelectMany(static sub => sub.Aliases.Prepend(sub.Name))
+            .Concat(command.Options.SelectMany(static option => option.Aliases.Prepend(option.Name)))
+            .Where(static name => !name.StartsWith('-') || name.StartsWith("--", StringComparison.Ordinal))
+            .ToList();
+        foreach (var token in parseResult.UnmatchedTokens)
+        {
+            if (Suggestions.Closest(token, names) is { } closest)
+            {
+                return $"Did you mean '{closest}'?";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Writes the help of the deepest command that was recognized, e.g. <c>catalog push</c>.</summary>

@@ -37,6 +37,12 @@ internal sealed class BackupCommand : Command
     private async Task<int> RunAsync(ParseResult parseResult, CliContext context, CancellationToken cancellationToken)
     {
         var output = context.ResolvePath(parseResult.GetRequiredValue(_out));
+        if (Directory.Exists(output))
+        {
+            throw new CliException(string.Create(CultureInfo.InvariantCulture,
+                $"--out {output} is a directory; name the backup file, e.g. --out {Path.Combine(output, $"origin-{context.TimeProvider.GetUtcNow():yyyy-MM-dd}.db")}"));
+        }
+
         if (parseResult.GetValue(_postgres) is { } connectionString)
         {
             await PostgresBackup.BackupAsync(connectionString, output, cancellationToken);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using EdgeCommerce.Cli.Common;
@@ -6,22 +7,36 @@ using EdgeCommerce.Cli.Common;
 namespace EdgeCommerce.Cli.Catalog;
 
 /// <summary>
-/// <c>catalog get --creator ID</c>: prints the stored catalog as indented JSON on stdout (ready to
-/// edit and push back) and its ETag on stderr.
+/// <c>catalog get --creator ID [--json]</c>: the stored catalog as a product table, or with
+/// <c>--json</c> the document itself, indented on stdout (ready to edit and push back), its ETag on stderr.
 /// </summary>
 internal sealed class CatalogGetCommand : Command
 {
-    private static readonly JsonWriterOptions s_indented = new() { Indented = true };
-
     private readonly Option<string> _creator = CommonOptions.Id("--creator", "The creator whose catalog to print");
     private readonly AdminConnection _admin = new();
 
     public CatalogGetCommand(CliContext context)
-        : base("get", "Print a creator's catalog (JSON on stdout, its ETag on stderr).")
+        : base("get", "Print a creator's catalog: a product table, or with --json the document (stdout) and its ETag (stderr).")
     {
         Options.Add(_creator);
         _admin.AddTo(this);
         SetAction((parseResult, cancellationToken) => RunAsync(parseResult, context, cancellationToken));
+    }
+
+    internal static string Table(JsonElement catalog, string creator, string? etag)
+    {
+        var table = new TextTable("PRODUCT", "PRICE", "SKUS", "TITLE");
+        foreach (var product in CliOutput.Items(catalog, "products"))
+        {
+            var price = product.TryGetProperty("price", out var p) && p.ValueKind == JsonValueKind.Object
+                && p.TryGetProperty("amountMinor", out var amount) && amount.TryGetInt64(out var minor)
+                    ? string.Create(CultureInfo.InvariantCulture, $"{minor / 100m:0.00} {CliOutput.Text(p, "currency")}")
+                    : "-";
+            table.Add(CliOutput.Text(product, "id"), price, string.Join(' ', CliOutput.Items(product, "skus").Select(static sku => CliOutput.Text(sku, "id"))), CliOutput.Text(product, "title"));
+        }
+
+        return $"Catalog of {creator}, ETag {etag ?? "(none)"}: {table.Count} products (--json prints the document to edit and push back with --if-match)"
+            + Environment.NewLine + table;
     }
 
     private async Task<int> RunAsync(ParseResult parseResult, CliContext context, CancellationToken cancellationToken)
@@ -36,27 +51,13 @@ internal sealed class CatalogGetCommand : Command
             return ExitCodes.Failed;
         }
 
-        await context.Out.WriteLineAsync(Indent(response.Body));
-        await context.Error.WriteLineAsync($"ETag {response.ETag ?? "(none)"}");
-        return ExitCodes.Success;
-    }
-
-    private static string Indent(string json)
-    {
-        try
+        if (_admin.WantsJson(parseResult))
         {
-            using var document = JsonDocument.Parse(json);
-            using var buffer = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(buffer, s_indented))
-            {
-                document.WriteTo(writer);
-            }
+            await context.Out.WriteLineAsync(CliOutput.FormatJson(response.Body));
+            await context.Error.WriteLineAsync($"ETag {response.ETag ?? "(none)"}");
+            return ExitCodes.Success;
+        }
 
-            return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-        }
-        catch (JsonException)
-        {
-            return json;
-        }
+        return await CliOutput.WriteAnswerAsync(context, response, json: false, catalog => Table(catalog, creator, response.ETag));
     }
 }

@@ -23,6 +23,16 @@ internal sealed class CatalogPushCommand : Command
         Description = "Remove SKUs even when scheduled or running drops sell them (the drops then show them as withdrawn)",
     };
 
+    private readonly Option<bool> _create = new("--create")
+    {
+        Description = "Create the creator when the origin does not have it yet (without it, a mistyped id is refused instead of becoming a new shop)",
+    };
+
+    private readonly Option<bool> _allowEmpty = new("--allow-empty")
+    {
+        Description = "Push a catalog without products (empties the creator's shop on every edge)",
+    };
+
     private readonly AdminConnection _admin = new();
 
     public CatalogPushCommand(CliContext context)
@@ -40,6 +50,8 @@ internal sealed class CatalogPushCommand : Command
         Options.Add(_creator);
         Options.Add(_ifMatch);
         Options.Add(_force);
+        Options.Add(_create);
+        Options.Add(_allowEmpty);
         _admin.AddTo(this);
         SetAction((parseResult, cancellationToken) => RunAsync(parseResult, context, cancellationToken));
     }
@@ -51,15 +63,38 @@ internal sealed class CatalogPushCommand : Command
         // Where to push is checked before the file is read: a missing stack is the likelier mistake.
         using var admin = _admin.Open(parseResult, context);
         var document = await ReadDocumentAsync(parseResult.GetRequiredValue(_file), context, cancellationToken);
-        var response = await admin.PutCatalogAsync(creator, document, ifMatch, cancellationToken, parseResult.GetValue(_force));
-        if (!response.IsSuccess)
+        if (IsEmptyCatalog(document) && !parseResult.GetValue(_allowEmpty))
         {
-            await context.Error.WriteLineAsync(ProblemReport.Format(response));
-            return ExitCodes.Failed;
+            throw new CliException($"The catalog has no products: pushing it empties the shop of '{creator}' on every edge. Pass --allow-empty if that is what you want.");
         }
 
-        await context.Out.WriteLineAsync($"Pushed the catalog of {creator}: revision {ReadRevision(response.Body)}, ETag {response.ETag ?? "(none)"}");
-        return ExitCodes.Success;
+        if (!parseResult.GetValue(_create) && !await CreatorLookup.ExistsAsync(admin, creator, cancellationToken))
+        {
+            throw new CliException($"No creator '{creator}' on {admin.Origin}.{await CreatorLookup.DidYouMeanAsync(admin, creator, cancellationToken)} Pass --create to create it.");
+        }
+
+        var response = await admin.PutCatalogAsync(creator, document, ifMatch, cancellationToken, parseResult.GetValue(_force));
+        return await CliOutput.WriteAnswerAsync(context, response, _admin.WantsJson(parseResult),
+            answer => $"Pushed the catalog of {creator}: revision {CliOutput.Number(answer, "revision")}, ETag {response.ETag ?? "(none)"}");
+    }
+
+    /// <summary>
+    /// True for a JSON object whose <c>products</c> is an empty array. Anything else (not JSON,
+    /// no products member) goes to the origin, which names every error.
+    /// </summary>
+    internal static bool IsEmptyCatalog(byte[] document)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(document);
+            return json.RootElement.ValueKind == JsonValueKind.Object
+                && json.RootElement.TryGetProperty("products", out var products)
+                && products.ValueKind == JsonValueKind.Array && products.GetArrayLength() == 0;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static async Task<byte[]> ReadDocumentAsync(string file, CliContext context, CancellationToken cancellationToken)
@@ -79,19 +114,6 @@ internal sealed class CatalogPushCommand : Command
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new CliException($"Unable to read the catalog file {path}: {ex.Message}", ex);
-        }
-    }
-
-    private static string ReadRevision(string body)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            return json.RootElement.TryGetProperty("revision", out var revision) ? revision.GetRawText() : "(unknown)";
-        }
-        catch (JsonException)
-        {
-            return "(unknown)";
         }
     }
 }

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace EdgeCommerce.Cli.Common;
 
 /// <summary>
-/// The options every admin verb shares (<c>--data</c>, <c>--origin</c>, <c>--token</c>) and how
+/// The options every admin verb shares (<c>--data</c>, <c>--origin</c>, <c>--token</c>, <c>--json</c>) and how
 /// they become an <see cref="AdminClient"/>: the origin from <c>--origin</c> or the stack's
 /// <c>endpoints.json</c>; the token from <c>--token</c>, else <c>EDGECOMMERCE_TOKEN</c>, else the
 /// platform operator token <c>up</c> wrote to <c>&lt;data&gt;/admin.token</c>.
@@ -26,12 +26,23 @@ internal sealed class AdminConnection
         HelpName = "TOKEN",
     };
 
+    /// <summary><c>--json</c>: every admin verb prints the API's answer with it (<see cref="CliOutput"/>).</summary>
+    public Option<bool> Json { get; } = CliOutput.JsonOption();
+
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
         command.Options.Add(Data);
         command.Options.Add(Origin);
         command.Options.Add(Token);
+        command.Options.Add(Json);
+    }
+
+    /// <summary>True when <c>--json</c> was given.</summary>
+    public bool WantsJson(ParseResult parseResult)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        return parseResult.GetValue(Json);
     }
 
     /// <exception cref="CliException">No origin can be found.</exception>

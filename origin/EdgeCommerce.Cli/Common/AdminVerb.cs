@@ -4,15 +4,16 @@ using System.Text.Json;
 namespace EdgeCommerce.Cli.Common;
 
 /// <summary>
-/// A verb that is one admin call: GET or POST (no body) to a path built from its arguments, the
-/// JSON answer printed indented, a problem printed to standard error with exit code 1. What
-/// <c>keys</c> and <c>models</c> are made of.
+/// A verb that is one admin call: GET or POST (no body) to a path built from its arguments; the
+/// answer printed the <see cref="CliOutput"/> way (a table or sentence from <c>human</c>, the JSON
+/// with <c>--json</c>), a problem printed to standard error with exit code 1. What <c>keys</c>,
+/// <c>models</c> and <c>edges</c> subcommands are made of.
 /// </summary>
 internal static class AdminVerb
 {
-    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
-
-    public static Command Create(CliContext context, string name, string description, Func<ParseResult, (string Method, string Path)> target, Argument<string>? argument = null)
+    /// <param name="human">Renders the answer for people; null prints the JSON either way.</param>
+    public static Command Create(CliContext context, string name, string description, Func<ParseResult, (string Method, string Path)> target, Argument<string>? argument = null,
+        Func<JsonElement, string>? human = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         var connection = new AdminConnection();
@@ -27,16 +28,13 @@ internal static class AdminVerb
         {
             var (method, path) = target(parseResult);
             using var admin = connection.Open(parseResult, context);
-            var response = method == "GET" ? await admin.GetAsync(path, cancellationToken) : await admin.PostAsync(path, null, cancellationToken);
-            if (!response.IsSuccess)
+            var response = method switch
             {
-                await context.Error.WriteLineAsync(ProblemReport.Format(response));
-                return ExitCodes.Failed;
-            }
-
-            using var body = JsonDocument.Parse(response.Body);
-            await context.Out.WriteLineAsync(JsonSerializer.Serialize(body.RootElement, s_indented));
-            return ExitCodes.Success;
+                "GET" => await admin.GetAsync(path, cancellationToken),
+                "DELETE" => await admin.DeleteAsync(path, cancellationToken),
+                _ => await admin.PostAsync(path, null, cancellationToken),
+            };
+            return await CliOutput.WriteAnswerAsync(context, response, connection.WantsJson(parseResult) || human is null, human ?? CliOutput.FormatJson);
         });
         return command;
     }

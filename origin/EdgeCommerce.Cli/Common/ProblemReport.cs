@@ -32,9 +32,9 @@ internal static class ProblemReport
         var lines = new List<string>();
         var title = GetString(problem, "title");
         lines.Add(title is null ? "error: " + status : $"error: {title} ({status})");
-        if (GetString(problem, "detail") is { } detail)
+        if (GetString(problem, "detail") is { } detail && WithoutErrorsSentence(detail) is { Length: > 0 } shown)
         {
-            lines.Add("  " + detail);
+            lines.Add("  " + shown);
         }
 
         if (problem.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
@@ -56,6 +56,16 @@ internal static class ProblemReport
         }
 
         return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>
+    /// The detail without the API's pointer to its <c>errors</c> member ("Every error is listed
+    /// under 'errors', keyed by JSON path."): here the errors are the lines that follow.
+    /// </summary>
+    internal static string WithoutErrorsSentence(string detail)
+    {
+        const string Sentence = "Every error is listed under 'errors', keyed by JSON path.";
+        return detail.Replace(Sentence, "", StringComparison.Ordinal).Trim();
     }
 
     private static bool TryParse(string body, out JsonElement problem)

@@ -20,15 +20,22 @@ internal sealed class EdgesCommand : Command
         var revokeId = new Argument<string>("ID") { Description = "The edge id to revoke" };
         Subcommands.Add(AdminVerb.Create(context, "revoke",
             "Revoke one edge at once: its streams end, the origin refuses its tokens, nearest routing drops it, and it cannot reconnect until allowed.",
-            parse => ("POST", $"/admin/v1/edges/{Uri.EscapeDataString(parse.GetRequiredValue(revokeId))}/revoke"), revokeId));
+            parse => ("POST", $"/admin/v1/edges/{Uri.EscapeDataString(parse.GetRequiredValue(revokeId))}/revoke"), revokeId,
+            static answer => $"Revoked edge {CliOutput.Text(answer, "edgeId")}: its streams end, its tokens are refused and it cannot reconnect until `edges allow`."));
         var allowId = new Argument<string>("ID") { Description = "The edge id to allow again" };
         Subcommands.Add(AdminVerb.Create(context, "allow", "Lift an edge's revocation: it may connect again with a valid edge:sync token.",
-            parse => ("POST", $"/admin/v1/edges/{Uri.EscapeDataString(parse.GetRequiredValue(allowId))}/allow"), allowId));
+            parse => ("POST", $"/admin/v1/edges/{Uri.EscapeDataString(parse.GetRequiredValue(allowId))}/allow"), allowId,
+            static answer => $"Allowed edge {CliOutput.Text(answer, "edgeId")} again: it may connect with a valid edge:sync token."));
     }
 
     private async Task<int> RunAsync(ParseResult parseResult, CliContext context, CancellationToken cancellationToken)
     {
         using var admin = _admin.Open(parseResult, context);
+        if (_admin.WantsJson(parseResult))
+        {
+            return await CliOutput.WriteAnswerAsync(context, await admin.GetAsync("/admin/v1/edges", cancellationToken), json: true, CliOutput.FormatJson);
+        }
+
         var list = await admin.GetEdgesAsync(cancellationToken);
         await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Origin head revision {list.HeadRevision} (change log compacted up to {list.CompactedRevision})."));

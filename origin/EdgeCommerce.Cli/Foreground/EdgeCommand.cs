@@ -28,7 +28,7 @@ internal sealed class EdgeCommand : Command
     };
 
     public EdgeCommand(CliContext context)
-        : base("edge", "Run one edge in the foreground (data under <data>/edges/<id>) until Ctrl-C or SIGTERM.")
+        : base("edge", "Run one edge in the foreground (data under <data>/edges/<id>) until Ctrl-C or SIGTERM. Any setting can follow as --Section:Key=value.")
     {
         _region.Validators.Add(static result =>
         {
@@ -44,7 +44,17 @@ internal sealed class EdgeCommand : Command
         Options.Add(_port);
         Options.Add(_originGrpc);
         Options.Add(_tokenFile);
-        SetAction((parseResult, _) => RunAsync(Bind(parseResult, context), context));
+        ServiceSettings.AcceptSettings(this);
+        SetAction(async (parseResult, _) =>
+        {
+            if (ServiceSettings.Read(parseResult).Error is { } error)
+            {
+                await context.Error.WriteLineAsync(error);
+                return ExitCodes.UsageError;
+            }
+
+            return await RunAsync(Bind(parseResult, context), context);
+        });
     }
 
     internal ServiceDefinition Bind(ParseResult parseResult, CliContext context)
@@ -58,7 +68,7 @@ internal sealed class EdgeCommand : Command
         var edgeData = Path.Combine(data, "edges", id);
         var tokenFile = parseResult.GetValue(_tokenFile) is { } file ? context.ResolvePath(file) : Path.Combine(edgeData, UpOptions.SyncTokenFileName);
         return ServiceDefinitions.Edge(assembly, id, parseResult.GetRequiredValue(_region),
-            parseResult.GetValue(_port) ?? UpOptions.DefaultEdgePort, originGrpc, edgeData, tokenFile);
+            parseResult.GetValue(_port) ?? UpOptions.DefaultEdgePort, originGrpc, edgeData, tokenFile, ServiceSettings.Read(parseResult).Settings);
     }
 
     private static async Task<int> RunAsync(ServiceDefinition definition, CliContext context)

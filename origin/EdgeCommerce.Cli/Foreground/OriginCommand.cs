@@ -13,12 +13,22 @@ internal sealed class OriginCommand : Command
     private readonly Option<int?> _grpcPort = CommonOptions.Port("--grpc-port", "The gRPC sync port edges connect to; default 5081");
 
     public OriginCommand(CliContext context)
-        : base("origin", "Run the origin in the foreground (SQLite under <data>/origin) until Ctrl-C or SIGTERM.")
+        : base("origin", "Run the origin in the foreground (SQLite under <data>/origin) until Ctrl-C or SIGTERM. Any setting can follow as --Section:Key=value.")
     {
         Options.Add(_data);
         Options.Add(_port);
         Options.Add(_grpcPort);
-        SetAction((parseResult, _) => RunAsync(Bind(parseResult, context), DataDirectory(parseResult, context), context));
+        ServiceSettings.AcceptSettings(this);
+        SetAction(async (parseResult, _) =>
+        {
+            if (ServiceSettings.Read(parseResult).Error is { } error)
+            {
+                await context.Error.WriteLineAsync(error);
+                return ExitCodes.UsageError;
+            }
+
+            return await RunAsync(Bind(parseResult, context), DataDirectory(parseResult, context), context);
+        });
     }
 
     internal ServiceDefinition Bind(ParseResult parseResult, CliContext context)
@@ -29,7 +39,8 @@ internal sealed class OriginCommand : Command
             parseResult.GetValue(_port) ?? UpOptions.DefaultOriginPort,
             parseResult.GetValue(_grpcPort) ?? UpOptions.DefaultGrpcPort,
             Path.Combine(data, "origin"),
-            Path.Combine(data, AdminConnection.TokenFileName));
+            Path.Combine(data, AdminConnection.TokenFileName),
+            ServiceSettings.Read(parseResult).Settings);
     }
 
     private string DataDirectory(ParseResult parseResult, CliContext context) => context.ResolvePath(parseResult.GetRequiredValue(_data));

@@ -45,10 +45,35 @@ internal sealed class TokenCommand : Command
             ["tier"] = parseResult.GetValue(_tier),
         };
         using var admin = _admin.Open(parseResult, context);
+        if (parseResult.GetValue(_creator) is { } creator && !await CreatorExistsAsync(admin, creator, cancellationToken))
+        {
+            // A warning, not a refusal: a creator's token may be minted before its first catalog.
+            await context.Error.WriteLineAsync($"warning: no creator '{creator}' on {admin.Origin} yet.{await CreatorLookup.DidYouMeanAsync(admin, creator, cancellationToken)} The token is minted anyway.");
+        }
+
         var (token, expiresAt) = await admin.MintTokenAsync(request, cancellationToken);
+        if (_admin.WantsJson(parseResult))
+        {
+            await context.Out.WriteLineAsync(CliOutput.FormatJson(new JsonObject { ["token"] = token, ["expiresAt"] = expiresAt }.ToJsonString()));
+            return ExitCodes.Success;
+        }
+
         // The token alone on stdout, so scripts can capture it; the expiry goes to stderr.
         await context.Out.WriteLineAsync(token);
         await context.Error.WriteLineAsync("expires " + expiresAt);
         return ExitCodes.Success;
+    }
+
+    /// <summary>Best effort: a token that may not read catalogs (or an error) says nothing rather than a false warning.</summary>
+    private static async Task<bool> CreatorExistsAsync(AdminClient admin, string creator, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CreatorLookup.ExistsAsync(admin, creator, cancellationToken);
+        }
+        catch (CliException)
+        {
+            return true;
+        }
     }
 }

@@ -12,10 +12,12 @@ internal sealed class ModelsCommand : Command
         : base("models", "Train, list and activate the recommender models the edges run.")
     {
         Subcommands.Add(Train(context));
-        Subcommands.Add(AdminVerb.Create(context, "list", "List the registered models with their held-out metrics; the active one first in 'active'.", static _ => ("GET", "/admin/v1/models")));
+        Subcommands.Add(AdminVerb.Create(context, "list", "List the registered models with their held-out metrics, newest first; the active one is marked.", static _ => ("GET", "/admin/v1/models"),
+            human: List));
         var version = new Argument<string>("VERSION") { Description = "The model version to activate" };
         Subcommands.Add(AdminVerb.Create(context, "activate", "Make a registered model the active one (every edge receives it on the sync stream).",
-            parse => ("POST", $"/admin/v1/models/{Uri.EscapeDataString(parse.GetRequiredValue(version))}/activate"), version));
+            parse => ("POST", $"/admin/v1/models/{Uri.EscapeDataString(parse.GetRequiredValue(version))}/activate"), version,
+            static answer => $"Model {CliOutput.Text(answer, "version")} is active at revision {CliOutput.Number(answer, "revision")}; every edge receives it on its sync stream."));
     }
 
     private static Command Train(CliContext context)
@@ -32,17 +34,31 @@ internal sealed class ModelsCommand : Command
             using var admin = connection.Open(parseResult, context);
             var path = string.Create(CultureInfo.InvariantCulture, $"/admin/v1/models/train?demo={(parseResult.GetValue(demo) ? "true" : "false")}&activate={(parseResult.GetValue(noActivate) ? "false" : "true")}");
             var response = await admin.PostAsync(path, null, cancellationToken);
-            if (!response.IsSuccess)
-            {
-                await context.Error.WriteLineAsync(ProblemReport.Format(response));
-                return ExitCodes.Failed;
-            }
-
-            await context.Out.WriteLineAsync(Summary(response.Body));
-            return ExitCodes.Success;
+            return await CliOutput.WriteAnswerAsync(context, response, connection.WantsJson(parseResult), static answer => Summary(answer.GetRawText()));
         });
         return command;
     }
+
+    /// <summary>One row per model, newest first: the active one marked with *.</summary>
+    internal static string List(JsonElement answer)
+    {
+        var active = CliOutput.Text(answer, "active");
+        var table = new TextTable("", "VERSION", "CREATED", "AUC", "NDCG@10", "POPULARITY NDCG@10", "SIZE", "ACTIVATED AT");
+        foreach (var model in CliOutput.Items(answer, "models"))
+        {
+            var version = CliOutput.Text(model, "version");
+            var metrics = model.TryGetProperty("metrics", out var m) && m.ValueKind == JsonValueKind.Object ? m : default;
+            table.Add(version == active ? "*" : " ", version, CliOutput.Time(model, "createdAt"), Metric(metrics, "auc"), Metric(metrics, "ndcg10"), Metric(metrics, "popularityNdcg10"),
+                CliOutput.Number(model, "size"), CliOutput.Number(model, "activatedRevision") is var revision && revision is not ("-" or "0") ? "revision " + revision : "-");
+        }
+
+        return table.Count == 0 ? "No model yet. Train one with `edgecommerce models train` (--demo on generated interactions)." : table + Environment.NewLine + "* active";
+    }
+
+    private static string Metric(JsonElement metrics, string name)
+        => metrics.ValueKind == JsonValueKind.Object && metrics.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
+            ? value.GetDouble().ToString("F3", CultureInfo.InvariantCulture)
+            : "-";
 
     /// <summary>One line for a trained model: version, metrics against the popularity baseline, activation.</summary>
     internal static string Summary(string trainResponse)

@@ -9,7 +9,8 @@ namespace EdgeCommerce.Cli.Services;
 internal static class ServiceDefinitions
 {
     /// <param name="adminTokenPath">Where the origin writes a platform operator token at startup, for the CLI.</param>
-    public static ServiceDefinition Origin(string assemblyPath, int httpPort, int grpcPort, string dataDirectory, string adminTokenPath)
+    /// <param name="settings">More configuration as <c>KEY=VALUE</c> (e.g. <c>Drops:LeaseDuration=00:00:30</c>), after the others so they win.</param>
+    public static ServiceDefinition Origin(string assemblyPath, int httpPort, int grpcPort, string dataDirectory, string adminTokenPath, IEnumerable<string>? settings = null)
     {
         var http = LoopbackUrl(httpPort);
         dataDirectory = Path.GetFullPath(dataDirectory);
@@ -21,6 +22,7 @@ internal static class ServiceDefinitions
             "--Kestrel:Endpoints:Grpc:Protocols=Http2",
             "--Storage:DataDirectory=" + dataDirectory,
             "--Keys:BootstrapTokenPath=" + Path.GetFullPath(adminTokenPath),
+            .. (settings ?? []).Select(static setting => "--" + setting),
         ], new Uri(http + "/readyz"), dataDirectory);
     }
 

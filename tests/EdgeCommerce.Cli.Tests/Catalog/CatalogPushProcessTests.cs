@@ -19,8 +19,8 @@ public sealed class CatalogPushProcessTests(OriginProcessFixture origin) : IClas
         var file = await WriteAsync("demo.json", Json(DemoCatalogs.Create()[0].Catalog));
 
         // Act
-        var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-valid", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
-        var get = await CliRun.RunAsync(["catalog", "get", "--creator", "push-valid", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var push = await CliRun.RunAsync(["catalog", "push", file, "--create", "--creator", "push-valid", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var get = await CliRun.RunAsync(["catalog", "get", "--json", "--creator", "push-valid", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
         var creators = await CliRun.RunAsync(["creators", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
 
         // Assert
@@ -44,7 +44,7 @@ public sealed class CatalogPushProcessTests(OriginProcessFixture origin) : IClas
             """);
 
         // Act
-        var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-invalid", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, TestContext.Current.CancellationToken);
+        var push = await CliRun.RunAsync(["catalog", "push", file, "--create", "--creator", "push-invalid", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, TestContext.Current.CancellationToken);
 
         // Assert
         Assert.True(push.ExitCode == 1, push.ToString());
@@ -73,8 +73,8 @@ public sealed class CatalogPushProcessTests(OriginProcessFixture origin) : IClas
         var file = await WriteAsync("without-b.json", OriginNode.SkuCatalog("push-force-a"));
 
         // Act
-        var refused = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-force", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
-        var forced = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-force", "--force", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var refused = await CliRun.RunAsync(["catalog", "push", file, "--create", "--creator", "push-force", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var forced = await CliRun.RunAsync(["catalog", "push", file, "--create", "--creator", "push-force", "--force", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
 
         // Assert
         Assert.True(refused.ExitCode == 1, refused.ToString());
@@ -89,7 +89,7 @@ public sealed class CatalogPushProcessTests(OriginProcessFixture origin) : IClas
         var file = await WriteAsync("broken.json", "{\"products\": [");
 
         // Act
-        var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-broken", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, TestContext.Current.CancellationToken);
+        var push = await CliRun.RunAsync(["catalog", "push", file, "--create", "--creator", "push-broken", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, TestContext.Current.CancellationToken);
 
         // Assert
         Assert.True(push.ExitCode == 1, push.ToString());
@@ -104,13 +104,13 @@ public sealed class CatalogPushProcessTests(OriginProcessFixture origin) : IClas
         var catalog = DemoCatalogs.Create()[1].Catalog;
         var first = await WriteAsync("first.json", Json(catalog));
         var second = await WriteAsync("second.json", Json(catalog with { Products = catalog.Products.Take(2).ToList() }));
-        var pushed = await CliRun.RunAsync(["catalog", "push", first, "--creator", "push-stale", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var pushed = await CliRun.RunAsync(["catalog", "push", first, "--create", "--creator", "push-stale", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
         Assert.True(pushed.ExitCode == 0, pushed.ToString());
-        await CliRun.RunAsync(["catalog", "push", second, "--creator", "push-stale", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        await CliRun.RunAsync(["catalog", "push", second, "--create", "--creator", "push-stale", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
         var firstETag = System.Text.RegularExpressions.Regex.Match(pushed.Out, "\"r\\d+\"").Value;
 
         // Act
-        var stale = await CliRun.RunAsync(["catalog", "push", first, "--creator", "push-stale", "--if-match", firstETag, "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var stale = await CliRun.RunAsync(["catalog", "push", first, "--create", "--creator", "push-stale", "--if-match", firstETag, "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
 
         // Assert
         Assert.True(stale.ExitCode == 1, stale.ToString());
@@ -128,7 +128,7 @@ public sealed class CatalogPushProcessTests(OriginProcessFixture origin) : IClas
         var file = await WriteAsync("found.json", Json(DemoCatalogs.Create()[2].Catalog));
 
         // Act: origin and token both come from the stack's data directory, as after `up`.
-        var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-found", "--data", "stack"], _work.Path, cancellationToken);
+        var push = await CliRun.RunAsync(["catalog", "push", file, "--create", "--creator", "push-found", "--data", "stack"], _work.Path, cancellationToken);
 
         // Assert
         Assert.True(push.ExitCode == 0, push.ToString());
@@ -163,7 +163,7 @@ public sealed class CatalogPushProcessTests(OriginProcessFixture origin) : IClas
         var nowhere = $"http://127.0.0.1:{FreePort.Next()}";
 
         // Act
-        var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", "push-nowhere", "--origin", nowhere], _work.Path, TestContext.Current.CancellationToken);
+        var push = await CliRun.RunAsync(["catalog", "push", file, "--create", "--creator", "push-nowhere", "--origin", nowhere], _work.Path, TestContext.Current.CancellationToken);
 
         // Assert
         Assert.True(push.ExitCode == 1, push.ToString());

@@ -26,6 +26,25 @@ public sealed class ProblemReportTests
     }
 
     [Fact]
+    public void Format_DetailPointingAtTheErrorsMember_KeepsOnlyTheRest()
+    {
+        // Arrange
+        var response = new AdminResponse(HttpStatusCode.UnprocessableEntity, "Unprocessable Entity", """
+            {"title": "The drop is invalid.", "status": 422,
+             "detail": "A drop sells only SKUs of its creator's current catalog: push the catalog first. Every error is listed under 'errors', keyed by JSON path.",
+             "errors": {"allocations[0].skuId": ["is not in the catalog"]}}
+            """, "application/problem+json", null);
+
+        // Act
+        var lines = ProblemReport.Format(response).Split(Environment.NewLine);
+
+        // Assert
+        Assert.Equal("  A drop sells only SKUs of its creator's current catalog: push the catalog first.", lines[1]);
+        Assert.DoesNotContain(lines, static line => line.Contains("'errors'", StringComparison.Ordinal));
+        Assert.Contains("  allocations[0].skuId: is not in the catalog", lines);
+    }
+
+    [Fact]
     public void Format_NotProblemDetails_ShowsStatusAndBody()
     {
         // Arrange

@@ -20,12 +20,15 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
 
     /// <summary>Runs the CLI to completion in <paramref name="workingDirectory"/>.</summary>
     /// <param name="environment">Variables set for this run over <see cref="Environment"/>; a null value removes one.</param>
-    public static async Task<CliRun> RunAsync(IEnumerable<string> arguments, string workingDirectory, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <param name="input">What the CLI reads on standard input; null gives it an empty one (never the test host's).</param>
+    public static async Task<CliRun> RunAsync(IEnumerable<string> arguments, string workingDirectory, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? environment = null,
+        string? input = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
@@ -56,6 +59,12 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
 
         info.Environment["DOTNET_NOLOGO"] = "1";
         using var process = Process.Start(info)!;
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input.AsMemory(), cancellationToken);
+        }
+
+        process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
         try

@@ -54,11 +54,11 @@ public sealed class TokenAndKeysProcessTests(OriginProcessFixture origin) : ICla
         // Arrange: the first token creates the first key.
         var cancellationToken = TestContext.Current.CancellationToken;
         var first = await CliRun.RunAsync(["token", "--scope", "recs:read", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
-        var before = await CliRun.RunAsync(["keys", "list", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var before = await CliRun.RunAsync(["keys", "list", "--json", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
 
         // Act
-        var rotate = await CliRun.RunAsync(["keys", "rotate", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
-        var after = await CliRun.RunAsync(["keys", "list", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var rotate = await CliRun.RunAsync(["keys", "rotate", "--json", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var after = await CliRun.RunAsync(["keys", "list", "--json", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
         var revokeUnknown = await CliRun.RunAsync(["keys", "revoke", "no-such-key", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
 
         // Assert
