@@ -8,7 +8,8 @@ namespace EdgeCommerce.Cli.Common;
 /// <param name="Origin">The origin's HTTP URL (health, admin API), e.g. <c>http://127.0.0.1:5080</c>.</param>
 /// <param name="OriginGrpc">The origin's HTTP/2-only sync URL, e.g. <c>http://127.0.0.1:5081</c>.</param>
 /// <param name="Edges">Every edge of the stack, in start order.</param>
-internal sealed record StackEndpoints(string Origin, string OriginGrpc, IReadOnlyList<EdgeEndpoint> Edges);
+/// <param name="DemoSite">The DEMO ONLY stand-in creator site, e.g. <c>http://127.0.0.1:5200</c>; null when it did not start (no edges, or its port was taken).</param>
+internal sealed record StackEndpoints(string Origin, string OriginGrpc, IReadOnlyList<EdgeEndpoint> Edges, string? DemoSite = null);
 
 /// <param name="Id">The edge's id, e.g. <c>edge-1</c>.</param>
 /// <param name="Region">The region it reports, e.g. <c>eu-west</c>.</param>

@@ -10,10 +10,16 @@ namespace EdgeCommerce.Cli.Up;
 /// <summary>
 /// Runs one local stack for <c>up</c>: origin first (it must be ready to seed and to serve the
 /// edges' sync streams), demo data when the origin is empty, then the edges; writes
-/// <c>endpoints.json</c> once all are ready, and stops everything on SIGINT or SIGTERM (exit 0) or
-/// when a service dies (exit 1, naming it).
+/// <c>endpoints.json</c> once all are ready, and stops everything on SIGINT or SIGTERM (exit 0).
+/// A service that fails to start stops the stack (exit 1, naming it); once the stack is ready it
+/// is a supervisor: a service that crashes is reported (name, exit code, log) and restarted with
+/// backoff while the others keep running, so the edges show what they do without their origin.
 /// </summary>
-internal sealed class LocalStack(UpOptions options, CliContext context)
+/// <param name="whileReady">
+/// Runs once the stack is ready, instead of waiting for Ctrl-C (<c>rehearse</c>); the stack then
+/// stops and its exit code is this function's.
+/// </param>
+internal sealed class LocalStack(UpOptions options, CliContext context, Func<StackEndpoints, string, CancellationToken, Task<int>>? whileReady = null)
 {
     /// <summary>
     /// On Ctrl-C the terminal signals the whole process group, children included, so a child may
@@ -22,8 +28,11 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
     /// </summary>
     private static readonly TimeSpan s_signalRace = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Guards <see cref="_services"/> and <see cref="_stopping"/>: supervisors replace crashed services while a stop may begin.</summary>
+    private readonly Lock _gate = new();
     private readonly List<ChildService> _services = [];
     private readonly TextWriter _out = context.Out;
+    private bool _stopping;
 
     public async Task<int> RunAsync()
     {
@@ -55,7 +64,7 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         }
         finally
         {
-            foreach (var service in _services)
+            foreach (var service in Snapshot())
             {
                 await service.DisposeAsync();
             }
@@ -79,7 +88,7 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
         }
 
         // DEMO ONLY: the stand-in creator site; the edges allow its origin for every demo creator.
-        var sitePort = await AllocateAsync(ports, "demo site", UpOptions.DefaultDemoSitePort);
+        var sitePort = await AllocateAsync(ports, "demo site", preferred.DemoSite);
         var siteUrl = DemoCreatorSite.ServiceDefinitionsUrl(sitePort);
         var endpoints = new StackEndpoints(ServiceDefinitions.LoopbackUrl(originPort), ServiceDefinitions.LoopbackUrl(grpcPort), edges);
 
@@ -144,11 +153,12 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
             return edgeFailed;
         }
 
-        EndpointsFile.Write(options.DataDirectory, endpoints);
         await using var site = edges.Count > 0 ? await StartDemoSiteAsync(sitePort, endpoints, siteTokens) : null;
+        endpoints = endpoints with { DemoSite = site?.Url };
+        EndpointsFile.Write(options.DataDirectory, endpoints);
         await PrintSummaryAsync(endpoints, seed.CreatorIds.Count > 0 ? seed.CreatorIds[0] : null, site?.Url);
 
-        return await MonitorAsync(shutdown);
+        return await SuperviseAsync(http, shutdown, whileReady is null ? null : token => whileReady(endpoints, adminToken, token));
     }
 
     /// <summary>The DEMO ONLY site is a convenience: if its port was taken meanwhile, the stack runs without it.</summary>
@@ -167,22 +177,114 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
 
     private string SyncTokenPath(string edgeId) => Path.Combine(options.EdgeDataDirectory(edgeId), UpOptions.SyncTokenFileName);
 
-    /// <summary>Runs until a stop is asked for (exit 0) or a service exits on its own (exit 1).</summary>
-    private async Task<int> MonitorAsync(ShutdownSignal shutdown)
+    /// <summary>
+    /// Runs until a stop is asked for (then throws <see cref="OperationCanceledException"/>, exit 0),
+    /// or until <paramref name="work"/> ends (its exit code), restarting any service that crashes.
+    /// </summary>
+    private async Task<int> SuperviseAsync(HttpClient http, ShutdownSignal shutdown, Func<CancellationToken, Task<int>>? work)
     {
-        var anyExited = Task.WhenAny(_services.Select(static service => service.Exited));
-        var stopRequested = Task.Delay(Timeout.InfiniteTimeSpan, shutdown.Token);
-        await Task.WhenAny(anyExited, stopRequested);
-        if (!shutdown.Token.IsCancellationRequested)
+        using var supervision = CancellationTokenSource.CreateLinkedTokenSource(shutdown.Token);
+        var supervisors = Snapshot().Select(service => Task.Run(() => SuperviseAsync(service, http, supervision.Token))).ToList();
+        try
         {
-            var exited = _services.First(static service => service.Exited.IsCompleted);
-            if (await IsUnexpectedExitAsync(shutdown))
+            if (work is null)
             {
-                return await FailAsync(exited, "exited unexpectedly");
+                await Task.Delay(Timeout.InfiniteTimeSpan, shutdown.Token);
+            }
+
+            var exitCode = await work!(shutdown.Token);
+            await StopAllAsync();
+            return exitCode;
+        }
+        finally
+        {
+            await supervision.CancelAsync();
+            await Task.WhenAll(supervisors);
+        }
+    }
+
+    /// <summary>
+    /// Watches one service: when it exits on its own, says so (name, exit code, log), waits with
+    /// exponential backoff, starts it again with the same ports and data, and waits for it to be
+    /// ready. The others keep running throughout: a crashed origin leaves the edges serving from
+    /// their replicas, which reconnect by themselves.
+    /// </summary>
+    private async Task SuperviseAsync(ChildService service, HttpClient http, CancellationToken stop)
+    {
+        var crashesInARow = 0;
+        var started = context.TimeProvider.GetTimestamp();
+        try
+        {
+            while (true)
+            {
+                var exitCode = await service.Exited.WaitAsync(stop);
+                if (service.StopRequested || !await IsUnexpectedExitAsync(stop))
+                {
+                    return;
+                }
+
+                crashesInARow = context.TimeProvider.GetElapsedTime(started) >= options.StableAfter ? 1 : crashesInARow + 1;
+                var delay = RestartDelay(crashesInARow);
+                await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{service.Name,-8} exited unexpectedly with exit code {exitCode}; see {options.LogPath(service.Name)}. The other services keep running; restarting {service.Name} in {delay.TotalSeconds:0.#} s (crash {crashesInARow} in a row)."));
+                await Task.Delay(delay, context.TimeProvider, stop);
+
+                var next = Restart(service);
+                if (next is null)
+                {
+                    return;
+                }
+
+                service = next;
+                started = context.TimeProvider.GetTimestamp();
+                var outcome = await Readiness.WaitAsync(http, service, options.ReadyTimeout, context.TimeProvider, stop);
+                await _out.WriteLineAsync(outcome switch
+                {
+                    ReadinessOutcome.Ready => $"{service.Name,-8} ready again after a restart",
+                    ReadinessOutcome.Exited => $"{service.Name,-8} exited again before it was ready",
+                    _ => string.Create(CultureInfo.InvariantCulture, $"{service.Name,-8} not ready within {options.ReadyTimeout.TotalSeconds:0} s of its restart; still watching it"),
+                });
             }
         }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The stack is stopping.
+        }
+    }
 
-        throw new OperationCanceledException(shutdown.Token);
+    /// <summary>1 s, 2 s, 4 s ... up to <see cref="UpOptions.MaxRestartDelay"/>, for the Nth crash in a row.</summary>
+    internal static TimeSpan RestartDelay(int crashesInARow, TimeSpan initial, TimeSpan max)
+    {
+        var factor = Math.Pow(2, Math.Clamp(crashesInARow - 1, 0, 30));
+        return TimeSpan.FromTicks((long)Math.Min(max.Ticks, initial.Ticks * factor));
+    }
+
+    private TimeSpan RestartDelay(int crashesInARow) => RestartDelay(crashesInARow, options.InitialRestartDelay, options.MaxRestartDelay);
+
+    /// <summary>Starts a crashed service again in its place, unless the stack is stopping (null).</summary>
+    private ChildService? Restart(ChildService crashed)
+    {
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return null;
+            }
+
+            var next = ChildService.Start(crashed.Definition, options.LogPath(crashed.Definition.Name), context.TimeProvider);
+            _services[_services.IndexOf(crashed)] = next;
+            // It has exited: disposing only releases its handles and log file.
+            _ = crashed.DisposeAsync().AsTask();
+            return next;
+        }
+    }
+
+    private List<ChildService> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _services];
+        }
     }
 
     /// <summary>Waits for <paramref name="services"/> together; on failure stops everything and returns 1.</summary>
@@ -216,11 +318,13 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
     private async Task<(ChildService Service, ReadinessOutcome Outcome)> WaitReadyAsync(HttpClient http, ChildService service, ShutdownSignal shutdown)
         => (service, await Readiness.WaitAsync(http, service, options.ReadyTimeout, context.TimeProvider, shutdown.Token));
 
-    private async Task<bool> IsUnexpectedExitAsync(ShutdownSignal shutdown)
+    private Task<bool> IsUnexpectedExitAsync(ShutdownSignal shutdown) => IsUnexpectedExitAsync(shutdown.Token);
+
+    private async Task<bool> IsUnexpectedExitAsync(CancellationToken stop)
     {
         try
         {
-            await Task.Delay(s_signalRace, context.TimeProvider, shutdown.Token);
+            await Task.Delay(s_signalRace, context.TimeProvider, stop);
             return true;
         }
         catch (OperationCanceledException)
@@ -242,16 +346,27 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
     private ChildService Start(ServiceDefinition definition)
     {
         var service = ChildService.Start(definition, options.LogPath(definition.Name), context.TimeProvider);
-        _services.Add(service);
+        lock (_gate)
+        {
+            _services.Add(service);
+        }
+
         return service;
     }
 
-    /// <summary>Edges first, then the origin they sync from: SIGTERM, a grace period, then kill.</summary>
+    /// <summary>Edges first, then the origin they sync from: SIGTERM, a grace period, then kill. No restart begins after this.</summary>
     private async Task StopAllAsync()
     {
-        var edges = _services.Where(static service => service.Name != "origin").ToList();
+        List<ChildService> services;
+        lock (_gate)
+        {
+            _stopping = true;
+            services = [.. _services];
+        }
+
+        var edges = services.Where(static service => service.Name != "origin").ToList();
         await Task.WhenAll(edges.Select(service => service.StopAsync(options.StopGrace)));
-        await Task.WhenAll(_services.Except(edges).Select(service => service.StopAsync(options.StopGrace)));
+        await Task.WhenAll(services.Except(edges).Select(service => service.StopAsync(options.StopGrace)));
     }
 
     private async Task<int> AllocateAsync(PortAllocator ports, string service, int? preferred)
@@ -290,9 +405,18 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
             await _out.WriteLineAsync($"  {edge.Id,-8} {edge.Url,-24} widget {widget}   status {edge.Url}/v1/edge/status   region {edge.Region}   log {options.LogPath(edge.Id)}");
         }
 
+        await _out.WriteLineAsync("Dashboards:");
+        await _out.WriteLineAsync($"  every edge at a glance  {endpoints.Origin}/dashboard");
+        foreach (var edge in endpoints.Edges)
+        {
+            await _out.WriteLineAsync($"  {edge.Id,-23} {edge.Url}/dashboard   (P50/P95/P99 per route, cache, sync lag)");
+        }
+
         if (creatorId is not null && endpoints.Edges.Count > 0)
         {
-            await _out.WriteLineAsync($"  shop     {endpoints.Edges[0].Url}/shop/{creatorId}   (add #token=<viewer token> to reserve; or use the demo site)");
+            await _out.WriteLineAsync("Shop:");
+            await _out.WriteLineAsync($"  {endpoints.Edges[0].Url}/shop/{creatorId}#token=<viewer token>   (without a token it shows the shop but cannot reserve)");
+            await _out.WriteLineAsync($"  a viewer token: ./edgecommerce token --creator {creatorId} --sub viewer-1 --scope \"recs:read drop:rsvp drop:reserve\"{DataHint()}");
         }
 
         if (siteUrl is not null && creatorId is not null)
@@ -300,8 +424,8 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
             await _out.WriteLineAsync($"  demo site {siteUrl}/c/{creatorId}   DEMO ONLY: a stand-in creator site that embeds the shop and hands out demo viewer tokens");
         }
 
-        await _out.WriteLineAsync("Push a catalog: edgecommerce catalog push FILE --creator ID" + DataHint());
-        await _out.WriteLineAsync("Press Ctrl-C to stop.");
+        await _out.WriteLineAsync("Push a catalog: ./edgecommerce catalog push FILE --creator ID" + DataHint());
+        await _out.WriteLineAsync("A service that crashes is restarted (try kill -9 on the origin: the edges keep serving). Press Ctrl-C to stop.");
     }
 
     private string DataHint()

@@ -5,9 +5,9 @@ namespace EdgeCommerce.Cli.Up;
 /// <summary>
 /// The ports <c>up</c> asks for, before checking they are free: an explicit option first, then
 /// the previous run's port from <c>endpoints.json</c> (so restarted services come back where
-/// they were), then the defaults 5080, 5081 and 5101 onwards.
+/// they were), then the defaults 5080, 5081, 5101 onwards and 5200 (the demo site).
 /// </summary>
-internal sealed record PreferredPorts(int Origin, int Grpc, IReadOnlyList<int?> Edges)
+internal sealed record PreferredPorts(int Origin, int Grpc, IReadOnlyList<int?> Edges, int DemoSite = UpOptions.DefaultDemoSitePort)
 {
     public static PreferredPorts For(UpOptions options, StackEndpoints? previous)
     {
@@ -26,6 +26,7 @@ internal sealed record PreferredPorts(int Origin, int Grpc, IReadOnlyList<int?> 
         return new PreferredPorts(
             options.OriginPort ?? EndpointsFile.PortOf(previous?.Origin) ?? UpOptions.DefaultOriginPort,
             options.GrpcPort ?? EndpointsFile.PortOf(previous?.OriginGrpc) ?? UpOptions.DefaultGrpcPort,
-            edges);
+            edges,
+            options.DemoSitePort ?? EndpointsFile.PortOf(previous?.DemoSite) ?? UpOptions.DefaultDemoSitePort);
     }
 }

@@ -18,15 +18,17 @@ internal sealed class UpCommand : Command
     private readonly Option<int?> _originPort = CommonOptions.Port("--origin-port", "The origin's HTTP port (default: the previous run's, else 5080)");
     private readonly Option<int?> _grpcPort = CommonOptions.Port("--grpc-port", "The origin's gRPC sync port (default: the previous run's, else 5081)");
     private readonly Option<int?> _edgePort = CommonOptions.Port("--edge-port", "The first edge's port; the others follow (default: the previous run's, else 5101)");
+    private readonly Option<int?> _demoPort = CommonOptions.Port("--demo-port", "The DEMO ONLY creator site's port (default: the previous run's, else 5200; a taken port is replaced by a free one)");
 
     public UpCommand(CliContext context)
-        : base("up", "Run the origin and edges locally with demo data, print where to look, stop on Ctrl-C.")
+        : base("up", "Run the origin and edges locally with demo data, print where to look; a crashed service is restarted, Ctrl-C stops all.")
     {
         Options.Add(_data);
         Options.Add(_edges);
         Options.Add(_originPort);
         Options.Add(_grpcPort);
         Options.Add(_edgePort);
+        Options.Add(_demoPort);
         SetAction((parseResult, _) => new LocalStack(Bind(parseResult, context), context).RunAsync());
     }
 
@@ -37,5 +39,6 @@ internal sealed class UpCommand : Command
         OriginPort = parseResult.GetValue(_originPort),
         GrpcPort = parseResult.GetValue(_grpcPort),
         EdgePort = parseResult.GetValue(_edgePort),
+        DemoSitePort = parseResult.GetValue(_demoPort),
     };
 }

@@ -33,6 +33,18 @@ internal sealed class UpOptions
     /// <summary>Preferred port of the first edge (edge N prefers this + N - 1). The default (null) is each edge's port of the previous run, else <see cref="DefaultEdgePort"/> onwards.</summary>
     public int? EdgePort { get; init; }
 
+    /// <summary>Preferred port of the DEMO ONLY creator site. The default (null) is the port of the previous run, else <see cref="DefaultDemoSitePort"/>.</summary>
+    public int? DemoSitePort { get; init; }
+
+    /// <summary>First wait before restarting a service that crashed; doubled per crash in a row up to <see cref="MaxRestartDelay"/>. The default is 1 second.</summary>
+    public TimeSpan InitialRestartDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest wait before a restart. The default is 30 seconds.</summary>
+    public TimeSpan MaxRestartDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A service up this long before it crashed starts its backoff over. The default is 60 seconds.</summary>
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How long each service may take to become ready. The default is 120 seconds.</summary>
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(120);
 

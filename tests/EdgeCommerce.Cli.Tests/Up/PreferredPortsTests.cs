@@ -18,7 +18,32 @@ public sealed class PreferredPortsTests
         Assert.Equal(5080, ports.Origin);
         Assert.Equal(5081, ports.Grpc);
         Assert.Equal([5101, 5102, 5103], ports.Edges);
+        Assert.Equal(5200, ports.DemoSite);
     }
+
+    [Fact]
+    public void For_DemoSite_OptionThenPreviousRunThenDefault()
+    {
+        // Arrange
+        var previous = s_previous with { DemoSite = "http://127.0.0.1:6200" };
+
+        // Act
+        var fromOption = PreferredPorts.For(new UpOptions { DataDirectory = "/data", DemoSitePort = 7200 }, previous);
+        var fromPrevious = PreferredPorts.For(new UpOptions { DataDirectory = "/data" }, previous);
+        var fromDefault = PreferredPorts.For(new UpOptions { DataDirectory = "/data" }, s_previous);
+
+        // Assert
+        Assert.Equal((7200, 6200, 5200), (fromOption.DemoSite, fromPrevious.DemoSite, fromDefault.DemoSite));
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 4)]
+    [InlineData(6, 30)]
+    [InlineData(40, 30)]
+    public void RestartDelay_DoublesPerCrashInARowUpToTheMaximum(int crashes, int expectedSeconds)
+        => Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), LocalStack.RestartDelay(crashes, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)));
 
     [Fact]
     public void For_PreviousRun_ReusesItsPortsAndDefaultsForNewEdges()

@@ -22,8 +22,9 @@ public sealed partial class UpProcessTests
         var cancellationToken = TestContext.Current.CancellationToken;
         using var work = new TempDirectory("edgecommerce-cli-up");
         var data = work.Combine("stack");
+        var demoPort = Port();
         await using var up = StartUp(work.Path, "--data", data, "--edges", "2",
-            "--origin-port", Port(), "--grpc-port", Port(), "--edge-port", Port());
+            "--origin-port", Port(), "--grpc-port", Port(), "--edge-port", Port(), "--demo-port", demoPort);
         var endpoints = await WaitForEndpointsAsync(up, data, cancellationToken);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var demo = DemoCatalogs.Create()[0];
@@ -49,6 +50,14 @@ public sealed partial class UpProcessTests
         // endpoint hands a demo viewer a token the edges accept, and the edges let that site frame the shop.
         var siteUrl = Regex.Match(up.Output, @"demo site (http://127\.0\.0\.1:\d+)/c/").Groups[1].Value;
         Assert.False(string.IsNullOrEmpty(siteUrl), up.Output);
+        Assert.Equal("http://127.0.0.1:" + demoPort, siteUrl);
+        Assert.Equal(siteUrl, endpoints.DemoSite);
+
+        // The Ready block names both dashboards and how to mint a viewer token for the shop's #token=.
+        Assert.Contains($"every edge at a glance  {endpoints.Origin}/dashboard", up.Output, StringComparison.Ordinal);
+        Assert.All(endpoints.Edges, edge => Assert.Contains($"{edge.Url}/dashboard", up.Output, StringComparison.Ordinal));
+        Assert.Contains($"/shop/{demo.Id}#token=<viewer token>", up.Output, StringComparison.Ordinal);
+        Assert.Contains($"./edgecommerce token --creator {demo.Id} --sub viewer-1 --scope \"recs:read drop:rsvp drop:reserve\"", up.Output, StringComparison.Ordinal);
         var sitePage = await http.GetStringAsync($"{siteUrl}/c/{demo.Id}", cancellationToken);
         Assert.Contains("DEMO ONLY", sitePage, StringComparison.Ordinal);
         Assert.Contains($"{endpoints.Edges[0].Url}/embed.js\" data-creator=\"{demo.Id}\"", sitePage, StringComparison.Ordinal);
@@ -135,28 +144,57 @@ public sealed partial class UpProcessTests
     }
 
     [Fact]
-    public async Task Up_ServiceDies_NamesItStopsTheRestAndExitsOne()
+    public async Task Up_OriginKilled_ReportedAndRestartedWhileTheEdgeKeepsServing()
     {
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
         using var work = new TempDirectory("edgecommerce-cli-up");
         var data = work.Combine("stack");
-        await using var up = StartUp(work.Path, "--data", data, "--edges", "0", "--origin-port", Port(), "--grpc-port", Port());
-        await WaitForEndpointsAsync(up, data, cancellationToken);
-        var origin = Assert.Single(ProcessTree.ChildrenOf(up.Id));
+        await using var up = StartUp(work.Path, "--data", data, "--edges", "1", "--origin-port", Port(), "--grpc-port", Port(), "--edge-port", Port());
+        var endpoints = await WaitForEndpointsAsync(up, data, cancellationToken);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var demo = DemoCatalogs.Create()[0];
+        var widget = $"{endpoints.Edges[0].Url}/v1/creators/{demo.Id}/widget";
+        var origin = ProcessTree.ChildrenOf(up.Id).Single(child => File.ReadAllText($"/proc/{child}/cmdline").Contains("EdgeCommerce.Origin", StringComparison.Ordinal));
 
-        // Act: the origin crashes.
+        // Act: kill -9 the origin.
         using (var process = Process.GetProcessById(origin))
         {
             process.Kill();
         }
 
-        var exitCode = await WaitForExitAsync(up, cancellationToken);
+        // Assert: the edge answers every read while up reports the crash and brings the origin back.
+        var guard = Stopwatch.StartNew();
+        var served = 0;
+        while (!up.Output.Contains("origin   ready again after a restart", StringComparison.Ordinal))
+        {
+            Assert.False(up.HasExited, "up exited:\n" + up.Output);
+            Assert.True(guard.Elapsed < s_startupGuard, "the origin was not restarted:\n" + up.Output);
+            using var response = await http.GetAsync(widget, cancellationToken);
+            Assert.True(response.IsSuccessStatusCode, $"the edge answered {(int)response.StatusCode} while the origin was down\n{up.Output}");
+            served++;
+            await Task.Delay(100, cancellationToken);
+        }
 
-        // Assert
-        Assert.True(exitCode == 1, $"exit {exitCode}\n{up.Output}");
-        Assert.Contains("origin exited unexpectedly with exit code 137", up.Output, StringComparison.Ordinal);
+        Assert.True(served > 0);
+        Assert.Contains("origin   exited unexpectedly with exit code 137", up.Output, StringComparison.Ordinal);
         Assert.Contains(Path.Combine(data, "logs", "origin.log"), up.Output, StringComparison.Ordinal);
+        Assert.Contains("The other services keep running; restarting origin in 1 s", up.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(origin, ProcessTree.ChildrenOf(up.Id));
+        Assert.Equal(2, ProcessTree.ChildrenOf(up.Id).Count);
+
+        // Assert: the edge resumed from the restarted origin: a push through it reaches the edge.
+        var changed = demo.Catalog with { Products = [demo.Catalog.Products[0] with { Title = "Tour hoodie (after the crash)" }, .. demo.Catalog.Products.Skip(1)] };
+        var file = work.Combine("changed.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(changed, CliJsonContext.Default.CatalogFile), cancellationToken);
+        var push = await CliRun.RunAsync(["catalog", "push", file, "--creator", demo.Id, "--data", "stack"], work.Path, cancellationToken);
+        Assert.True(push.ExitCode == 0, push.ToString());
+        await WaitForRevisionAsync(http, widget, RevisionPattern().Match(push.Out).Groups[1].Value, "Tour hoodie (after the crash)", cancellationToken);
+
+        // Assert: Ctrl-C (here SIGTERM) still stops everything, cleanly.
+        var children = ProcessTree.ChildrenOf(up.Id);
+        Assert.Equal(0, await up.StopAsync(TimeSpan.FromSeconds(60)));
+        Assert.All(children, static child => Assert.False(ProcessTree.IsAlive(child), $"child {child} is still running"));
     }
 
     private static ServiceProcess StartUp(string workingDirectory, params string[] arguments)
@@ -206,18 +244,6 @@ public sealed partial class UpProcessTests
             Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), $"{url} still at {last}, expected revision {revision}");
             await Task.Delay(50, cancellationToken);
         }
-    }
-
-    private static async Task<int> WaitForExitAsync(ServiceProcess up, CancellationToken cancellationToken)
-    {
-        var guard = Stopwatch.StartNew();
-        while (!up.HasExited)
-        {
-            Assert.True(guard.Elapsed < s_startupGuard, "up did not exit:\n" + up.Output);
-            await Task.Delay(50, cancellationToken);
-        }
-
-        return await up.StopAsync();
     }
 
     private static async Task<bool> AcceptsConnectionsAsync(string url, CancellationToken cancellationToken)
