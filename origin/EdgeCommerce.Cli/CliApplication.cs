@@ -10,6 +10,7 @@ using EdgeCommerce.Cli.Edges;
 using EdgeCommerce.Cli.Keys;
 using EdgeCommerce.Cli.Models;
 using EdgeCommerce.Cli.Foreground;
+using EdgeCommerce.Cli.Rehearse;
 using EdgeCommerce.Cli.Up;
 
 namespace EdgeCommerce.Cli;
@@ -45,6 +46,7 @@ internal static class CliApplication
             new BackupCommand(context),
             new RestoreCommand(context),
             new BenchCommand(context),
+            new RehearseCommand(context),
         };
     }
 

@@ -1,23 +1,30 @@
-// Drop spike: a creator announces a micro-drop and thousands of viewers arrive within seconds.
-// Each virtual viewer has its own token (minted in setup), opens the shop widget, asks for
-// recommendations, thinks, reserves, and keeps refreshing the widget for live stock.
-//   k6 run -e EDGE_URL=http://127.0.0.1:5101 -e ORIGIN_URL=http://127.0.0.1:5080 perf/k6/drop-spike.js
-//   MIX=widget limits it to widget reads (until the recommendation and reservation paths exist).
+// Drop spike: a creator opens a micro-drop and viewers arrive within seconds. Each virtual viewer
+// has its own token (minted in setup), opens the shop widget, asks for recommendations, reserves a
+// unit of the drop (waiting in the edge's waiting room when it says so), confirms the sale, and
+// keeps refreshing the widget. The drop and its SKUs are discovered from the edge.
+//   k6 run -e ADMIN_TOKEN=$(cat .edgecommerce/admin.token) perf/k6/drop-spike.js
+//   ./edgecommerce rehearse runs it against a fresh stack with a drop opening in a few seconds.
 import http from 'k6/http';
 import { check, sleep } from 'k6';
 import exec from 'k6/execution';
-import { EDGE, RECS_PATH, RESERVE_PATH, SKU, bearer, fill, mintViewerTokens, readWidget } from './lib/common.js';
+import { Counter } from 'k6/metrics';
+import { DROP_CREATOR, EDGE, RECS_PATH, RESERVE_PATH, bearer, discoverDrop, fill, mintViewerTokens, readWidget } from './lib/common.js';
 
 const VIEWERS = parseInt(__ENV.VIEWERS || '5000', 10);   // peak concurrent viewers
 const RAMP = __ENV.RAMP || '10s';                         // zero to peak
 const HOLD = __ENV.HOLD || '2m';
 const MIX = __ENV.MIX || 'full';                          // full | widget
-// Only the drop's own creator's viewers may reserve on it (another creator's token gets 404).
-const DROP_CREATOR = __ENV.DROP_CREATOR || 'nova-threads';
 
-// Reservations answer 409 (sold out) and 503 with Retry-After (no units on this edge right now):
-// both are honest answers, not failures.
-const reservationAnswers = http.expectedStatuses({ min: 200, max: 299 }, 409, 429, 503);
+// Units the viewers bought (confirmed sales): compare with the drop's own count at the origin.
+const unitsConfirmed = new Counter('drop_units_confirmed');
+// Answers that are failures whatever the load: a 5xx other than 503 + Retry-After (the edge's
+// honest "not now"). The product promises none.
+const serverErrors = new Counter('server_errors');
+
+// Sold out or closed (409), over the viewer's limit or rate-limited (429 + Retry-After), not open
+// for this viewer yet (403), queued (202) and no unit right now (503 + Retry-After) are honest
+// answers, not failures.
+const dropAnswers = http.expectedStatuses({ min: 200, max: 299 }, 403, 409, 410, 429, 503);
 
 export const options = {
   setupTimeout: '5m',
@@ -28,7 +35,7 @@ export const options = {
       stages: [
         { duration: RAMP, target: VIEWERS },
         { duration: HOLD, target: VIEWERS },
-        { duration: '20s', target: 0 },
+        { duration: '10s', target: 0 },
       ],
       gracefulRampDown: '10s',
     },
@@ -37,47 +44,93 @@ export const options = {
     'http_req_duration{name:widget}': ['p(95)<25', 'p(99)<100'],
     'http_req_duration{name:recommendations}': ['p(95)<50', 'p(99)<150'],
     'http_req_duration{name:reserve}': ['p(95)<100', 'p(99)<300'],
+    'http_req_duration{name:confirm}': ['p(95)<250', 'p(99)<500'],
     http_req_failed: [{ threshold: 'rate<0.01', abortOnFail: true, delayAbortEval: '15s' }],
     checks: ['rate>0.99'],
+    server_errors: ['count<1'],
   },
 };
 
 export function setup() {
-  if (MIX === 'widget') return { viewers: [] };
-  // One token per viewer; VUs beyond the pool reuse tokens round-robin.
-  return { viewers: mintViewerTokens(Math.min(VIEWERS, parseInt(__ENV.TOKENS || '2000', 10)), ['recs:read', 'drop:reserve']) };
+  if (MIX === 'widget') return { viewers: [], drop: null };
+  const drop = discoverDrop(DROP_CREATOR);
+  // One token per viewer of the drop's creator; VUs beyond the pool reuse tokens round-robin.
+  const viewers = mintViewerTokens(Math.min(VIEWERS, parseInt(__ENV.TOKENS || '2000', 10)), ['recs:read', 'drop:rsvp', 'drop:reserve'], DROP_CREATOR);
+  return { viewers, drop };
+}
+
+function countServerError(r) {
+  if (r.status >= 500 && !(r.status === 503 && r.headers['Retry-After'])) serverErrors.add(1);
+}
+
+function retryAfter(r) {
+  const seconds = parseFloat(r.headers['Retry-After'] || '1');
+  return Math.min(5, Number.isFinite(seconds) && seconds > 0 ? seconds : 1);
+}
+
+/** Reserves one unit; follows the waiting room (202 + ticket) until admitted. Returns the 201 answer or the last one. */
+function reserve(viewer, drop) {
+  const sku = drop.skus[Math.floor(Math.random() * drop.skus.length)];
+  const headers = Object.assign({ 'Content-Type': 'application/json', 'Idempotency-Key': `k6-${exec.vu.idInTest}-${exec.scenario.iterationInTest}` }, bearer(viewer.token));
+  const body = JSON.stringify({ skuId: sku, quantity: 1 });
+  let res = null;
+  for (let attempt = 0; attempt < 30; attempt++) {
+    res = http.post(`${EDGE}${fill(RESERVE_PATH, viewer.creator, drop.dropId)}`, body, { headers, tags: { name: 'reserve' }, responseCallback: dropAnswers });
+    countServerError(res);
+    if (res.status !== 202) return res;
+    // Queued: poll the ticket until admitted, then reserve with it.
+    const ticket = res.json('ticket');
+    const statusUrl = res.json('statusUrl');
+    let admitted = false;
+    for (let poll = 0; poll < 60 && !admitted; poll++) {
+      sleep(retryAfter(res));
+      const status = http.get(`${EDGE}${statusUrl}`, { headers: bearer(viewer.token), tags: { name: 'queue' }, responseCallback: dropAnswers });
+      countServerError(status);
+      const state = status.status === 200 ? status.json('state') : 'gone';
+      if (state === 'admitted') admitted = true;
+      else if (state !== 'waiting') return status;
+    }
+
+    if (!admitted) return res;
+    headers['Queue-Ticket'] = ticket;
+  }
+
+  return res;
 }
 
 export default function (data) {
-  const n = exec.vu.idInTest;
-  const viewer = data.viewers.length > 0 ? data.viewers[n % data.viewers.length] : null;
-  const creator = viewer ? viewer.creator : 'nova-threads';
+  const viewer = data.viewers.length > 0 ? data.viewers[exec.vu.idInTest % data.viewers.length] : null;
+  const creator = viewer ? viewer.creator : DROP_CREATOR;
 
   // Opens the shop: the widget, then live-stock refreshes with the ETag it holds.
   let etag = readWidget(creator, null);
-  sleep(0.5 + Math.random());
-
-  if (viewer) {
-    const recs = http.get(`${EDGE}${fill(RECS_PATH, creator)}`, { headers: bearer(viewer.token), tags: { name: 'recommendations' } });
-    check(recs, { 'recommendations 200': (r) => r.status === 200 });
-    sleep(1 + Math.random() * 2); // thinks
+  if (!viewer) {
+    sleep(1 + Math.random());
+    readWidget(creator, etag);
+    return;
   }
 
-  if (viewer && viewer.creator === DROP_CREATOR) {
-    const body = JSON.stringify({ skuId: SKU, quantity: 1 });
-    const reserve = http.post(`${EDGE}${fill(RESERVE_PATH, creator)}`, body, {
-      headers: Object.assign({ 'Content-Type': 'application/json' }, bearer(viewer.token)),
-      tags: { name: 'reserve' },
-      responseCallback: reservationAnswers,
-    });
-    check(reserve, {
-      // 202: queued by the edge's waiting room (a ticket with position and estimate, not an error).
-      'reserve answered honestly': (r) => r.status === 201 || r.status === 409 || (r.status === 202 && !!r.json('ticket'))
-        || ((r.status === 503 || r.status === 429) && !!r.headers['Retry-After']),
-    });
+  const recs = http.get(`${EDGE}${fill(RECS_PATH, creator)}`, { headers: bearer(viewer.token), tags: { name: 'recommendations' } });
+  countServerError(recs);
+  check(recs, { 'recommendations 200': (r) => r.status === 200 });
+  sleep(0.5 + Math.random()); // thinks
+
+  const reserved = reserve(viewer, data.drop);
+  check(reserved, {
+    'reserve answered honestly': (r) => r.status === 201 || r.status === 403 || r.status === 409 || r.status === 410
+      || ((r.status === 503 || r.status === 429) && !!r.headers['Retry-After']),
+  });
+  if (reserved.status === 201) {
+    const id = reserved.json('reservationId');
+    const confirm = http.post(`${EDGE}/v1/reservations/${encodeURIComponent(id)}/confirm`, null, { headers: bearer(viewer.token), tags: { name: 'confirm' }, responseCallback: dropAnswers });
+    countServerError(confirm);
+    check(confirm, { 'confirm answered honestly': (r) => r.status === 200 || r.status === 409 || r.status === 410 || ((r.status === 503 || r.status === 429) && !!r.headers['Retry-After']) });
+    if (confirm.status === 200) unitsConfirmed.add(confirm.json('quantity') || 1);
+  } else if (reserved.status === 503 || reserved.status === 429) {
+    sleep(retryAfter(reserved));
   }
 
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 2; i++) {
     sleep(1 + Math.random());
     etag = readWidget(creator, etag);
   }

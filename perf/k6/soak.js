@@ -1,6 +1,6 @@
 // Soak: a steady, realistic mix for a long time (default 1 h), to find leaks and slow drift:
 // watch the edge's RSS, GC and the dashboard's P95 while it runs.
-//   k6 run -e EDGE_URL=http://127.0.0.1:5101 -e DURATION=1h perf/k6/soak.js
+//   k6 run -e ADMIN_TOKEN=$(cat .edgecommerce/admin.token) -e DURATION=1h perf/k6/soak.js
 import http from 'k6/http';
 import { check, sleep } from 'k6';
 import exec from 'k6/execution';
@@ -30,13 +30,15 @@ export const options = {
 };
 
 export function setup() {
+  // Viewers spread over the creators; each may read only its own creator's recommendations.
   return { viewers: MIX === 'widget' ? [] : mintViewerTokens(parseInt(__ENV.TOKENS || '500', 10), ['recs:read']) };
 }
 
 export default function (data) {
   const n = exec.scenario.iterationInTest;
   if (data.viewers.length > 0 && n % 5 === 0) {
-    // One iteration in five is a personal call.
+    // One iteration in five is a personal call; the per-viewer rate limit (10/s) is far away:
+    // each token is used about RATE / 5 / TOKENS times a second.
     const viewer = data.viewers[n % data.viewers.length];
     const res = http.get(`${EDGE}${fill(RECS_PATH, viewer.creator)}`, { headers: bearer(viewer.token), tags: { name: 'recommendations' } });
     check(res, { 'recommendations 200': (r) => r.status === 200 });
