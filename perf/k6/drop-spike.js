@@ -52,11 +52,11 @@ export const options = {
 };
 
 export function setup() {
-  if (MIX === 'widget') return { viewers: [], drop: null };
+  if (MIX === 'widget') return { viewers: [], drop: null, run: '' };
   const drop = discoverDrop(DROP_CREATOR);
   // One token per viewer of the drop's creator; VUs beyond the pool reuse tokens round-robin.
   const viewers = mintViewerTokens(Math.min(VIEWERS, parseInt(__ENV.TOKENS || '2000', 10)), ['recs:read', 'drop:rsvp', 'drop:reserve'], DROP_CREATOR);
-  return { viewers, drop };
+  return { viewers, drop, run: String(Date.now()) };
 }
 
 function countServerError(r) {
@@ -68,34 +68,45 @@ function retryAfter(r) {
   return Math.min(5, Number.isFinite(seconds) && seconds > 0 ? seconds : 1);
 }
 
-/** Reserves one unit; follows the waiting room (202 + ticket) until admitted. Returns the 201 answer or the last one. */
-function reserve(viewer, drop) {
+/**
+ * Reserves one unit, following the waiting room (202 + ticket: poll it, then reserve again with
+ * Queue-Ticket once admitted). Returns { res, honest }: honest is true for a reservation (201) and
+ * for every answer that is the product's honest "no" (not open yet, sold out, closed, over the
+ * viewer's limit, rate-limited or no unit right now with Retry-After).
+ */
+function reserve(viewer, drop, run) {
   const sku = drop.skus[Math.floor(Math.random() * drop.skus.length)];
-  const headers = Object.assign({ 'Content-Type': 'application/json', 'Idempotency-Key': `k6-${exec.vu.idInTest}-${exec.scenario.iterationInTest}` }, bearer(viewer.token));
+  // Unique per run and iteration: a key reused with another SKU is refused (422), as it should be.
+  const headers = Object.assign({ 'Content-Type': 'application/json', 'Idempotency-Key': `k6-${run}-${exec.vu.idInTest}-${exec.scenario.iterationInTest}` }, bearer(viewer.token));
   const body = JSON.stringify({ skuId: sku, quantity: 1 });
   let res = null;
-  for (let attempt = 0; attempt < 30; attempt++) {
+  for (let attempt = 0; attempt < 10; attempt++) {
     res = http.post(`${EDGE}${fill(RESERVE_PATH, viewer.creator, drop.dropId)}`, body, { headers, tags: { name: 'reserve' }, responseCallback: dropAnswers });
     countServerError(res);
-    if (res.status !== 202) return res;
-    // Queued: poll the ticket until admitted, then reserve with it.
-    const ticket = res.json('ticket');
-    const statusUrl = res.json('statusUrl');
-    let admitted = false;
-    for (let poll = 0; poll < 60 && !admitted; poll++) {
-      sleep(retryAfter(res));
-      const status = http.get(`${EDGE}${statusUrl}`, { headers: bearer(viewer.token), tags: { name: 'queue' }, responseCallback: dropAnswers });
-      countServerError(status);
-      const state = status.status === 200 ? status.json('state') : 'gone';
-      if (state === 'admitted') admitted = true;
-      else if (state !== 'waiting') return status;
+    if (res.status !== 202) {
+      const honest = res.status === 201 || res.status === 403 || res.status === 409 || res.status === 410 || res.status === 429
+        || (res.status === 503 && !!res.headers['Retry-After']);
+      return { res, honest };
     }
 
-    if (!admitted) return res;
-    headers['Queue-Ticket'] = ticket;
+    // Queued: poll the ticket until admitted (then reserve with it), or until the drop says no.
+    const ticket = res.json('ticket');
+    const statusUrl = res.json('statusUrl');
+    let wait = res;
+    let state = 'waiting';
+    for (let poll = 0; poll < 120 && state === 'waiting'; poll++) {
+      sleep(retryAfter(wait));
+      wait = http.get(`${EDGE}${statusUrl}`, { headers: bearer(viewer.token), tags: { name: 'queue' }, responseCallback: dropAnswers });
+      countServerError(wait);
+      state = wait.status === 200 ? wait.json('state') : 'gone';
+    }
+
+    if (state === 'soldOut' || state === 'closed') return { res: wait, honest: true };
+    if (state === 'admitted') headers['Queue-Ticket'] = ticket;
+    else delete headers['Queue-Ticket']; // expired or unknown: join again
   }
 
-  return res;
+  return { res, honest: false };
 }
 
 export default function (data) {
@@ -115,16 +126,13 @@ export default function (data) {
   check(recs, { 'recommendations 200': (r) => r.status === 200 });
   sleep(0.5 + Math.random()); // thinks
 
-  const reserved = reserve(viewer, data.drop);
-  check(reserved, {
-    'reserve answered honestly': (r) => r.status === 201 || r.status === 403 || r.status === 409 || r.status === 410
-      || ((r.status === 503 || r.status === 429) && !!r.headers['Retry-After']),
-  });
+  const { res: reserved, honest } = reserve(viewer, data.drop, data.run);
+  check(reserved, { 'reserve answered honestly': () => honest });
   if (reserved.status === 201) {
     const id = reserved.json('reservationId');
     const confirm = http.post(`${EDGE}/v1/reservations/${encodeURIComponent(id)}/confirm`, null, { headers: bearer(viewer.token), tags: { name: 'confirm' }, responseCallback: dropAnswers });
     countServerError(confirm);
-    check(confirm, { 'confirm answered honestly': (r) => r.status === 200 || r.status === 409 || r.status === 410 || ((r.status === 503 || r.status === 429) && !!r.headers['Retry-After']) });
+    check(confirm, { 'confirm answered honestly': (r) => r.status === 200 || r.status === 409 || r.status === 410 || r.status === 429 || (r.status === 503 && !!r.headers['Retry-After']) });
     if (confirm.status === 200) unitsConfirmed.add(confirm.json('quantity') || 1);
   } else if (reserved.status === 503 || reserved.status === 429) {
     sleep(retryAfter(reserved));
