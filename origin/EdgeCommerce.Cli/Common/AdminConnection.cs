@@ -35,14 +35,18 @@ internal sealed class AdminConnection
         command.Options.Add(Data);
         command.Options.Add(Origin);
         command.Options.Add(Token);
-        command.Options.Add(Json);
+        // A verb that declared its own --json first keeps it; WantsJson reads either by name.
+        if (!command.Options.Any(option => option.Name == Json.Name))
+        {
+            command.Options.Add(Json);
+        }
     }
 
     /// <summary>True when <c>--json</c> was given.</summary>
     public bool WantsJson(ParseResult parseResult)
     {
         ArgumentNullException.ThrowIfNull(parseResult);
-        return parseResult.GetValue(Json);
+        return parseResult.CommandResult.Command.Options.Any(option => option.Name == Json.Name) && parseResult.GetValue<bool>(Json.Name);
     }
 
     /// <exception cref="CliException">No origin can be found.</exception>
