@@ -424,7 +424,7 @@ internal sealed class LocalStack(UpOptions options, CliContext context, Func<Sta
             await _out.WriteLineAsync($"  demo site {siteUrl}/c/{creatorId}   DEMO ONLY: a stand-in creator site that embeds the shop and hands out demo viewer tokens");
         }
 
-        await _out.WriteLineAsync("Push a catalog: ./edgecommerce catalog push FILE --creator ID" + DataHint());
+        await _out.WriteLineAsync("Push a catalog: ./edgecommerce catalog push FILE --creator ID" + DataHint() + " (add --create for a new creator)");
         await _out.WriteLineAsync("A service that crashes is restarted (try kill -9 on the origin: the edges keep serving). Press Ctrl-C to stop.");
     }
 
