@@ -12,8 +12,10 @@ namespace EdgeCommerce.Edge.Drops.Admission;
 /// replica's revision (the origin would lease it), or one free in this edge's own leases. Units
 /// held by reservations count for nobody, so the capacity follows units that come back: a released
 /// or expired reservation frees its unit in the lease at once, a returned or ended lease at the
-/// next revision. With every unit held it is 0: nobody new is admitted until one comes back, and
-/// the room admits again then, until the drop is sold out.
+/// next revision. With every unit held it is 1 (nobody else is admitted until one comes back, and
+/// the room admits again then, until the drop is sold out), not 0: a replica that still counts a
+/// lease the origin already let end (no revision says so yet) must not stall the room, so one
+/// viewer at a time may still try, and their lease call brings the truth back.
 /// </remarks>
 internal static class RoomCapacity
 {
@@ -29,11 +31,14 @@ internal static class RoomCapacity
         }
 
         long units = 0;
+        long unsold = 0;
         foreach (var sku in drop.Skus)
         {
             units += Math.Max(0, sku.Allocation - sku.Sold - sku.Leased) + Math.Max(0, localFreeUnits(sku.SkuId));
+            unsold += Math.Max(0, sku.Allocation - sku.Sold);
         }
 
-        return (int)Math.Min(options.MaxAdmitted, Math.Ceiling(units * options.ViewersPerUnsoldUnit));
+        var capacity = (int)Math.Min(options.MaxAdmitted, Math.Ceiling(units * options.ViewersPerUnsoldUnit));
+        return unsold > 0 ? Math.Max(1, capacity) : 0;
     }
 }

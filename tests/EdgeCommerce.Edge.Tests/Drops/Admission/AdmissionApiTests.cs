@@ -138,19 +138,22 @@ public sealed class AdmissionApiTests : IAsyncDisposable
     }
 
     /// <summary>
-    /// Three units, one viewer per unit, one unit per viewer: three viewers reserve everything, a
-    /// fourth waits; when one releases, the fourth is admitted at once. What it would catch: passes
-    /// that outlive their use (the three reservers keep their places until their passes run out,
-    /// 2 minutes, and nobody is admitted meanwhile), or a capacity that does not follow units coming back.
+    /// Three units, one viewer per unit, one unit per viewer: three viewers reserve everything; a
+    /// fourth is admitted (one viewer at a time while every unit is held) and finds them held, a
+    /// fifth waits. One releases: the fourth buys the unit that came back, and the fifth is admitted
+    /// at once. What it would catch: passes that outlive their use (the reservers keep their places
+    /// until their passes run out, 2 minutes, and nobody is admitted meanwhile), or a capacity that
+    /// counts held units as places to fill.
     /// </summary>
     [Fact]
-    public async Task Reserve_ReservedUpToTheLimitThenOneReleased_TheWaitingViewerIsAdmittedAtOnce()
+    public async Task Reserve_EveryUnitHeldThenOneReleased_TheAdmittedViewerGetsItAndTheNextIsAdmitted()
     {
         // Arrange
         var fixture = await StartAsync(services => services.Configure<AdmissionOptions>(static o => o.ViewersPerUnsoldUnit = 1), perViewerLimit: 1);
         fixture.Time.SetUtcNow(StartsAt.AddSeconds(1));
         var buyers = new[] { Client(fixture, "viewer-a"), Client(fixture, "viewer-b"), Client(fixture, "viewer-c") };
-        var late = Client(fixture, "viewer-d");
+        var fourth = Client(fixture, "viewer-d");
+        var fifth = Client(fixture, "viewer-e");
 
         // Act: each buyer reserves the limit; the origin's next revision says all three units are leased.
         var reservations = new List<string>();
@@ -162,19 +165,21 @@ public sealed class AdmissionApiTests : IAsyncDisposable
         }
 
         await fixture.ApplyDropAsync(revision => Drop(revision, sold: 0, perViewerLimit: 1, leased: 3), CancellationToken);
-        using var queued = await Reserve(late, key: "k-d");
+        using var held = await Reserve(fourth, key: "k-d");
+        using var queued = await Reserve(fifth, key: "k-e");
         var ticket = (await Json(queued)).GetProperty("ticket").GetString()!;
-        var whileHeld = await late.GetFromJsonAsync<JsonElement>($"/v1/drops/{DropId}/queue/{ticket}", CancellationToken);
+        var whileHeld = await fifth.GetFromJsonAsync<JsonElement>($"/v1/drops/{DropId}/queue/{ticket}", CancellationToken);
         using var released = await buyers[0].DeleteAsync($"/v1/reservations/{reservations[0]}", CancellationToken);
-        var afterRelease = await late.GetFromJsonAsync<JsonElement>($"/v1/drops/{DropId}/queue/{ticket}", CancellationToken);
-        using var lateReserves = await Reserve(late, key: "k-d", ticket: ticket);
+        using var fourthGetsIt = await Reserve(fourth, key: "k-d");
+        var afterIt = await fifth.GetFromJsonAsync<JsonElement>($"/v1/drops/{DropId}/queue/{ticket}", CancellationToken);
 
         // Assert
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, held.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
         Assert.Equal("waiting", whileHeld.GetProperty("state").GetString());
         Assert.Equal(HttpStatusCode.NoContent, released.StatusCode);
-        Assert.Equal("admitted", afterRelease.GetProperty("state").GetString());
-        Assert.Equal(HttpStatusCode.Created, lateReserves.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, fourthGetsIt.StatusCode);
+        Assert.Equal("admitted", afterIt.GetProperty("state").GetString());
     }
 
     [Fact]

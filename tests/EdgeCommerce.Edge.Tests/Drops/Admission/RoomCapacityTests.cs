@@ -16,7 +16,7 @@ public sealed class RoomCapacityTests
     // allocation, sold, leased (all edges), free in this edge's leases -> capacity
     [InlineData(65, 0, 0, 0, 130)]   // nothing leased yet: every unit
     [InlineData(65, 0, 20, 4, 98)]   // 45 the origin would lease + 4 free here
-    [InlineData(65, 10, 55, 0, 0)]   // every unsold unit held: nobody new until one comes back
+    [InlineData(65, 10, 55, 0, 1)]   // every unsold unit held: one viewer at a time, until one comes back
     [InlineData(65, 10, 55, 3, 6)]   // three reservations here released or expired: back in the lease
     [InlineData(65, 10, 40, 0, 30)]  // another edge returned (or its lease ended with) 15 units
     [InlineData(65, 65, 0, 0, 0)]    // sold out
