@@ -44,6 +44,21 @@ internal sealed class DropReservations(
     public int LocalFreeUnits(string dropId, string skuId)
         => _pools.TryGetValue((dropId, skuId), out var pool) ? pool.FreeUnits(timeProvider.GetUtcNow(), Options.ClockSkewMargin) : 0;
 
+    /// <summary>Whether the viewer's units of the drop on this edge (held and bought) reach its per-viewer limit: the waiting room has nothing left to admit them to.</summary>
+    public bool AtViewerLimit(AccessToken token, string dropId)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (holder.Current.FindDropFor(token, dropId) is not { } drop)
+        {
+            return false;
+        }
+
+        lock (_viewerGate)
+        {
+            return _viewerUnits.GetValueOrDefault((dropId, drop.CreatorId, token.Subject)) >= drop.PerViewerLimit;
+        }
+    }
+
     public async Task<ReserveResult> ReserveAsync(AccessToken token, string dropId, string skuId, int quantity, string? idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);

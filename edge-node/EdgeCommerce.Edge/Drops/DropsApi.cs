@@ -196,7 +196,9 @@ internal static class DropsApi
             ticket = ticketValues.Count == 1 ? ticketValues[0] ?? "" : "";
         }
 
-        var gate = admission.Enter(token, dropId, ticket);
+        // A viewer at the limit can take no unit: no place in the room for them (a retry of their
+        // reservation is answered as before, by replay or 429).
+        var gate = reservations.AtViewerLimit(token, dropId) ? AdmissionDecision.Proceed : admission.Enter(token, dropId, ticket);
         switch (gate.Verdict)
         {
             case AdmissionVerdict.Queued:
@@ -208,6 +210,12 @@ internal static class DropsApi
         }
 
         var result = await reservations.ReserveAsync(token, dropId, body.SkuId, body.Quantity, key, cancellationToken);
+        if (result.Status == ReserveStatus.OverLimit || (result.Status == ReserveStatus.Created && reservations.AtViewerLimit(token, dropId)))
+        {
+            // The pass has served its purpose: its place goes to the next viewer in line.
+            admission.PassUsed(token, dropId);
+        }
+
         if (result.Status == ReserveStatus.NotOpen)
         {
             // Not open for this viewer until the start: wait in the room (shuffled at the start)
@@ -258,11 +266,17 @@ internal static class DropsApi
         }
     }
 
-    internal static async Task<IResult> Confirm(string reservationId, HttpContext context, DropReservations reservations, CancellationToken cancellationToken)
+    internal static async Task<IResult> Confirm(string reservationId, HttpContext context, DropReservations reservations, DropAdmission admission, CancellationToken cancellationToken)
     {
         var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
         context.Response.Headers.CacheControl = "no-store";
         var result = await reservations.ConfirmAsync(token, reservationId, cancellationToken);
+        if (result.Status == ConfirmStatus.Confirmed)
+        {
+            // Bought: a pass the viewer may still hold is used.
+            admission.PassUsed(token, result.Reservation!.DropId);
+        }
+
         return result.Status switch
         {
             ConfirmStatus.Confirmed => JsonAnswer.Ok(ReservationResponse.From(result.Reservation!), DropsJsonContext.Default.ReservationResponse),

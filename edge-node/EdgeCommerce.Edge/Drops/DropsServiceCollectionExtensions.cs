@@ -21,6 +21,7 @@ internal static class DropsServiceCollectionExtensions
         services.AddOptions<AdmissionOptions>()
             .BindConfiguration(AdmissionOptions.SectionName)
             .ValidateDataAnnotations()
+            .Validate(static o => QueueTickets.TryLoadKey(o.TicketKeyPath, out _), "Drops:Admission:TicketKeyPath must name a file holding base64 of at least 32 bytes.")
             .ValidateOnStart();
         services.TryAddSingleton<AdmissionMetrics>();
         services.TryAddSingleton<DropAdmission>();

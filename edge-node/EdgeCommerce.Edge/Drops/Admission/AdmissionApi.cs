@@ -65,7 +65,7 @@ internal static class AdmissionApi
             detail: "Too many viewers are waiting for this drop on this edge; try again shortly.");
     }
 
-    /// <summary>One answer for every ticket that does not check (forged, altered, another viewer's, another drop's or edge's): nothing tells them apart.</summary>
+    /// <summary>One answer for every ticket that does not check (forged, altered, another viewer's or drop's, signed with another key): nothing tells them apart.</summary>
     internal static ProblemHttpResult TicketNotFound()
         => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such queue ticket.",
             detail: "Join the queue again with POST /v1/drops/{dropId}/queue.");

@@ -12,7 +12,7 @@ internal static partial class AdmissionLog
     public static partial void RoomFull(ILogger logger, string dropId, int maxTickets);
 
     [LoggerMessage(EventId = 1662, EventName = "InvalidTicket", Level = LogLevel.Debug,
-        Message = "A queue ticket for drop {DropId} did not check (forged, altered, another viewer's or another edge's).")]
+        Message = "A queue ticket for drop {DropId} did not check (forged, altered, another viewer's, or signed with another key).")]
     public static partial void InvalidTicket(ILogger logger, string dropId);
 
     [LoggerMessage(EventId = 1663, EventName = "RoomClosed", Level = LogLevel.Debug,

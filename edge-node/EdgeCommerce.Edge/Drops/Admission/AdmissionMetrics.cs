@@ -15,6 +15,8 @@ internal sealed class AdmissionMetrics : IDisposable
     public const string AdmissionsName = "edgecommerce.drops.queue.admissions";
     public const string WaitName = "edgecommerce.drops.queue.wait.duration";
     public const string RefusalsName = "edgecommerce.drops.queue.refusals";
+    public const string UsedName = "edgecommerce.drops.queue.passes.used";
+    public const string MovedName = "edgecommerce.drops.queue.moved";
 
     // Waits are seconds to many minutes, not the request buckets of TelemetryNames.DurationBuckets.
     private static readonly double[] s_waitBuckets = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600];
@@ -28,6 +30,8 @@ internal sealed class AdmissionMetrics : IDisposable
     private readonly Counter<long> _admissions;
     private readonly Histogram<double> _wait;
     private readonly Counter<long> _refusals;
+    private readonly Counter<long> _used;
+    private readonly Counter<long> _moved;
 
     public AdmissionMetrics(IMeterFactory meterFactory)
     {
@@ -39,6 +43,8 @@ internal sealed class AdmissionMetrics : IDisposable
         _wait = _meter.CreateHistogram<double>(WaitName, "s", "Time from joining the queue (or from the drop's start, for earlier arrivals) to admission, for queued admissions.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_waitBuckets });
         _refusals = _meter.CreateCounter<long>(RefusalsName, "{request}", "Waiting-room refusals and losses by reason (room_full, invalid_ticket, abandoned).");
+        _used = _meter.CreateCounter<long>(UsedName, "{viewer}", "Passes ended before their time because they were used (the viewer reached the per-viewer limit or bought).");
+        _moved = _meter.CreateCounter<long>(MovedName, "{viewer}", "Queue tickets signed by another edge (or before a restart) honoured here at the place they held.");
     }
 
     public void Joined() => _length.Add(1);
@@ -59,6 +65,10 @@ internal sealed class AdmissionMetrics : IDisposable
     }
 
     public void PassEnded() => _passes.Add(-1);
+
+    public void PassUsed() => _used.Add(1);
+
+    public void Moved() => _moved.Add(1);
 
     public void Refused(string reason) => _refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

@@ -50,6 +50,14 @@ public sealed class AdmissionOptions
     [Range(1, 10_000_000)]
     public int MaxTickets { get; set; } = 50_000;
 
+    /// <summary>
+    /// A file holding the queue ticket key (base64 of at least 32 bytes) that every edge of the
+    /// deployment shares, so a ticket checks on any edge and a viewer moved off a dead edge keeps
+    /// their place. Unset (the default): a key of this process's own, and a ticket checks only on
+    /// the edge that issued it, until it restarts.
+    /// </summary>
+    public string? TicketKeyPath { get; set; }
+
     /// <summary>Admissions over this window give the observed rate behind each estimate. The default is 10 seconds.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan RateWindow { get; set; } = TimeSpan.FromSeconds(10);

@@ -28,13 +28,14 @@ internal readonly record struct AdmissionDecision(AdmissionVerdict Verdict, Queu
 /// <summary>
 /// The waiting rooms of this edge, one per drop in the replica (so their number is bounded by the
 /// replica's drops), and the decisions the drop endpoints ask for: may this reservation go on,
-/// join, what does this ticket say. Drop times and stock come from the replica at every call, so a
-/// sell-out shows on every ticket as soon as the edge applies it.
+/// join, what does this ticket say, this viewer's pass is used. Drop times and stock come from the
+/// replica (and this edge's leases) at every call, so the room's capacity follows units that come
+/// back and a sell-out shows on every ticket as soon as the edge applies it.
 /// </summary>
-internal sealed class DropAdmission(ReplicaHolder holder, IOptions<AdmissionOptions> options, TimeProvider timeProvider, AdmissionMetrics metrics, ILogger<DropAdmission> logger)
+internal sealed class DropAdmission(ReplicaHolder holder, DropReservations reservations, IOptions<AdmissionOptions> options, TimeProvider timeProvider, AdmissionMetrics metrics, ILogger<DropAdmission> logger)
 {
     private readonly ConcurrentDictionary<string, WaitingRoom> _rooms = new(StringComparer.Ordinal);
-    private readonly QueueTickets _tickets = new();
+    private readonly QueueTickets _tickets = new(QueueTickets.LoadKey(options.Value.TicketKeyPath));
 
     /// <summary>A uniform integer in [0, n) for the start's shuffle: the CSPRNG; tests may set a seeded one.</summary>
     internal Func<int, int> Random { get; init; } = RandomNumberGenerator.GetInt32;
@@ -51,7 +52,8 @@ internal sealed class DropAdmission(ReplicaHolder holder, IOptions<AdmissionOpti
             return AdmissionDecision.Proceed;
         }
 
-        if (presentedTicket is not null && !_tickets.TryRead(presentedTicket, dropId, token.CreatorId ?? "", token.Subject, out _))
+        var claims = default(QueueTicketClaims);
+        if (presentedTicket is not null && !_tickets.TryRead(presentedTicket, dropId, token.CreatorId ?? "", token.Subject, out claims))
         {
             metrics.Refused("invalid_ticket");
             AdmissionLog.InvalidTicket(logger, dropId);
@@ -66,7 +68,21 @@ internal sealed class DropAdmission(ReplicaHolder holder, IOptions<AdmissionOpti
             return AdmissionDecision.Proceed;
         }
 
-        return JoinRoom(token, drop, now, proceedIfAdmitted: true);
+        // A ticket another edge signed (its viewer was moved here) keeps the place its join time gives it.
+        return JoinRoom(token, drop, now, proceedIfAdmitted: true, presentedTicket is not null && !claims.Mine ? new MovedTicket(claims.Id, claims.JoinedAt) : null);
+    }
+
+    /// <summary>
+    /// The viewer's pass has served its purpose (they reached the per-viewer limit, or bought): its
+    /// place goes to the next in line rather than staying taken until the pass runs out.
+    /// </summary>
+    public void PassUsed(AccessToken token, string dropId)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (Enabled && holder.Current.FindDropFor(token, dropId) is { } drop && _rooms.TryGetValue(drop.DropId, out var room))
+        {
+            room.Used(ViewerKey(token), timeProvider.GetUtcNow(), Conditions(drop));
+        }
     }
 
     /// <summary>A reservation refused as "not open yet" until the start: the viewer waits in the room instead.</summary>
@@ -103,7 +119,7 @@ internal sealed class DropAdmission(ReplicaHolder holder, IOptions<AdmissionOpti
         // Another creator's drop: the same refusal as any ticket that does not check (as for a
         // missing drop, where no ticket this token could hold checks), whatever the ticket says.
         var drop = holder.Current.FindDrop(dropId);
-        if ((drop is not null && !token.IsViewerOf(drop.CreatorId)) || !_tickets.TryRead(ticket, dropId, token.CreatorId ?? "", token.Subject, out var id))
+        if ((drop is not null && !token.IsViewerOf(drop.CreatorId)) || !_tickets.TryRead(ticket, dropId, token.CreatorId ?? "", token.Subject, out var claims))
         {
             metrics.Refused("invalid_ticket");
             AdmissionLog.InvalidTicket(logger, dropId);
@@ -124,9 +140,27 @@ internal sealed class DropAdmission(ReplicaHolder holder, IOptions<AdmissionOpti
         }
 
         var conditions = Conditions(drop);
-        return Room(drop, now).Find(id, now, conditions) is { } status
-            ? View(status, ticket, statusUrl, conditions)
-            : new QueueTicketResponse(ticket, "expired", null, null, null, null, statusUrl);
+        var room = Room(drop, now);
+        if (room.Find(claims.Id, now, conditions) is { } status)
+        {
+            return View(status, ticket, statusUrl, conditions);
+        }
+
+        // Signed by another edge (or before a restart) and never seen here: its viewer was moved
+        // here and keeps their place. A ticket this room already honoured, or signed here, ended.
+        if (!claims.Mine && !room.Honoured(claims.Id) && room.Join(ViewerKey(token), now, conditions, new MovedTicket(claims.Id, claims.JoinedAt)) is { } joined)
+        {
+            var moved = joined.Status;
+            if (moved.Ticket.Id == claims.Id)
+            {
+                return View(moved, ticket, statusUrl, conditions);
+            }
+
+            var own = _tickets.Issue(moved.Ticket.Id, moved.Ticket.JoinedAt, drop.DropId, token.CreatorId ?? "", token.Subject);
+            return View(moved, own, StatusUrl(drop.DropId, own), conditions);
+        }
+
+        return new QueueTicketResponse(ticket, "expired", null, null, null, null, statusUrl);
     }
 
     /// <summary>Advances every room (passes expire, the queue moves) and drops the rooms of drops that ended or left the replica.</summary>
@@ -156,11 +190,13 @@ internal sealed class DropAdmission(ReplicaHolder holder, IOptions<AdmissionOpti
     /// <summary>Rooms open on this edge (for tests and status).</summary>
     public int Rooms => _rooms.Count;
 
-    private AdmissionDecision JoinRoom(AccessToken token, DropState drop, DateTimeOffset now, bool proceedIfAdmitted)
+    private static string ViewerKey(AccessToken token) => (token.CreatorId ?? "") + "\n" + token.Subject;
+
+    private AdmissionDecision JoinRoom(AccessToken token, DropState drop, DateTimeOffset now, bool proceedIfAdmitted, MovedTicket? moved = null)
     {
         var creator = token.CreatorId ?? "";
         var conditions = Conditions(drop);
-        if (Room(drop, now).Join(creator + "\n" + token.Subject, now, conditions) is not { } joined)
+        if (Room(drop, now).Join(ViewerKey(token), now, conditions, moved) is not { } joined)
         {
             metrics.Refused("room_full");
             return AdmissionDecision.RoomFull;
@@ -173,7 +209,7 @@ internal sealed class DropAdmission(ReplicaHolder holder, IOptions<AdmissionOpti
             return AdmissionDecision.Proceed;
         }
 
-        var ticket = _tickets.Issue(status.Ticket.Id, drop.DropId, creator, token.Subject);
+        var ticket = _tickets.Issue(status.Ticket.Id, status.Ticket.JoinedAt, drop.DropId, creator, token.Subject);
         return new AdmissionDecision(AdmissionVerdict.Queued, View(status, ticket, StatusUrl(drop.DropId, ticket), conditions), created);
     }
 
@@ -184,22 +220,7 @@ internal sealed class DropAdmission(ReplicaHolder holder, IOptions<AdmissionOpti
                 (Options: options.Value, Random, Metrics: metrics, Logger: (ILogger)logger, Now: now));
 
     private RoomConditions Conditions(DropState drop)
-    {
-        var settings = options.Value;
-        var capacity = settings.MaxAdmitted;
-        if (settings.ViewersPerUnsoldUnit > 0)
-        {
-            long unsold = 0;
-            foreach (var sku in drop.Skus)
-            {
-                unsold += Math.Max(0, sku.Allocation - sku.Sold);
-            }
-
-            capacity = (int)Math.Clamp(Math.Ceiling(unsold * settings.ViewersPerUnsoldUnit), 1, settings.MaxAdmitted);
-        }
-
-        return new RoomConditions(DropPhases.StartsAt(drop), capacity);
-    }
+        => new(DropPhases.StartsAt(drop), RoomCapacity.Of(drop, sku => reservations.LocalFreeUnits(drop.DropId, sku), options.Value));
 
     private static QueueTicketResponse View(TicketStatus status, string ticket, string statusUrl, RoomConditions conditions)
         => new(ticket,

@@ -23,8 +23,15 @@ internal sealed class RoomTicket(Guid id, string viewerKey, DateTimeOffset joine
 
     public TicketState State { get; set; } = TicketState.Waiting;
 
-    /// <summary>Place in the admission order, from 1; 0 until the start for arrivals before it.</summary>
+    /// <summary>Tie-break in the admission order, from 1; 0 until the start for arrivals before it.</summary>
     public long Sequence { get; set; }
+
+    /// <summary>
+    /// Where the ticket stands in line: when it joined (the drop's start for arrivals before it,
+    /// whom the start's shuffle orders by <see cref="Sequence"/>). A ticket moved here from another
+    /// edge keeps the time it joined there, so it stands ahead of everyone who came after it.
+    /// </summary>
+    public DateTimeOffset Place { get; set; }
 
     /// <summary>Last poll or reservation attempt: a viewer silent for <see cref="AdmissionOptions.AbandonAfter"/> has left.</summary>
     public DateTimeOffset LastSeen { get; set; } = joinedAt;
@@ -34,6 +41,9 @@ internal sealed class RoomTicket(Guid id, string viewerKey, DateTimeOffset joine
 
 /// <summary>What a viewer's ticket says right now; <see cref="Position"/> is 1-based, null before the start and once admitted.</summary>
 internal readonly record struct TicketStatus(RoomTicket Ticket, TicketState State, long? Position, int? EstimatedWaitSeconds, DateTimeOffset? AdmittedUntil);
+
+/// <summary>A ticket signed by another edge (or before a restart) that this room honours once: its id and when it joined the line there.</summary>
+internal readonly record struct MovedTicket(Guid Id, DateTimeOffset JoinedAt);
 
 /// <summary>The conditions a room admits under, read from the replica at each call (they may change between calls).</summary>
 /// <param name="StartsAt">When the drop opens for everyone: arrivals before it are shuffled then.</param>

@@ -3,12 +3,15 @@ namespace EdgeCommerce.Edge.Drops.Admission;
 /// <summary>
 /// One drop's waiting room on this edge (the Queue-it model): viewers who arrive before the drop
 /// opens are shuffled with a CSPRNG at the start, so the fastest connection does not win; later
-/// arrivals queue in arrival order; the head of the queue is admitted while fewer than
-/// <see cref="RoomConditions.Capacity"/> viewers hold an unexpired pass, at most
-/// <see cref="AdmissionOptions.AdmissionsPerSecond"/> (a token bucket on the injected clock).
+/// arrivals queue in arrival order (a ticket moved from another edge by the time it joined there);
+/// the head of the queue is admitted while fewer than <see cref="RoomConditions.Capacity"/> viewers
+/// hold a pass they have not used yet, at most <see cref="AdmissionOptions.AdmissionsPerSecond"/>
+/// (a token bucket on the injected clock). A pass ends when it runs out or is used
+/// (<see cref="Used"/>: the viewer reached the per-viewer limit or bought), freeing its place.
 /// Nothing runs by itself: every call advances the room to its <c>now</c> first, so the room is
 /// exact whenever anyone looks, and a periodic sweep only frees memory. One lock guards it all;
-/// every operation under it is O(1) amortized except the shuffle, which runs once.
+/// every operation under it is O(1) amortized or a binary search, except the shuffle, which runs
+/// once, and placing a moved ticket, which shifts the tickets behind it.
 /// </summary>
 internal sealed class WaitingRoom
 {
@@ -20,14 +23,20 @@ internal sealed class WaitingRoom
     private readonly Dictionary<Guid, RoomTicket> _byId = [];
     private readonly Dictionary<string, RoomTicket> _byViewer = new(StringComparer.Ordinal);
     private readonly List<RoomTicket> _beforeStart = [];
-    private readonly Queue<RoomTicket> _queue = new();
-    // Passes all last PassDuration, so admission order is expiry order.
+    // Sorted by (Place, Sequence); tickets before _head were dequeued. A list rather than a queue:
+    // a position is a binary search, and a moved ticket is inserted at its place.
+    private readonly List<RoomTicket> _queue = [];
+    // Passes all last PassDuration, so admission order is expiry order; used passes stay until
+    // then (skipped), _passes counts the live ones.
     private readonly Queue<RoomTicket> _admitted = new();
+    // Moved tickets honoured here, so one is not honoured again after its pass ended.
+    private readonly HashSet<Guid> _honoured = [];
     private readonly Queue<DateTimeOffset> _recentAdmissions = new();
     private bool _started;
     private bool _fullLogged;
     private long _nextSequence = 1;
-    private long _lastDequeued;
+    private int _head;
+    private int _passes;
     private int _waiting;
     private double _tokens;
     private DateTimeOffset _refilledAt;
@@ -59,23 +68,25 @@ internal sealed class WaitingRoom
         }
     }
 
-    /// <summary>Viewers holding a pass (as of the last call).</summary>
+    /// <summary>Viewers holding a pass they have not used (as of the last call).</summary>
     public int Admitted
     {
         get
         {
             lock (_gate)
             {
-                return _admitted.Count;
+                return _passes;
             }
         }
     }
 
     /// <summary>
     /// The viewer's live ticket, or a new one: admitted at once when nobody waits and there is
-    /// room and rate for a pass, else queued (or set aside until the start). Null when the room is full.
+    /// room and rate for a pass, else queued (or set aside until the start). A <paramref name="moved"/>
+    /// ticket (signed by another edge, not honoured here before) keeps its id and stands where its
+    /// join time puts it. Null when the room is full.
     /// </summary>
-    public (TicketStatus Status, bool Created)? Join(string viewerKey, DateTimeOffset now, RoomConditions conditions)
+    public (TicketStatus Status, bool Created)? Join(string viewerKey, DateTimeOffset now, RoomConditions conditions, MovedTicket? moved = null)
     {
         lock (_gate)
         {
@@ -99,7 +110,19 @@ internal sealed class WaitingRoom
 
             _fullLogged = false;
             var beforeStart = now < conditions.StartsAt;
-            var ticket = new RoomTicket(Guid.NewGuid(), viewerKey, now, beforeStart);
+            RoomTicket ticket;
+            if (moved is { } from && !_byId.ContainsKey(from.Id) && _honoured.Count < _options.MaxTickets && _honoured.Add(from.Id))
+            {
+                // A clock ahead of ours must not put the ticket ahead of everyone who joined here since.
+                var joinedAt = from.JoinedAt < now ? from.JoinedAt : now;
+                ticket = new RoomTicket(from.Id, viewerKey, joinedAt, beforeStart || joinedAt < conditions.StartsAt);
+                _metrics.Moved();
+            }
+            else
+            {
+                ticket = new RoomTicket(Guid.NewGuid(), viewerKey, now, beforeStart);
+            }
+
             _byId.Add(ticket.Id, ticket);
             _byViewer.Add(viewerKey, ticket);
             _waiting++;
@@ -111,11 +134,42 @@ internal sealed class WaitingRoom
             else
             {
                 ticket.Sequence = _nextSequence++;
-                _queue.Enqueue(ticket);
+                ticket.Place = ticket.JoinedAt > conditions.StartsAt ? ticket.JoinedAt : conditions.StartsAt;
+                var at = ~IndexOf(ticket);
+                _queue.Insert(at, ticket);
                 AdmitFromQueue(now, conditions);
             }
 
             return (StatusOf(ticket, now), true);
+        }
+    }
+
+    /// <summary>Whether a moved ticket with this id was honoured here already (its place is not given twice).</summary>
+    public bool Honoured(Guid id)
+    {
+        lock (_gate)
+        {
+            return _honoured.Contains(id);
+        }
+    }
+
+    /// <summary>
+    /// The viewer's pass has served its purpose (they reached the per-viewer limit, or bought): it
+    /// ends now and its place goes to the next in line. A viewer without a pass is left as is.
+    /// </summary>
+    public void Used(string viewerKey, DateTimeOffset now, RoomConditions conditions)
+    {
+        lock (_gate)
+        {
+            Advance(now, conditions);
+            if (_byViewer.TryGetValue(viewerKey, out var ticket) && ticket.State == TicketState.Admitted)
+            {
+                _passes--;
+                Forget(ticket);
+                _metrics.PassEnded();
+                _metrics.PassUsed();
+                AdmitFromQueue(now, conditions);
+            }
         }
     }
 
@@ -157,10 +211,12 @@ internal sealed class WaitingRoom
         {
             _started = true;
             Shuffle(_beforeStart, _random);
+            // Nobody joins after the start before it is shuffled in, so the shuffled come first.
             foreach (var ticket in _beforeStart)
             {
                 ticket.Sequence = _nextSequence++;
-                _queue.Enqueue(ticket);
+                ticket.Place = conditions.StartsAt;
+                _queue.Add(ticket);
             }
 
             AdmissionLog.RoomStarted(_logger, DropId, _beforeStart.Count);
@@ -171,8 +227,12 @@ internal sealed class WaitingRoom
         while (_admitted.TryPeek(out var oldest) && oldest.AdmittedUntil <= now)
         {
             _admitted.Dequeue();
-            Forget(oldest);
-            _metrics.PassEnded();
+            if (oldest.State == TicketState.Admitted)
+            {
+                _passes--;
+                Forget(oldest);
+                _metrics.PassEnded();
+            }
         }
 
         var windowStart = now - _options.RateWindow;
@@ -195,10 +255,16 @@ internal sealed class WaitingRoom
             _refilledAt = now;
         }
 
-        while (_queue.Count > 0 && _admitted.Count < conditions.Capacity && _tokens >= 1)
+        while (_head < _queue.Count && _passes < conditions.Capacity && _tokens >= 1)
         {
-            var ticket = _queue.Dequeue();
-            _lastDequeued = ticket.Sequence;
+            var ticket = _queue[_head];
+            _queue[_head++] = null!;
+            if (_head >= 1024 && _head * 2 >= _queue.Count)
+            {
+                _queue.RemoveRange(0, _head);
+                _head = 0;
+            }
+
             _waiting--;
             _metrics.LeftQueue();
             if (now - ticket.LastSeen > _options.AbandonAfter)
@@ -212,6 +278,7 @@ internal sealed class WaitingRoom
             ticket.State = TicketState.Admitted;
             ticket.AdmittedUntil = now + _options.PassDuration;
             _admitted.Enqueue(ticket);
+            _passes++;
             _recentAdmissions.Enqueue(now);
             _firstAdmissionAt ??= now;
             // Waiting began at the start for those who came before it.
@@ -225,10 +292,13 @@ internal sealed class WaitingRoom
     {
         lock (_gate)
         {
-            var counts = (_waiting, _admitted.Count);
-            _metrics.RoomClosed(_waiting, _admitted.Count);
+            var counts = (_waiting, _passes);
+            _metrics.RoomClosed(_waiting, _passes);
             _waiting = 0;
+            _passes = 0;
+            _head = 0;
             _queue.Clear();
+            _honoured.Clear();
             _admitted.Clear();
             _beforeStart.Clear();
             _byId.Clear();
@@ -256,8 +326,35 @@ internal sealed class WaitingRoom
             return new TicketStatus(ticket, TicketState.Waiting, null, null, null);
         }
 
-        var position = ticket.Sequence - _lastDequeued;
+        long position = IndexOf(ticket) - _head + 1;
         return new TicketStatus(ticket, TicketState.Waiting, position, (int)Math.Min(int.MaxValue, Math.Ceiling(position / ObservedRate(now))), null);
+    }
+
+    /// <summary>Index of a waiting ticket in <see cref="_queue"/>, or the bitwise complement of where it belongs (binary search on place, then sequence).</summary>
+    private int IndexOf(RoomTicket ticket)
+    {
+        int low = _head, high = _queue.Count - 1;
+        while (low <= high)
+        {
+            var middle = low + ((high - low) / 2);
+            var other = _queue[middle];
+            var order = other.Place != ticket.Place ? other.Place.CompareTo(ticket.Place) : other.Sequence.CompareTo(ticket.Sequence);
+            if (order == 0)
+            {
+                return middle;
+            }
+
+            if (order < 0)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        return ~low;
     }
 
     /// <summary>

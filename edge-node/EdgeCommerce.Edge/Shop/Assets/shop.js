@@ -305,6 +305,8 @@
     ui.rsvp.hidden = !token || !drop.earlyAccess || drop.earlyAccess.audience !== 'rsvp'
       || !(drop.phase === 'scheduled' || drop.phase === 'early_access') || body.dataset.rsvp === 'true';
 
+    // Sold out (or closed) ends the wait for good: the stream may say so before the ticket's next poll.
+    if (queue && (drop.phase === 'sold_out' || drop.phase === 'closed')) queue = null;
     if (confirmed) setState('confirmed', 'Yours! The purchase is confirmed.');
     else if (reservation) setState('reserved', 'Reserved for you: confirm within ' + remaining(reservation.expiresAt) + '.');
     else if (queue) {

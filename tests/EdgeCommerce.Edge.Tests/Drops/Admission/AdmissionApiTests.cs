@@ -60,7 +60,7 @@ public sealed class AdmissionApiTests : IAsyncDisposable
         Assert.Equal(body.GetProperty("statusUrl").GetString(), queued.Headers.Location?.OriginalString);
         Assert.Equal(("waiting", JsonValueKind.Null), (body.GetProperty("state").GetString(), body.GetProperty("position").ValueKind));
         Assert.Equal(StartsAt, body.GetProperty("opensAt").GetDateTimeOffset());
-        Assert.Equal(64, ticket.Length);
+        Assert.Equal(QueueTickets.Length, ticket.Length);
         Assert.Equal(HttpStatusCode.OK, joinAgain.StatusCode);
         Assert.Equal(ticket, (await Json(joinAgain)).GetProperty("ticket").GetString());
         Assert.Equal(HttpStatusCode.Created, joinOther.StatusCode);
@@ -80,7 +80,7 @@ public sealed class AdmissionApiTests : IAsyncDisposable
         using var joined = await owner.PostAsync($"/v1/drops/{DropId}/queue", null, CancellationToken);
         var ticket = (await Json(joined)).GetProperty("ticket").GetString()!;
         var tampered = (ticket[0] == 'A' ? "B" : "A") + ticket[1..];
-        var forged = Convert.ToBase64String(new byte[48]).Replace('+', '-').Replace('/', '_');
+        var forged = Convert.ToBase64String(new byte[64]).Replace('+', '-').Replace('/', '_').TrimEnd('=');
         fixture.Time.SetUtcNow(StartsAt);
 
         // Act
@@ -135,6 +135,51 @@ public sealed class AdmissionApiTests : IAsyncDisposable
         Assert.Equal("soldOut", status.GetProperty("state").GetString());
         Assert.Equal(HttpStatusCode.Conflict, joinNow.StatusCode);
         Assert.True((await Json(joinNow)).GetProperty("soldOut").GetBoolean());
+    }
+
+    /// <summary>
+    /// Three units, one viewer per unit, one unit per viewer: three viewers reserve everything; a
+    /// fourth is admitted (one viewer at a time while every unit is held) and finds them held, a
+    /// fifth waits. One releases: the fourth buys the unit that came back, and the fifth is admitted
+    /// at once. What it would catch: passes that outlive their use (the reservers keep their places
+    /// until their passes run out, 2 minutes, and nobody is admitted meanwhile), or a capacity that
+    /// counts held units as places to fill.
+    /// </summary>
+    [Fact]
+    public async Task Reserve_EveryUnitHeldThenOneReleased_TheAdmittedViewerGetsItAndTheNextIsAdmitted()
+    {
+        // Arrange
+        var fixture = await StartAsync(services => services.Configure<AdmissionOptions>(static o => o.ViewersPerUnsoldUnit = 1), perViewerLimit: 1);
+        fixture.Time.SetUtcNow(StartsAt.AddSeconds(1));
+        var buyers = new[] { Client(fixture, "viewer-a"), Client(fixture, "viewer-b"), Client(fixture, "viewer-c") };
+        var fourth = Client(fixture, "viewer-d");
+        var fifth = Client(fixture, "viewer-e");
+
+        // Act: each buyer reserves the limit; the origin's next revision says all three units are leased.
+        var reservations = new List<string>();
+        foreach (var buyer in buyers)
+        {
+            using var reserved = await Reserve(buyer);
+            Assert.Equal(HttpStatusCode.Created, reserved.StatusCode);
+            reservations.Add((await Json(reserved)).GetProperty("reservationId").GetString()!);
+        }
+
+        await fixture.ApplyDropAsync(revision => Drop(revision, sold: 0, perViewerLimit: 1, leased: 3), CancellationToken);
+        using var held = await Reserve(fourth, key: "k-d");
+        using var queued = await Reserve(fifth, key: "k-e");
+        var ticket = (await Json(queued)).GetProperty("ticket").GetString()!;
+        var whileHeld = await fifth.GetFromJsonAsync<JsonElement>($"/v1/drops/{DropId}/queue/{ticket}", CancellationToken);
+        using var released = await buyers[0].DeleteAsync($"/v1/reservations/{reservations[0]}", CancellationToken);
+        using var fourthGetsIt = await Reserve(fourth, key: "k-d");
+        var afterIt = await fifth.GetFromJsonAsync<JsonElement>($"/v1/drops/{DropId}/queue/{ticket}", CancellationToken);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, held.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
+        Assert.Equal("waiting", whileHeld.GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, released.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, fourthGetsIt.StatusCode);
+        Assert.Equal("admitted", afterIt.GetProperty("state").GetString());
     }
 
     [Fact]
@@ -196,7 +241,7 @@ public sealed class AdmissionApiTests : IAsyncDisposable
         _tokens.Dispose();
     }
 
-    private async Task<EdgeApiFixture> StartAsync(Action<IServiceCollection>? configure = null)
+    private async Task<EdgeApiFixture> StartAsync(Action<IServiceCollection>? configure = null, int perViewerLimit = 2)
     {
         _fixture = new EdgeApiFixture(keepSyncWorker: false, services =>
         {
@@ -205,13 +250,13 @@ public sealed class AdmissionApiTests : IAsyncDisposable
             configure?.Invoke(services);
         });
         _origin = new InMemoryDropOrigin(_fixture.Time, TimeSpan.FromMinutes(10));
-        _origin.AddSku(DropId, Sku, 3, 2);
+        _origin.AddSku(DropId, Sku, 3, perViewerLimit);
         await _fixture.InitializeAsync();
-        await _fixture.Updater.ApplySnapshotAsync(new Snapshot { Revision = 1, Keys = _tokens.KeySet, Drops = { Drop(revision: 1, sold: 0) } }, CancellationToken);
+        await _fixture.Updater.ApplySnapshotAsync(new Snapshot { Revision = 1, Keys = _tokens.KeySet, Drops = { Drop(revision: 1, sold: 0, perViewerLimit) } }, CancellationToken);
         return _fixture;
     }
 
-    private DropState Drop(long revision, int sold) => new()
+    private DropState Drop(long revision, int sold, int perViewerLimit = 2, int leased = 0) => new()
     {
         DropId = DropId,
         CreatorId = "c1",
@@ -219,8 +264,8 @@ public sealed class AdmissionApiTests : IAsyncDisposable
         Title = "Tour drop",
         StartsAtUnixMs = StartsAt.ToUnixTimeMilliseconds(),
         EndsAtUnixMs = StartsAt.AddHours(2).ToUnixTimeMilliseconds(),
-        PerViewerLimit = 2,
-        Skus = { new DropSku { SkuId = Sku, Allocation = 3, Sold = sold } },
+        PerViewerLimit = perViewerLimit,
+        Skus = { new DropSku { SkuId = Sku, Allocation = 3, Sold = sold, Leased = leased } },
     };
 
     private HttpClient Client(EdgeApiFixture fixture, string subject)

@@ -238,6 +238,115 @@ public sealed class WaitingRoomTests : IDisposable
         Assert.Equal(1900, room.Waiting);
     }
 
+    [Fact]
+    public void Used_AdmittedViewersReachTheirLimit_TheNextInLineAreAdmittedWithoutWaitingForPassesToRunOut()
+    {
+        // Arrange: two places, five viewers after the start; passes would last 2 minutes.
+        _time.SetUtcNow(s_startsAt);
+        var room = Room(new AdmissionOptions { AbandonAfter = TimeSpan.FromHours(1) });
+        var viewers = new[] { "a", "b", "c", "d", "e" };
+        var first = viewers.ToDictionary(static v => v, v => room.Join(v, _time.GetUtcNow(), Conditions(capacity: 2))!.Value.Status);
+
+        // Act: "a" reaches the limit; "e", still waiting, is said to have used nothing (left as is).
+        room.Used("a", _time.GetUtcNow(), Conditions(capacity: 2));
+        room.Used("e", _time.GetUtcNow(), Conditions(capacity: 2));
+        var afterA = viewers.ToDictionary(static v => v, v => room.FindViewer(v, _time.GetUtcNow(), Conditions(capacity: 2)));
+        room.Used("b", _time.GetUtcNow(), Conditions(capacity: 2));
+        var again = room.Join("a", _time.GetUtcNow(), Conditions(capacity: 2))!.Value;
+
+        // Assert
+        Assert.Equal([TicketState.Admitted, TicketState.Admitted, TicketState.Waiting, TicketState.Waiting, TicketState.Waiting], viewers.Select(v => first[v].State));
+        Assert.Null(afterA["a"]);
+        Assert.Null(room.Find(first["a"].Ticket.Id, _time.GetUtcNow(), Conditions(capacity: 2)));
+        Assert.Equal([TicketState.Admitted, TicketState.Admitted, TicketState.Waiting, TicketState.Waiting], new[] { "b", "c", "d", "e" }.Select(v => afterA[v]!.Value.State));
+        Assert.Equal((1L, 2L), (afterA["d"]!.Value.Position, afterA["e"]!.Value.Position));
+        Assert.Equal(TicketState.Admitted, room.FindViewer("d", _time.GetUtcNow(), Conditions(capacity: 2))!.Value.State);
+        Assert.Equal((true, TicketState.Waiting, 2L), (again.Created, again.Status.State, again.Status.Position));
+        Assert.Equal(2, room.Admitted);
+    }
+
+    /// <summary>
+    /// 500 viewers, 50 places: in each round every admitted viewer uses their pass while everyone
+    /// else polls, all at once from the thread pool; the clock never moves, so only used passes
+    /// admit anyone. What it would catch: a used pass counted free twice or never (more than 50
+    /// passes at once, or viewers left waiting with places free), or an admission lost to a race
+    /// between using a pass and admitting the next viewer.
+    /// </summary>
+    [Fact]
+    public async Task Used_InParallelWithPolls_EveryViewerAdmittedOnceInTenRoundsAndNeverMoreThanCapacity()
+    {
+        // Arrange
+        _time.SetUtcNow(s_startsAt);
+        var room = Room(new AdmissionOptions { AdmissionBurst = 100_000, AdmissionsPerSecond = 100_000, AbandonAfter = TimeSpan.FromHours(1) });
+        using var admissions = new MetricCollector<long>(_meters, AdmissionMetrics.MeterName, AdmissionMetrics.AdmissionsName);
+        var viewers = Enumerable.Range(0, 500).Select(static i => $"viewer-{i:D3}").ToArray();
+        await Task.WhenAll(viewers.Select(v => Task.Run(() => room.Join(v, s_startsAt, Conditions(capacity: 50)), TestContext.Current.CancellationToken)));
+        var used = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var passesAfterRound = new List<int>();
+
+        // Act
+        for (var round = 0; round < 10; round++)
+        {
+            var holders = viewers.Where(v => room.FindViewer(v, s_startsAt, Conditions(capacity: 50)) is { State: TicketState.Admitted }).ToHashSet();
+            await Task.WhenAll(viewers.Select(v => Task.Run(() =>
+            {
+                if (holders.Contains(v))
+                {
+                    room.Used(v, s_startsAt, Conditions(capacity: 50));
+                    used.Add(v);
+                }
+                else
+                {
+                    room.FindViewer(v, s_startsAt, Conditions(capacity: 50));
+                }
+            }, TestContext.Current.CancellationToken)));
+            passesAfterRound.Add(room.Admitted);
+        }
+
+        // Assert
+        Assert.Equal(viewers, used.Order(StringComparer.Ordinal));
+        Assert.Equal([.. Enumerable.Repeat(50, 9), 0], passesAfterRound);
+        Assert.Equal(500, admissions.GetMeasurementSnapshot().Sum(static m => m.Value));
+        Assert.Equal(0, room.Waiting);
+    }
+
+    [Fact]
+    public void Join_MovedTicket_StandsAheadOfThoseWhoJoinedAfterItAndIsHonouredOnce()
+    {
+        // Arrange: nobody admitted (no place), three viewers join here 5, 10 and 15 s after the start.
+        var room = Room(new AdmissionOptions { AbandonAfter = TimeSpan.FromHours(1) });
+        foreach (var (viewer, second) in new[] { ("x", 5), ("y", 10), ("z", 15) })
+        {
+            _time.SetUtcNow(s_startsAt.AddSeconds(second));
+            room.Join(viewer, _time.GetUtcNow(), Conditions(capacity: 0));
+        }
+
+        var movedId = Guid.NewGuid();
+
+        // Act: a viewer joined another edge 7 s after the start; it died, and the viewer shows the ticket here.
+        _time.SetUtcNow(s_startsAt.AddSeconds(20));
+        var moved = room.Join("m", _time.GetUtcNow(), Conditions(capacity: 0), new MovedTicket(movedId, s_startsAt.AddSeconds(7)))!.Value;
+        var positions = new[] { "x", "m", "y", "z" }.Select(v => room.FindViewer(v, _time.GetUtcNow(), Conditions(capacity: 0))!.Value.Position).ToArray();
+        // From a clock ahead of this one: not ahead of anyone who joined here.
+        var ahead = room.Join("f", _time.GetUtcNow(), Conditions(capacity: 0), new MovedTicket(Guid.NewGuid(), s_startsAt.AddMinutes(10)))!.Value;
+        // Admitted in place order, then "m" uses the pass; its ticket shown again is not honoured a second time.
+        room.Tick(_time.GetUtcNow(), Conditions(capacity: 2));
+        var admitted = new[] { "x", "m", "y" }.Select(v => room.FindViewer(v, _time.GetUtcNow(), Conditions(capacity: 2))!.Value.State).ToArray();
+        room.Used("m", _time.GetUtcNow(), Conditions(capacity: 2));
+        var honouredBefore = room.Honoured(movedId);
+        var shownAgain = room.Join("m", _time.GetUtcNow(), Conditions(capacity: 2), new MovedTicket(movedId, s_startsAt.AddSeconds(7)))!.Value;
+
+        // Assert
+        Assert.Equal((movedId, true, TicketState.Waiting, 2L), (moved.Status.Ticket.Id, moved.Created, moved.Status.State, moved.Status.Position));
+        Assert.Equal([1L, 2L, 3L, 4L], positions);
+        Assert.Equal(5L, ahead.Status.Position);
+        Assert.Equal([TicketState.Admitted, TicketState.Admitted, TicketState.Waiting], admitted);
+        Assert.True(honouredBefore);
+        // At the back, behind "z" and "f" ("y" took the place "m" freed).
+        Assert.NotEqual(movedId, shownAgain.Status.Ticket.Id);
+        Assert.Equal((TicketState.Waiting, 3L), (shownAgain.Status.State, shownAgain.Status.Position));
+    }
+
     public void Dispose()
     {
         _metrics.Dispose();
