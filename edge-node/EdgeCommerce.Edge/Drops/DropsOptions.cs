@@ -38,4 +38,12 @@ public sealed class DropsOptions
     /// <summary>How often expired reservations are returned to their leases and unusable lease units to the origin. The default is 1 second.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How often the units held by this edge's reservations are reported to the origin, coalesced:
+    /// every lease that changed in the interval goes in one call, so every edge's <c>available</c>
+    /// follows reservations within about this long plus one sync hop. The default is 100 milliseconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
+    public TimeSpan HoldsReportInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 }
