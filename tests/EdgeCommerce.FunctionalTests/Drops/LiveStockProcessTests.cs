@@ -46,7 +46,7 @@ public sealed class LiveStockProcessTests
                 await edge.WaitForDropAsync(DropId, cancellationToken);
             }
 
-            var admin = await origin.MintTokenAsync("ops", null, ["admin:drops"], "origin", cancellationToken);
+            var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
 
             // Act + Assert: a reservation on edge 1, then its release.
             var reservation = await ReserveAsync(origin, edges[0], "viewer-1", cancellationToken);
@@ -73,7 +73,7 @@ public sealed class LiveStockProcessTests
 
     private static async Task PutDropAsync(OriginNode origin, CancellationToken cancellationToken)
     {
-        var token = await origin.MintTokenAsync("ops", null, ["admin:drops"], "origin", cancellationToken);
+        var token = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
         var startsAt = DateTimeOffset.UtcNow.AddMinutes(-1);
         using var request = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/{DropId}")
         {
