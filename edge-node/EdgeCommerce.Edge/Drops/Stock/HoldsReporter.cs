@@ -24,6 +24,8 @@ internal sealed class HoldsReporter(
     // Only the reporting loop (or a test, instead of it) touches these: no lock.
     private readonly Dictionary<string, (int Held, DateTimeOffset LeaseExpiresAt)> _reported = new(StringComparer.Ordinal);
     private readonly List<LeaseHolding> _holdings = [];
+    private readonly Dictionary<string, long> _nextReleases = new(StringComparer.Ordinal);
+    private DateTimeOffset _nextReleasesAt = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -87,7 +89,7 @@ internal sealed class HoldsReporter(
             return 0;
         }
 
-        AddNextReleases(report);
+        AddNextReleases(report, now);
         try
         {
             await origin.ReportHoldsAsync(report, cancellationToken);
@@ -113,35 +115,40 @@ internal sealed class HoldsReporter(
 
     /// <summary>
     /// When the earliest live reservation of each reported lease expires: the origin's "nothing
-    /// free" answer uses it as the time a unit is likely back. Walks the reservations only when a
-    /// report goes out, never per reservation.
+    /// free" answer uses it as the time a unit is likely back. Finding it walks every reservation
+    /// the edge remembers (tens of thousands during a drop), so the walk runs at most once per
+    /// <see cref="NextReleaseRefresh"/> and reports in between reuse it: Retry-After is whole
+    /// seconds anyway, and walking at every report cost the reservation path measurably (perf/RESULTS.md, "stock").
     /// </summary>
-    private void AddNextReleases(HoldsReport report)
+    private void AddNextReleases(HoldsReport report, DateTimeOffset now)
     {
-        var earliest = new Dictionary<string, long>(report.Leases.Count, StringComparer.Ordinal);
-        foreach (var lease in report.Leases)
+        if (now - _nextReleasesAt >= NextReleaseRefresh)
         {
-            earliest[lease.LeaseId] = long.MaxValue;
-        }
-
-        foreach (var reservation in reservations.Reservations())
-        {
-            if (reservation.State == ReservationState.Held && earliest.TryGetValue(reservation.Lease.Id, out var current))
+            _nextReleases.Clear();
+            foreach (var reservation in reservations.Reservations())
             {
-                var ms = reservation.ExpiresAt.ToUnixTimeMilliseconds();
-                if (ms < current)
+                if (reservation.State == ReservationState.Held)
                 {
-                    earliest[reservation.Lease.Id] = ms;
+                    var ms = reservation.ExpiresAt.ToUnixTimeMilliseconds();
+                    if (!_nextReleases.TryGetValue(reservation.Lease.Id, out var current) || ms < current)
+                    {
+                        _nextReleases[reservation.Lease.Id] = ms;
+                    }
                 }
             }
+
+            _nextReleasesAt = now;
         }
 
         foreach (var lease in report.Leases)
         {
-            var ms = earliest[lease.LeaseId];
-            lease.NextReleaseUnixMs = lease.Held > 0 && ms != long.MaxValue ? ms : 0;
+            // A lease new since the last walk has no time yet: the origin then falls back to the lease's end.
+            lease.NextReleaseUnixMs = lease.Held > 0 && _nextReleases.TryGetValue(lease.LeaseId, out var ms) ? ms : 0;
         }
     }
+
+    /// <summary>How long a walk of the reservations for <see cref="AddNextReleases"/> stays good.</summary>
+    internal static readonly TimeSpan NextReleaseRefresh = TimeSpan.FromSeconds(1);
 
     /// <summary>The origin's limit per report; more changed leases go in the next one.</summary>
     private const int MaxLeasesPerReport = 1000;

@@ -58,7 +58,8 @@ public sealed class HoldsReporterTests : IDisposable
     /// <summary>
     /// Three reservations between two ticks are one report with the lease's held units (3, not the
     /// lease's 4) and the earliest reservation's expiry; nothing changed is no call; a release is
-    /// reported as the new absolute count. Before: nothing reported held units at all.
+    /// reported as the new absolute count (with the next expiry, found again once a second).
+    /// Before: nothing reported held units at all.
     /// </summary>
     [Fact]
     public async Task ReportOnceAsync_ABurstOfReservations_IsOneReportOfEachLeasesHeldUnits()
@@ -73,6 +74,7 @@ public sealed class HoldsReporterTests : IDisposable
         var burst = await _reporter.ReportOnceAsync(CancellationToken);
         var idle = await _reporter.ReportOnceAsync(CancellationToken);
         await _reservations.ReleaseAsync(Viewer("viewer-1"), first.Reservation!.Id, CancellationToken);
+        _time.Advance(HoldsReporter.NextReleaseRefresh);
         var afterRelease = await _reporter.ReportOnceAsync(CancellationToken);
 
         // Assert
