@@ -40,6 +40,24 @@ internal sealed class DropReservations(
 
     public Reservation? Find(string reservationId) => _reservations.GetValueOrDefault(reservationId);
 
+    /// <summary>This edge's lease pools (for the holds report, <see cref="Stock.HoldsReporter"/>).</summary>
+    public IEnumerable<LeasePool> Pools()
+    {
+        foreach (var (_, pool) in _pools)
+        {
+            yield return pool;
+        }
+    }
+
+    /// <summary>Every reservation still remembered, enumerated without locking or copying (for the holds report).</summary>
+    public IEnumerable<Reservation> Reservations()
+    {
+        foreach (var (_, reservation) in _reservations)
+        {
+            yield return reservation;
+        }
+    }
+
     /// <summary>Units this edge can still hand out for a SKU without asking the origin.</summary>
     public int LocalFreeUnits(string dropId, string skuId)
         => _pools.TryGetValue((dropId, skuId), out var pool) ? pool.FreeUnits(timeProvider.GetUtcNow(), Options.ClockSkewMargin) : 0;

@@ -92,6 +92,7 @@ internal static class DropsApi
         context.Response.Headers["X-Accel-Buffering"] = "no";
         long sentRevision = -1;
         string? sentPhase = null;
+        DateTimeOffset? sentHoldEnd = null;
         var lastWrite = time.GetUtcNow();
         try
         {
@@ -102,8 +103,11 @@ internal static class DropsApi
                 if (replica.FindDrop(dropId) is { } drop)
                 {
                     var view = EdgeDropView.From(drop, now, replica.Find(drop.CreatorId));
-                    if (drop.Revision != sentRevision || view.Phase != sentPhase)
+                    // A hold ending with its lease (a dead edge's) changes availability without a revision.
+                    var holdEnd = DropStock.NextHoldEnd(drop, now);
+                    if (drop.Revision != sentRevision || view.Phase != sentPhase || holdEnd != sentHoldEnd)
                     {
+                        sentHoldEnd = holdEnd;
                         var data = JsonSerializer.Serialize(view, s_json);
                         await context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"event: availability\nid: {drop.Revision}\ndata: {data}\n\n"), cancellationToken);
                         await context.Response.Body.FlushAsync(cancellationToken);
@@ -373,7 +377,8 @@ internal sealed record EdgeDropView(
     IReadOnlyList<EdgeDropSkuView> Skus)
 {
     /// <summary>
-    /// <c>available</c> is what neither sales nor edge leases held at that revision: units in leases can still be reserved on their edges.
+    /// <c>available</c> is allocation − sold − units in live reservations on any edge (<see cref="DropStock.Available"/>), as
+    /// of the revision and <paramref name="now"/>: a hold stops counting when its lease ends, with or without a revision.
     /// A SKU the creator's catalog (as this edge holds it; none: nothing withdrawn) no longer has was withdrawn by a forced catalog push: it shows as
     /// <c>withdrawn</c> with nothing available. Derived here rather than sent with the drop, so the drop needs no revision of
     /// its own for it and every edge agrees as soon as it applied the catalog.
@@ -386,7 +391,7 @@ internal sealed record EdgeDropView(
             drop.EarlyAccessMinutes > 0 ? new EdgeEarlyAccessView(drop.EarlyAccessMinutes, drop.EarlyAccessAudience, DropPhases.EarlyAccessFrom(drop)) : null,
             drop.PerViewerLimit,
             [.. drop.Skus.Select(sku => skus?.Contains(sku.SkuId) != false
-                ? new EdgeDropSkuView(sku.SkuId, sku.Allocation, sku.Sold, Math.Max(0, sku.Allocation - sku.Sold - sku.Leased), sku.Sold >= sku.Allocation, Withdrawn: false)
+                ? new EdgeDropSkuView(sku.SkuId, sku.Allocation, sku.Sold, DropStock.Available(sku, now), sku.Sold >= sku.Allocation, Withdrawn: false)
                 : new EdgeDropSkuView(sku.SkuId, sku.Allocation, sku.Sold, 0, sku.Sold >= sku.Allocation, Withdrawn: true))]);
     }
 }

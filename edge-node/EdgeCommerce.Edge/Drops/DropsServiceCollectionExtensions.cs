@@ -26,6 +26,9 @@ internal static class DropsServiceCollectionExtensions
         services.TryAddSingleton<AdmissionMetrics>();
         services.TryAddSingleton<DropAdmission>();
         services.AddHostedService<DropHousekeeping>();
+        services.TryAddSingleton<Stock.IDropHoldsOrigin, Stock.GrpcDropHoldsOrigin>();
+        services.TryAddSingleton<Stock.HoldsReporter>();
+        services.AddHostedService(static sp => sp.GetRequiredService<Stock.HoldsReporter>());
         return services;
     }
 }

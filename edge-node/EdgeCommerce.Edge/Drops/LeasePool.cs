@@ -128,6 +128,18 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
         }
     }
 
+    /// <summary>Adds each lease's held units to <paramref name="into"/>, read under the pool's lock (for the holds report).</summary>
+    public void CopyHoldings(List<Stock.LeaseHolding> into)
+    {
+        lock (_gate)
+        {
+            foreach (var lease in _leases)
+            {
+                into.Add(new Stock.LeaseHolding(lease.Id, lease.Held, lease.ExpiresAt));
+            }
+        }
+    }
+
     /// <summary>
     /// Takes the free units of leases no longer usable for new reservations (they will be given
     /// back to the origin) and forgets leases past their expiry with nothing held.

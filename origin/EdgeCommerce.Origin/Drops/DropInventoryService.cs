@@ -28,6 +28,11 @@ internal sealed class DropInventoryService(
     EdgeRevocations revocations,
     ILogger<DropInventoryService> logger) : DropInventory.DropInventoryBase
 {
+    /// <summary>The most leases one holds report may carry (an edge reports only leases whose count changed).</summary>
+    internal const int MaxReportedLeases = 1000;
+
+    private const long MaxUnixMs = 253402300799999; // 9999-12-31T23:59:59.999Z, DateTimeOffset's last millisecond
+
     public override async Task<AcquireLeaseReply> AcquireLease(AcquireLeaseRequest request, ServerCallContext context)
     {
         RequireId(request.DropId, "drop_id");
@@ -139,6 +144,41 @@ internal sealed class DropInventoryService(
         RequireRsvp(request);
         await RequireUnrevokedEdgeAsync(context);
         return new RsvpReply { Rsvped = await store.HasRsvpAsync(request.DropId, request.Viewer, context.CancellationToken) };
+    }
+
+    /// <summary>
+    /// The units the calling edge's reservations hold in its leases (issue 15). Applied per drop,
+    /// one write and at most one revision each; another edge's leases are skipped, so an edge can
+    /// only ever speak for its own reservations.
+    /// </summary>
+    public override async Task<HoldsReportReply> ReportHolds(HoldsReport request, ServerCallContext context)
+    {
+        if (request.Leases.Count > MaxReportedLeases)
+        {
+            ThrowInvalid($"A report carries at most {MaxReportedLeases} leases.");
+        }
+
+        foreach (var lease in request.Leases)
+        {
+            RequireId(lease.DropId, "drop_id");
+            if (lease.LeaseId.Length is 0 or > 64 || lease.Held < 0 || lease.NextReleaseUnixMs < 0)
+            {
+                ThrowInvalid("lease_id (at most 64 characters) is required; held and next_release_unix_ms must not be negative.");
+            }
+        }
+
+        var edgeId = await RequireUnrevokedEdgeAsync(context);
+        var now = timeProvider.GetUtcNow();
+        var applied = 0;
+        foreach (var drop in request.Leases.GroupBy(static lease => lease.DropId, StringComparer.Ordinal))
+        {
+            applied += await store.ReportHoldsAsync(drop.Key, edgeId,
+                [.. drop.Select(static lease => new LeaseHoldReport(lease.LeaseId, lease.Held,
+                    lease.NextReleaseUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(lease.NextReleaseUnixMs, MaxUnixMs)) : null))],
+                now, context.CancellationToken);
+        }
+
+        return new HoldsReportReply { Applied = applied };
     }
 
     /// <summary>The edge the caller's token was issued to; <c>PERMISSION_DENIED</c> once an operator revoked it.</summary>

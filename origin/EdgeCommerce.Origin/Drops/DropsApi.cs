@@ -256,7 +256,9 @@ internal sealed record SaleListResponse(string DropId, IReadOnlyList<SaleRecord>
 
 internal sealed record DropListResponse(IReadOnlyList<DropView> Drops);
 
-internal sealed record DropSkuView(string SkuId, int Allocation, int Sold, int Leased, int Available);
+/// <param name="Held">Units inside live reservations on the edges (as they last reported them, until their lease ends).</param>
+/// <param name="Available">Allocation − sold − held (<see cref="DropStock.Available"/>): the same number every edge shows.</param>
+internal sealed record DropSkuView(string SkuId, int Allocation, int Sold, int Leased, int Available, int Held);
 
 internal sealed record DropView(
     string DropId,
@@ -277,6 +279,6 @@ internal sealed record DropView(
             DropPhases.StartsAt(state), DropPhases.EndsAt(state),
             state.EarlyAccessMinutes > 0 ? new EarlyAccessDocument(state.EarlyAccessMinutes, state.EarlyAccessAudience) : null,
             state.PerViewerLimit, state.Cancelled,
-            [.. state.Skus.Select(static sku => new DropSkuView(sku.SkuId, sku.Allocation, sku.Sold, sku.Leased, Math.Max(0, sku.Allocation - sku.Sold - sku.Leased)))],
+            [.. state.Skus.Select(sku => new DropSkuView(sku.SkuId, sku.Allocation, sku.Sold, sku.Leased, DropStock.Available(sku, now), DropStock.Held(sku, now)))],
             rsvps);
 }

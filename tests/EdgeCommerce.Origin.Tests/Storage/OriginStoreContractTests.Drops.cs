@@ -265,6 +265,8 @@ public abstract partial class OriginStoreContractTests
             CREATE TABLE drop_rsvps (drop_id TEXT NOT NULL, viewer TEXT NOT NULL, created_at_ms BIGINT NOT NULL, PRIMARY KEY (drop_id, viewer));
             INSERT INTO drop_sales VALUES ('r1', 'd1', 'hoodie-m', 'viewer-1', 'k1', 1, '{lease.LeaseId}', 0);
             INSERT INTO drop_rsvps VALUES ('d2', 'viewer-1', 0);
+            ALTER TABLE drop_leases DROP COLUMN held;
+            ALTER TABLE drop_leases DROP COLUMN held_until_ms;
             UPDATE meta SET value = 1 WHERE key = 'drops_schema';
             """);
 
@@ -287,7 +289,7 @@ public abstract partial class OriginStoreContractTests
         Assert.Equal((SaleOutcome.Duplicate, "r1"), (duplicate.Outcome, duplicate.ReservationId));
         Assert.Equal(SaleOutcome.ViewerLimit, overLimit.Outcome);
         Assert.Equal(SaleOutcome.Confirmed, within.Outcome);
-        Assert.Equal(["2"], await QuerySqlAsync("SELECT value FROM meta WHERE key = 'drops_schema';"));
+        Assert.Equal(["3"], await QuerySqlAsync("SELECT value FROM meta WHERE key = 'drops_schema';"));
         Assert.Equal(2, (await Drops(store).ListSalesAsync("d1", CancellationToken)).Count);
     }
 

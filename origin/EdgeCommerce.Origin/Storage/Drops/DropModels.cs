@@ -87,3 +87,7 @@ internal sealed class DropInvariantException(string message) : InvalidOperationE
 
 /// <summary>One confirmed sale.</summary>
 internal sealed record SaleRecord(string ReservationId, string SkuId, string Viewer, string IdempotencyKey, int Quantity, string LeaseId, DateTimeOffset ConfirmedAt);
+
+/// <summary>What an edge's live reservations hold in one of its leases (issue 15).</summary>
+/// <param name="NextRelease">When the earliest of those reservations expires (edge clock); null when none.</param>
+internal sealed record LeaseHoldReport(string LeaseId, int Held, DateTimeOffset? NextRelease);

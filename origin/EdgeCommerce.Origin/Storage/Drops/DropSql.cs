@@ -12,7 +12,7 @@ namespace EdgeCommerce.Origin.Storage.Drops;
 /// each store only supplies the write transaction (<see cref="DropWriteScope"/>). Times are Unix
 /// milliseconds; flags are integers, so the same readers work on both.
 /// </summary>
-internal static class DropSql
+internal static partial class DropSql
 {
     /// <summary>Lease grants shrink with stock: at most a quarter of what is free (at least one unit).</summary>
     public const int ShrinkDivisor = 4;
@@ -43,7 +43,9 @@ internal static class DropSql
             edge_id TEXT NOT NULL,
             units INTEGER NOT NULL,
             sold INTEGER NOT NULL,
-            expires_at_ms INTEGER NOT NULL
+            expires_at_ms INTEGER NOT NULL,
+            held INTEGER NOT NULL DEFAULT 0,
+            held_until_ms INTEGER NOT NULL DEFAULT 0
         ) STRICT;
         CREATE INDEX IF NOT EXISTS drop_leases_by_sku ON drop_leases (drop_id, sku_id, expires_at_ms);
         CREATE TABLE IF NOT EXISTS drop_sales (
@@ -94,7 +96,9 @@ internal static class DropSql
             edge_id text NOT NULL,
             units bigint NOT NULL,
             sold bigint NOT NULL,
-            expires_at_ms bigint NOT NULL
+            expires_at_ms bigint NOT NULL,
+            held bigint NOT NULL DEFAULT 0,
+            held_until_ms bigint NOT NULL DEFAULT 0
         );
         CREATE INDEX IF NOT EXISTS drop_leases_by_sku ON drop_leases (drop_id, sku_id, expires_at_ms);
         CREATE TABLE IF NOT EXISTS drop_sales (
@@ -119,8 +123,22 @@ internal static class DropSql
         );
         """;
 
-    /// <summary>The drop tables' own schema version (<c>meta</c> row <c>drops_schema</c>). 2: a viewer is (creator, sub) in sales and RSVPs.</summary>
-    public const int SchemaVersion = 2;
+    /// <summary>
+    /// The drop tables' own schema version (<c>meta</c> row <c>drops_schema</c>). 2: a viewer is (creator, sub) in sales and RSVPs.
+    /// 3: leases carry the units their edge's live reservations hold (<c>held</c>, <c>held_until_ms</c>; issue 15).
+    /// </summary>
+    public const int SchemaVersion = 3;
+
+    /// <summary>
+    /// Version 2 to 3: existing leases hold nothing reported until their edge reports. The one
+    /// statement with a store-specific word: SQLite's STRICT tables take only <c>INTEGER</c>, and
+    /// PostgreSQL's <c>integer</c> is too small for Unix milliseconds.
+    /// </summary>
+    private static string AddHoldsV2(DbConnection connection)
+    {
+        var type = connection is Microsoft.Data.Sqlite.SqliteConnection ? "INTEGER" : "bigint";
+        return $"ALTER TABLE drop_leases ADD COLUMN held {type} NOT NULL DEFAULT 0; ALTER TABLE drop_leases ADD COLUMN held_until_ms {type} NOT NULL DEFAULT 0;";
+    }
 
     /// <summary>
     /// Version 1 to 2, the same statements on both stores: sales and RSVPs are moved aside, made
@@ -170,9 +188,16 @@ internal static class DropSql
 
         if (version == 1)
         {
+            // The ddl makes drop_leases only when missing, so the version 2 to 3 step below still runs.
             await ExecuteAsync(connection, transaction, MoveAsideV1, cancellationToken);
             await ExecuteAsync(connection, transaction, ddl, cancellationToken);
             await ExecuteAsync(connection, transaction, CopyBackV1, cancellationToken);
+            version = 2;
+        }
+
+        if (version == 2)
+        {
+            await ExecuteAsync(connection, transaction, AddHoldsV2(connection), cancellationToken);
             await ExecuteAsync(connection, transaction, "UPDATE meta SET value = @version WHERE key = 'drops_schema';", cancellationToken, ("version", (long)SchemaVersion));
             return;
         }
@@ -287,8 +312,12 @@ internal static class DropSql
         var free = sku.Allocation - sku.Sold - sku.Leased;
         if (free < minUnits)
         {
-            var next = await ScalarAsync(scope.Connection, scope.Transaction,
-                "SELECT MIN(expires_at_ms) FROM drop_leases WHERE drop_id = @drop AND sku_id = @sku AND expires_at_ms > @now AND units > sold;",
+            // When a unit is likely back: the earliest reservation expiry an edge reported, else
+            // the earliest lease end (issue 15: not the lease's end while reservations end sooner).
+            var next = await ScalarAsync(scope.Connection, scope.Transaction, """
+                SELECT MIN(CASE WHEN held > 0 AND held_until_ms > @now AND held_until_ms < expires_at_ms THEN held_until_ms ELSE expires_at_ms END)
+                FROM drop_leases WHERE drop_id = @drop AND sku_id = @sku AND expires_at_ms > @now AND units > sold;
+                """,
                 cancellationToken, ("drop", ask.DropId), ("sku", ask.SkuId), ("now", ask.Now.ToUnixTimeMilliseconds()));
             return Refused(LeaseRefusal.NoneFree, sku, next is null or DBNull ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(next, CultureInfo.InvariantCulture)));
         }
@@ -399,7 +428,9 @@ internal static class DropSql
             """, cancellationToken,
             ("reservation", sale.ReservationId), ("drop", sale.DropId), ("creator", row.CreatorId), ("sku", sale.SkuId), ("viewer", sale.Viewer),
             ("key", sale.IdempotencyKey), ("quantity", (long)sale.Quantity), ("lease", sale.LeaseId), ("at", sale.Now.ToUnixTimeMilliseconds()));
-        await ExecuteAsync(connection, transaction, "UPDATE drop_leases SET sold = sold + @quantity WHERE lease_id = @lease;",
+        // The sold units were held by the reservation: they stop counting as held at once, so the
+        // published state does not count them twice until the edge's next holds report.
+        await ExecuteAsync(connection, transaction, "UPDATE drop_leases SET sold = sold + @quantity, held = CASE WHEN held > @quantity THEN held - @quantity ELSE 0 END WHERE lease_id = @lease;",
             cancellationToken, ("quantity", (long)sale.Quantity), ("lease", sale.LeaseId));
         await ExecuteAsync(connection, transaction, "UPDATE drop_skus SET sold = sold + @quantity WHERE drop_id = @drop AND sku_id = @sku;",
             cancellationToken, ("quantity", (long)sale.Quantity), ("drop", sale.DropId), ("sku", sale.SkuId));
@@ -582,24 +613,27 @@ internal static class DropSql
         state.Revision = row.Revision;
         state.Cancelled = row.Cancelled;
         state.Skus.Clear();
-        await using var select = Command(connection, transaction, """
+        await using (var select = Command(connection, transaction, """
             SELECT s.sku_id, s.allocation, s.sold,
                    COALESCE((SELECT SUM(l.units - l.sold) FROM drop_leases l
                              WHERE l.drop_id = s.drop_id AND l.sku_id = s.sku_id AND l.expires_at_ms > @now), 0)
             FROM drop_skus s WHERE s.drop_id = @drop ORDER BY s.sku_id;
-            """, ("drop", dropId), ("now", now.ToUnixTimeMilliseconds()));
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+            """, ("drop", dropId), ("now", now.ToUnixTimeMilliseconds())))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
         {
-            state.Skus.Add(new DropSku
+            while (await reader.ReadAsync(cancellationToken))
             {
-                SkuId = reader.GetString(0),
-                Allocation = checked((int)reader.GetInt64(1)),
-                Sold = checked((int)reader.GetInt64(2)),
-                Leased = checked((int)Convert.ToInt64(reader.GetValue(3), CultureInfo.InvariantCulture)),
-            });
+                state.Skus.Add(new DropSku
+                {
+                    SkuId = reader.GetString(0),
+                    Allocation = checked((int)reader.GetInt64(1)),
+                    Sold = checked((int)reader.GetInt64(2)),
+                    Leased = checked((int)Convert.ToInt64(reader.GetValue(3), CultureInfo.InvariantCulture)),
+                });
+            }
         }
 
+        await AddHoldsAsync(connection, transaction, state, now, cancellationToken);
         return state;
     }
 

@@ -28,6 +28,12 @@ internal interface IDropStore
 
     Task<SaleResult> ConfirmSaleAsync(SaleRequest sale, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores what <paramref name="edgeId"/>'s live reservations hold in its leases of <paramref name="dropId"/>
+    /// and publishes the drop when that changed (one revision). Returns the leases applied.
+    /// </summary>
+    Task<int> ReportHoldsAsync(string dropId, string edgeId, IReadOnlyList<LeaseHoldReport> holds, DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Records an RSVP (idempotent). False when the drop does not exist or is closed.</summary>
     Task<bool> RsvpAsync(string dropId, string viewer, DateTimeOffset now, CancellationToken cancellationToken);
 

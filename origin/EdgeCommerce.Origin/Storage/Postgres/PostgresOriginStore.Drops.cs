@@ -22,6 +22,9 @@ internal sealed partial class PostgresOriginStore : IDropStore
     public Task<SaleResult> ConfirmSaleAsync(SaleRequest sale, CancellationToken cancellationToken)
         => DropWriteAsync(scope => DropSql.ConfirmAsync(scope, sale, cancellationToken), cancellationToken);
 
+    public Task<int> ReportHoldsAsync(string dropId, string edgeId, IReadOnlyList<LeaseHoldReport> holds, DateTimeOffset now, CancellationToken cancellationToken)
+        => DropWriteAsync(scope => DropSql.ReportHoldsAsync(scope, dropId, edgeId, holds, now, cancellationToken), cancellationToken);
+
     public Task<bool> RsvpAsync(string dropId, string viewer, DateTimeOffset now, CancellationToken cancellationToken)
         => DropWriteAsync(scope => DropSql.RsvpAsync(scope, dropId, viewer, now, cancellationToken), cancellationToken);
 
