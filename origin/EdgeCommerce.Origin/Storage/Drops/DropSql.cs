@@ -317,9 +317,16 @@ internal static class DropSql
         // what is free, so the last units spread over edges instead of stranding on one; never
         // fewer than one reservation needs.
         var units = Math.Max(minUnits, Math.Min(Math.Min(Math.Max(1, ask.Units), ask.MaxUnits), Math.Max(1, free / ShrinkDivisor)));
-        // Buyers already waiting for units on the edge: their total in full while free, since
-        // those units sell at once and strand nowhere (one call for all of them, not one each).
-        units = Math.Max(units, Math.Min(Math.Min(ask.WantedUnits, ask.Units), free));
+        if (ask.WantedUnits > 0)
+        {
+            // Buyers already waiting on the edge: their total in full while free, since those units
+            // sell at once and strand nowhere (one call for all of them, not one each). Anything
+            // more shrinks with what stays free after them, so the tail of a burst is not left on
+            // an edge whose buyers are served while another edge's wait.
+            var wanted = Math.Min(Math.Min(ask.WantedUnits, ask.Units), free);
+            var extra = Math.Min(Math.Min(ask.Units - wanted, ask.MaxUnits), (free - wanted) / ShrinkDivisor);
+            units = Math.Max(minUnits, wanted + extra);
+        }
         if (ask.Placement is { } placement)
         {
             // Before the open: the edge's share of what may be placed, keeping the reserve here.
