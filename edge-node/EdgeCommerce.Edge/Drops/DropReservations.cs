@@ -57,6 +57,9 @@ internal sealed class DropReservations(
             yield return reservation;
         }
     }
+    /// <summary>The lease pool of a SKU, made on first use: reservations and <see cref="StockPlacement"/> share it.</summary>
+    public LeasePool PoolFor(string dropId, string skuId)
+        => _pools.GetOrAdd((dropId, skuId), static (key, first) => new LeasePool(key.DropId, key.SkuId, first), Options.LeaseUnits);
 
     /// <summary>Units this edge can still hand out for a SKU without asking the origin.</summary>
     public int LocalFreeUnits(string dropId, string skuId)
@@ -455,6 +458,27 @@ internal sealed class DropReservations(
             return await TakeAtOriginAsync(pool, quantity, cancellationToken);
         }
 
+        if (pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } local)
+        {
+            return (local, null);
+        }
+
+        // Counted until this reservation leaves, across refills: each refill asks for every waiter.
+        pool.Wait(quantity);
+        try
+        {
+            return await TakeFromRefillsAsync(pool, quantity, cancellationToken);
+        }
+        finally
+        {
+            pool.StopWaiting(quantity);
+        }
+    }
+
+    private async Task<((InventoryLease Lease, DateTimeOffset ExpiresAt)? Hold, ReserveResult? Result)> TakeFromRefillsAsync(LeasePool pool, int quantity, CancellationToken cancellationToken)
+    {
+        var ttl = Options.ReservationTtl;
+        var margin = Options.ClockSkewMargin;
         while (true)
         {
             if (pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } hold)
@@ -521,13 +545,15 @@ internal sealed class DropReservations(
         try
         {
             // No request's token: the call is bounded by Origin:CallTimeout and shared by every waiter.
+            var (units, wanted) = pool.NextRequest(quantity, Options.MaxLeaseUnits, timeProvider.GetUtcNow(), Options.ClockSkewMargin);
             var reply = await origin.AcquireLeaseAsync(new AcquireLeaseRequest
             {
                 DropId = pool.DropId,
                 SkuId = pool.SkuId,
                 EdgeId = edgeOptions.Value.Id,
-                Units = pool.NextRequest(quantity, Options.MaxLeaseUnits),
+                Units = units,
                 MinUnits = quantity,
+                WantedUnits = wanted,
             }, CancellationToken.None);
             if (reply.LeaseId.Length > 0)
             {

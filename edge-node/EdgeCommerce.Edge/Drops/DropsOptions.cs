@@ -30,6 +30,21 @@ public sealed class DropsOptions
     public int MaxLeaseUnits { get; set; } = 20;
 
     /// <summary>
+    /// How long before a drop's early access (or its start) this edge asks the origin to place
+    /// stock here (<see cref="StockPlacement"/>); the origin grants from its own lead on. The
+    /// default is 1 minute.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan PrepositionLead { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The most units one placement asks for; the origin grants this edge's share of the stock (by
+    /// traffic) less its reserve. 0 turns placing off on this edge. The default is 1,000 units.
+    /// </summary>
+    [Range(0, 1000)]
+    public int PrepositionUnits { get; set; } = 1000;
+
+    /// <summary>
     /// The benchmark baseline (perf/ <c>reservations</c>): every reservation asks the origin for
     /// exactly its units, as if there were no edge leases. Never for production. The default is false.
     /// </summary>

@@ -29,6 +29,7 @@ internal static class DropsServiceCollectionExtensions
         services.TryAddSingleton<Stock.IDropHoldsOrigin, Stock.GrpcDropHoldsOrigin>();
         services.TryAddSingleton<Stock.HoldsReporter>();
         services.AddHostedService(static sp => sp.GetRequiredService<Stock.HoldsReporter>());
+        services.AddHostedService<StockPlacement>();
         return services;
     }
 }

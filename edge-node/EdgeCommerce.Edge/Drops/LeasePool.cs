@@ -15,6 +15,7 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
     private readonly List<InventoryLease> _leases = [];
     private int _takenSinceRefill;
     private int _lastRequest = firstRequest;
+    private int _waiting;
 
     public string DropId { get; } = dropId;
 
@@ -79,17 +80,45 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
         }
     }
 
-    /// <summary>Units to ask for next: what sold since the last refill (demand), within bounds.</summary>
-    public int NextRequest(int quantity, int max)
+    /// <summary>A reservation waits for units of this pool (until <see cref="StopWaiting"/>): the next refill asks for it too.</summary>
+    public void Wait(int quantity)
     {
         lock (_gate)
         {
-            var demand = _takenSinceRefill > 0 ? _takenSinceRefill : _lastRequest;
-            _lastRequest = Math.Clamp(demand, Math.Max(1, quantity), Math.Max(max, quantity));
-            _takenSinceRefill = 0;
-            return _lastRequest;
+            _waiting += quantity;
         }
     }
+
+    public void StopWaiting(int quantity)
+    {
+        lock (_gate)
+        {
+            _waiting -= quantity;
+        }
+    }
+
+    /// <summary>
+    /// The next refill's size: <c>Wanted</c>, the units reservations wait for beyond what the
+    /// usable leases still hold (one call for all of them, not one each), and <c>Units</c>, that or
+    /// the recent demand (what sold since the last refill), whichever is more, within bounds: a
+    /// lease grows with the buyers in front of it and with the rate they come at. The origin
+    /// grants the wanted units while free and shrinks the rest as stock runs out.
+    /// </summary>
+    public (int Units, int Wanted) NextRequest(int quantity, int max, DateTimeOffset now, TimeSpan margin)
+    {
+        lock (_gate)
+        {
+            var free = _leases.Where(lease => lease.ExpiresAt - margin > now).Sum(static lease => lease.Free);
+            var wanted = Math.Clamp(_waiting - free, Math.Max(1, quantity), MaxUnitsPerCall);
+            var demand = _takenSinceRefill > 0 ? _takenSinceRefill : _lastRequest;
+            _lastRequest = Math.Clamp(Math.Max(demand, wanted), Math.Max(1, quantity), Math.Max(max, wanted));
+            _takenSinceRefill = 0;
+            return (_lastRequest, wanted);
+        }
+    }
+
+    /// <summary>The most units one lease request may ask for (the origin's bound).</summary>
+    public const int MaxUnitsPerCall = 1000;
 
     public void Add(InventoryLease lease)
     {

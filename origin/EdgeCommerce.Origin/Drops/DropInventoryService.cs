@@ -22,6 +22,8 @@ namespace EdgeCommerce.Origin.Drops;
 /// </remarks>
 internal sealed class DropInventoryService(
     IDropStore store,
+    LeaseBatchWriter leaseWriter,
+    LeasePlacementPolicy placementPolicy,
     TimeProvider timeProvider,
     IOptions<DropsOptions> options,
     DropMetrics metrics,
@@ -40,14 +42,22 @@ internal sealed class DropInventoryService(
         RequireId(request.EdgeId, "edge_id");
         CatalogSyncService.RequireIssuedTo(request.EdgeId, context);
         await RequireUnrevokedEdgeAsync(context);
-        if (request.Units is < 1 or > 1000 || request.MinUnits is < 0 or > DropDocumentReader.MaxPerViewerLimit || request.MinUnits > request.Units)
+        if (request.Units is < 1 or > 1000 || request.MinUnits is < 0 or > DropDocumentReader.MaxPerViewerLimit || request.MinUnits > request.Units
+            || request.WantedUnits < 0 || request.WantedUnits > request.Units)
         {
-            ThrowInvalid("units must be from 1 to 1000, and min_units from 0 to 100 and at most units.");
+            ThrowInvalid("units must be from 1 to 1000, min_units from 0 to 100 and at most units, and wanted_units from 0 to units.");
         }
 
         var value = options.Value;
-        var grant = await store.AcquireLeaseAsync(
-            new LeaseAsk(request.DropId, request.SkuId, request.EdgeId, request.Units, timeProvider.GetUtcNow(), value.LeaseDuration, value.MaxLeaseUnits, request.MinUnits),
+        var placement = request.Preposition ? placementPolicy.For(request.EdgeId) : null;
+        if (request.Preposition && placement is null)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "This origin places no stock before a drop opens (Drops:PrepositionLead is 0)."));
+        }
+
+        var grant = await leaseWriter.AcquireAsync(
+            new LeaseAsk(request.DropId, request.SkuId, request.EdgeId, request.Units, timeProvider.GetUtcNow(), value.LeaseDuration, value.MaxLeaseUnits, request.MinUnits,
+                request.WantedUnits, placement),
             context.CancellationToken);
         metrics.LeaseOutcome(grant.Refusal);
         switch (grant.Refusal)

@@ -14,6 +14,8 @@ internal sealed class DropMetrics : IDisposable
     private readonly Counter<long> _sales;
     private readonly Counter<long> _unitsSold;
     private readonly Counter<long> _rsvps;
+    private readonly Counter<long> _leaseCommits;
+    private readonly Histogram<int> _leaseBatch;
 
     public DropMetrics(IMeterFactory meterFactory)
     {
@@ -23,6 +25,9 @@ internal sealed class DropMetrics : IDisposable
         _sales = _meter.CreateCounter<long>("edgecommerce.drops.sales", "{sale}", "Sale confirmations, by outcome (confirmed, duplicate, viewer_limit, lease_expired, refused).");
         _unitsSold = _meter.CreateCounter<long>("edgecommerce.drops.units_sold", "{unit}", "Units sold.");
         _rsvps = _meter.CreateCounter<long>("edgecommerce.drops.rsvps", "{rsvp}", "RSVPs recorded (repeats included).");
+        _leaseCommits = _meter.CreateCounter<long>("edgecommerce.drops.lease.commits", "{transaction}", "Lease write transactions (a group commit holds every lease request that arrived while the previous one committed).");
+        _leaseBatch = _meter.CreateHistogram<int>("edgecommerce.drops.lease.batch", "{request}", "Lease requests per write transaction.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
     }
 
     public void LeaseOutcome(LeaseRefusal refusal)
@@ -53,6 +58,13 @@ internal sealed class DropMetrics : IDisposable
     }
 
     public void Rsvp() => _rsvps.Add(1);
+
+    /// <summary>One lease write transaction holding <paramref name="requests"/> lease requests.</summary>
+    public void LeaseCommit(int requests)
+    {
+        _leaseCommits.Add(1);
+        _leaseBatch.Record(requests);
+    }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -20,6 +20,8 @@ internal static class DropsServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DropMetrics>();
+        services.TryAddSingleton<LeaseBatchWriter>();
+        services.TryAddSingleton<LeasePlacementPolicy>();
         // Drops live in the same database and change log as catalogs: the store implements both
         // contracts. A test double of IOriginStore that is not also a drop store falls back to the
         // configured real store.

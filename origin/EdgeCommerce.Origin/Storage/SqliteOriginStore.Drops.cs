@@ -15,6 +15,9 @@ internal sealed partial class SqliteOriginStore : IDropStore
     public Task<LeaseGrant> AcquireLeaseAsync(LeaseAsk ask, CancellationToken cancellationToken)
         => DropWriteAsync(scope => DropSql.AcquireLeaseAsync(scope, ask, cancellationToken), cancellationToken);
 
+    public Task<IReadOnlyList<LeaseGrant>> AcquireLeasesAsync(IReadOnlyList<LeaseAsk> asks, CancellationToken cancellationToken)
+        => DropWriteAsync(scope => DropSql.AcquireLeasesAsync(scope, asks, cancellationToken), cancellationToken);
+
     public Task<int> ReturnLeaseAsync(string leaseId, int units, DateTimeOffset now, string? edgeId, CancellationToken cancellationToken)
         => DropWriteAsync(scope => DropSql.ReturnLeaseAsync(scope, leaseId, units, now, edgeId, cancellationToken), cancellationToken);
 

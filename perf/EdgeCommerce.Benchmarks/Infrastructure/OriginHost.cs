@@ -35,7 +35,8 @@ internal sealed class OriginHost : IAsyncDisposable
 
     public string Output => _process.Output;
 
-    public static async Task<OriginHost> StartAsync(string dataDirectory, IEnumerable<string> settings, CancellationToken cancellationToken)
+    /// <param name="assembly">Another build's <c>EdgeCommerce.Origin.dll</c> (a baseline); this repository's build by default.</param>
+    public static async Task<OriginHost> StartAsync(string dataDirectory, IEnumerable<string> settings, CancellationToken cancellationToken, string? assembly = null)
     {
         var httpPort = FreePort.Next();
         var grpcPort = FreePort.Next();
@@ -49,7 +50,7 @@ internal sealed class OriginHost : IAsyncDisposable
             $"--Keys:BootstrapTokenPath={Path.Combine(dataDirectory, "admin.token")}",
             .. settings.Select(static s => "--" + s),
         ];
-        var process = ServiceProcess.Start("origin", Repository.AssemblyPath("EdgeCommerce.Origin"), arguments, Environments.Production);
+        var process = ServiceProcess.Start("origin", assembly ?? Repository.AssemblyPath("EdgeCommerce.Origin"), arguments, Environments.Production);
         var host = new OriginHost(process, httpPort, grpcPort);
         await process.WaitForOkAsync(new Uri(host.HttpAddress, "/readyz").ToString(), TimeSpan.FromSeconds(120), cancellationToken);
         var adminToken = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, "admin.token"), cancellationToken)).Trim();

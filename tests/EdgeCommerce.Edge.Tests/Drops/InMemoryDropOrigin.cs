@@ -28,6 +28,9 @@ internal sealed class InMemoryDropOrigin(TimeProvider time, TimeSpan leaseDurati
 
     public int LeaseCalls { get; private set; }
 
+    /// <summary>Every lease request, in the order they arrived.</summary>
+    public List<AcquireLeaseRequest> Requests { get; } = [];
+
     public int ConfirmCalls { get; private set; }
 
     public void AddSku(string dropId, string skuId, int allocation, int perViewerLimit)
@@ -79,6 +82,7 @@ internal sealed class InMemoryDropOrigin(TimeProvider time, TimeSpan leaseDurati
         {
             ThrowIfDown();
             LeaseCalls++;
+            Requests.Add(request.Clone());
             var key = request.DropId + "/" + request.SkuId;
             if (!_skus.TryGetValue(key, out var sku))
             {
@@ -98,6 +102,8 @@ internal sealed class InMemoryDropOrigin(TimeProvider time, TimeSpan leaseDurati
             }
 
             var units = Math.Max(min, Math.Min(request.Units, Math.Max(1, free / 4)));
+            // As the origin: waiting buyers' total in full while free; a placement before the open, half of what is free.
+            units = request.Preposition ? Math.Max(min, Math.Min(request.Units, free / 2)) : Math.Max(units, Math.Min(request.WantedUnits, free));
             var lease = new Lease(Guid.NewGuid().ToString("N"), key, units, now + leaseDuration);
             _leases[lease.Id] = lease;
             return Task.FromResult(new AcquireLeaseReply { LeaseId = lease.Id, Units = units, ExpiresAtUnixMs = lease.ExpiresAt.ToUnixTimeMilliseconds(), Stock = stock });

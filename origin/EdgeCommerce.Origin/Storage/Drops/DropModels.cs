@@ -39,7 +39,16 @@ internal sealed record StoredDrop(string CreatorId, string DropId, long Revision
 /// <param name="Duration">How long the lease lasts (origin clock).</param>
 /// <param name="MaxUnits">The most one lease may hold.</param>
 /// <param name="MinUnits">The fewest units worth granting (one reservation's quantity).</param>
-internal sealed record LeaseAsk(string DropId, string SkuId, string EdgeId, int Units, DateTimeOffset Now, TimeSpan Duration, int MaxUnits, int MinUnits = 1);
+/// <param name="WantedUnits">Units buyers on the edge wait for now: granted in full while free, above the shrinking size (they sell at once).</param>
+/// <param name="Placement">Stock placed before the open (issue 20): the edge's share and the origin's reserve; null for a refill.</param>
+internal sealed record LeaseAsk(string DropId, string SkuId, string EdgeId, int Units, DateTimeOffset Now, TimeSpan Duration, int MaxUnits, int MinUnits = 1,
+    int WantedUnits = 0, LeasePlacement? Placement = null);
+
+/// <summary>Terms of a lease placed before a drop opens.</summary>
+/// <param name="Lead">How long before early access (or the start, without early access) placing may begin.</param>
+/// <param name="Share">This edge's part of the placeable units, in (0, 1].</param>
+/// <param name="ReserveFraction">The part of the allocation that stays at the origin for refills, in [0, 1).</param>
+internal sealed record LeasePlacement(TimeSpan Lead, double Share, double ReserveFraction);
 
 internal enum LeaseRefusal
 {

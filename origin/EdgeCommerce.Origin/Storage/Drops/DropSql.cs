@@ -279,8 +279,25 @@ internal static partial class DropSql
         }
 
         await ExecuteAsync(scope.Connection, scope.Transaction, "UPDATE drops SET cancelled = 1 WHERE drop_id = @drop;", cancellationToken, ("drop", dropId));
+        // Leases end with the drop (pre-positioned ones included): their unsold units are no
+        // edge's any more, and nothing sells under them (ConfirmSale refuses a cancelled drop).
+        await ExecuteAsync(scope.Connection, scope.Transaction,
+            "UPDATE drop_leases SET units = sold WHERE drop_id = @drop AND expires_at_ms > @now AND units > sold;",
+            cancellationToken, ("drop", dropId), ("now", now.ToUnixTimeMilliseconds()));
         await PublishAsync(scope, dropId, now, cancellationToken);
         return new DropWriteResult(DropWriteOutcome.Cancelled, scope.Revision);
+    }
+
+    /// <summary>A group commit: every ask in the one transaction, in order (each sees the grants before it).</summary>
+    public static async Task<IReadOnlyList<LeaseGrant>> AcquireLeasesAsync(DropWriteScope scope, IReadOnlyList<LeaseAsk> asks, CancellationToken cancellationToken)
+    {
+        var grants = new LeaseGrant[asks.Count];
+        for (var i = 0; i < asks.Count; i++)
+        {
+            grants[i] = await AcquireLeaseAsync(scope, asks[i], cancellationToken);
+        }
+
+        return grants;
     }
 
     public static async Task<LeaseGrant> AcquireLeaseAsync(DropWriteScope scope, LeaseAsk ask, CancellationToken cancellationToken)
@@ -304,7 +321,10 @@ internal static partial class DropSql
         }
 
         var phase = DropPhases.Of(state, ask.Now);
-        if (phase is DropPhase.Scheduled or DropPhase.Closed)
+        // Before the doors open only placement leases, and only from the lead time on: the edges
+        // sell nothing before the phase allows it (and the origin sells nothing after the end).
+        if (phase == DropPhase.Closed
+            || (phase == DropPhase.Scheduled && (ask.Placement is not { } early || ask.Now < DropPhases.EarlyAccessFrom(state) - early.Lead)))
         {
             return Refused(LeaseRefusal.NotSelling, sku);
         }
@@ -326,6 +346,27 @@ internal static partial class DropSql
         // what is free, so the last units spread over edges instead of stranding on one; never
         // fewer than one reservation needs.
         var units = Math.Max(minUnits, Math.Min(Math.Min(Math.Max(1, ask.Units), ask.MaxUnits), Math.Max(1, free / ShrinkDivisor)));
+        if (ask.WantedUnits > 0)
+        {
+            // Buyers already waiting on the edge: their total in full while free, since those units
+            // sell at once and strand nowhere (one call for all of them, not one each). Anything
+            // more shrinks with what stays free after them, so the tail of a burst is not left on
+            // an edge whose buyers are served while another edge's wait.
+            var wanted = Math.Min(Math.Min(ask.WantedUnits, ask.Units), free);
+            var extra = Math.Min(Math.Min(ask.Units - wanted, ask.MaxUnits), (free - wanted) / ShrinkDivisor);
+            units = Math.Max(minUnits, wanted + extra);
+        }
+        if (ask.Placement is { } placement)
+        {
+            // Before the open: the edge's share of what may be placed, keeping the reserve here.
+            var reserve = (int)Math.Ceiling(sku.Allocation * placement.ReserveFraction);
+            var share = (int)Math.Ceiling(Math.Max(0, sku.Allocation - sku.Sold - reserve) * placement.Share);
+            units = Math.Min(Math.Min(ask.Units, share), free - reserve);
+            if (units < minUnits)
+            {
+                return Refused(LeaseRefusal.NoneFree, sku);
+            }
+        }
         var leaseId = Guid.NewGuid().ToString("N");
         var expiresAt = ask.Now + ask.Duration;
         await ExecuteAsync(scope.Connection, scope.Transaction, """

@@ -21,6 +21,12 @@ internal interface IDropStore
     Task<LeaseGrant> AcquireLeaseAsync(LeaseAsk ask, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Every ask in one write transaction (a group commit), in order, each seeing the grants before
+    /// it; one grant per ask, in the same order. All or nothing: a failure rolls every grant back.
+    /// </summary>
+    Task<IReadOnlyList<LeaseGrant>> AcquireLeasesAsync(IReadOnlyList<LeaseAsk> asks, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Gives back up to <paramref name="units"/> unsold units; returns what the lease still holds
     /// (0 for a lease that is missing, expired, or not <paramref name="edgeId"/>'s when one is given).
     /// </summary>

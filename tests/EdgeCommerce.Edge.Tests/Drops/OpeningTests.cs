@@ -1,0 +1,177 @@
+using System.Collections.Frozen;
+using System.Diagnostics.Metrics;
+using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Edge.Drops;
+using EdgeCommerce.Edge.Node;
+using EdgeCommerce.Edge.Sync;
+using EdgeCommerce.ServiceDefaults.Authentication;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeCommerce.Edge.Tests.Drops;
+
+/// <summary>
+/// The opening of a drop on one edge (issue 20), on a fake clock: refills that ask for every
+/// waiting buyer at once, and stock placed before the open that the first buyers reserve from.
+/// </summary>
+public sealed class OpeningTests : IDisposable
+{
+    private static readonly DateTimeOffset s_now = new(2026, 12, 1, 19, 0, 0, TimeSpan.Zero);
+
+    private readonly FakeTimeProvider _time = new(s_now);
+    private readonly ReplicaHolder _holder = new();
+    private readonly InMemoryDropOrigin _origin;
+    private readonly GatedOrigin _gated;
+    private readonly MeterFactory _meters = new();
+    private readonly DropReservations _reservations;
+    private readonly StockPlacement _placement;
+
+    public OpeningTests()
+    {
+        _origin = new InMemoryDropOrigin(_time, TimeSpan.FromMinutes(10));
+        _gated = new GatedOrigin(_origin);
+        var options = Options.Create(new DropsOptions { ReservationTtl = TimeSpan.FromMinutes(2), ClockSkewMargin = TimeSpan.FromSeconds(5), LeaseUnits = 2 });
+        var edge = Options.Create(new EdgeOptions { Id = "edge-1", Region = "eu", PublicUrl = "http://edge" });
+        var metrics = new DropMetrics(_meters);
+        _reservations = new DropReservations(_holder, _gated, options, edge, _time, metrics, NullLogger<DropReservations>.Instance);
+        _placement = new StockPlacement(_holder, _reservations, _gated, options, edge, _time, metrics, NullLogger<StockPlacement>.Instance);
+    }
+
+    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ReserveAsync_BurstWhileTheFirstRefillIsInFlight_OneMoreRefillAsksForEveryWaiterAtOnce()
+    {
+        // Arrange: an open drop of 100; the first lease call hangs until released.
+        Publish(Drop(allocation: 100, startsAt: s_now.AddMinutes(-1)));
+        _gated.HoldFirstCall();
+        var first = Reserve("viewer-0");
+
+        // Act: 30 more buyers arrive while it hangs, then it answers.
+        var burst = Enumerable.Range(1, 30).Select(i => Reserve($"viewer-{i}")).ToList();
+        _gated.Release();
+        var results = await Task.WhenAll([first, .. burst]);
+
+        // Assert: every buyer reserved with two lease calls: the first (its 2 units), then one for
+        // all who still wait (their total, granted in full). Before, each refill asked for what the
+        // previous lease sold: 2, 2, 4, 8, ... and a call each.
+        Assert.All(results, static r => Assert.Equal(ReserveStatus.Created, r.Status));
+        Assert.Equal(2, _origin.LeaseCalls);
+        Assert.InRange(_origin.Requests[1].WantedUnits, 29, 31);
+        Assert.True(_origin.Requests[1].Units >= _origin.Requests[1].WantedUnits);
+    }
+
+    [Fact]
+    public async Task PlaceAsync_WithinTheLeadBeforeTheOpen_PlacesOnceAndTheFirstBuyersReserveWithoutAnOriginCall()
+    {
+        // Arrange: two drops of 40, one opening in 30 s (within the 1 minute lead), one in 2 hours.
+        Publish(Drop(allocation: 40, startsAt: s_now.AddSeconds(30)), Drop(allocation: 40, startsAt: s_now.AddHours(2), dropId: "d2"));
+
+        // Act
+        await _placement.PlaceAsync(CancellationToken);
+        await _placement.PlaceAsync(CancellationToken);
+        var placed = _reservations.LocalFreeUnits("d1", "hoodie-m");
+        var callsBeforeOpen = _origin.LeaseCalls;
+        _time.SetUtcNow(s_now.AddSeconds(30));
+        var buyers = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Reserve($"viewer-{i}")));
+
+        // Assert: one placement call (for d1 only, marked as such), 20 units (the in-memory origin
+        // places half of what is free), and ten buyers at the open served from them.
+        Assert.Equal(1, callsBeforeOpen);
+        Assert.Equal(("d1", true), (_origin.Requests[0].DropId, _origin.Requests[0].Preposition));
+        Assert.Equal(20, placed);
+        Assert.All(buyers, static r => Assert.Equal(ReserveStatus.Created, r.Status));
+        Assert.Equal(1, _origin.LeaseCalls);
+        Assert.Equal(10, _reservations.LocalFreeUnits("d1", "hoodie-m"));
+    }
+
+    [Fact]
+    public async Task PlaceAsync_AfterTheOpen_PlacesNothing()
+    {
+        // Arrange
+        Publish(Drop(allocation: 40, startsAt: s_now.AddSeconds(-1)));
+
+        // Act
+        await _placement.PlaceAsync(CancellationToken);
+
+        // Assert: refills serve an open drop.
+        Assert.Equal(0, _origin.LeaseCalls);
+    }
+
+    public void Dispose() => _meters.Dispose();
+
+    private Task<ReserveResult> Reserve(string viewer)
+        => _reservations.ReserveAsync(new AccessToken(viewer, "c1", new[] { Scopes.DropReserve }.ToFrozenSet(StringComparer.Ordinal), null, s_now.AddDays(1), "kid", Guid.NewGuid().ToString("N")),
+            "d1", "hoodie-m", 1, null, CancellationToken);
+
+    private DropState Drop(int allocation, DateTimeOffset startsAt, string dropId = "d1")
+    {
+        _origin.AddSku(dropId, "hoodie-m", allocation, 2);
+        return new DropState
+        {
+            DropId = dropId,
+            CreatorId = "c1",
+            Revision = 1,
+            Title = "Opening drop",
+            StartsAtUnixMs = startsAt.ToUnixTimeMilliseconds(),
+            EndsAtUnixMs = startsAt.AddHours(2).ToUnixTimeMilliseconds(),
+            PerViewerLimit = 2,
+            Skus = { new DropSku { SkuId = "hoodie-m", Allocation = allocation } },
+        };
+    }
+
+    private void Publish(params DropState[] drops)
+    {
+        var revision = _holder.Current.Revision + 1;
+        foreach (var drop in drops)
+        {
+            drop.Revision = revision;
+        }
+
+        _holder.Swap(_holder.Current.ApplySnapshot(new Snapshot { Revision = revision, Drops = { drops } }).Replica);
+    }
+
+    /// <summary>The in-memory origin, whose first lease call can be held until <see cref="Release"/>.</summary>
+    private sealed class GatedOrigin(InMemoryDropOrigin inner) : IDropInventoryOrigin
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _holdNext;
+
+        public void HoldFirstCall() => _holdNext = 1;
+
+        public void Release() => _gate.TrySetResult();
+
+        public async Task<AcquireLeaseReply> AcquireLeaseAsync(AcquireLeaseRequest request, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Exchange(ref _holdNext, 0) == 1)
+            {
+                await _gate.Task.WaitAsync(cancellationToken);
+            }
+
+            return await inner.AcquireLeaseAsync(request, cancellationToken);
+        }
+
+        public Task<ReturnLeaseReply> ReturnLeaseAsync(ReturnLeaseRequest request, CancellationToken cancellationToken) => inner.ReturnLeaseAsync(request, cancellationToken);
+
+        public Task<ConfirmSaleReply> ConfirmSaleAsync(ConfirmSaleRequest request, CancellationToken cancellationToken) => inner.ConfirmSaleAsync(request, cancellationToken);
+
+        public Task<RsvpReply> RsvpAsync(RsvpRequest request, CancellationToken cancellationToken) => inner.RsvpAsync(request, cancellationToken);
+
+        public Task<RsvpReply> HasRsvpAsync(RsvpRequest request, CancellationToken cancellationToken) => inner.HasRsvpAsync(request, cancellationToken);
+    }
+
+    private sealed class MeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(static m => m.Dispose());
+    }
+}
