@@ -89,7 +89,7 @@ internal sealed class SyncWorker(
             var delay = Backoff(options, failures);
             if (failure is not null)
             {
-                var reason = OneLine(failure.Status.Detail);
+                var reason = Reason(failure);
                 var next = channels.Addresses[origin].ToString();
                 SyncLog.StreamFailed(logger, address, Math.Max(1, failures), failure.StatusCode, reason, next, Math.Round(delay.TotalSeconds, 1));
             }
@@ -262,9 +262,19 @@ internal sealed class SyncWorker(
     }
 
     /// <summary>Equal jitter: half the exponential step fixed, half random, capped.</summary>
-    /// <summary>A gRPC status detail on one line (it may carry an inner exception's message with line breaks).</summary>
-    internal static string OneLine(string detail)
-        => string.Join(' ', detail.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    /// <summary>
+    /// Why an attempt failed, on one line: the status detail and the root cause under it
+    /// ("Error connecting to subchannel; Connection refused"), without a stack trace.
+    /// </summary>
+    internal static string Reason(RpcException failure)
+    {
+        var detail = OneLine(failure.Status.Detail);
+        var cause = failure.Status.DebugException?.GetBaseException().Message is { Length: > 0 } message ? OneLine(message) : "";
+        return cause.Length == 0 || detail.Contains(cause, StringComparison.Ordinal) ? detail : detail + "; " + cause;
+    }
+
+    private static string OneLine(string text)
+        => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
 
     internal static TimeSpan Backoff(SyncOptions options, int failures)
     {
