@@ -53,6 +53,20 @@ public sealed class DashboardBrowserTests
         await PutDropAsync(origin, ct);
         await edge.WaitForDropAsync(DropId, ct);
 
+        // The browser starts first: everything below must fall within the dashboard's one-minute window.
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        await using var _ = context;
+        var errors = new List<string>();
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) => { if (message.Type == "error") { errors.Add(message.Text); } };
+
         // Act 1: viewers open the live stock and keep it open.
         var streams = new List<(HttpClient Client, HttpResponseMessage Response)>();
         for (var i = 0; i < Streams; i++)
@@ -114,18 +128,6 @@ public sealed class DashboardBrowserTests
         var originMetrics = await origin.Http.GetStringAsync("/metrics", ct);
 
         // Act 2: both dashboards in Chromium.
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
-        await using var _ = context;
-        var errors = new List<string>();
-        var page = await context.NewPageAsync();
-        page.Console += (_, message) => { if (message.Type == "error") { errors.Add(message.Text); } };
         await page.GotoAsync(new Uri(edge.Address, "/dashboard").ToString());
         await WaitForUpdatesAsync(page);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(s_screenshots, "01-edge-with-live-streams.png"), FullPage = true });
