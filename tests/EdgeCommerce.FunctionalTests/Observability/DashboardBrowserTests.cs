@@ -48,7 +48,8 @@ public sealed class DashboardBrowserTests
         Directory.CreateDirectory(s_screenshots);
         using var data = new TempDirectory();
         await using var origin = await OriginNode.StartAsync(data.Combine("origin"), ct, "--Sync:HeartbeatInterval=00:00:00.200");
-        await using var edge = await origin.StartEdgeAsync("edge-dash-live", "eu-west", data.Combine("edge"), ct);
+        // A loaded test machine can take seconds for a first lease: not what this test is about.
+        await using var edge = await origin.StartEdgeAsync("edge-dash-live", "eu-west", data.Combine("edge"), ct, null, "--Origin:CallTimeout=00:00:20");
         await origin.PushCatalogAsync(Creator, OriginNode.SimpleCatalog("Live tee"), ct);
         await PutDropAsync(origin, ct);
         await edge.WaitForDropAsync(DropId, ct);
@@ -99,10 +100,11 @@ public sealed class DashboardBrowserTests
         for (var i = 0; i < 4; i++)
         {
             var token = await ViewerTokenAsync(origin, "viewer-" + i, ct);
-            using var reserve = await TimedAsync(() => Send(edge, HttpMethod.Post, $"/v1/drops/{DropId}/reservations", token, new { skuId = "tee-01-m", quantity = 1 }, ct));
+            var key = Guid.NewGuid().ToString("N");
+            using var reserve = await RetriedAsync(() => TimedAsync(() => Send(edge, HttpMethod.Post, $"/v1/drops/{DropId}/reservations", token, key, new { skuId = "tee-01-m", quantity = 1 }, ct)), ct);
             Assert.Equal(HttpStatusCode.Created, reserve.StatusCode);
             var reservationId = (await reserve.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("reservationId").GetString();
-            using var confirm = await TimedAsync(() => Send(edge, HttpMethod.Post, $"/v1/reservations/{reservationId}/confirm", token, null, ct));
+            using var confirm = await RetriedAsync(() => TimedAsync(() => Send(edge, HttpMethod.Post, $"/v1/reservations/{reservationId}/confirm", token, key, null, ct)), ct);
             Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
         }
 
@@ -210,11 +212,28 @@ public sealed class DashboardBrowserTests
         return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString()!;
     }
 
-    private static Task<HttpResponseMessage> Send(EdgeNode edge, HttpMethod method, string path, string token, object? json, CancellationToken cancellationToken)
+    /// <summary>Retries a 503 after its Retry-After, as a buyer's page does (the same idempotency key makes it safe).</summary>
+    private static async Task<HttpResponseMessage> RetriedAsync(Func<Task<HttpResponseMessage>> send, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await send();
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || attempt == 5)
+            {
+                return response;
+            }
+
+            var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+            response.Dispose();
+            await Task.Delay(wait, cancellationToken);
+        }
+    }
+
+    private static Task<HttpResponseMessage> Send(EdgeNode edge, HttpMethod method, string path, string token, string idempotencyKey, object? json, CancellationToken cancellationToken)
     {
         var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+        request.Headers.Add("Idempotency-Key", idempotencyKey);
         if (json is not null)
         {
             request.Content = JsonContent.Create(json);
