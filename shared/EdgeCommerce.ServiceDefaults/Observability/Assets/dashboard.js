@@ -58,7 +58,8 @@
         if (v === null || v === undefined) { pen = false; return; }
         const x = PAD_LEFT + plotW * i / Math.max(1, values.length - 1);
         const y = PAD_TOP + plotH - plotH * Math.min(v, top) / top;
-        d += (pen ? 'L' : 'M') + x.toFixed(1) + ' ' + y.toFixed(1);
+        // A point with no neighbour is a zero-length stroke: round caps draw it as a dot.
+        d += (pen ? 'L' : 'M') + x.toFixed(1) + ' ' + y.toFixed(1) + (pen ? '' : 'l0 0');
         pen = true;
       });
       svg.append(svgEl('path', { class: classes[index], d }));
@@ -107,7 +108,7 @@
       const st = data.streams;
       const kinds = (st.kinds || []).filter(k => k.open > 0).map(k => fmtNum(k.open) + ' ' + k.kind.replace('_', '-'));
       items.push(tile('Open streams', fmtNum(st.open), (kinds.length ? kinds.join(' · ') : 'none') + ' · not in latency'
-        + (st.unmatchedLastMinute > 0 ? ' · ' + fmtNum(st.unmatchedLastMinute) + ' unmatched requests' : ''), '', { id: 'streams', 'data-open': st.open }));
+        + (st.unmatchedLastMinute > 0 ? ' · ' + fmtNum(st.unmatchedLastMinute) + ' unmatched request' + (st.unmatchedLastMinute === 1 ? '' : 's') : ''), '', { id: 'streams', 'data-open': st.open }));
     }
     if (data.cache) {
       items.push(tile('Cache hit ratio', fmtRatio(data.cache.hitRatio),
