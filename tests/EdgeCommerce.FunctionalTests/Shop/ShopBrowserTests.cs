@@ -251,7 +251,7 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
         (string, string) Answer(string path) => path == "/shop-token" ? ("application/json", JsonSerializer.Serialize(new { token })) : ("text/html; charset=utf-8", snippet);
         await using var site = new CreatorSite(stack.SitePort, Answer);
         await using var elsewhere = new CreatorSite(stack.OtherPort, Answer);
-        var context = await stack.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 390, Height = 900 } });
+        var context = await stack.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 375, Height = 812 } });
         await using var _ = context;
         var page = await context.NewPageAsync();
         var other = await context.NewPageAsync();
@@ -265,6 +265,21 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
         await Assertions.Expect(frame.Locator("#viewer")).ToHaveTextAsync("Signed in as gina", new() { Timeout = 20_000 });
         await Assertions.Expect(frame.Locator(".ec-product")).ToHaveCountAsync(3);
         await Assertions.Expect(page.Locator("#shop iframe")).ToHaveAttributeAsync("data-edge", edge);
+        // At 375 px the frame grows with the shop (its height over postMessage): nothing scrolls inside it.
+        var shop = page.Frames.Single(static f => f.Url.Contains("/shop/", StringComparison.Ordinal));
+        var sized = false;
+        for (var i = 0; i < 100 && !sized; i++)
+        {
+            var inner = await shop.EvaluateAsync<double>("() => document.documentElement.scrollHeight");
+            var outer = await page.Locator("#shop iframe").EvaluateAsync<double>("f => f.getBoundingClientRect().height");
+            sized = inner > 0 && Math.Abs(inner - outer) <= 1 && await shop.EvaluateAsync<bool>("() => document.documentElement.scrollHeight <= window.innerHeight + 1");
+            if (!sized)
+            {
+                await Task.Delay(100, ct);
+            }
+        }
+
+        Assert.True(sized, "the frame did not take the shop's height");
         await stack.ScreenshotAsync(page, "10-embedded-on-the-creators-site");
         // Another site may load the script, but the edge's frame-ancestors keeps the shop out of its
         // page (the frame shows Chromium's error page), so no token is ever handed over there.
