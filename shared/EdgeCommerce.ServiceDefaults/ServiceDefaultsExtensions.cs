@@ -35,19 +35,23 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>Turns unhandled exceptions and bare status codes into problem details. Call first.</summary>
+    /// <summary>
+    /// Turns unhandled exceptions and bare status codes into problem details, and keeps long-lived
+    /// and unmatched requests out of the request-latency metric. Call first.
+    /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestClassification();
         return app;
     }
 
     /// <summary>
     /// Maps <c>/healthz</c> (the process is alive), <c>/readyz</c> (every check tagged
-    /// <see cref="ReadyTag"/> passes), <c>/openapi/v1.json</c> and <c>/metrics</c> (Prometheus).
+    /// <see cref="ReadyTag"/> passes), <c>/openapi/v1.json</c>, <c>/metrics</c> (Prometheus) and <c>/favicon.ico</c>.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -68,6 +72,7 @@ public static class ServiceDefaultsExtensions
         });
         app.MapOpenApi();
         app.MapMetrics();
+        app.MapFavicon();
         return app;
     }
 

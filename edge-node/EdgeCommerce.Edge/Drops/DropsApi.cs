@@ -10,6 +10,7 @@ using EdgeCommerce.Edge.Streams;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using EdgeCommerce.ServiceDefaults.Http;
+using EdgeCommerce.ServiceDefaults.Observability;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EdgeCommerce.Edge.Drops;
@@ -35,7 +36,7 @@ internal static class DropsApi
         // A creator's own site may call these across origins (Shop/SiteOrigins); no other site may.
         var drops = endpoints.MapGroup("/v1/drops").WithTags("Drops").RequireCors(Shop.SiteCors.DropInRoute);
         drops.MapGet("/{dropId}", GetDrop).WithName("GetDrop").WithSummary("A drop's phase, schedule and stock as this edge last heard it.");
-        drops.MapGet("/{dropId}/stream", StreamDrop).WithName("StreamDrop").WithSummary("Server-sent events: the drop's state each time it changes on this edge.");
+        drops.MapGet("/{dropId}/stream", StreamDrop).LongLived(StreamKinds.ServerSentEvents).WithName("StreamDrop").WithSummary("Server-sent events: the drop's state each time it changes on this edge.");
         drops.MapPost("/{dropId}/rsvp", Rsvp).RequireScope(Scopes.DropRsvp).RequireViewerRateLimits().WithName("RsvpDrop").WithSummary("RSVPs for early access (idempotent; recorded at the origin).");
         drops.MapPost("/{dropId}/reservations", Reserve).RequireScope(Scopes.DropReserve).RequireViewerRateLimits().WithName("ReserveDrop")
             .WithSummary("Reserves units of a SKU, or answers 202 with a queue ticket while the waiting room admits viewers in turns. Idempotency-Key makes retries safe; Queue-Ticket carries the ticket once admitted.");

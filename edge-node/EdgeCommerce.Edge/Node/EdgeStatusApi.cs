@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using EdgeCommerce.Edge.Streams;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Http;
+using EdgeCommerce.ServiceDefaults.Observability;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -30,7 +31,7 @@ internal static class EdgeStatusApi
     /// holds one of <see cref="StreamSlots"/>' slots (503 when none is free); an answer at once does not.
     /// </remarks>
     internal static async Task<Results<JsonOk<EdgeStatusResponse>, ProblemHttpResult>> GetStatus(
-        ReplicaHolder holder, SyncState state, IOptions<EdgeOptions> options, TimeProvider timeProvider, StreamSlots slots, HttpContext context,
+        ReplicaHolder holder, SyncState state, IOptions<EdgeOptions> options, TimeProvider timeProvider, StreamSlots slots, LongLivedRequests longLived, HttpContext context,
         long? minRevision = null, double? wait = null)
     {
         if (minRevision is < 0 || wait is < 0 or > MaxWaitSeconds || (wait is not null && minRevision is null) || (wait is { } w && !double.IsFinite(w)))
@@ -46,6 +47,8 @@ internal static class EdgeStatusApi
                 return slots.Refused(context);
             }
 
+            // A wait lasts as long as the revision takes: not a request latency.
+            longLived.Track(context, StreamKinds.LongPoll);
             using (slot)
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);

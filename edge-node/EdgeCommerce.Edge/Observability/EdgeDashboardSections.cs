@@ -1,5 +1,8 @@
+using System.Globalization;
+using EdgeCommerce.Contracts;
 using EdgeCommerce.Edge.Catalog;
 using EdgeCommerce.Edge.Node;
+using EdgeCommerce.Edge.Recommendations;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Observability;
 using Microsoft.Extensions.Options;
@@ -41,11 +44,50 @@ internal sealed class SyncSection(SyncState state) : IDashboardSection
     });
 }
 
-/// <summary>
-/// REVIEW: placeholders until the recommender (model version) and micro-drops (drop stock) land:
-/// those features register their own <see cref="IDashboardTile"/> and remove these.
-/// </summary>
-internal sealed class PlaceholderTile(string title, string note) : IDashboardTile
+/// <summary>The recommender model this edge serves (its version), or that popularity answers.</summary>
+internal sealed class ModelVersionTile(ModelHolder models) : IDashboardTile
 {
-    public DashboardTile Read() => new(title, null, note);
+    public DashboardTile Read() => models.Current is { } model
+        ? new DashboardTile("Model version", model.Version, $"serving · {model.Description.Rows.Count:N0} items · sha256 {model.Sha256[..Math.Min(12, model.Sha256.Length)]}")
+        : new DashboardTile("Model version", null, "no model yet: popularity answers");
+}
+
+/// <summary>
+/// Units of the drops under way on this edge (early access or open) that are not sold yet, as this
+/// edge last heard from its origin; the ones scheduled are counted in the note.
+/// </summary>
+internal sealed class DropStockTile(ReplicaHolder holder, TimeProvider timeProvider) : IDashboardTile
+{
+    public DashboardTile Read()
+    {
+        var now = timeProvider.GetUtcNow();
+        int live = 0, upcoming = 0;
+        long allocated = 0, sold = 0;
+        foreach (var drop in holder.Current.Drops.Values)
+        {
+            switch (DropPhases.Of(drop, now))
+            {
+                case DropPhase.Open or DropPhase.EarlyAccess:
+                    live++;
+                    foreach (var sku in drop.Skus)
+                    {
+                        allocated += sku.Allocation;
+                        sold += Math.Min(sku.Sold, sku.Allocation);
+                    }
+
+                    break;
+                case DropPhase.Scheduled:
+                    upcoming++;
+                    break;
+            }
+        }
+
+        if (live == 0)
+        {
+            return new DashboardTile("Drop stock", null, upcoming == 0 ? "no live drop" : $"no live drop · {upcoming} scheduled");
+        }
+
+        return new DashboardTile("Drop stock", (allocated - sold).ToString("N0", CultureInfo.InvariantCulture) + " unsold",
+            $"{sold:N0} of {allocated:N0} sold · {live} live drop{(live == 1 ? "" : "s")}" + (upcoming > 0 ? $" · {upcoming} scheduled" : ""));
+    }
 }

@@ -21,8 +21,8 @@ internal static class EdgeObservabilityExtensions
         services.AddSingleton<IDashboardSection, EdgeNodeSection>();
         services.AddSingleton<IDashboardSection, WidgetCacheSection>();
         services.AddSingleton<IDashboardSection, SyncSection>();
-        services.AddSingleton<IDashboardTile>(new PlaceholderTile("Model version", "no model on this edge yet"));
-        services.AddSingleton<IDashboardTile>(new PlaceholderTile("Drop stock", "no live drop"));
+        services.AddSingleton<IDashboardTile, ModelVersionTile>();
+        services.AddSingleton<IDashboardTile, DropStockTile>();
         return services;
     }
 

@@ -56,7 +56,7 @@ internal static class ShopApi
                 : ErrorPage(context, StatusCodes.Status503ServiceUnavailable, "Not ready yet", "This edge has not received the catalogs yet. Retry in a moment.", retryAfter: 1);
         }
 
-        var page = pages.Get(creatorId, cache.Get(catalog, out _));
+        var page = pages.Get(creatorId, catalog.DisplayName, cache.Get(catalog, out _));
         SecureHeaders(context, origins.For(creatorId));
         // The page carries one catalog revision; revalidate so a new revision shows on reload.
         context.Response.Headers.CacheControl = "no-cache";

@@ -15,15 +15,17 @@ internal sealed class ShopPages(ShopAssets assets, SiteOrigins origins)
 {
     private readonly ConditionalWeakTable<RenderedWidget, byte[]> _pages = [];
 
-    public byte[] Get(string creatorId, RenderedWidget widget)
-        => _pages.GetValue(widget, w => Render(creatorId, w));
+    /// <param name="displayName">The creator's name as the catalog gives it; empty: the creator id.</param>
+    public byte[] Get(string creatorId, string displayName, RenderedWidget widget)
+        => _pages.GetValue(widget, w => Render(creatorId, displayName, w));
 
-    private byte[] Render(string creatorId, RenderedWidget widget)
+    private byte[] Render(string creatorId, string displayName, RenderedWidget widget)
     {
         var encoder = HtmlEncoder.Default;
         var template = assets.PageTemplate;
         var at = template.IndexOf("{{widget}}", StringComparison.Ordinal);
         var head = template[..at]
+            .Replace("{{creatorName}}", encoder.Encode(string.IsNullOrWhiteSpace(displayName) ? creatorId : displayName), StringComparison.Ordinal)
             .Replace("{{creatorId}}", encoder.Encode(creatorId), StringComparison.Ordinal)
             .Replace("{{siteOrigins}}", encoder.Encode(string.Join(' ', origins.For(creatorId))), StringComparison.Ordinal);
         var tail = template[(at + "{{widget}}".Length)..];

@@ -5,9 +5,10 @@ namespace EdgeCommerce.Edge.Sync;
 /// <summary>Sync events at the edge: 1100-1199.</summary>
 internal static partial class SyncLog
 {
-    [LoggerMessage(EventId = 1100, EventName = "StreamOpening", Level = LogLevel.Information,
-        Message = "Opening the watch stream from revision {FromRevision}.")]
-    public static partial void StreamOpening(ILogger logger, long fromRevision);
+    /// <remarks>Information on a first attempt, Debug on a retry: the failed attempt's line already says a retry follows.</remarks>
+    [LoggerMessage(EventId = 1100, EventName = "StreamOpening",
+        Message = "Opening the watch stream to {OriginAddress} from revision {FromRevision}.")]
+    public static partial void StreamOpening(ILogger logger, LogLevel level, string originAddress, long fromRevision);
 
     [LoggerMessage(EventId = 1101, EventName = "SnapshotApplied", Level = LogLevel.Information,
         Message = "Applied a snapshot at revision {Revision} with {Creators} creators.")]
@@ -21,9 +22,18 @@ internal static partial class SyncLog
         Message = "The origin ended the watch stream; reconnecting.")]
     public static partial void StreamEnded(ILogger logger);
 
+    /// <remarks>
+    /// One line per failed attempt, without a stack trace (an origin that is down is an expected
+    /// state, and a reconnect loop must stay readable); the exception is logged at Debug by
+    /// <see cref="StreamFailedDetail"/>.
+    /// </remarks>
     [LoggerMessage(EventId = 1104, EventName = "StreamFailed", Level = LogLevel.Warning,
-        Message = "The watch stream failed with {StatusCode}; serving from the replica and reconnecting.")]
-    public static partial void StreamFailed(ILogger logger, StatusCode statusCode, Exception exception);
+        Message = "Watch stream to {OriginAddress} failed (attempt {Attempt}): {StatusCode}: {Reason}. Serving from the replica; retrying {NextAddress} in {DelaySeconds} s.")]
+    public static partial void StreamFailed(ILogger logger, string originAddress, int attempt, StatusCode statusCode, string reason, string nextAddress, double delaySeconds);
+
+    [LoggerMessage(EventId = 1117, EventName = "StreamFailedDetail", Level = LogLevel.Debug,
+        Message = "Watch stream to {OriginAddress} failed with {StatusCode}.")]
+    public static partial void StreamFailedDetail(ILogger logger, string originAddress, StatusCode statusCode, Exception exception);
 
     [LoggerMessage(EventId = 1105, EventName = "BatchRejected", Level = LogLevel.Warning,
         Message = "Refused a change batch at revision {Revision}; resuming from it.")]
@@ -73,7 +83,8 @@ internal static partial class SyncLog
         Message = "{Path} was open to other users (mode {Found}); made it owner-only (0700 for a directory, 0600 for a file).")]
     public static partial void DataModeTightened(ILogger logger, string path, UnixFileMode found);
 
-    [LoggerMessage(EventId = 1116, EventName = "SyncFailingOver", Level = LogLevel.Warning,
+    /// <remarks>Warning when a stream that had delivered went idle; Debug after a failed attempt, whose line names the next address.</remarks>
+    [LoggerMessage(EventId = 1116, EventName = "SyncFailingOver",
         Message = "Moving the watch stream to origin replica {OriginAddress}, resuming from revision {Revision}.")]
-    public static partial void FailingOver(ILogger logger, string originAddress, long revision);
+    public static partial void FailingOver(ILogger logger, LogLevel level, string originAddress, long revision);
 }

@@ -40,9 +40,11 @@ internal sealed class SyncWorker(
         {
             var delivered = false;
             var idle = false;
+            RpcException? failure = null;
+            var address = channels.Addresses[origin].ToString();
             try
             {
-                delivered = await FollowAsync(origin, options, stoppingToken);
+                delivered = await FollowAsync(origin, options, failures == 0 ? LogLevel.Information : LogLevel.Debug, stoppingToken);
                 SyncLog.StreamEnded(logger);
             }
             catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
@@ -58,7 +60,8 @@ internal sealed class SyncWorker(
             }
             catch (RpcException ex)
             {
-                SyncLog.StreamFailed(logger, ex.StatusCode, ex);
+                failure = ex;
+                SyncLog.StreamFailedDetail(logger, address, ex.StatusCode, ex);
                 state.OnStreamFailed($"{ex.StatusCode}: {ex.Status.Detail}");
             }
             catch (ReplicaApplyException ex)
@@ -78,13 +81,22 @@ internal sealed class SyncWorker(
                 // Nothing came through, or the origin stopped answering: try the next origin
                 // replica, from the revision the replica holds.
                 origin = (origin + 1) % channels.Addresses.Count;
-                SyncLog.FailingOver(logger, channels.Addresses[origin].ToString(), holder.Current.Revision);
+                var moved = channels.Addresses[origin].ToString();
+                SyncLog.FailingOver(logger, failure is null ? LogLevel.Warning : LogLevel.Debug, moved, holder.Current.Revision);
             }
 
             failures = delivered ? 0 : failures + 1;
+            var delay = Backoff(options, failures);
+            if (failure is not null)
+            {
+                var reason = Reason(failure);
+                var next = channels.Addresses[origin].ToString();
+                SyncLog.StreamFailed(logger, address, Math.Max(1, failures), failure.StatusCode, reason, next, Math.Round(delay.TotalSeconds, 1));
+            }
+
             try
             {
-                await Task.Delay(Backoff(options, failures), timeProvider, stoppingToken);
+                await Task.Delay(delay, timeProvider, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -94,7 +106,7 @@ internal sealed class SyncWorker(
     }
 
     /// <summary>Follows one stream until it ends. Returns whether it delivered anything.</summary>
-    private async Task<bool> FollowAsync(int origin, SyncOptions options, CancellationToken stoppingToken)
+    private async Task<bool> FollowAsync(int origin, SyncOptions options, LogLevel openingLevel, CancellationToken stoppingToken)
     {
         var edge = edgeOptions.Value;
         var replica = holder.Current;
@@ -110,9 +122,10 @@ internal sealed class SyncWorker(
 
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         idle.CancelAfter(options.IdleTimeout);
-        state.OnStreamOpening(channels.Addresses[origin].ToString());
+        var address = channels.Addresses[origin].ToString();
+        state.OnStreamOpening(address);
         using var call = channels.Client(origin).Sync(cancellationToken: idle.Token);
-        SyncLog.StreamOpening(logger, hello.FromRevision);
+        SyncLog.StreamOpening(logger, openingLevel, address, hello.FromRevision);
         var delivered = false;
         try
         {
@@ -249,6 +262,20 @@ internal sealed class SyncWorker(
     }
 
     /// <summary>Equal jitter: half the exponential step fixed, half random, capped.</summary>
+    /// <summary>
+    /// Why an attempt failed, on one line: the status detail and the root cause under it
+    /// ("Error connecting to subchannel; Connection refused"), without a stack trace.
+    /// </summary>
+    internal static string Reason(RpcException failure)
+    {
+        var detail = OneLine(failure.Status.Detail);
+        var cause = failure.Status.DebugException?.GetBaseException().Message is { Length: > 0 } message ? OneLine(message) : "";
+        return cause.Length == 0 || detail.Contains(cause, StringComparison.Ordinal) ? detail : detail + "; " + cause;
+    }
+
+    private static string OneLine(string text)
+        => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
+
     internal static TimeSpan Backoff(SyncOptions options, int failures)
     {
         var exponent = Math.Min(failures, 16);

@@ -198,7 +198,7 @@ internal sealed class DemoCreatorSite : IAsyncDisposable
     private string CreatorPage(string creatorId)
         => Page(creatorId + " (DEMO ONLY)", $"""
             <p>This stands in for <strong>{Encode(creatorId)}</strong>'s own site. The shop below is served by an edge and embedded with one script tag:</p>
-            <pre>&lt;script src="{Encode(_edgeUrl)}/embed.js" data-creator="{Encode(creatorId)}" data-origin="{Encode(_originUrl)}" data-region="{Encode(_region)}" data-target="shop" data-token-url="/token/{Encode(creatorId)}" async&gt;&lt;/script&gt;</pre>
+            <pre style="white-space: pre-wrap; overflow-wrap: anywhere; background: #f3f3f5; padding: .5rem;">&lt;script src="{Encode(_edgeUrl)}/embed.js" data-creator="{Encode(creatorId)}" data-origin="{Encode(_originUrl)}" data-region="{Encode(_region)}" data-target="shop" data-token-url="/token/{Encode(creatorId)}" async&gt;&lt;/script&gt;</pre>
             <div id="shop"></div>
             <script src="{Encode(_edgeUrl)}/embed.js" data-creator="{Encode(creatorId)}" data-origin="{Encode(_originUrl)}" data-region="{Encode(_region)}" data-target="shop" data-token-url="/token/{Encode(creatorId)}" async></script>
             """);

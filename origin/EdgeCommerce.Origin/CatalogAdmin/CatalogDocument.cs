@@ -4,7 +4,10 @@ using System.Text.Json.Serialization;
 namespace EdgeCommerce.Origin.CatalogAdmin;
 
 /// <summary>A creator's whole catalog, as admins push it and as GET returns it.</summary>
-internal sealed record CatalogDocument(IReadOnlyList<ProductDocument> Products);
+/// <param name="DisplayName">The creator's name as viewers see it; null: the creator id (left out of the canonical JSON, so catalogs without one keep their hash).</param>
+internal sealed record CatalogDocument(
+    IReadOnlyList<ProductDocument> Products,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DisplayName = null);
 
 internal sealed record ProductDocument(
     string Id,

@@ -22,7 +22,10 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         AllowTrailingCommas = false,
     };
 
-    private static readonly string[] s_rootFields = ["products"];
+    private static readonly string[] s_rootFields = ["products", "displayName"];
+
+    /// <summary>The longest display name: a heading on a phone.</summary>
+    public const int MaxDisplayNameLength = 80;
     private static readonly string[] s_productFields = ["id", "title", "description", "imageUrl", "price", "attributes", "skus"];
     private static readonly string[] s_priceFields = ["amountMinor", "currency"];
     private static readonly string[] s_skuFields = ["id", "label"];
@@ -86,7 +89,8 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
             index++;
         }
 
-        return errors.ToResult(errors.Count == 0 ? new CatalogDocument(products) : null);
+        var displayName = ReadDisplayName(fields, errors);
+        return errors.ToResult(errors.Count == 0 ? new CatalogDocument(products, displayName) : null);
     }
 
     private ProductDocument? ReadProduct(JsonElement element, string path, ErrorCollector errors, Dictionary<string, string> skuIds, out string? id)
@@ -111,6 +115,18 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         return errors.Count == before
             ? new ProductDocument(id!, title!, description ?? "", imageUrl ?? "", price!, attributes!, skus!)
             : null;
+    }
+
+    /// <summary>Optional; when present a single line of 1 to <see cref="MaxDisplayNameLength"/> characters, trimmed.</summary>
+    private static string? ReadDisplayName(Dictionary<string, JsonElement> fields, ErrorCollector errors)
+    {
+        if (!fields.TryGetValue("displayName", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var value = ReadText(fields, "displayName", "", required: true, MaxDisplayNameLength, singleLine: true, errors);
+        return value?.Trim();
     }
 
     private static string? ReadId(Dictionary<string, JsonElement> fields, string name, string path, ErrorCollector errors)
@@ -138,7 +154,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
 
     private static string? ReadText(Dictionary<string, JsonElement> fields, string name, string path, bool required, int maxLength, bool singleLine, ErrorCollector errors)
     {
-        var fieldPath = path + "." + name;
+        var fieldPath = path.Length == 0 ? name : path + "." + name;
         if (!fields.TryGetValue(name, out var element) || (!required && element.ValueKind == JsonValueKind.Null))
         {
             if (required)

@@ -17,7 +17,7 @@ internal static class CatalogPayload
 
     public static byte[] ToProtobuf(string creatorId, long revision, CatalogDocument document)
     {
-        var catalog = new CreatorCatalog { CreatorId = creatorId, Revision = revision };
+        var catalog = new CreatorCatalog { CreatorId = creatorId, Revision = revision, DisplayName = document.DisplayName ?? "" };
         foreach (var product in document.Products)
         {
             var message = new Product

@@ -1,4 +1,7 @@
 using EdgeCommerce.ServiceDefaults.Authentication;
+using EdgeCommerce.ServiceDefaults.Observability;
+using Grpc.AspNetCore.Server;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EdgeCommerce.Origin.Sync;
@@ -30,7 +33,15 @@ internal static class SyncServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         // Only edges: a token for the origin's audience carrying edge:sync, issued to the edge id
         // the stream's hello names (checked in the service). Anything else is refused before the call runs.
-        endpoints.MapGrpcService<CatalogSyncService>().RequireScope(Scopes.EdgeSync);
+        var service = endpoints.MapGrpcService<CatalogSyncService>().RequireScope(Scopes.EdgeSync);
+        // Watch and Sync stay open for as long as the edge is connected: out of the request latency.
+        service.Add(static endpoint =>
+        {
+            if (endpoint.Metadata.OfType<GrpcMethodMetadata>().FirstOrDefault() is { Method.Type: not MethodType.Unary })
+            {
+                endpoint.Metadata.Add(new LongLivedEndpointMetadata(StreamKinds.GrpcStream));
+            }
+        });
         return endpoints;
     }
 }

@@ -44,6 +44,8 @@ public static class ObservabilityExtensions
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton(static provider => new RequestLatencyWindow(
             provider.GetRequiredService<IMeterFactory>(), provider.GetRequiredService<TimeProvider>()));
+        builder.Services.TryAddSingleton(static provider => new LongLivedRequests(
+            provider.GetRequiredService<IMeterFactory>(), provider.GetRequiredService<TimeProvider>()));
         // The window listens from the start, not from the first dashboard request.
         builder.Services.AddHostedService<WindowActivation>();
 
@@ -97,6 +99,26 @@ public static class ObservabilityExtensions
         return app;
     }
 
+    /// <summary>
+    /// Keeps long-lived responses and requests that matched no route out of the request-duration
+    /// metric (see <see cref="LongLivedRequests"/>). Runs after routing (which a
+    /// <see cref="WebApplication"/> puts first), so it sees the matched endpoint.
+    /// </summary>
+    public static WebApplication UseRequestClassification(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.Use(LongLivedRequests.ClassifyAsync);
+        return app;
+    }
+
+    /// <summary>Maps <c>/favicon.ico</c> (and <c>/favicon.svg</c>): the node's icon, out of the request metrics.</summary>
+    public static WebApplication MapFavicon(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        DashboardEndpoints.MapFavicon(app);
+        return app;
+    }
+
     private sealed class WindowActivation(RequestLatencyWindow window) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
@@ -117,6 +139,6 @@ public static class ObservabilityExtensions
             && !(instrument.Meter.Name.StartsWith(TelemetryNames.Prefix + ".", StringComparison.Ordinal) && instrument is Histogram<double> { Advice.HistogramBucketBoundaries: not null });
 
     private static bool IsMachinery(PathString path)
-        => path.StartsWithSegments(MetricsPath) || path.StartsWithSegments(DashboardPath)
+        => path.StartsWithSegments(MetricsPath) || path.StartsWithSegments(DashboardPath) || path.StartsWithSegments(DashboardEndpoints.FaviconPath)
         || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz");
 }

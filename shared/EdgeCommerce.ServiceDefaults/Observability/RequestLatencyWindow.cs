@@ -17,7 +17,7 @@ public sealed class RequestLatencyWindow : IDisposable
     public const int Seconds = 60;
 
     /// <summary>Routes that are the machinery, not the service: left out of the window.</summary>
-    private static readonly string[] s_ignoredPrefixes = ["/metrics", "/dashboard", "/healthz", "/readyz", "/openapi"];
+    private static readonly string[] s_ignoredPrefixes = ["/metrics", "/dashboard", "/healthz", "/readyz", "/openapi", "/favicon"];
 
     private readonly ConcurrentDictionary<string, RouteSeries> _routes = new(StringComparer.Ordinal);
     private readonly MeterListener _listener;

@@ -13,6 +13,7 @@ namespace EdgeCommerce.FunctionalTests.Shop;
 public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<ShopStackFixture>
 {
     private static readonly LocatorAssertionsToHaveAttributeOptions s_live = new() { Timeout = 20_000 };
+    private static readonly LocatorAssertionsToContainTextOptions s_contains = new() { Timeout = 20_000 };
 
     [Fact]
     public async Task TwoViewers_OneReserves_TheOtherSeesStockDropLiveThenSoldOut()
@@ -40,6 +41,7 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
         await Assertions.Expect(alice.State).ToHaveAttributeAsync("data-state", "reserved", s_live);
         await Assertions.Expect(alice.Page.Locator("#confirm")).ToBeFocusedAsync();
         await Assertions.Expect(alice.State).ToContainTextAsync("confirm within");
+        await Assertions.Expect(alice.State).ToContainTextAsync("Tour hoodie · M is reserved for you");
         await stack.ScreenshotAsync(alice.Page, "02-reserved-with-timer");
 
         // Assert 1: Bob sees one left without reloading.
@@ -50,6 +52,10 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
         // Act 2: Alice confirms; Bob reserves the last unit and confirms.
         await alice.PressAsync(alice.Page.Locator("#confirm"));
         await Assertions.Expect(alice.State).ToHaveAttributeAsync("data-state", "confirmed", s_live);
+        await Assertions.Expect(alice.State).ToHaveTextAsync("Yours! Tour hoodie · M is confirmed.");
+        // One per viewer: her button says why it is off.
+        await Assertions.Expect(alice.Why(sku)).ToHaveAttributeAsync("data-why", "limit-reached", s_live);
+        await Assertions.Expect(alice.Why(sku).Locator(".why")).ToHaveTextAsync("Limit reached (1 per viewer)");
         await stack.ScreenshotAsync(alice.Page, "04-confirmed");
         await bob.PressAsync(bob.Reserve(sku));
         await Assertions.Expect(bob.State).ToHaveAttributeAsync("data-state", "reserved", s_live);
@@ -60,6 +66,7 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
         await Assertions.Expect(carol.State).ToHaveAttributeAsync("data-state", "sold-out", s_live);
         await Assertions.Expect(carol.Left(sku)).ToHaveTextAsync("Sold out");
         await Assertions.Expect(carol.Reserve(sku)).ToBeDisabledAsync();
+        await Assertions.Expect(carol.Why(sku)).ToHaveAttributeAsync("data-why", "sold-out");
         await stack.ScreenshotAsync(carol.Page, "05-sold-out");
         foreach (var viewer in new[] { alice, bob, carol })
         {
@@ -134,6 +141,8 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
         // Assert 1
         await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "queued", s_live);
         await Assertions.Expect(viewer.State).ToContainTextAsync("You are in line");
+        // Not RSVP'd: the page says when the public opening is (the place is drawn then).
+        await Assertions.Expect(viewer.State).ToContainTextAsync("for the public opening at ");
         await Assertions.Expect(viewer.Page.Locator("#rsvp")).ToBeVisibleAsync();
         await stack.ScreenshotAsync(viewer.Page, "07-in-line-for-the-start-rsvp-offered");
 
@@ -213,6 +222,7 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
             await Assertions.Expect(viewer.State).ToContainTextAsync("cannot reach the store");
             await Assertions.Expect(viewer.Page.Locator("#link-state")).ToContainTextAsync("reserving is paused");
             await Assertions.Expect(viewer.Reserve("poster-m")).ToBeDisabledAsync();
+            await Assertions.Expect(viewer.Why("poster-m")).ToHaveAttributeAsync("data-why", "origin-unreachable");
             await stack.ScreenshotAsync(viewer.Page, "09-origin-down");
             Assert.Empty(viewer.ExternalRequests);
             Assert.Empty(viewer.ConsoleErrors);
@@ -241,7 +251,7 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
         (string, string) Answer(string path) => path == "/shop-token" ? ("application/json", JsonSerializer.Serialize(new { token })) : ("text/html; charset=utf-8", snippet);
         await using var site = new CreatorSite(stack.SitePort, Answer);
         await using var elsewhere = new CreatorSite(stack.OtherPort, Answer);
-        var context = await stack.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 390, Height = 900 } });
+        var context = await stack.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 375, Height = 812 } });
         await using var _ = context;
         var page = await context.NewPageAsync();
         var other = await context.NewPageAsync();
@@ -255,6 +265,21 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
         await Assertions.Expect(frame.Locator("#viewer")).ToHaveTextAsync("Signed in as gina", new() { Timeout = 20_000 });
         await Assertions.Expect(frame.Locator(".ec-product")).ToHaveCountAsync(3);
         await Assertions.Expect(page.Locator("#shop iframe")).ToHaveAttributeAsync("data-edge", edge);
+        // At 375 px the frame grows with the shop (its height over postMessage): nothing scrolls inside it.
+        var shop = page.Frames.Single(static f => f.Url.Contains("/shop/", StringComparison.Ordinal));
+        var sized = false;
+        for (var i = 0; i < 100 && !sized; i++)
+        {
+            var inner = await shop.EvaluateAsync<double>("() => document.documentElement.scrollHeight");
+            var outer = await page.Locator("#shop iframe").EvaluateAsync<double>("f => f.getBoundingClientRect().height");
+            sized = inner > 0 && Math.Abs(inner - outer) <= 1 && await shop.EvaluateAsync<bool>("() => document.documentElement.scrollHeight <= window.innerHeight + 1");
+            if (!sized)
+            {
+                await Task.Delay(100, ct);
+            }
+        }
+
+        Assert.True(sized, "the frame did not take the shop's height");
         await stack.ScreenshotAsync(page, "10-embedded-on-the-creators-site");
         // Another site may load the script, but the edge's frame-ancestors keeps the shop out of its
         // page (the frame shows Chromium's error page), so no token is ever handed over there.
@@ -268,6 +293,61 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
         Assert.Contains(other.Frames, static f => f.Url.StartsWith("chrome-error:", StringComparison.Ordinal));
         Assert.Equal(1, site.TokenRequests);
         Assert.Equal(0, elsewhere.TokenRequests);
+    }
+
+    /// <summary>
+    /// A creator with a display name and a drop whose allocations list the sizes out of order: the
+    /// page is headed with the name, lists the sizes in catalog order (S, M, L), names the item
+    /// reserved and confirmed, says the limit is reached, and stops recommending what was bought.
+    /// On the old code the heading was the creator id, the sizes came in allocation order, the
+    /// states said "Reserved for you" without naming anything, and the recommendations stayed.
+    /// </summary>
+    [Fact]
+    public async Task OwnDrop_DisplayNameAndCatalogOrder_NamesTheConfirmedItemAndStopsRecommendingIt()
+    {
+        SkipWithoutChromium();
+        var ct = TestContext.Current.CancellationToken;
+        const string creator = "shop-sizes";
+
+        // Arrange: hoodie in S, M, L; the drop allocates L, S, M.
+        await stack.Origin.PushCatalogAsync(creator, """
+            {"displayName":"Nova Thread Studio","products":[
+              {"id":"hoodie","title":"Studio hoodie","price":{"amountMinor":6500,"currency":"EUR"},"skus":[{"id":"hoodie-s","label":"S"},{"id":"hoodie-m","label":"M"},{"id":"hoodie-l","label":"L"}]},
+              {"id":"tee","title":"Studio tee","price":{"amountMinor":2500,"currency":"EUR"},"skus":[{"id":"tee-m","label":"M"}]},
+              {"id":"cap","title":"Studio cap","price":{"amountMinor":1500,"currency":"EUR"},"skus":[{"id":"cap-m","label":"M"}]}]}
+            """, ct);
+        var now = TimeProvider.System.GetUtcNow();
+        var revision = await stack.PutDropAsync(creator, "sizes-drop", now.AddMinutes(-1), now.AddHours(1), null, [("hoodie-l", 5), ("hoodie-s", 5), ("hoodie-m", 5)], ct);
+        await stack.Edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() >= revision, TimeSpan.FromSeconds(30), "the sizes drop", ct);
+        await using var viewer = await stack.OpenAsync(creator, await stack.ViewerTokenAsync(creator, "ivy", ct));
+        await Assertions.Expect(viewer.Left("hoodie-m")).ToHaveAttributeAsync("data-available", "5", s_live);
+
+        // Assert 1: the name and the sizes in catalog order.
+        await Assertions.Expect(viewer.Page.Locator("h1")).ToHaveTextAsync("Nova Thread Studio");
+        Assert.Equal("Shop · Nova Thread Studio", await viewer.Page.TitleAsync());
+        Assert.Equal(["hoodie-s", "hoodie-m", "hoodie-l"], await viewer.Page.Locator("#stock li").EvaluateAllAsync<string[]>("rows => rows.map(li => li.dataset.skuId)"));
+
+        await Assertions.Expect(viewer.Page.Locator("#recs-list li[data-product-id='hoodie']")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+
+        // Act: reserve and confirm the M.
+        await viewer.PressAsync(viewer.Reserve("hoodie-m"));
+        await Assertions.Expect(viewer.State).ToContainTextAsync("Studio hoodie · M is reserved for you", s_contains);
+        await viewer.PressAsync(viewer.Page.Locator("#confirm"));
+
+        // Assert 2: named, limit reached on every size, the hoodie no longer recommended.
+        await Assertions.Expect(viewer.State).ToHaveTextAsync("Yours! Studio hoodie · M is confirmed.", new() { Timeout = 20_000 });
+        foreach (var sku in new[] { "hoodie-s", "hoodie-m", "hoodie-l" })
+        {
+            await Assertions.Expect(viewer.Why(sku)).ToHaveAttributeAsync("data-why", "limit-reached", s_live);
+            await Assertions.Expect(viewer.Reserve(sku)).ToBeDisabledAsync();
+        }
+
+        await Assertions.Expect(viewer.Page.Locator("#recs")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(viewer.Page.Locator("#recs-list li[data-product-id='hoodie']")).ToHaveCountAsync(0, new() { Timeout = 20_000 });
+        await Assertions.Expect(viewer.Page.Locator("#recs-list li")).ToHaveCountAsync(2);
+        await stack.ScreenshotAsync(viewer.Page, "11-confirmed-named-limit-reached");
+        Assert.Empty(viewer.ConsoleErrors);
+        Assert.Empty(viewer.ExternalRequests);
     }
 
     private void SkipWithoutChromium()

@@ -121,7 +121,11 @@ public sealed class ShopStackFixture : IAsyncLifetime
     }
 
     /// <summary>Schedules (or edits) a drop of one SKU at the origin; returns its revision.</summary>
-    public async Task<long> PutDropAsync(string creatorId, string dropId, DateTimeOffset startsAt, DateTimeOffset endsAt, object? earlyAccess, string skuId, int units, CancellationToken cancellationToken)
+    public Task<long> PutDropAsync(string creatorId, string dropId, DateTimeOffset startsAt, DateTimeOffset endsAt, object? earlyAccess, string skuId, int units, CancellationToken cancellationToken)
+        => PutDropAsync(creatorId, dropId, startsAt, endsAt, earlyAccess, [(skuId, units)], cancellationToken);
+
+    /// <summary>Schedules (or edits) a drop of several SKUs (allocations in the order given); returns its revision.</summary>
+    public async Task<long> PutDropAsync(string creatorId, string dropId, DateTimeOffset startsAt, DateTimeOffset endsAt, object? earlyAccess, (string SkuId, int Units)[] allocations, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.Serialize(new Dictionary<string, object?>
         {
@@ -130,7 +134,7 @@ public sealed class ShopStackFixture : IAsyncLifetime
             ["endsAt"] = endsAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
             ["earlyAccess"] = earlyAccess,
             ["perViewerLimit"] = 1,
-            ["allocations"] = new[] { new { skuId, units } },
+            ["allocations"] = allocations.Select(static a => new { skuId = a.SkuId, units = a.Units }).ToArray(),
         }.Where(static pair => pair.Value is not null).ToDictionary());
         using var response = await Origin.Http.PutAsync($"/admin/v1/creators/{creatorId}/drops/{dropId}", new StringContent(body, Encoding.UTF8, "application/json"), cancellationToken);
         var answer = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -195,6 +199,9 @@ public sealed class ShopPage : IAsyncDisposable
     public ILocator Left(string skuId) => Page.Locator($"#stock li[data-sku-id='{skuId}'] .left");
 
     public ILocator Reserve(string skuId) => Page.Locator($"#stock li[data-sku-id='{skuId}'] button.reserve");
+
+    /// <summary>The SKU's row: <c>data-why</c> says why its Reserve button is off, <c>.why</c> says it in words.</summary>
+    public ILocator Why(string skuId) => Page.Locator($"#stock li[data-sku-id='{skuId}']");
 
     /// <summary>Presses a button the way a keyboard user does: focus, then Enter.</summary>
     public async Task PressAsync(ILocator button)

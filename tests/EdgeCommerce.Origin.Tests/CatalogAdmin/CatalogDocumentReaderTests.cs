@@ -81,6 +81,69 @@ public sealed class CatalogDocumentReaderTests
         Assert.NotNull(result.Document);
     }
 
+    [Theory]
+    [InlineData("\"Nova Thread Studio\"", "Nova Thread Studio")]
+    [InlineData("\"  Nova  \"", "Nova")]
+    [InlineData("null", null)]
+    public void Read_DisplayName_IsKeptTrimmedOrAbsent(string value, string? expected)
+    {
+        // Arrange
+        var reader = new CatalogDocumentReader(new CatalogOptions());
+
+        // Act
+        var result = Read(reader, "{\"displayName\": " + value + ", \"products\": [" + Product() + "]}");
+
+        // Assert
+        Assert.Empty(result.Errors);
+        Assert.Equal(expected, result.Document!.DisplayName);
+    }
+
+    [Theory]
+    [InlineData("\"\"")]
+    [InlineData("\"   \"")]
+    [InlineData("\"two\\nlines\"")]
+    [InlineData("42")]
+    public void Read_BadDisplayName_IsReportedAtItsPath(string value)
+    {
+        // Arrange
+        var reader = new CatalogDocumentReader(new CatalogOptions());
+
+        // Act
+        var result = Read(reader, "{\"displayName\": " + value + ", \"products\": [" + Product() + "]}");
+
+        // Assert
+        Assert.Null(result.Document);
+        Assert.Equal(["displayName"], result.Errors.Keys);
+    }
+
+    [Fact]
+    public void Read_DisplayNameOverTheLimit_IsReported()
+    {
+        // Arrange
+        var reader = new CatalogDocumentReader(new CatalogOptions());
+        var name = new string('n', CatalogDocumentReader.MaxDisplayNameLength + 1);
+
+        // Act
+        var result = Read(reader, "{\"displayName\": \"" + name + "\", \"products\": []}");
+
+        // Assert
+        Assert.Equal(["displayName"], result.Errors.Keys);
+    }
+
+    [Fact]
+    public void Canonicalize_WithoutDisplayName_SameBytesAsBeforeTheField()
+    {
+        // Arrange: a catalog pushed before displayName existed keeps its hash (no spurious revision).
+        var reader = new CatalogDocumentReader(new CatalogOptions());
+        var document = Read(reader, """{"products": []}""").Document!;
+
+        // Act
+        var (json, _) = CatalogPayload.Canonicalize(document);
+
+        // Assert
+        Assert.Equal("""{"products":[]}""", json);
+    }
+
     [Fact]
     public void Read_OptionalFieldsAbsent_DefaultsToEmpty()
     {

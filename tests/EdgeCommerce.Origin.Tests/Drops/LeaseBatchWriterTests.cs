@@ -119,5 +119,7 @@ public sealed class LeaseBatchWriterTests : IDisposable
         public Task<IReadOnlyList<SaleRecord>> ListSalesAsync(string dropId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<long> CountRsvpsAsync(string dropId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<int> ReportHoldsAsync(string dropId, string edgeId, IReadOnlyList<LeaseHoldReport> holds, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

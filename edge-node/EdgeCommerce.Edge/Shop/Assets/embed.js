@@ -41,12 +41,19 @@
     frame.title = d.title || 'Shop';
     frame.loading = 'lazy';
     frame.referrerPolicy = 'no-referrer';
-    frame.style.cssText = 'width:100%;min-height:' + (d.height || '640px') + ';border:0;';
+    // The shop reports its height (postMessage) and the frame follows it: no scrolling inside the frame.
+    frame.style.cssText = 'display:block;width:100%;height:' + (d.height || '640px') + ';border:0;overflow:hidden;';
+    frame.setAttribute('scrolling', 'no');
     frame.dataset.edge = edge;
     const target = d.target && document.getElementById(d.target);
     if (target) target.append(frame); else script.after(frame);
     window.addEventListener('message', async (event) => {
       if (event.origin !== edge || event.source !== frame.contentWindow || !event.data) return;
+      if (event.data.type === 'edgecommerce:height') {
+        const height = Number(event.data.height);
+        if (Number.isFinite(height) && height > 0 && height < 100000) frame.style.height = Math.ceil(height) + 'px';
+        return;
+      }
       if (event.data.type === 'edgecommerce:ready' || event.data.type === 'edgecommerce:token-expired') {
         const token = await viewerToken();
         if (token) frame.contentWindow.postMessage({ type: 'edgecommerce:token', token }, edge);

@@ -26,6 +26,10 @@
   let notOpenUntil = null;   // Date: the drop opens for this viewer then
   let events = null;
   let linkDown = false;      // the edge cannot reach the origin (from /v1/edge/status): nothing can be reserved
+  let held = 0;              // units this viewer confirmed in the followed drop (against its per-viewer limit)
+  let limitReached = false;  // the edge said the per-viewer limit is reached
+  let lastItem = '';         // what the last reservation was for ("Tour hoodie · M"), for the confirmed line
+  const bought = new Set();  // product ids confirmed on this page: never recommended back
 
   // ---- token -------------------------------------------------------------------------------
   function takeTokenFromFragment() {
@@ -55,9 +59,16 @@
     if (data && data.type === 'edgecommerce:token') setToken(data.token);
   });
 
-  function tellParent(type) {
+  function tellParent(type, extra) {
     if (window.parent === window) return;
-    for (const origin of siteOrigins) window.parent.postMessage({ type, creatorId }, origin);
+    for (const origin of siteOrigins) window.parent.postMessage(Object.assign({ type, creatorId }, extra), origin);
+  }
+
+  // Embedded, the frame takes the page's whole height (embed.js sets it), so a phone scrolls the
+  // creator's page only, never a box inside it.
+  function reportHeight() {
+    const height = Math.ceil(document.documentElement.scrollHeight);
+    if (height !== reportHeight.last) { reportHeight.last = height; tellParent('edgecommerce:height', { height }); }
   }
 
   // ---- HTTP --------------------------------------------------------------------------------
@@ -88,6 +99,18 @@
       }
     }
     return null;
+  }
+
+  function itemName(skuId) {
+    const product = productOf(skuId);
+    return product ? product.title + ' \u00b7 ' + product.label : skuId;
+  }
+
+  // Where each SKU stands in the catalog (products, then their sizes, as the widget lists them).
+  function catalogRank(skuId) {
+    const all = Array.from(document.querySelectorAll('.ec-product [data-sku-id]'), (el) => el.dataset.skuId);
+    const at = all.indexOf(skuId);
+    return at < 0 ? Number.MAX_SAFE_INTEGER : at;
   }
 
   function productById(productId) {
@@ -124,7 +147,7 @@
   }
 
   function selectDrop(view) {
-    if (drop && drop.dropId !== view.dropId) { ui.stock.replaceChildren(); notOpenUntil = null; confirmed = false; setState('idle', ''); }
+    if (drop && drop.dropId !== view.dropId) { ui.stock.replaceChildren(); notOpenUntil = null; confirmed = false; held = 0; limitReached = false; setState('idle', ''); }
     for (const li of ui.dropList.children) li.setAttribute('aria-current', String(li.dataset.dropId === view.dropId));
     applyDrop(view);
     follow(view.dropId);
@@ -170,8 +193,17 @@
         button.textContent = 'Reserve';
         button.setAttribute('aria-label', 'Reserve ' + name.textContent);
         button.addEventListener('click', () => reserve(sku.skuId));
-        li.append(name, left, button);
-        ui.stock.append(li);
+        // Why the button is off, in words next to it (and read with it).
+        const why = document.createElement('span');
+        why.className = 'why';
+        why.id = 'why-' + sku.skuId;
+        button.setAttribute('aria-describedby', why.id);
+        li.append(name, left, button, why);
+        // Sizes in catalog order, whatever order the drop lists its allocations in.
+        const rank = catalogRank(sku.skuId);
+        li.dataset.rank = String(rank);
+        const after = Array.from(ui.stock.children).find((other) => Number(other.dataset.rank) > rank);
+        ui.stock.insertBefore(li, after || null);
       }
 
       const left = li.querySelector('.left');
@@ -199,6 +231,7 @@
       case 201:
         queue = null;
         notOpenUntil = null;
+        lastItem = itemName(skuId);
         reservation = { reservationId: problem.reservationId, skuId, expiresAt: new Date(problem.expiresAt) };
         render(ui.confirm);
         return;
@@ -216,7 +249,10 @@
       case 409:
         if (problem.soldOut) { setState('sold-out', 'Sold out.'); markSoldOut(skuId); } else setState('closed', problem.title || 'The drop is closed.');
         return;
-      case 429: setState('error', problem.title === 'Over the per-viewer limit.' ? 'You already hold as many as this drop allows.' : 'Too many tries; wait a moment.'); return;
+      case 429:
+        if (problem.title === 'Over the per-viewer limit.') { limitReached = true; render(); setState('limit', 'You already hold as many as this drop allows.'); }
+        else setState('error', 'Too many tries; wait a moment.');
+        return;
       case 503: setState('error', 'Busy right now: try again in ' + (answer.headers.get('Retry-After') || '1') + ' s.'); return;
       case 401: setState('signed-out', 'Sign in on the creator\u2019s site to reserve.'); return;
       default: setState('error', answer.status === 0 ? 'No connection to the shop: try again.' : (problem.title || 'Something went wrong: try again.'));
@@ -252,9 +288,17 @@
     setState('working', 'Confirming…');
     const answer = await call('POST', '/v1/reservations/' + encodeURIComponent(reservation.reservationId) + '/confirm');
     busy = false;
-    if (answer.status === 200) { confirmed = true; render(); return; }
+    if (answer.status === 200) {
+      confirmed = true;
+      held++;
+      const product = productOf(reservation.skuId);
+      if (product && product.li.dataset.productId) bought.add(product.li.dataset.productId);
+      render();
+      loadRecommendations();
+      return;
+    }
     if (answer.status === 410 || answer.status === 409) { reservation = null; setState('expired', 'The reservation ended before it was confirmed.'); return; }
-    if (answer.status === 429) { reservation = null; setState('error', 'You already bought as many as this drop allows.'); return; }
+    if (answer.status === 429) { reservation = null; limitReached = true; render(); setState('limit', 'You already bought as many as this drop allows.'); return; }
     setState('error', 'Could not confirm right now; your reservation is still held. Try again.');
   }
 
@@ -295,9 +339,27 @@
     if (!drop) return;
     // Before the start too: the waiting room queues early arrivals (202); without one the edge says when it opens (403).
     const reserving = drop.phase === 'open' || drop.phase === 'early_access' || drop.phase === 'scheduled';
+    const atLimit = limitReached || (drop.perViewerLimit > 0 && held >= drop.perViewerLimit);
+    const notYet = notOpenUntil && notOpenUntil > new Date();
     for (const li of ui.stock.children) {
       const button = li.querySelector('button');
-      button.disabled = !token || !reserving || linkDown || li.dataset.soldOut === 'true' || li.dataset.withdrawn === 'true' || !!reservation || !!queue || busy;
+      // The first reason that applies, in the order a viewer can act on least to most.
+      const [why, words] =
+        li.dataset.withdrawn === 'true' ? ['withdrawn', 'No longer sold']
+        : li.dataset.soldOut === 'true' || drop.phase === 'sold_out' ? ['sold-out', 'Sold out']
+        : drop.phase === 'closed' ? ['closed', 'Drop closed']
+        : linkDown ? ['origin-unreachable', 'Store unreachable: reserving paused']
+        : atLimit ? ['limit-reached', 'Limit reached (' + drop.perViewerLimit + ' per viewer)']
+        : notYet ? ['not-open', 'Not open for you until ' + clock(notOpenUntil)]
+        : !token ? ['signed-out', 'Sign in to reserve']
+        : !reserving ? ['not-open', 'Not open yet']
+        : reservation ? ['holding', 'You hold a reservation']
+        : queue ? ['queued', 'You are in line']
+        : ['', ''];
+      button.disabled = !!why || busy;
+      li.dataset.why = why;
+      const note = li.querySelector('.why');
+      if (note && note.textContent !== words) note.textContent = words;
     }
 
     ui.confirm.hidden = !reservation || confirmed;
@@ -307,13 +369,16 @@
 
     // Sold out (or closed) ends the wait for good: the stream may say so before the ticket's next poll.
     if (queue && (drop.phase === 'sold_out' || drop.phase === 'closed')) queue = null;
-    if (confirmed) setState('confirmed', 'Yours! The purchase is confirmed.');
-    else if (reservation) setState('reserved', 'Reserved for you: confirm within ' + remaining(reservation.expiresAt) + '.');
+    if (confirmed) setState('confirmed', 'Yours! ' + lastItem + ' is confirmed.');
+    else if (reservation) setState('reserved', lastItem + ' is reserved for you: confirm within ' + remaining(reservation.expiresAt) + '.');
     else if (queue) {
       const s = queue.status || {};
-      const where = s.position ? 'You are number ' + s.position + ' in line' : 'You are in line';
+      const where = s.position ? 'You are in line, number ' + s.position : 'You are in line';
       const wait = s.estimatedWaitSeconds ? ', about ' + s.estimatedWaitSeconds + ' s' : '';
-      setState('queued', where + wait + '. Keep this page open.');
+      // Before the opening (early access without an RSVP, or not started): say when it opens.
+      const opens = drop.phase === 'early_access' || drop.phase === 'scheduled' ? new Date(s.opensAt || drop.startsAt) : null;
+      const when = opens && opens > new Date() ? ' for the public opening at ' + clock(opens) + ' (in ' + remaining(opens) + ')' + (s.position ? '' : '; places are drawn at the opening') : '';
+      setState('queued', where + when + wait + '. Keep this page open.');
     } else if (linkDown) setState('origin-down', 'The shop cannot reach the store right now, so reserving is paused; stock shown may be out of date.');
     else if (drop.phase === 'sold_out') setState('sold-out', 'Sold out.');
     else if (drop.phase === 'closed') setState('closed', 'The drop is closed.');
@@ -323,6 +388,10 @@
     else if (ui.state.dataset.state !== 'rsvped' && ui.state.dataset.state !== 'error' && ui.state.dataset.state !== 'expired') setState('idle', 'Pick a size to reserve it.');
 
     if (focus && !focus.hidden) focus.focus();
+  }
+
+  function clock(at) {
+    return at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   }
 
   function remaining(until) {
@@ -354,10 +423,12 @@
   // ---- recommendations ------------------------------------------------------------------------
   async function loadRecommendations() {
     if (!token) return;
-    const answer = await call('GET', '/v1/recommendations?creatorId=' + encodeURIComponent(creatorId) + '&k=4');
+    // Ask for as many more as were bought, so four remain once they are left out.
+    const answer = await call('GET', '/v1/recommendations?creatorId=' + encodeURIComponent(creatorId) + '&k=' + (4 + bought.size));
     if (answer.status !== 200 || !answer.body) return;
     ui.recsList.replaceChildren();
-    for (const item of answer.body.items) {
+    const items = answer.body.items.filter((item) => !bought.has(item.productId)).slice(0, 4);
+    for (const item of items) {
       const product = productById(item.productId);
       const li = document.createElement('li');
       li.dataset.productId = item.productId;
@@ -371,7 +442,7 @@
       ui.recsList.append(li);
     }
     ui.recsSource.textContent = answer.body.source === 'model' ? 'Ranked for you on this edge.' : 'Popular right now (no personal model yet).';
-    ui.recs.hidden = answer.body.items.length === 0;
+    ui.recs.hidden = items.length === 0;
     ui.recs.dataset.source = answer.body.source;
   }
 
@@ -395,6 +466,7 @@
     if (down !== linkDown) { linkDown = down; body.dataset.link = down ? 'down' : 'up'; if (!down && ui.state.dataset.state === 'origin-down') setState('idle', ''); render(); }
   }
 
+  if (window.parent !== window && 'ResizeObserver' in window) new ResizeObserver(reportHeight).observe(document.body);
   loadDrop();
   checkLink();
   setInterval(checkLink, 5000);
