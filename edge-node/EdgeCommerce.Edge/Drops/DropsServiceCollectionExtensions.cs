@@ -25,6 +25,7 @@ internal static class DropsServiceCollectionExtensions
         services.TryAddSingleton<AdmissionMetrics>();
         services.TryAddSingleton<DropAdmission>();
         services.AddHostedService<DropHousekeeping>();
+        services.AddHostedService<DropLeaseReclaim>();
         return services;
     }
 }

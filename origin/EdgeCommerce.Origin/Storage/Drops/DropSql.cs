@@ -12,7 +12,7 @@ namespace EdgeCommerce.Origin.Storage.Drops;
 /// each store only supplies the write transaction (<see cref="DropWriteScope"/>). Times are Unix
 /// milliseconds; flags are integers, so the same readers work on both.
 /// </summary>
-internal static class DropSql
+internal static partial class DropSql
 {
     /// <summary>Lease grants shrink with stock: at most a quarter of what is free (at least one unit).</summary>
     public const int ShrinkDivisor = 4;
