@@ -17,7 +17,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth" or "reservations" or "hung")
+        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth" or "reservations" or "hung" or "soak-drops")
         {
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) =>
@@ -45,6 +45,7 @@ public static class Program
                     "auth" => await AuthBenchmark.RunAsync(parsed, stop.Token),
                     "reservations" => await ReservationBenchmark.RunAsync(parsed, stop.Token),
                     "hung" => await HungOriginBenchmark.RunAsync(parsed, stop.Token),
+                    "soak-drops" => await SoakDropsBenchmark.RunAsync(parsed, stop.Token),
                     _ => await SnapshotBenchmark.RunAsync(parsed, stop.Token),
                 };
             }

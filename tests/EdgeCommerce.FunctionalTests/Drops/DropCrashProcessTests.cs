@@ -44,13 +44,13 @@ public sealed class DropCrashProcessTests
         await edgeA.WaitForDropAsync(DropId, cancellationToken);
         await edgeB.WaitForDropAsync(DropId, cancellationToken);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
-        var sold = await ReserveAsync(http, edgeA, viewers[0], "key-0");
+        var sold = await ReserveAsync(http, edgeA, viewers[0], "key-0", cancellationToken);
         var soldId = sold.Body!.Value.GetProperty("reservationId").GetString()!;
-        var confirmed = await SendAsync(http, HttpMethod.Post, new Uri(edgeA.Address, $"/v1/reservations/{soldId}/confirm"), viewers[0], null, null);
-        var held = await ReserveAsync(http, edgeA, viewers[1], "key-1");
+        var confirmed = await SendAsync(http, HttpMethod.Post, new Uri(edgeA.Address, $"/v1/reservations/{soldId}/confirm"), viewers[0], null, null, cancellationToken);
+        var held = await ReserveAsync(http, edgeA, viewers[1], "key-1", cancellationToken);
         var heldId = held.Body!.Value.GetProperty("reservationId").GetString()!;
-        await ReserveAsync(http, edgeA, viewers[2], "key-2");
-        var refusedElsewhere = await ReserveAsync(http, edgeB, viewers[3], "key-3");
+        await ReserveAsync(http, edgeA, viewers[2], "key-2", cancellationToken);
+        var refusedElsewhere = await ReserveAsync(http, edgeB, viewers[3], "key-3", cancellationToken);
         var leasedBefore = await LeasedAsync(origin, admin, cancellationToken);
 
         // Act
@@ -65,15 +65,15 @@ public sealed class DropCrashProcessTests
         }
 
         var unitsBackAfter = restart.Elapsed;
-        var confirmRetried = await SendAsync(http, HttpMethod.Post, new Uri(edgeA.Address, $"/v1/reservations/{soldId}/confirm"), viewers[0], null, null);
-        var heldRetried = await SendAsync(http, HttpMethod.Post, new Uri(edgeA.Address, $"/v1/reservations/{heldId}/confirm"), viewers[1], null, null);
-        var elsewhere = await ReserveAsync(http, edgeB, viewers[3], "key-3b");
-        var here = await ReserveAsync(http, edgeA, viewers[4], "key-4");
-        var oneTooMany = await ReserveAsync(http, edgeA, viewers[1], "key-1b");
+        var confirmRetried = await SendAsync(http, HttpMethod.Post, new Uri(edgeA.Address, $"/v1/reservations/{soldId}/confirm"), viewers[0], null, null, cancellationToken);
+        var heldRetried = await SendAsync(http, HttpMethod.Post, new Uri(edgeA.Address, $"/v1/reservations/{heldId}/confirm"), viewers[1], null, null, cancellationToken);
+        var elsewhere = await ReserveAsync(http, edgeB, viewers[3], "key-3b", cancellationToken);
+        var here = await ReserveAsync(http, edgeA, viewers[4], "key-4", cancellationToken);
+        var oneTooMany = await ReserveAsync(http, edgeA, viewers[1], "key-1b", cancellationToken);
         foreach (var (answer, edge, token) in new[] { (elsewhere, edgeB, viewers[3]), (here, edgeA, viewers[4]) })
         {
             var id = answer.Body!.Value.GetProperty("reservationId").GetString()!;
-            Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{id}/confirm"), token, null, null)).Status);
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{id}/confirm"), token, null, null, cancellationToken)).Status);
         }
 
         // Assert
@@ -125,8 +125,9 @@ public sealed class DropCrashProcessTests
             // Act
             Assert.True(PosixSignals.Send(origin.ProcessId, PosixSignals.SigStop));
             frozen = true;
-            using (var leaving = new CancellationTokenSource(TimeSpan.FromMilliseconds(500)))
+            using (var leaving = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
+                leaving.CancelAfter(TimeSpan.FromMilliseconds(500));
                 await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ReserveAsync(http, edge, viewer, "key-1", leaving.Token));
             }
 
@@ -136,7 +137,7 @@ public sealed class DropCrashProcessTests
             var thawed = Stopwatch.StartNew();
             do
             {
-                again = await ReserveAsync(http, edge, viewer, "key-2");
+                again = await ReserveAsync(http, edge, viewer, "key-2", cancellationToken);
                 if (again.Status == HttpStatusCode.ServiceUnavailable)
                 {
                     await Task.Delay(200, cancellationToken);
@@ -159,10 +160,10 @@ public sealed class DropCrashProcessTests
     private static async Task<int> LeasedAsync(OriginNode origin, string admin, CancellationToken cancellationToken)
         => (await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}", admin, cancellationToken)).GetProperty("skus")[0].GetProperty("leased").GetInt32();
 
-    private static Task<Answer> ReserveAsync(HttpClient http, EdgeNode edge, string token, string key, CancellationToken cancellationToken = default)
+    private static Task<Answer> ReserveAsync(HttpClient http, EdgeNode edge, string token, string key, CancellationToken cancellationToken)
         => SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token, $$"""{"skuId":"{{Sku}}","quantity":1}""", key, cancellationToken);
 
-    private static async Task<Answer> SendAsync(HttpClient http, HttpMethod method, Uri uri, string token, string? json, string? key, CancellationToken cancellationToken = default)
+    private static async Task<Answer> SendAsync(HttpClient http, HttpMethod method, Uri uri, string token, string? json, string? key, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, uri);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

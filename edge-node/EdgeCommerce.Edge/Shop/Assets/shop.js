@@ -23,6 +23,7 @@
   let confirmed = false;
   let busy = false;
   let queue = null;          // {ticket, statusUrl, skuId, key}
+  let unanswered = null;     // {skuId, key}: a reservation that got no final answer (503, no connection); its retry reuses the key
   let notOpenUntil = null;   // Date: the drop opens for this viewer then
   let events = null;
   let linkDown = false;      // the edge cannot reach the origin (from /v1/edge/status): nothing can be reserved
@@ -169,7 +170,7 @@
         button.className = 'reserve';
         button.textContent = 'Reserve';
         button.setAttribute('aria-label', 'Reserve ' + name.textContent);
-        button.addEventListener('click', () => reserve(sku.skuId));
+        button.addEventListener('click', () => reserve(sku.skuId, unanswered && unanswered.skuId === sku.skuId ? unanswered.key : newKey()));
         li.append(name, left, button);
         ui.stock.append(li);
       }
@@ -194,6 +195,8 @@
     if (ticket) headers['Queue-Ticket'] = ticket;
     const answer = await call('POST', '/v1/drops/' + encodeURIComponent(drop.dropId) + '/reservations', { json: { skuId, quantity: 1 }, headers });
     busy = false;
+    // The edge may have reserved without the page hearing it: the retry must be the same request.
+    unanswered = answer.status === 0 || answer.status >= 500 ? { skuId, key } : null;
     const problem = answer.body || {};
     switch (answer.status) {
       case 201:
@@ -253,7 +256,7 @@
     const answer = await call('POST', '/v1/reservations/' + encodeURIComponent(reservation.reservationId) + '/confirm');
     busy = false;
     if (answer.status === 200) { confirmed = true; render(); return; }
-    if (answer.status === 410 || answer.status === 409) { reservation = null; setState('expired', 'The reservation ended before it was confirmed.'); return; }
+    if (answer.status === 410 || answer.status === 409 || answer.status === 404) { reservation = null; setState('expired', 'The reservation ended before it was confirmed.'); return; }
     if (answer.status === 429) { reservation = null; setState('error', 'You already bought as many as this drop allows.'); return; }
     setState('error', 'Could not confirm right now; your reservation is still held. Try again.');
   }
