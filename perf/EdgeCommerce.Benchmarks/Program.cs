@@ -17,7 +17,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth" or "reservations" or "hung" or "stock" or "burst")
+        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth" or "reservations" or "hung" or "stock" or "burst" or "soak-drops")
         {
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) =>
@@ -47,6 +47,7 @@ public static class Program
                     "hung" => await HungOriginBenchmark.RunAsync(parsed, stop.Token),
                     "stock" => await StockConvergenceBenchmark.RunAsync(parsed, stop.Token),
                     "burst" => await BurstBenchmark.RunAsync(parsed, stop.Token),
+                    "soak-drops" => await SoakDropsBenchmark.RunAsync(parsed, stop.Token),
                     _ => await SnapshotBenchmark.RunAsync(parsed, stop.Token),
                 };
             }

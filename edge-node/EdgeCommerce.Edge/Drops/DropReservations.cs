@@ -20,7 +20,7 @@ namespace EdgeCommerce.Edge.Drops;
 /// and a token acts only on its own creator's drops (<see cref="DropTenancy"/>): another creator's
 /// drop is "not found" and nothing is recorded.
 /// </summary>
-internal sealed class DropReservations(
+internal sealed partial class DropReservations(
     ReplicaHolder holder,
     IDropInventoryOrigin origin,
     IOptions<DropsOptions> options,
@@ -138,7 +138,14 @@ internal sealed class DropReservations(
     public async Task<ConfirmResult> ConfirmAsync(AccessToken token, string reservationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
-        if (Find(reservationId) is not { } reservation || !reservation.IsHeldBy(token))
+        if (Find(reservationId) is not { } reservation)
+        {
+            // Made by this edge before a restart (or forgotten since its drop ended): the origin
+            // may hold it as a sale, and a buyer retrying their confirm is owed that sale.
+            return metrics.Confirmed(await FindForgottenSaleAsync(token, reservationId, cancellationToken));
+        }
+
+        if (!reservation.IsHeldBy(token))
         {
             return metrics.Confirmed(new ConfirmResult(ConfirmStatus.NotFound));
         }
@@ -163,58 +170,7 @@ internal sealed class DropReservations(
             reservation.Confirming = true;
             try
             {
-                var reply = await origin.ConfirmSaleAsync(new ConfirmSaleRequest
-                {
-                    LeaseId = reservation.Lease.Id,
-                    ReservationId = reservation.Id,
-                    DropId = reservation.DropId,
-                    SkuId = reservation.SkuId,
-                    Quantity = reservation.Quantity,
-                    Viewer = reservation.Viewer,
-                    IdempotencyKey = reservation.IdempotencyKey,
-                }, cancellationToken);
-                if (reply.Duplicate)
-                {
-                    // A retry of a reservation already sold (through this edge before a restart, or
-                    // another edge): nothing new was sold, so these units go back to the lease.
-                    reservation.DuplicateOf = reply.ReservationId;
-                    reservation.Pool.Release(reservation.Lease, reservation.Quantity);
-                    AddViewerUnits(reservation.DropId, reservation.Creator, reservation.Viewer, -reservation.Quantity);
-                }
-                else
-                {
-                    reservation.Pool.Sell(reservation.Lease, reservation.Quantity);
-                }
-
-                reservation.State = ReservationState.Confirmed;
-                reservation.ConfirmInDoubt = false;
-                return metrics.Confirmed(new ConfirmResult(ConfirmStatus.Confirmed, reservation));
-            }
-            catch (RpcException ex) when (ex.StatusCode is StatusCode.ResourceExhausted)
-            {
-                EndUnsold(reservation, ReservationState.Released);
-                return metrics.Confirmed(new ConfirmResult(ConfirmStatus.OverLimit, reservation));
-            }
-            catch (RpcException ex) when (ex.StatusCode is StatusCode.FailedPrecondition or StatusCode.NotFound)
-            {
-                DropsLog.SaleRefused(logger, reservation.DropId, ex.Status.Detail);
-                EndUnsold(reservation, ReservationState.Released);
-                return metrics.Confirmed(new ConfirmResult(ConfirmStatus.Refused, reservation));
-            }
-            catch (OriginUnavailableException ex)
-            {
-                // Unknown whether the sale landed (or, with the circuit open, known not to have
-                // been tried): the reservation stays held and a retry is safe (the origin confirms
-                // a reservation id once).
-                LogUnreachable("ConfirmSale", ex);
-                reservation.ConfirmInDoubt = true;
-                return metrics.Confirmed(new ConfirmResult(ConfirmStatus.OriginUnreachable, reservation, ex.RetryAfter));
-            }
-            catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                DropsLog.OriginCallFailed(logger, "ConfirmSale", ex.StatusCode.ToString());
-                reservation.ConfirmInDoubt = true;
-                return metrics.Confirmed(new ConfirmResult(ConfirmStatus.Unavailable, reservation));
+                return metrics.Confirmed(await SendConfirmAsync(reservation, cancellationToken));
             }
             finally
             {
@@ -227,11 +183,90 @@ internal sealed class DropReservations(
         }
     }
 
+    /// <summary>
+    /// Asks the origin to commit <paramref name="reservation"/> and applies its answer. The caller
+    /// holds the reservation's gate and has set <see cref="Reservation.Confirming"/>. A definitive
+    /// answer settles it for good (the origin records a reservation id once, and each refusal is
+    /// final: an expired lease, a lease with no unit left, a limit reached, a cancelled or ended
+    /// drop), so re-sending it also settles a confirm whose first answer was lost.
+    /// </summary>
+    private async Task<ConfirmResult> SendConfirmAsync(Reservation reservation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var reply = await origin.ConfirmSaleAsync(new ConfirmSaleRequest
+            {
+                LeaseId = reservation.Lease.Id,
+                ReservationId = reservation.Id,
+                DropId = reservation.DropId,
+                SkuId = reservation.SkuId,
+                Quantity = reservation.Quantity,
+                Viewer = reservation.Viewer,
+                IdempotencyKey = reservation.IdempotencyKey,
+            }, cancellationToken);
+            if (reply.Duplicate)
+            {
+                // A retry of a reservation already sold (through this edge before a restart, or
+                // another edge): nothing new was sold, so these units go back to the lease.
+                reservation.DuplicateOf = reply.ReservationId;
+                reservation.Pool.Release(reservation.Lease, reservation.Quantity);
+                AddViewerUnits(reservation.DropId, reservation.Creator, reservation.Viewer, -reservation.Quantity);
+            }
+            else
+            {
+                reservation.Pool.Sell(reservation.Lease, reservation.Quantity);
+            }
+
+            reservation.State = ReservationState.Confirmed;
+            reservation.ConfirmInDoubt = false;
+            return new ConfirmResult(ConfirmStatus.Confirmed, reservation);
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.ResourceExhausted)
+        {
+            EndUnsold(reservation, ReservationState.Released);
+            return new ConfirmResult(ConfirmStatus.OverLimit, reservation);
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.FailedPrecondition or StatusCode.NotFound)
+        {
+            DropsLog.SaleRefused(logger, reservation.DropId, ex.Status.Detail);
+            EndUnsold(reservation, ReservationState.Released);
+            return new ConfirmResult(ConfirmStatus.Refused, reservation);
+        }
+        catch (OriginUnavailableException ex)
+        {
+            // Unknown whether the sale landed (or, with the circuit open, known not to have
+            // been tried): the reservation stays held and a retry is safe (the origin confirms
+            // a reservation id once).
+            LogUnreachable("ConfirmSale", ex);
+            reservation.ConfirmInDoubt = true;
+            return new ConfirmResult(ConfirmStatus.OriginUnreachable, reservation, ex.RetryAfter);
+        }
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            DropsLog.OriginCallFailed(logger, "ConfirmSale", ex.StatusCode.ToString());
+            reservation.ConfirmInDoubt = true;
+            return new ConfirmResult(ConfirmStatus.Unavailable, reservation);
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // The viewer left mid-call: the sale may have landed. The sweep settles it with the origin.
+            reservation.ConfirmInDoubt = true;
+            throw;
+        }
+    }
+
     /// <summary>Releases a held reservation. False when there is none for this viewer; a confirmed one stays confirmed.</summary>
     public async Task<ConfirmResult> ReleaseAsync(AccessToken token, string reservationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
-        if (Find(reservationId) is not { } reservation || !reservation.IsHeldBy(token))
+        if (Find(reservationId) is not { } reservation)
+        {
+            // A sale the origin holds stays a sale (409), whatever this edge forgot.
+            var forgotten = await FindForgottenSaleAsync(token, reservationId, cancellationToken);
+            return forgotten.Status == ConfirmStatus.Confirmed ? forgotten : new ConfirmResult(ConfirmStatus.NotFound);
+        }
+
+        if (!reservation.IsHeldBy(token))
         {
             return new ConfirmResult(ConfirmStatus.NotFound);
         }
@@ -239,6 +274,24 @@ internal sealed class DropReservations(
         await reservation.Gate.WaitAsync(cancellationToken);
         try
         {
+            if (reservation.State == ReservationState.Held && reservation.ConfirmInDoubt)
+            {
+                // Its confirm may have landed: released now, the viewer would be told so while the
+                // origin holds their sale. The origin's answer to the confirm they sent decides.
+                reservation.Confirming = true;
+                try
+                {
+                    if (await SendConfirmAsync(reservation, cancellationToken) is { Status: ConfirmStatus.OriginUnreachable or ConfirmStatus.Unavailable } unsettled)
+                    {
+                        return unsettled;
+                    }
+                }
+                finally
+                {
+                    reservation.Confirming = false;
+                }
+            }
+
             if (reservation.State == ReservationState.Held)
             {
                 EndUnsold(reservation, ReservationState.Released);
@@ -302,11 +355,18 @@ internal sealed class DropReservations(
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
+        await EvictEndedDropsAsync(now, cancellationToken);
         // Enumerating the dictionary itself takes no lock and copies nothing. (.Values takes every
         // bucket lock, stalling reservations meanwhile, and copies all entries into one array, tens
         // of thousands during a drop, hence a large-object-heap allocation every sweep.)
         foreach (var (_, reservation) in _reservations)
         {
+            if (reservation.ConfirmInDoubt && reservation.State == ReservationState.Held && !reservation.Confirming)
+            {
+                // Not awaited: a hung origin holds each call up to Origin:CallTimeout, and the sweep must go on.
+                SettleInDoubt(reservation);
+            }
+
             // A reservation whose confirm is in doubt waits for its lease to end: by then the origin
             // accepts no sale under it, so whatever landed has landed.
             if (reservation.State == ReservationState.Held && !reservation.Confirming && now >= reservation.ExpiresAt
@@ -341,21 +401,26 @@ internal sealed class DropReservations(
         {
             foreach (var (lease, units) in pool.CollectUnusable(now, Options.ReservationTtl, Options.ClockSkewMargin))
             {
-                try
-                {
-                    await origin.ReturnLeaseAsync(new ReturnLeaseRequest { LeaseId = lease.Id, Units = units }, cancellationToken);
-                    metrics.UnitsReturned(units);
-                }
-                catch (OriginUnavailableException ex)
-                {
-                    // Not lost: the origin takes the units back when the lease expires.
-                    LogUnreachable("ReturnLease", ex);
-                }
-                catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
-                {
-                    DropsLog.OriginCallFailed(logger, "ReturnLease", ex.StatusCode.ToString());
-                }
+                await ReturnAsync(lease, units, cancellationToken);
             }
+        }
+    }
+
+    private async Task ReturnAsync(InventoryLease lease, int units, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await origin.ReturnLeaseAsync(new ReturnLeaseRequest { LeaseId = lease.Id, Units = units }, cancellationToken);
+            metrics.UnitsReturned(units);
+        }
+        catch (OriginUnavailableException ex)
+        {
+            // Not lost: the origin takes the units back when the lease expires.
+            LogUnreachable("ReturnLease", ex);
+        }
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            DropsLog.OriginCallFailed(logger, "ReturnLease", ex.StatusCode.ToString());
         }
     }
 
@@ -430,7 +495,19 @@ internal sealed class DropReservations(
         }
 
         var pool = _pools.GetOrAdd((dropId, skuId), static (key, first) => new LeasePool(key.DropId, key.SkuId, first), Options.LeaseUnits);
-        var taken = await TakeAsync(pool, quantity, cancellationToken);
+        ((InventoryLease Lease, DateTimeOffset ExpiresAt)? Hold, ReserveResult? Result) taken;
+        try
+        {
+            taken = await TakeAsync(pool, quantity, cancellationToken);
+        }
+        catch
+        {
+            // The viewer left while the edge waited for a lease (or the wait failed): nothing is
+            // held for them, so their per-viewer count must not stay raised.
+            AddViewerUnits(dropId, drop.CreatorId, token.Subject, -quantity);
+            throw;
+        }
+
         if (taken.Result is not null)
         {
             AddViewerUnits(dropId, drop.CreatorId, token.Subject, -quantity);
@@ -544,6 +621,8 @@ internal sealed class DropReservations(
     {
         try
         {
+            await EnsureReclaimedAsync();
+
             // No request's token: the call is bounded by Origin:CallTimeout and shared by every waiter.
             var (units, wanted) = pool.NextRequest(quantity, Options.MaxLeaseUnits, timeProvider.GetUtcNow(), Options.ClockSkewMargin);
             var reply = await origin.AcquireLeaseAsync(new AcquireLeaseRequest
@@ -592,6 +671,7 @@ internal sealed class DropReservations(
         AcquireLeaseReply reply;
         try
         {
+            await EnsureReclaimedAsync();
             reply = await origin.AcquireLeaseAsync(new AcquireLeaseRequest
             {
                 DropId = pool.DropId,

@@ -304,6 +304,9 @@ internal static class DropsApi
         {
             ConfirmStatus.Gone => TypedResults.NoContent(),
             ConfirmStatus.Confirmed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The reservation is confirmed; it cannot be released."),
+            // An earlier confirm's outcome is not known yet (or a forgotten reservation could not be looked up).
+            ConfirmStatus.Unavailable => Unavailable(context, TimeSpan.FromSeconds(1), "The sale could not be confirmed right now; retrying is safe."),
+            ConfirmStatus.OriginUnreachable => OriginUnreachable(context, result.RetryAfter ?? TimeSpan.FromSeconds(1), "Whether an earlier confirm of this reservation sold is not known yet; retrying is safe."),
             _ => ReservationNotFound(),
         };
     }

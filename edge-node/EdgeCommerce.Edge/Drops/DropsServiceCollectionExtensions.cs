@@ -30,6 +30,7 @@ internal static class DropsServiceCollectionExtensions
         services.TryAddSingleton<Stock.HoldsReporter>();
         services.AddHostedService(static sp => sp.GetRequiredService<Stock.HoldsReporter>());
         services.AddHostedService<StockPlacement>();
+        services.AddHostedService<DropLeaseReclaim>();
         return services;
     }
 }

@@ -27,4 +27,10 @@ internal sealed class GrpcDropInventoryOrigin(OriginChannels channels, OriginCal
 
     public Task<RsvpReply> HasRsvpAsync(RsvpRequest request, CancellationToken cancellationToken)
         => calls.CallAsync(static (index, args, token) => args.channels.Inventory(index).HasRsvpAsync(args.request, cancellationToken: token).ResponseAsync, (channels, request), cancellationToken);
+
+    public Task<ReclaimLeasesReply> ReclaimLeasesAsync(ReclaimLeasesRequest request, CancellationToken cancellationToken)
+        => calls.CallAsync(static (index, args, token) => args.channels.Inventory(index).ReclaimLeasesAsync(args.request, cancellationToken: token).ResponseAsync, (channels, request), cancellationToken);
+
+    public Task<FindSaleReply> FindSaleAsync(FindSaleRequest request, CancellationToken cancellationToken)
+        => calls.CallAsync(static (index, args, token) => args.channels.Inventory(index).FindSaleAsync(args.request, cancellationToken: token).ResponseAsync, (channels, request), cancellationToken);
 }

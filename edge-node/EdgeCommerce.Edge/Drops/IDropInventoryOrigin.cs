@@ -18,4 +18,8 @@ internal interface IDropInventoryOrigin
     Task<RsvpReply> RsvpAsync(RsvpRequest request, CancellationToken cancellationToken);
 
     Task<RsvpReply> HasRsvpAsync(RsvpRequest request, CancellationToken cancellationToken);
+
+    Task<ReclaimLeasesReply> ReclaimLeasesAsync(ReclaimLeasesRequest request, CancellationToken cancellationToken);
+
+    Task<FindSaleReply> FindSaleAsync(FindSaleRequest request, CancellationToken cancellationToken);
 }

@@ -191,4 +191,28 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
             return returns;
         }
     }
+
+    /// <summary>
+    /// Takes every unsold unit of every lease (held ones too) for the pool's drop that is over: no
+    /// reservation of it can sell any more, so they go back to the origin before the pool is forgotten.
+    /// </summary>
+    public IReadOnlyList<(InventoryLease Lease, int Units)> TakeUnsold()
+    {
+        lock (_gate)
+        {
+            var returns = new List<(InventoryLease, int)>();
+            foreach (var lease in _leases)
+            {
+                if (lease.Units > lease.Sold)
+                {
+                    returns.Add((lease, lease.Units - lease.Sold));
+                    lease.Units = lease.Sold;
+                    lease.Held = 0;
+                }
+            }
+
+            _leases.Clear();
+            return returns;
+        }
+    }
 }

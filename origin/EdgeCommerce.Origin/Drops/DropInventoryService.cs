@@ -20,7 +20,7 @@ namespace EdgeCommerce.Origin.Drops;
 /// (<c>PERMISSION_DENIED</c>) once an operator revoked that edge. A lease is used only by the edge
 /// it was granted to: another edge's lease id answers like a missing one.
 /// </remarks>
-internal sealed class DropInventoryService(
+internal sealed partial class DropInventoryService(
     IDropStore store,
     LeaseBatchWriter leaseWriter,
     LeasePlacementPolicy placementPolicy,

@@ -42,6 +42,12 @@ internal sealed class HangingDropOrigin(OriginCalls calls, InMemoryDropOrigin in
     public Task<RsvpReply> HasRsvpAsync(RsvpRequest request, CancellationToken cancellationToken)
         => CallAsync(token => inner.HasRsvpAsync(request, token), cancellationToken);
 
+    public Task<ReclaimLeasesReply> ReclaimLeasesAsync(ReclaimLeasesRequest request, CancellationToken cancellationToken)
+        => CallAsync(token => inner.ReclaimLeasesAsync(request, token), cancellationToken);
+
+    public Task<FindSaleReply> FindSaleAsync(FindSaleRequest request, CancellationToken cancellationToken)
+        => CallAsync(token => inner.FindSaleAsync(request, token), cancellationToken);
+
     private Task<T> CallAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
         => calls.CallAsync(static async (_, args, token) =>
         {

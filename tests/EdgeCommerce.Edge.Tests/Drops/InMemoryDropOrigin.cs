@@ -77,6 +77,15 @@ internal sealed class InMemoryDropOrigin(TimeProvider time, TimeSpan leaseDurati
     }
 
     public Task<AcquireLeaseReply> AcquireLeaseAsync(AcquireLeaseRequest request, CancellationToken cancellationToken)
+        => LeaseGate is { } gate ? AcquireAfterAsync(gate.Task, request) : AcquireNowAsync(request);
+
+    private async Task<AcquireLeaseReply> AcquireAfterAsync(Task gate, AcquireLeaseRequest request)
+    {
+        await gate;
+        return await AcquireNowAsync(request);
+    }
+
+    private Task<AcquireLeaseReply> AcquireNowAsync(AcquireLeaseRequest request)
     {
         lock (_gate)
         {
@@ -104,7 +113,7 @@ internal sealed class InMemoryDropOrigin(TimeProvider time, TimeSpan leaseDurati
             var units = Math.Max(min, Math.Min(request.Units, Math.Max(1, free / 4)));
             // As the origin: waiting buyers' total in full while free; a placement before the open, half of what is free.
             units = request.Preposition ? Math.Max(min, Math.Min(request.Units, free / 2)) : Math.Max(units, Math.Min(request.WantedUnits, free));
-            var lease = new Lease(Guid.NewGuid().ToString("N"), key, units, now + leaseDuration);
+            var lease = new Lease(Guid.NewGuid().ToString("N"), key, units, now + leaseDuration) { EdgeId = request.EdgeId };
             _leases[lease.Id] = lease;
             return Task.FromResult(new AcquireLeaseReply { LeaseId = lease.Id, Units = units, ExpiresAtUnixMs = lease.ExpiresAt.ToUnixTimeMilliseconds(), Stock = stock });
         }
@@ -131,6 +140,7 @@ internal sealed class InMemoryDropOrigin(TimeProvider time, TimeSpan leaseDurati
         {
             ThrowIfDown();
             ConfirmCalls++;
+            var lost = false;
             if (_sales.ContainsKey(request.ReservationId))
             {
                 return Task.FromResult(new ConfirmSaleReply { ReservationId = request.ReservationId });
@@ -158,10 +168,24 @@ internal sealed class InMemoryDropOrigin(TimeProvider time, TimeSpan leaseDurati
                 throw new RpcException(new Status(StatusCode.ResourceExhausted, "Over the limit."));
             }
 
-            _sales[request.ReservationId] = new Sale(request.ReservationId, request.DropId, request.Viewer, request.IdempotencyKey, request.Quantity);
+            if (LoseConfirmAnswers > 0)
+            {
+                // The sale lands, the answer does not reach the edge (a timeout after the commit).
+                LoseConfirmAnswers--;
+                lost = true;
+            }
+
+            _sales[request.ReservationId] = new Sale(request.ReservationId, request.DropId, request.Viewer, request.IdempotencyKey, request.Quantity)
+            {
+                SkuId = request.SkuId,
+                LeaseId = request.LeaseId,
+                EdgeId = lease.EdgeId,
+            };
             lease.Sold += request.Quantity;
             _sold[key] += request.Quantity;
-            return Task.FromResult(new ConfirmSaleReply { ReservationId = request.ReservationId });
+            return lost
+                ? Task.FromException<ConfirmSaleReply>(new OriginUnavailableException(TimeSpan.FromSeconds(1), circuitOpen: false, inner: null))
+                : Task.FromResult(new ConfirmSaleReply { ReservationId = request.ReservationId });
         }
     }
 
@@ -181,6 +205,67 @@ internal sealed class InMemoryDropOrigin(TimeProvider time, TimeSpan leaseDurati
         {
             ThrowIfDown();
             return Task.FromResult(new RsvpReply { Rsvped = _rsvps.Contains((request.DropId, request.Viewer)) });
+        }
+    }
+
+    public int ReclaimCalls { get; private set; }
+
+    /// <summary>This many next sales are recorded but answered as timeouts (the answer was lost).</summary>
+    public int LoseConfirmAnswers { get; set; }
+
+    /// <summary>When set, lease requests wait for it (an origin slow to answer).</summary>
+    public TaskCompletionSource? LeaseGate { get; set; }
+
+    /// <summary>The creator every sale's drop belongs to (the in-memory origin keeps no drop definitions).</summary>
+    public string Creator { get; set; } = "c1";
+
+    /// <summary>Units unexpired leases hold unsold (what other edges cannot lease).</summary>
+    public int Leased(string dropId, string skuId)
+    {
+        lock (_gate)
+        {
+            var now = time.GetUtcNow();
+            return _leases.Values.Where(l => l.Key == dropId + "/" + skuId && l.ExpiresAt > now).Sum(static l => l.Units - l.Sold);
+        }
+    }
+
+    public Task<ReclaimLeasesReply> ReclaimLeasesAsync(ReclaimLeasesRequest request, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            ThrowIfDown();
+            ReclaimCalls++;
+            var now = time.GetUtcNow();
+            var reply = new ReclaimLeasesReply();
+            foreach (var lease in _leases.Values.Where(l => l.EdgeId == request.EdgeId && l.ExpiresAt > now && l.Units > l.Sold))
+            {
+                reply.Leases++;
+                reply.Units += lease.Units - lease.Sold;
+                lease.Units = lease.Sold;
+            }
+
+            return Task.FromResult(reply);
+        }
+    }
+
+    public Task<FindSaleReply> FindSaleAsync(FindSaleRequest request, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            ThrowIfDown();
+            return Task.FromResult(_sales.TryGetValue(request.ReservationId, out var sale)
+                ? new FindSaleReply
+                {
+                    Found = true,
+                    DropId = sale.DropId,
+                    CreatorId = Creator,
+                    SkuId = sale.SkuId,
+                    Viewer = sale.Viewer,
+                    Quantity = sale.Quantity,
+                    LeaseId = sale.LeaseId,
+                    ConfirmedAtUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
+                }
+                : new FindSaleReply());
         }
     }
 
@@ -208,7 +293,16 @@ internal sealed class InMemoryDropOrigin(TimeProvider time, TimeSpan leaseDurati
         public int Sold { get; set; }
 
         public DateTimeOffset ExpiresAt { get; } = expiresAt;
+
+        public string EdgeId { get; init; } = "";
     }
 
-    private sealed record Sale(string ReservationId, string DropId, string Viewer, string Key, int Quantity);
+    private sealed record Sale(string ReservationId, string DropId, string Viewer, string Key, int Quantity)
+    {
+        public string SkuId { get; init; } = "";
+
+        public string LeaseId { get; init; } = "";
+
+        public string EdgeId { get; init; } = "";
+    }
 }

@@ -12,8 +12,8 @@ namespace EdgeCommerce.FunctionalTests.Drops;
 /// <summary>
 /// The no-oversell proof over real processes: an origin, three edges, hundreds of concurrent
 /// clients reserving, confirming, releasing, abandoning and retrying (with idempotency keys)
-/// against a drop of a few dozen units, while one edge is killed and restarted and the origin is
-/// killed and restarted once.
+/// against a drop of a few dozen units, while one edge is killed and restarted, the origin is
+/// killed and restarted once, and then the origin hangs (frozen with SIGSTOP, then thawed).
 /// </summary>
 public sealed class NoOversellTests
 {
@@ -23,7 +23,32 @@ public sealed class NoOversellTests
     private const string Creator = "tour-creator";
     private const string DropId = "tour-drop";
     private const string Sku = "hoodie-01-m";
+
+    // Reserved only by the probes: buyers who reserve just before the freeze and confirm while the
+    // origin is frozen, whatever the load has done to the main SKU's stock.
+    private const string ProbeSku = "probe-cap";
+    private const int ProbeAllocation = 12;
+    private const int Probes = 6;
+    private const string OriginUnreachable = "The origin cannot be reached.";
     private static readonly TimeSpan s_lease = TimeSpan.FromSeconds(6);
+    private static readonly TimeSpan s_callTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_freeze = TimeSpan.FromSeconds(5);
+
+    // Every request is bounded well above the edge's origin call timeout (a refill may take one
+    // call, and a waiter whose units went to others one more): an answer that takes this long is
+    // a hung request, counted as a failure while every edge is up. Shorter than the freeze, so a
+    // request sent in its first second that waits for the thaw times out (a hung request would
+    // otherwise be rescued by the thaw and pass).
+    private static readonly TimeSpan s_clientTimeout = TimeSpan.FromSeconds(4);
+
+    // The only 503s an edge may answer: each says why.
+    private static readonly HashSet<string> s_known503 = new(StringComparer.Ordinal)
+    {
+        OriginUnreachable,
+        "No unit can be had right now; some are held by other reservations and may come back.",
+        "The sale could not be confirmed right now; retrying is safe.",
+        "The waiting room is full.",
+    };
 
     /// <summary>
     /// Each viewer has two clients (two devices) on two different edges, so the per-viewer limit
@@ -31,10 +56,21 @@ public sealed class NoOversellTests
     /// created by leases, expiries or crashes (sold + available ≠ allocation once every lease
     /// ended), a viewer buying past the limit through two edges, and an idempotent retry counted
     /// as a second sale (one idempotency key, two sales) — including retries that reach an edge
-    /// which was restarted and forgot the key.
+    /// which was restarted and forgot the key — and any 5xx but a 503 that says why. The hung
+    /// phase (the origin frozen for 5 s under the same load, then thawed) also catches: a
+    /// request left hanging (no answer within 4 s, four call timeouts) instead of failing fast;
+    /// a reservation that needed the origin answered with a dishonest 503 ("held by other
+    /// reservations") while nothing could reach it; a confirmation lost or doubled when the
+    /// origin takes in a confirm the edge gave up on (six probes reserve a SKU of their own just
+    /// before the freeze and confirm while frozen, so confirms always reach the frozen origin); and
+    /// a confirm that answered 503 while frozen but then ends neither sold (200, a sale at the
+    /// origin) nor clearly unsold (404/409/410/429 and no sale at the origin). With a 2 s
+    /// reservation TTL and a 5 s freeze, the probes' reservations expire while frozen, so they end
+    /// 410: the case to catch is the origin selling, after the thaw, a confirm it took in frozen
+    /// while the buyer is told the reservation expired.
     /// </summary>
     [Fact]
-    public async Task Reserve_HundredsOfClientsWhileAnEdgeAndTheOriginRestart_NeverOversells()
+    public async Task Reserve_HundredsOfClientsWhileAnEdgeAndTheOriginRestartAndTheOriginHangs_NeverOversells()
     {
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
@@ -50,7 +86,7 @@ public sealed class NoOversellTests
         string[] edgeSettings =
         [
             "--Drops:ReservationTtl=00:00:02", "--Drops:ClockSkewMargin=00:00:01", "--Drops:SweepInterval=00:00:00.200",
-            "--Drops:LeaseUnits=2", "--Origin:CallTimeout=00:00:01",
+            "--Drops:LeaseUnits=2", $"--Origin:CallTimeout={s_callTimeout}", "--Origin:BreakDuration=00:00:00.500",
             "--Sync:InitialBackoff=00:00:00.050", "--Sync:MaxBackoff=00:00:00.500",
             // The proof is about stock, not request rates: the per-viewer buckets and the waiting
             // room's stock cap stay out of the way (the room still gates every reservation).
@@ -61,9 +97,10 @@ public sealed class NoOversellTests
                 data.Combine($"edge{i}"), cancellationToken, edgeSettings)));
 
         Mark("started");
+        var frozen = false;
         try
         {
-            await origin.PushSkusAsync(Creator, cancellationToken, Sku);
+            await origin.PushSkusAsync(Creator, cancellationToken, Sku, ProbeSku);
             var admin = await MintAsync(origin, "ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
             var now = DateTimeOffset.UtcNow;
             using (var put = Admin(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/{DropId}", admin))
@@ -74,7 +111,7 @@ public sealed class NoOversellTests
                     startsAt = now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
                     endsAt = now.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
                     perViewerLimit = PerViewerLimit,
-                    allocations = new[] { new { skuId = Sku, units = Allocation } },
+                    allocations = new[] { new { skuId = Sku, units = Allocation }, new { skuId = ProbeSku, units = ProbeAllocation } },
                 }), Encoding.UTF8, "application/json");
                 using var response = await origin.Http.SendAsync(put, cancellationToken);
                 Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
@@ -82,6 +119,8 @@ public sealed class NoOversellTests
 
             var tokens = await Task.WhenAll(Enumerable.Range(0, Viewers)
                 .Select(v => MintAsync(origin, $"viewer-{v:D3}", Creator, ["drop:reserve"], "edge", cancellationToken)));
+            var probeTokens = await Task.WhenAll(Enumerable.Range(0, Probes)
+                .Select(p => MintAsync(origin, $"probe-{p}", Creator, ["drop:reserve"], "edge", cancellationToken)));
 
             foreach (var edge in edges)
             {
@@ -90,11 +129,11 @@ public sealed class NoOversellTests
 
             Mark("drop on every edge");
             using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromSeconds(30) };
-            using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
+            using var http = new HttpClient(handler) { Timeout = s_clientTimeout };
             var ledger = new Ledger();
 
             // Act
-            // The load runs through both restarts and stops 3 s after the origin is back.
+            // The load runs through both restarts and the freeze, and stops 3 s after the thaw.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var clients = Enumerable.Range(0, Viewers * 2)
                 .Select(c => Task.Run(() => RunClientAsync(http, edges[(c + (c / Viewers)) % edges.Length], $"viewer-{c % Viewers:D3}", tokens[c % Viewers],
@@ -110,9 +149,24 @@ public sealed class NoOversellTests
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             await origin.RestartAsync(cancellationToken, originSettings);
             Mark("origin restarted");
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            var probeIds = await Task.WhenAll(Enumerable.Range(0, Probes).Select(p => ReserveProbeAsync(http, edges[p % edges.Length], probeTokens[p], ledger)));
+            ledger.FrozenAt = ledger.Now;
+            Assert.True(PosixSignals.Send(origin.ProcessId, PosixSignals.SigStop));
+            frozen = true;
+            Mark("origin frozen");
+            var probeConfirms = Enumerable.Range(0, Probes)
+                .Select(p => Task.Run(() => ConfirmUntilFinalAsync(http, edges[p % edges.Length], probeTokens[p], probeIds[p], ledger), CancellationToken.None))
+                .ToArray();
+            await Task.Delay(s_freeze, cancellationToken);
+            ledger.ThawedAt = ledger.Now;
+            Assert.True(PosixSignals.Send(origin.ProcessId, PosixSignals.SigCont));
+            frozen = false;
+            Mark("origin thawed");
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
             await stop.CancelAsync();
             await Task.WhenAll(clients);
+            await Task.WhenAll(probeConfirms);
             Mark("clients done");
 
             // Every reservation has ended by now; wait until every lease has too.
@@ -121,31 +175,74 @@ public sealed class NoOversellTests
             // Assert
             Mark("leases expired");
             var drop = await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}", admin, cancellationToken);
-            var sku = drop.GetProperty("skus")[0];
+            var skus = drop.GetProperty("skus").EnumerateArray().ToDictionary(static s => s.GetProperty("skuId").GetString()!, StringComparer.Ordinal);
+            var sku = skus[Sku];
             var sold = sku.GetProperty("sold").GetInt32();
             var available = sku.GetProperty("available").GetInt32();
+            var probeSold = skus[ProbeSku].GetProperty("sold").GetInt32();
             var sales = (await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}/sales", admin, cancellationToken))
                 .GetProperty("sales").EnumerateArray()
                 .Select(static s => (Id: s.GetProperty("reservationId").GetString()!, Viewer: s.GetProperty("viewer").GetString()!,
                     Key: s.GetProperty("idempotencyKey").GetString()!, Quantity: s.GetProperty("quantity").GetInt32()))
                 .ToList();
             TestContext.Current.TestOutputHelper?.WriteLine(
-                $"sold {sold}, available {available}, sales {sales.Count}; client saw: {ledger.Summary()}");
+                $"sold {sold}, available {available}, probes sold {probeSold}, sales {sales.Count}; client saw: {ledger.Summary()}");
 
             Assert.True(ledger.Created > 0 && ledger.Confirmed > 0, "the load never reserved and confirmed anything: " + ledger.Summary());
             Assert.True(sold <= Allocation, $"oversold: {sold} of {Allocation}");
             Assert.Equal(0, sku.GetProperty("leased").GetInt32());
             Assert.Equal(Allocation, sold + available);
-            Assert.Equal(sold, sales.Sum(static s => s.Quantity));
+            Assert.Equal(0, skus[ProbeSku].GetProperty("leased").GetInt32());
+            Assert.Equal(ProbeAllocation, probeSold + skus[ProbeSku].GetProperty("available").GetInt32());
+            Assert.Equal(sold + probeSold, sales.Sum(static s => s.Quantity));
             Assert.All(sales.GroupBy(static s => s.Viewer), static g => Assert.True(g.Sum(static s => s.Quantity) <= PerViewerLimit, $"{g.Key} bought {g.Sum(static s => s.Quantity)}"));
             Assert.All(sales.Where(static s => s.Key.Length > 0).GroupBy(static s => (s.Viewer, s.Key)), static g => Assert.Single(g));
             // Every confirmation a client saw is a sale the origin holds (under its own id, or the
             // id an earlier attempt with the same key was sold under).
             var saleIds = sales.Select(static s => s.Id).ToHashSet(StringComparer.Ordinal);
             Assert.All(ledger.ConfirmedIds, id => Assert.Contains(id, saleIds));
+            var answers = ledger.Answers.ToList();
+            Assert.All(answers.Where(static a => (int)a.Status >= 500), static a => Assert.True(a.Status == HttpStatusCode.ServiceUnavailable && s_known503.Contains(a.Title ?? ""),
+                $"{a.Kind} answered {(int)a.Status} \"{a.Title}\""));
+
+            // The hung phase. Every edge is up while the origin is frozen, so no request sent then may time out.
+            var (frozenAt, thawedAt) = (ledger.FrozenAt, ledger.ThawedAt);
+            Assert.All(answers.Where(a => a.Start >= frozenAt && a.Start < thawedAt), static a => Assert.True(a.Status != 0,
+                $"a {a.Kind} sent while the origin was frozen got no answer within {s_clientTimeout.TotalSeconds} s"));
+
+            // Reservations sent and answered while frozen (after a grace for origin replies already on
+            // their way): none was answered by the origin, so each either came from a held lease or had to
+            // say the origin cannot be reached.
+            var whileFrozen = answers.Where(a => a.Kind == "reserve" && a.Start >= frozenAt + TimeSpan.FromSeconds(0.5) && a.End <= thawedAt).ToList();
+            var needingOrigin = whileFrozen.Where(static a => a.Status == HttpStatusCode.ServiceUnavailable).ToList();
+            Assert.NotEmpty(needingOrigin);
+            Assert.All(needingOrigin, static a => Assert.Equal(OriginUnreachable, a.Title));
+            Assert.All(answers.Where(a => a.Kind == "confirm" && a.Status == HttpStatusCode.ServiceUnavailable && a.Start >= frozenAt + TimeSpan.FromSeconds(0.5) && a.End <= thawedAt),
+                static a => Assert.Equal(OriginUnreachable, a.Title));
+
+            // Confirms that answered 503 while frozen: each ends sold (a later 200, checked above to be a
+            // sale at the origin) or clearly unsold (a final 4xx, and the origin holds no sale under its id).
+            var frozenConfirms = answers.Where(static a => a.Kind == "confirm").GroupBy(static a => a.ReservationId!)
+                .Where(g => g.Any(a => a.Status == HttpStatusCode.ServiceUnavailable && a.Start >= frozenAt && a.Start < thawedAt))
+                .Select(static g => (Id: g.Key, Final: g.MaxBy(static a => a.Start)!))
+                .ToList();
+            Assert.Contains(frozenConfirms, c => probeIds.Contains(c.Id));
+            TestContext.Current.TestOutputHelper?.WriteLine(
+                $"while frozen: {whileFrozen.Count} reservations answered ({needingOrigin.Count} 503 origin unreachable, {whileFrozen.Count(static a => a.Status == HttpStatusCode.Created)} 201 from held leases), "
+                + $"p100 {(whileFrozen.Count > 0 ? whileFrozen.Max(static a => (a.End - a.Start).TotalSeconds) : 0):F2} s; confirms answered 503: {frozenConfirms.Count}, finally: "
+                + string.Join(", ", frozenConfirms.GroupBy(static c => (int)c.Final.Status).OrderBy(static g => g.Key).Select(static g => $"{g.Key}: {g.Count()}")));
+            Assert.All(frozenConfirms, static c => Assert.True(c.Final.Status is HttpStatusCode.OK or HttpStatusCode.NotFound or HttpStatusCode.Conflict or HttpStatusCode.Gone or HttpStatusCode.TooManyRequests,
+                $"the confirm of {c.Id} answered 503 while the origin was frozen and ended with {(int)c.Final.Status} \"{c.Final.Title}\""));
+            Assert.All(frozenConfirms.Where(static c => c.Final.Status != HttpStatusCode.OK), c => Assert.False(saleIds.Contains(c.Id),
+                $"the confirm of {c.Id} ended {(int)c.Final.Status} \"{c.Final.Title}\" but the origin sold it"));
         }
         finally
         {
+            if (frozen)
+            {
+                PosixSignals.Send(origin.ProcessId, PosixSignals.SigCont);
+            }
+
             foreach (var edge in edges)
             {
                 await edge.DisposeAsync();
@@ -155,7 +252,8 @@ public sealed class NoOversellTests
 
     /// <summary>
     /// One client: reserve with a fresh key (retrying the same key on errors and 503s, sometimes
-    /// after a success too), then confirm (sometimes twice), release, or walk away.
+    /// after a success too), then confirm (sometimes twice; a 503 is retried after its Retry-After
+    /// until a final answer, for up to 15 s), release, or walk away.
     /// </summary>
     private static async Task RunClientAsync(HttpClient http, EdgeNode edge, string viewer, string token, Random random, Ledger ledger, CancellationToken stop)
     {
@@ -166,9 +264,8 @@ public sealed class NoOversellTests
             JsonElement? reservation = null;
             for (var attempt = 0; attempt < 6 && !stop.IsCancellationRequested && reservation is null; attempt++)
             {
-                var (status, body, retryAfter) = await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token,
+                var (status, body, retryAfter) = await SendAsync(http, ledger, "reserve", HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token,
                     $$"""{"skuId":"{{Sku}}","quantity":{{quantity}}}""", key);
-                ledger.Count(status);
                 switch (status)
                 {
                     case HttpStatusCode.Created:
@@ -193,7 +290,7 @@ public sealed class NoOversellTests
             if (random.NextDouble() < 0.1)
             {
                 // A retry after a success that the client did not see: must replay, not reserve again.
-                await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token, $$"""{"skuId":"{{Sku}}","quantity":{{quantity}}}""", key);
+                await SendAsync(http, ledger, "replay", HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token, $$"""{"skuId":"{{Sku}}","quantity":{{quantity}}}""", key);
             }
 
             // Few confirmations and many releases and walk-aways (expiry), so units keep moving
@@ -202,9 +299,10 @@ public sealed class NoOversellTests
             if (roll < 0.1)
             {
                 var confirms = random.NextDouble() < 0.2 ? 2 : 1;
-                for (var attempt = 0; attempt < 8 && confirms > 0; attempt++)
+                var giveUp = ledger.Now + TimeSpan.FromSeconds(15);
+                while (confirms > 0 && ledger.Now < giveUp)
                 {
-                    var (status, body, _) = await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{id}/confirm"), token, null, null);
+                    var (status, body, retryAfter) = await SendAsync(http, ledger, "confirm", HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{id}/confirm"), token, null, null, id);
                     if (status == HttpStatusCode.OK)
                     {
                         ledger.OnConfirmed(body!.Value.GetProperty("duplicateOf").GetString() ?? id);
@@ -212,7 +310,7 @@ public sealed class NoOversellTests
                     }
                     else if (status is HttpStatusCode.ServiceUnavailable or 0)
                     {
-                        await Delay(0.3, CancellationToken.None);
+                        await Delay(Math.Clamp(retryAfter ?? 0.3, 0.3, 1), CancellationToken.None);
                     }
                     else
                     {
@@ -222,14 +320,56 @@ public sealed class NoOversellTests
             }
             else if (roll < 0.65)
             {
-                await SendAsync(http, HttpMethod.Delete, new Uri(edge.Address, $"/v1/reservations/{id}"), token, null, null);
+                await SendAsync(http, ledger, "release", HttpMethod.Delete, new Uri(edge.Address, $"/v1/reservations/{id}"), token, null, null, id);
             }
 
             await Delay(0.2 + (random.NextDouble() * 0.4), stop);
         }
     }
 
-    private static async Task<(HttpStatusCode Status, JsonElement? Body, double? RetryAfter)> SendAsync(HttpClient http, HttpMethod method, Uri uri, string token, string? json, string? key)
+    /// <summary>A probe reserves one unit of its own SKU (retrying on 503s and errors) and returns the reservation id.</summary>
+    private static async Task<string> ReserveProbeAsync(HttpClient http, EdgeNode edge, string token, Ledger ledger)
+    {
+        var key = Guid.NewGuid().ToString("N");
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var (status, body, _) = await SendAsync(http, ledger, "probe-reserve", HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token,
+                $$"""{"skuId":"{{ProbeSku}}","quantity":1}""", key);
+            if (status == HttpStatusCode.Created)
+            {
+                return body!.Value.GetProperty("reservationId").GetString()!;
+            }
+
+            await Delay(0.1, CancellationToken.None);
+        }
+
+        throw new InvalidOperationException($"The probe never reserved on {edge.Id}.");
+    }
+
+    /// <summary>Confirms until an answer other than 503 (or no answer), retrying after Retry-After for up to 15 s; the ledger holds every answer.</summary>
+    private static async Task ConfirmUntilFinalAsync(HttpClient http, EdgeNode edge, string token, string id, Ledger ledger)
+    {
+        var giveUp = ledger.Now + TimeSpan.FromSeconds(15);
+        while (ledger.Now < giveUp)
+        {
+            var (status, _, retryAfter) = await SendAsync(http, ledger, "confirm", HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{id}/confirm"), token, null, null, id);
+            if (status == HttpStatusCode.OK)
+            {
+                ledger.OnConfirmed(id);
+            }
+
+            if (status is not (HttpStatusCode.ServiceUnavailable or 0))
+            {
+                return;
+            }
+
+            await Delay(Math.Clamp(retryAfter ?? 0.3, 0.3, 1), CancellationToken.None);
+        }
+    }
+
+    /// <summary>Sends one request and records its answer (status 0: no answer) and when it was sent and answered in the ledger.</summary>
+    private static async Task<(HttpStatusCode Status, JsonElement? Body, double? RetryAfter)> SendAsync(HttpClient http, Ledger ledger, string kind, HttpMethod method, Uri uri,
+        string token, string? json, string? key, string? reservationId = null)
     {
         using var request = new HttpRequestMessage(method, uri);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -243,6 +383,7 @@ public sealed class NoOversellTests
             request.Content = new StringContent(json, Encoding.UTF8, "application/json");
         }
 
+        var start = ledger.Now;
         try
         {
             using var response = await http.SendAsync(request, CancellationToken.None);
@@ -250,10 +391,13 @@ public sealed class NoOversellTests
             JsonElement? body = text.Length > 0 && response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) == true
                 ? JsonDocument.Parse(text).RootElement.Clone()
                 : null;
+            var title = body is { ValueKind: JsonValueKind.Object } problem && problem.TryGetProperty("title", out var t) ? t.GetString() : null;
+            ledger.Record(new Answer(kind, reservationId, start, ledger.Now, response.StatusCode, title));
             return (response.StatusCode, body, response.Headers.RetryAfter?.Delta?.TotalSeconds);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
         {
+            ledger.Record(new Answer(kind, reservationId, start, ledger.Now, 0, null));
             return (0, null, null); // the edge is down (killed) or the request timed out: retry
         }
     }
@@ -283,10 +427,21 @@ public sealed class NoOversellTests
         return request;
     }
 
+    /// <summary>One answer a client saw; <paramref name="Start"/> and <paramref name="End"/> are on the ledger's clock.</summary>
+    private sealed record Answer(string Kind, string? ReservationId, TimeSpan Start, TimeSpan End, HttpStatusCode Status, string? Title);
+
     private sealed class Ledger
     {
         private readonly ConcurrentDictionary<HttpStatusCode, int> _statuses = new();
         private readonly ConcurrentBag<string> _confirmed = [];
+        private readonly ConcurrentBag<Answer> _answers = [];
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+
+        public TimeSpan Now => _clock.Elapsed;
+
+        public TimeSpan FrozenAt { get; set; } = TimeSpan.MaxValue;
+
+        public TimeSpan ThawedAt { get; set; } = TimeSpan.MaxValue;
 
         public int Created => _statuses.GetValueOrDefault(HttpStatusCode.Created);
 
@@ -294,7 +449,16 @@ public sealed class NoOversellTests
 
         public IEnumerable<string> ConfirmedIds => _confirmed;
 
-        public void Count(HttpStatusCode status) => _statuses.AddOrUpdate(status, 1, static (_, n) => n + 1);
+        public IEnumerable<Answer> Answers => _answers;
+
+        public void Record(Answer answer)
+        {
+            _answers.Add(answer);
+            if (answer.Kind == "reserve")
+            {
+                _statuses.AddOrUpdate(answer.Status, 1, static (_, n) => n + 1);
+            }
+        }
 
         public void OnConfirmed(string saleId) => _confirmed.Add(saleId);
 

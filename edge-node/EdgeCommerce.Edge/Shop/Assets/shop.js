@@ -23,6 +23,7 @@
   let confirmed = false;
   let busy = false;
   let queue = null;          // {ticket, statusUrl, skuId, key}
+  let unanswered = null;     // {skuId, key}: a reservation that got no final answer (503, no connection); its retry reuses the key
   let notOpenUntil = null;   // Date: the drop opens for this viewer then
   let events = null;
   let linkDown = false;      // the edge cannot reach the origin (from /v1/edge/status): nothing can be reserved
@@ -192,7 +193,7 @@
         button.className = 'reserve';
         button.textContent = 'Reserve';
         button.setAttribute('aria-label', 'Reserve ' + name.textContent);
-        button.addEventListener('click', () => reserve(sku.skuId));
+        button.addEventListener('click', () => reserve(sku.skuId, unanswered && unanswered.skuId === sku.skuId ? unanswered.key : newKey()));
         // Why the button is off, in words next to it (and read with it).
         const why = document.createElement('span');
         why.className = 'why';
@@ -226,6 +227,8 @@
     if (ticket) headers['Queue-Ticket'] = ticket;
     const answer = await call('POST', '/v1/drops/' + encodeURIComponent(drop.dropId) + '/reservations', { json: { skuId, quantity: 1 }, headers });
     busy = false;
+    // The edge may have reserved without the page hearing it: the retry must be the same request.
+    unanswered = answer.status === 0 || answer.status >= 500 ? { skuId, key } : null;
     const problem = answer.body || {};
     switch (answer.status) {
       case 201:
@@ -297,7 +300,7 @@
       loadRecommendations();
       return;
     }
-    if (answer.status === 410 || answer.status === 409) { reservation = null; setState('expired', 'The reservation ended before it was confirmed.'); return; }
+    if (answer.status === 410 || answer.status === 409 || answer.status === 404) { reservation = null; setState('expired', 'The reservation ended before it was confirmed.'); return; }
     if (answer.status === 429) { reservation = null; limitReached = true; render(); setState('limit', 'You already bought as many as this drop allows.'); return; }
     setState('error', 'Could not confirm right now; your reservation is still held. Try again.');
   }

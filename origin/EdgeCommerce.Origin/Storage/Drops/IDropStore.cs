@@ -50,4 +50,13 @@ internal interface IDropStore
 
     /// <summary>How many RSVPs a drop has (for the admin view and conversion metrics).</summary>
     Task<long> CountRsvpsAsync(string dropId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives back the unsold units of every unexpired lease of <paramref name="edgeId"/> (an edge
+    /// process that starts holds none of them: what its predecessor held died with it).
+    /// </summary>
+    Task<ReclaimedLeases> ReclaimLeasesAsync(string edgeId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>The sale recorded under a reservation id, when a lease of <paramref name="edgeId"/> holds it.</summary>
+    Task<EdgeSale?> FindSaleAsync(string reservationId, string edgeId, CancellationToken cancellationToken);
 }

@@ -1,0 +1,291 @@
+using EdgeCommerce.Contracts;
+using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Edge.OriginLink;
+using EdgeCommerce.ServiceDefaults.Authentication;
+using Grpc.Core;
+
+namespace EdgeCommerce.Edge.Drops;
+
+/// <summary>
+/// What a crash, a lost answer or an ended drop would otherwise leave behind. This edge keeps no
+/// journal: everything here is rebuilt from the origin, which holds every lease and sale.
+/// <list type="bullet">
+/// <item>Before the first lease of this process, every unexpired lease the origin still holds for
+/// this edge gives back its unsold units (<c>ReclaimLeases</c>): reservations of a killed process
+/// died with it, so their units are free again within a second of the restart instead of when
+/// the lease ends, and no unit of an old lease is handed out twice.</item>
+/// <item>A confirm or release of a reservation this edge no longer knows asks the origin for the
+/// sale (<c>FindSale</c>): a buyer retrying their confirm after a restart gets their sale, not 404.</item>
+/// <item>A confirm whose answer was lost is re-sent by the sweep until the origin settles it.</item>
+/// <item>Once a drop is over, everything this edge holds for it is forgotten.</item>
+/// </list>
+/// </summary>
+internal sealed partial class DropReservations
+{
+    /// <summary>How long after its <c>endsAt</c> (plus the clock-skew margin) a drop's state is kept: confirms sent just before the end get their answers first.</summary>
+    private static readonly TimeSpan s_endedGrace = TimeSpan.FromSeconds(30);
+
+    private readonly Lock _reclaimGate = new();
+    private Task? _reclaim;
+    private volatile bool _reclaimed;
+
+    /// <summary>Whether this process has given back what an earlier one left in its leases (then it may lease).</summary>
+    public bool Reclaimed => _reclaimed;
+
+    /// <summary>How many drops' lease pools, reservations, idempotency keys, RSVPs and per-viewer counts this edge keeps (what eviction must bound).</summary>
+    public (int Pools, int Reservations, int Keys, int Rsvps, int ViewerCounts) Tracked()
+    {
+        lock (_viewerGate)
+        {
+            return (_pools.Count, _reservations.Count, _idempotent.Count, _rsvps.Count, _viewerUnits.Count);
+        }
+    }
+
+    /// <summary>
+    /// Gives back the unsold units of this edge's leases at the origin, once per process and
+    /// before its first lease (so it never returns a lease of its own); concurrent callers share
+    /// one call. Throws what the origin call throws; the next caller tries again.
+    /// </summary>
+    public async ValueTask EnsureReclaimedAsync()
+    {
+        if (_reclaimed)
+        {
+            return;
+        }
+
+        Task reclaim;
+        lock (_reclaimGate)
+        {
+            reclaim = _reclaim ??= ReclaimAsync();
+        }
+
+        try
+        {
+            await reclaim;
+        }
+        catch
+        {
+            lock (_reclaimGate)
+            {
+                if (ReferenceEquals(_reclaim, reclaim))
+                {
+                    _reclaim = null;
+                }
+            }
+
+            throw;
+        }
+    }
+
+    private async Task ReclaimAsync()
+    {
+        try
+        {
+            // Not a viewer's call: bounded by Origin:CallTimeout, and every refill waits for it.
+            var reply = await origin.ReclaimLeasesAsync(new ReclaimLeasesRequest { EdgeId = edgeOptions.Value.Id }, CancellationToken.None);
+            metrics.UnitsReturned(reply.Units);
+            DropRecoveryLog.LeasesReclaimed(logger, reply.Leases, reply.Units);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
+        {
+            // An origin from before crash recovery: leases of a dead process end with their time.
+            DropRecoveryLog.ReclaimUnsupported(logger);
+        }
+
+        _reclaimed = true;
+    }
+
+    /// <summary>
+    /// A reservation id this edge does not know: one it made before a restart (or forgot once its
+    /// drop was over) may be a sale at the origin. Only this edge's ids are asked for, and only
+    /// the sale's own viewer (creator and <c>sub</c>) gets it; anyone else gets "not found".
+    /// </summary>
+    private async Task<ConfirmResult> FindForgottenSaleAsync(AccessToken token, string reservationId, CancellationToken cancellationToken)
+    {
+        var prefix = edgeOptions.Value.Id + ".";
+        if (token.CreatorId is null || reservationId.Length > 128 || !reservationId.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return new ConfirmResult(ConfirmStatus.NotFound);
+        }
+
+        FindSaleReply reply;
+        try
+        {
+            reply = await origin.FindSaleAsync(new FindSaleRequest { ReservationId = reservationId }, cancellationToken);
+        }
+        catch (OriginUnavailableException ex)
+        {
+            LogUnreachable("FindSale", ex);
+            return new ConfirmResult(ConfirmStatus.OriginUnreachable, RetryAfter: ex.RetryAfter);
+        }
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            DropsLog.OriginCallFailed(logger, "FindSale", ex.StatusCode.ToString());
+            return new ConfirmResult(ConfirmStatus.Unavailable);
+        }
+
+        if (!reply.Found || !token.IsViewerOf(reply.CreatorId) || !string.Equals(reply.Viewer, token.Subject, StringComparison.Ordinal))
+        {
+            return new ConfirmResult(ConfirmStatus.NotFound);
+        }
+
+        // Detached from any pool: the sale is done and its lease is no longer this process's.
+        var confirmedAt = DateTimeOffset.FromUnixTimeMilliseconds(reply.ConfirmedAtUnixMs);
+        var lease = new InventoryLease(reply.LeaseId, reply.Quantity, confirmedAt) { Sold = reply.Quantity };
+        var sold = new Reservation(reservationId, reply.DropId, reply.SkuId, reply.Quantity, reply.CreatorId, reply.Viewer, "",
+            new LeasePool(reply.DropId, reply.SkuId, 1), lease, confirmedAt) { State = ReservationState.Confirmed };
+        return new ConfirmResult(ConfirmStatus.Confirmed, _reservations.GetOrAdd(reservationId, sold));
+    }
+
+    /// <summary>
+    /// Re-sends the confirm of a reservation whose earlier confirm got no answer (a timeout, a
+    /// hung origin, the viewer gone mid-call). The viewer asked to buy; the origin's answer is
+    /// definitive either way (a sale it recorded is "already confirmed"), so the sweep never frees
+    /// units of a sale the origin holds. Skipped while another call holds the reservation.
+    /// </summary>
+    private void SettleInDoubt(Reservation reservation)
+    {
+        if (!reservation.Gate.Wait(0))
+        {
+            return;
+        }
+
+        if (reservation.State != ReservationState.Held || !reservation.ConfirmInDoubt || reservation.Confirming)
+        {
+            reservation.Gate.Release();
+            return;
+        }
+
+        reservation.Confirming = true;
+        _ = SettleAsync(reservation);
+
+        async Task SettleAsync(Reservation inDoubt)
+        {
+            try
+            {
+                var result = await SendConfirmAsync(inDoubt, CancellationToken.None);
+                if (!inDoubt.ConfirmInDoubt)
+                {
+                    DropRecoveryLog.ConfirmSettled(logger, inDoubt.DropId, result.Status);
+                }
+            }
+            finally
+            {
+                inDoubt.Confirming = false;
+                inDoubt.Gate.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Forgets everything held for drops that are over (cancelled, past <c>endsAt</c> plus a
+    /// grace, or gone from the replica): lease pools (their unsold units go back to the origin),
+    /// reservations in every state, idempotency keys, RSVPs and per-viewer counts. A confirm of a
+    /// forgotten reservation is answered from the origin's sales.
+    /// </summary>
+    private async Task EvictEndedDropsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var replica = holder.Current;
+        HashSet<string>? over = null;
+        foreach (var ((dropId, _), _) in _pools)
+        {
+            if (IsOver(dropId))
+            {
+                (over ??= new HashSet<string>(StringComparer.Ordinal)).Add(dropId);
+            }
+        }
+
+        foreach (var ((dropId, _, _), _) in _rsvps)
+        {
+            if (IsOver(dropId))
+            {
+                (over ??= new HashSet<string>(StringComparer.Ordinal)).Add(dropId);
+            }
+        }
+
+        foreach (var (_, reservation) in _reservations)
+        {
+            // Sales looked up after a restart have no pool in this process.
+            if (reservation.State == ReservationState.Confirmed && IsOver(reservation.DropId))
+            {
+                (over ??= new HashSet<string>(StringComparer.Ordinal)).Add(reservation.DropId);
+            }
+        }
+
+        if (over is null)
+        {
+            return;
+        }
+
+        var returns = new List<(InventoryLease Lease, int Units)>();
+        foreach (var (key, pool) in _pools)
+        {
+            if (over.Contains(key.DropId) && _pools.TryRemove(key, out _))
+            {
+                returns.AddRange(pool.TakeUnsold());
+            }
+        }
+
+        foreach (var (id, reservation) in _reservations)
+        {
+            if (over.Contains(reservation.DropId))
+            {
+                _reservations.TryRemove(id, out _);
+            }
+        }
+
+        foreach (var (key, _) in _idempotent)
+        {
+            if (over.Contains(key.DropId))
+            {
+                _idempotent.TryRemove(key, out _);
+            }
+        }
+
+        foreach (var (key, _) in _rsvps)
+        {
+            if (over.Contains(key.DropId))
+            {
+                _rsvps.TryRemove(key, out _);
+            }
+        }
+
+        lock (_viewerGate)
+        {
+            foreach (var key in _viewerUnits.Keys.Where(key => over.Contains(key.DropId)).ToList())
+            {
+                _viewerUnits.Remove(key);
+            }
+        }
+
+        DropRecoveryLog.DropsEvicted(logger, over.Count);
+        foreach (var (lease, units) in returns)
+        {
+            await ReturnAsync(lease, units, cancellationToken);
+        }
+
+        bool IsOver(string dropId)
+            => replica.FindDrop(dropId) is not { } drop || drop.Cancelled
+                || now >= DropPhases.EndsAt(drop) + Options.ClockSkewMargin + s_endedGrace;
+    }
+}
+
+/// <summary>Crash recovery and eviction log events on the edge: 1690-1699 of the drop range.</summary>
+internal static partial class DropRecoveryLog
+{
+    [LoggerMessage(EventId = 1690, EventName = "LeasesReclaimed", Level = LogLevel.Information,
+        Message = "Started without leases: the origin took back {Units} unsold units of {Leases} leases an earlier process of this edge held.")]
+    public static partial void LeasesReclaimed(ILogger logger, int leases, int units);
+
+    [LoggerMessage(EventId = 1691, EventName = "ReclaimUnsupported", Level = LogLevel.Warning,
+        Message = "The origin cannot take back leases of an earlier process of this edge (ReclaimLeases unimplemented); their units return when they expire.")]
+    public static partial void ReclaimUnsupported(ILogger logger);
+
+    [LoggerMessage(EventId = 1692, EventName = "ConfirmSettled", Level = LogLevel.Information,
+        Message = "A confirm of drop {DropId} whose answer was lost was settled with the origin: {Outcome}.")]
+    public static partial void ConfirmSettled(ILogger logger, string dropId, ConfirmStatus outcome);
+
+    [LoggerMessage(EventId = 1693, EventName = "DropsEvicted", Level = LogLevel.Debug,
+        Message = "Forgot the reservations, leases, keys and RSVPs of {Drops} drops that are over.")]
+    public static partial void DropsEvicted(ILogger logger, int drops);
+}

@@ -1,0 +1,16 @@
+using EdgeCommerce.Origin.Storage.Drops;
+
+namespace EdgeCommerce.Origin.Storage.Postgres;
+
+/// <summary>Drop crash recovery on PostgreSQL (the rules live in <see cref="DropSql"/>).</summary>
+internal sealed partial class PostgresOriginStore
+{
+    public Task<ReclaimedLeases> ReclaimLeasesAsync(string edgeId, DateTimeOffset now, CancellationToken cancellationToken)
+        => DropWriteAsync(scope => DropSql.ReclaimLeasesAsync(scope, edgeId, now, cancellationToken), cancellationToken);
+
+    public async Task<EdgeSale?> FindSaleAsync(string reservationId, string edgeId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await DropSql.FindSaleAsync(connection, reservationId, edgeId, cancellationToken);
+    }
+}
