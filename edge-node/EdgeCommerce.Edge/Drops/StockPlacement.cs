@@ -119,6 +119,8 @@ internal sealed partial class StockPlacement(
 
         try
         {
+            // A lease placed before the reclaim would be cut back by it while this process counts on it.
+            await reservations.EnsureReclaimedAsync();
             var reply = await origin.AcquireLeaseAsync(new AcquireLeaseRequest
             {
                 DropId = pool.DropId,

@@ -159,6 +159,10 @@ public sealed class OpeningTests : IDisposable
         public Task<RsvpReply> RsvpAsync(RsvpRequest request, CancellationToken cancellationToken) => inner.RsvpAsync(request, cancellationToken);
 
         public Task<RsvpReply> HasRsvpAsync(RsvpRequest request, CancellationToken cancellationToken) => inner.HasRsvpAsync(request, cancellationToken);
+
+        public Task<ReclaimLeasesReply> ReclaimLeasesAsync(ReclaimLeasesRequest request, CancellationToken cancellationToken) => inner.ReclaimLeasesAsync(request, cancellationToken);
+
+        public Task<FindSaleReply> FindSaleAsync(FindSaleRequest request, CancellationToken cancellationToken) => inner.FindSaleAsync(request, cancellationToken);
     }
 
     private sealed class MeterFactory : IMeterFactory

@@ -120,6 +120,10 @@ public sealed class LeaseBatchWriterTests : IDisposable
 
         public Task<long> CountRsvpsAsync(string dropId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<ReclaimedLeases> ReclaimLeasesAsync(string edgeId, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<EdgeSale?> FindSaleAsync(string reservationId, string edgeId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<int> ReportHoldsAsync(string dropId, string edgeId, IReadOnlyList<LeaseHoldReport> holds, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -27,7 +27,7 @@ internal static partial class DropSql
 
         foreach (var lease in leases)
         {
-            await ExecuteAsync(scope.Connection, scope.Transaction, "UPDATE drop_leases SET units = sold WHERE lease_id = @lease;",
+            await ExecuteAsync(scope.Connection, scope.Transaction, "UPDATE drop_leases SET units = sold, held = 0, held_until_ms = 0 WHERE lease_id = @lease;",
                 cancellationToken, ("lease", lease.LeaseId));
         }
 
