@@ -206,7 +206,7 @@ internal sealed class DropReservations(
             if (reservation.State == ReservationState.Held)
             {
                 EndUnsold(reservation, ReservationState.Released);
-                metrics.Released();
+                metrics.Released(reservation.DropId);
             }
 
             return new ConfirmResult(reservation.State == ReservationState.Confirmed ? ConfirmStatus.Confirmed : ConfirmStatus.Gone, reservation);
@@ -281,7 +281,7 @@ internal sealed class DropReservations(
                     if (reservation.State == ReservationState.Held)
                     {
                         EndUnsold(reservation, ReservationState.Expired);
-                        metrics.Expired();
+                        metrics.Expired(reservation.DropId);
                     }
                 }
                 finally
@@ -655,7 +655,7 @@ internal sealed class DropReservations(
 
     private ReserveResult Count(ReserveResult result)
     {
-        metrics.Reserved(result.Status, result.Replayed);
+        metrics.Reserved(result.Status, result.Replayed, result.Reservation?.DropId);
         return result;
     }
 

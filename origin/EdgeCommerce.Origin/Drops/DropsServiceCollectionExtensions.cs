@@ -20,6 +20,8 @@ internal static class DropsServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DropMetrics>();
+        services.TryAddSingleton<Report.DropFunnelIngest>();
+        services.AddHostedService(static sp => sp.GetRequiredService<Report.DropFunnelIngest>());
         // Drops live in the same database and change log as catalogs: the store implements both
         // contracts. A test double of IOriginStore that is not also a drop store falls back to the
         // configured real store.
@@ -34,6 +36,7 @@ internal static class DropsServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapDropsApi();
+        Report.DropReportApi.MapDropReportApi(endpoints);
         // Edges only, as on the sync stream: their channels carry the edge:sync token (audience
         // origin); a lease is also checked against the edge the token was issued to.
         endpoints.MapGrpcService<DropInventoryService>().RequireScope(Scopes.EdgeSync);

@@ -55,7 +55,12 @@ internal static class DropSql
             idempotency_key TEXT NOT NULL,
             quantity INTEGER NOT NULL,
             lease_id TEXT NOT NULL,
-            confirmed_at_ms INTEGER NOT NULL
+            confirmed_at_ms INTEGER NOT NULL,
+            price_minor INTEGER,
+            currency TEXT,
+            unit_cost_minor INTEGER,
+            reconciled INTEGER NOT NULL DEFAULT 0,
+            cancelled_at_ms INTEGER
         ) STRICT;
         CREATE INDEX IF NOT EXISTS drop_sales_by_viewer ON drop_sales (drop_id, creator_id, viewer);
         CREATE UNIQUE INDEX IF NOT EXISTS drop_sales_by_key ON drop_sales (drop_id, creator_id, viewer, idempotency_key) WHERE idempotency_key <> '';
@@ -65,6 +70,28 @@ internal static class DropSql
             viewer TEXT NOT NULL,
             created_at_ms INTEGER NOT NULL,
             PRIMARY KEY (drop_id, creator_id, viewer)
+        ) STRICT;
+        CREATE INDEX IF NOT EXISTS drop_sales_by_buyer ON drop_sales (creator_id, viewer, confirmed_at_ms);
+        CREATE TABLE IF NOT EXISTS drop_exceptions (
+            drop_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (drop_id, kind)
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS drop_edge_funnels (
+            drop_id TEXT NOT NULL,
+            edge_id TEXT NOT NULL,
+            boot_id TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            queued INTEGER NOT NULL,
+            admitted INTEGER NOT NULL,
+            reserved INTEGER NOT NULL,
+            released INTEGER NOT NULL,
+            expired INTEGER NOT NULL,
+            confirm_failed INTEGER NOT NULL,
+            reserve_buckets BLOB NOT NULL,
+            confirm_buckets BLOB NOT NULL,
+            PRIMARY KEY (drop_id, edge_id, boot_id)
         ) STRICT;
         """;
 
@@ -106,7 +133,12 @@ internal static class DropSql
             idempotency_key text NOT NULL,
             quantity bigint NOT NULL,
             lease_id text NOT NULL,
-            confirmed_at_ms bigint NOT NULL
+            confirmed_at_ms bigint NOT NULL,
+            price_minor bigint,
+            currency text,
+            unit_cost_minor bigint,
+            reconciled bigint NOT NULL DEFAULT 0,
+            cancelled_at_ms bigint
         );
         CREATE INDEX IF NOT EXISTS drop_sales_by_viewer ON drop_sales (drop_id, creator_id, viewer);
         CREATE UNIQUE INDEX IF NOT EXISTS drop_sales_by_key ON drop_sales (drop_id, creator_id, viewer, idempotency_key) WHERE idempotency_key <> '';
@@ -117,10 +149,55 @@ internal static class DropSql
             created_at_ms bigint NOT NULL,
             PRIMARY KEY (drop_id, creator_id, viewer)
         );
+        CREATE INDEX IF NOT EXISTS drop_sales_by_buyer ON drop_sales (creator_id, viewer, confirmed_at_ms);
+        CREATE TABLE IF NOT EXISTS drop_exceptions (
+            drop_id text NOT NULL,
+            kind text NOT NULL,
+            count bigint NOT NULL,
+            PRIMARY KEY (drop_id, kind)
+        );
+        CREATE TABLE IF NOT EXISTS drop_edge_funnels (
+            drop_id text NOT NULL,
+            edge_id text NOT NULL,
+            boot_id text NOT NULL,
+            sequence bigint NOT NULL,
+            queued bigint NOT NULL,
+            admitted bigint NOT NULL,
+            reserved bigint NOT NULL,
+            released bigint NOT NULL,
+            expired bigint NOT NULL,
+            confirm_failed bigint NOT NULL,
+            reserve_buckets bytea NOT NULL,
+            confirm_buckets bytea NOT NULL,
+            PRIMARY KEY (drop_id, edge_id, boot_id)
+        );
         """;
 
-    /// <summary>The drop tables' own schema version (<c>meta</c> row <c>drops_schema</c>). 2: a viewer is (creator, sub) in sales and RSVPs.</summary>
-    public const int SchemaVersion = 2;
+    /// <summary>
+    /// The drop tables' own schema version (<c>meta</c> row <c>drops_schema</c>). 2: a viewer is
+    /// (creator, sub) in sales and RSVPs. 3 (issue 16): a sale keeps its price, currency and unit
+    /// cost, whether it was reconciled and when it was cancelled; exceptions by kind; the edges'
+    /// funnel counts.
+    /// </summary>
+    public const int SchemaVersion = 3;
+
+    /// <summary>Version 2 to 3 on SQLite: the new sale columns (the new tables come from the schema's <c>IF NOT EXISTS</c>).</summary>
+    public const string SqliteUpgradeV3 = """
+        ALTER TABLE drop_sales ADD COLUMN price_minor INTEGER;
+        ALTER TABLE drop_sales ADD COLUMN currency TEXT;
+        ALTER TABLE drop_sales ADD COLUMN unit_cost_minor INTEGER;
+        ALTER TABLE drop_sales ADD COLUMN reconciled INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE drop_sales ADD COLUMN cancelled_at_ms INTEGER;
+        """;
+
+    /// <summary>Version 2 to 3 on PostgreSQL: the same columns in its types.</summary>
+    public const string PostgresUpgradeV3 = """
+        ALTER TABLE drop_sales ADD COLUMN price_minor bigint;
+        ALTER TABLE drop_sales ADD COLUMN currency text;
+        ALTER TABLE drop_sales ADD COLUMN unit_cost_minor bigint;
+        ALTER TABLE drop_sales ADD COLUMN reconciled bigint NOT NULL DEFAULT 0;
+        ALTER TABLE drop_sales ADD COLUMN cancelled_at_ms bigint;
+        """;
 
     /// <summary>
     /// Version 1 to 2, the same statements on both stores: sales and RSVPs are moved aside, made
@@ -154,7 +231,9 @@ internal static class DropSql
     /// the store's schema version, so the drop feature migrates independently of other features'
     /// schema changes.
     /// </summary>
-    public static async Task EnsureSchemaAsync(DbConnection connection, DbTransaction transaction, string ddl, CancellationToken cancellationToken)
+    /// <param name="ddl">The store's whole schema (<see cref="SqliteSchema"/>, <see cref="PostgresSchema"/>).</param>
+    /// <param name="upgradeV3">The store's version 2 to 3 statements (<see cref="SqliteUpgradeV3"/>, <see cref="PostgresUpgradeV3"/>).</param>
+    public static async Task EnsureSchemaAsync(DbConnection connection, DbTransaction transaction, string ddl, string upgradeV3, CancellationToken cancellationToken)
     {
         var stored = await ScalarAsync(connection, transaction, "SELECT value FROM meta WHERE key = 'drops_schema';", cancellationToken);
         var version = stored is null ? 0 : Convert.ToInt64(stored, CultureInfo.InvariantCulture);
@@ -165,6 +244,16 @@ internal static class DropSql
 
         if (version == SchemaVersion)
         {
+            return;
+        }
+
+        if (version == 2)
+        {
+            // Sales gain nullable columns (what sales before version 3 did not record stays unknown,
+            // never made up); then the schema's IF NOT EXISTS adds the new tables and indexes.
+            await ExecuteAsync(connection, transaction, upgradeV3, cancellationToken);
+            await ExecuteAsync(connection, transaction, ddl, cancellationToken);
+            await ExecuteAsync(connection, transaction, "UPDATE meta SET value = @version WHERE key = 'drops_schema';", cancellationToken, ("version", (long)SchemaVersion));
             return;
         }
 
@@ -351,17 +440,33 @@ internal static class DropSql
         if (await ScalarAsync(connection, transaction, "SELECT lease_id FROM drop_sales WHERE reservation_id = @reservation;",
             cancellationToken, ("reservation", sale.ReservationId)) is string soldUnder)
         {
-            return new SaleResult(string.Equals(soldUnder, sale.LeaseId, StringComparison.Ordinal) ? SaleOutcome.AlreadyConfirmed : SaleOutcome.ReservationConflict,
-                sale.ReservationId, null);
+            var again = string.Equals(soldUnder, sale.LeaseId, StringComparison.Ordinal);
+            if (again)
+            {
+                // The edge asked again for a sale that had landed: its first confirm got no answer,
+                // so the outcome had to be reconciled (an exception of the drop report).
+                await MarkReconciledAsync(scope, sale.ReservationId, cancellationToken);
+            }
+            else
+            {
+                await CountExceptionAsync(scope, sale.DropId, ExceptionKinds.ReservationConflict, cancellationToken);
+            }
+
+            return new SaleResult(again ? SaleOutcome.AlreadyConfirmed : SaleOutcome.ReservationConflict, sale.ReservationId, null);
         }
 
         if (sale.IdempotencyKey.Length > 0 && await ReadKeyedSaleAsync(connection, transaction, sale, cancellationToken) is { } original)
         {
             // The same purchase retried through another reservation (another edge, a lost answer):
             // only when it is the same purchase. Anything else reusing the key is refused.
-            return string.Equals(original.SkuId, sale.SkuId, StringComparison.Ordinal) && original.Quantity == sale.Quantity
-                ? new SaleResult(SaleOutcome.Duplicate, original.ReservationId, null)
-                : new SaleResult(SaleOutcome.IdempotencyConflict, sale.ReservationId, null);
+            if (string.Equals(original.SkuId, sale.SkuId, StringComparison.Ordinal) && original.Quantity == sale.Quantity)
+            {
+                await MarkReconciledAsync(scope, original.ReservationId, cancellationToken);
+                return new SaleResult(SaleOutcome.Duplicate, original.ReservationId, null);
+            }
+
+            await CountExceptionAsync(scope, sale.DropId, ExceptionKinds.IdempotencyConflict, cancellationToken);
+            return new SaleResult(SaleOutcome.IdempotencyConflict, sale.ReservationId, null);
         }
 
         if (lease.ExpiresAtMs <= sale.Now.ToUnixTimeMilliseconds())
@@ -371,6 +476,7 @@ internal static class DropSql
 
         if (lease.Sold + sale.Quantity > lease.Units)
         {
+            await CountExceptionAsync(scope, sale.DropId, ExceptionKinds.LeaseExhausted, cancellationToken);
             return new SaleResult(SaleOutcome.LeaseExhausted, sale.ReservationId, null);
         }
 
@@ -393,12 +499,16 @@ internal static class DropSql
             return new SaleResult(SaleOutcome.ViewerLimit, sale.ReservationId, null);
         }
 
+        // The price (and cost) the sale is made at, from the catalog now: a later price change does
+        // not rewrite what was sold. Unknown (null) when the SKU left the catalog meanwhile.
+        var price = await CatalogPrices.FindAsync(connection, transaction, row.CreatorId, sale.SkuId, cancellationToken);
         await ExecuteAsync(connection, transaction, """
-            INSERT INTO drop_sales (reservation_id, drop_id, creator_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms)
-            VALUES (@reservation, @drop, @creator, @sku, @viewer, @key, @quantity, @lease, @at);
+            INSERT INTO drop_sales (reservation_id, drop_id, creator_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms, price_minor, currency, unit_cost_minor)
+            VALUES (@reservation, @drop, @creator, @sku, @viewer, @key, @quantity, @lease, @at, @price, @currency, @cost);
             """, cancellationToken,
             ("reservation", sale.ReservationId), ("drop", sale.DropId), ("creator", row.CreatorId), ("sku", sale.SkuId), ("viewer", sale.Viewer),
-            ("key", sale.IdempotencyKey), ("quantity", (long)sale.Quantity), ("lease", sale.LeaseId), ("at", sale.Now.ToUnixTimeMilliseconds()));
+            ("key", sale.IdempotencyKey), ("quantity", (long)sale.Quantity), ("lease", sale.LeaseId), ("at", sale.Now.ToUnixTimeMilliseconds()),
+            ("price", (object?)price?.PriceMinor ?? DBNull.Value), ("currency", (object?)price?.Currency ?? DBNull.Value), ("cost", (object?)price?.UnitCostMinor ?? DBNull.Value));
         await ExecuteAsync(connection, transaction, "UPDATE drop_leases SET sold = sold + @quantity WHERE lease_id = @lease;",
             cancellationToken, ("quantity", (long)sale.Quantity), ("lease", sale.LeaseId));
         await ExecuteAsync(connection, transaction, "UPDATE drop_skus SET sold = sold + @quantity WHERE drop_id = @drop AND sku_id = @sku;",
@@ -430,18 +540,190 @@ internal static class DropSql
     public static async Task<IReadOnlyList<SaleRecord>> ListSalesAsync(DbConnection connection, string dropId, CancellationToken cancellationToken)
     {
         await using var select = Command(connection, null, """
-            SELECT reservation_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms
+            SELECT reservation_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms,
+                   price_minor, currency, unit_cost_minor, reconciled, cancelled_at_ms
             FROM drop_sales WHERE drop_id = @drop ORDER BY confirmed_at_ms, reservation_id;
             """, ("drop", dropId));
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         var sales = new List<SaleRecord>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            sales.Add(new SaleRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                checked((int)reader.GetInt64(4)), reader.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
+            sales.Add(ReadSale(reader));
         }
 
         return sales;
+    }
+
+    private static SaleRecord ReadSale(DbDataReader reader)
+        => new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+            checked((int)reader.GetInt64(4)), reader.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)))
+        {
+            PriceMinor = reader.IsDBNull(7) ? null : reader.GetInt64(7),
+            Currency = reader.IsDBNull(8) ? null : reader.GetString(8),
+            UnitCostMinor = reader.IsDBNull(9) ? null : reader.GetInt64(9),
+            Reconciled = reader.GetInt64(10) != 0,
+            CancelledAt = reader.IsDBNull(11) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(11)),
+        };
+
+    /// <summary>
+    /// Cancels (refunds) a confirmed sale of <paramref name="creatorId"/>'s drop: the sale stays
+    /// (and its units stay sold: the stock does not come back mid-drop), marked cancelled, which the
+    /// report counts as an exception. Idempotent: a second cancel answers the first one's time.
+    /// Null when there is no such sale of this creator's drop.
+    /// </summary>
+    public static async Task<SaleRecord?> CancelSaleAsync(DropWriteScope scope, string creatorId, string dropId, string reservationId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(scope.Connection, scope.Transaction, """
+            UPDATE drop_sales SET cancelled_at_ms = @at
+            WHERE reservation_id = @reservation AND drop_id = @drop AND creator_id = @creator AND cancelled_at_ms IS NULL;
+            """, cancellationToken, ("at", now.ToUnixTimeMilliseconds()), ("reservation", reservationId), ("drop", dropId), ("creator", creatorId));
+        await using var select = Command(scope.Connection, scope.Transaction, """
+            SELECT reservation_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms,
+                   price_minor, currency, unit_cost_minor, reconciled, cancelled_at_ms
+            FROM drop_sales WHERE reservation_id = @reservation AND drop_id = @drop AND creator_id = @creator;
+            """, ("reservation", reservationId), ("drop", dropId), ("creator", creatorId));
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadSale(reader) : null;
+    }
+
+    /// <summary>
+    /// Stores edges' funnel reports: per (drop, edge, boot) the newest report wins (by the edge's
+    /// sequence), so a report replayed or arriving late through another origin replica never
+    /// lowers a count; the report sums the rows.
+    /// </summary>
+    public static async Task RecordFunnelsAsync(DropWriteScope scope, IReadOnlyList<EdgeFunnelReport> reports, CancellationToken cancellationToken)
+    {
+        foreach (var report in reports)
+        {
+            foreach (var drop in report.Drops)
+            {
+                await ExecuteAsync(scope.Connection, scope.Transaction, """
+                    INSERT INTO drop_edge_funnels (drop_id, edge_id, boot_id, sequence, queued, admitted, reserved, released, expired, confirm_failed, reserve_buckets, confirm_buckets)
+                    VALUES (@drop, @edge, @boot, @sequence, @queued, @admitted, @reserved, @released, @expired, @failed, @reserve, @confirm)
+                    ON CONFLICT (drop_id, edge_id, boot_id) DO UPDATE SET
+                        sequence = excluded.sequence, queued = excluded.queued, admitted = excluded.admitted, reserved = excluded.reserved,
+                        released = excluded.released, expired = excluded.expired, confirm_failed = excluded.confirm_failed,
+                        reserve_buckets = excluded.reserve_buckets, confirm_buckets = excluded.confirm_buckets
+                    WHERE excluded.sequence > drop_edge_funnels.sequence;
+                    """, cancellationToken,
+                    ("drop", drop.DropId), ("edge", report.EdgeId), ("boot", report.BootId), ("sequence", report.Sequence),
+                    ("queued", drop.Queued), ("admitted", drop.Admitted), ("reserved", drop.Reserved), ("released", drop.Released),
+                    ("expired", drop.Expired), ("failed", drop.ConfirmFailed),
+                    ("reserve", EncodeBuckets(drop.ReserveLatencyBuckets)), ("confirm", EncodeBuckets(drop.ConfirmLatencyBuckets)));
+            }
+        }
+    }
+
+    /// <summary>Everything the drop report is computed from, read in one transaction (a consistent view).</summary>
+    public static async Task<DropReportFacts?> ReadReportFactsAsync(DbConnection connection, DbTransaction transaction, string dropId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var row = await ReadRowAsync(connection, transaction, dropId, cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var state = (await BuildStateAsync(connection, transaction, dropId, now, cancellationToken))!;
+        var rsvps = new HashSet<string>(StringComparer.Ordinal);
+        await using (var select = Command(connection, transaction, "SELECT viewer FROM drop_rsvps WHERE drop_id = @drop AND creator_id = @creator;",
+            ("drop", dropId), ("creator", row.CreatorId)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rsvps.Add(reader.GetString(0));
+            }
+        }
+
+        var sales = new List<SaleRecord>();
+        await using (var select = Command(connection, transaction, """
+            SELECT reservation_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms,
+                   price_minor, currency, unit_cost_minor, reconciled, cancelled_at_ms
+            FROM drop_sales WHERE drop_id = @drop AND creator_id = @creator ORDER BY confirmed_at_ms, reservation_id;
+            """, ("drop", dropId), ("creator", row.CreatorId)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                sales.Add(ReadSale(reader));
+            }
+        }
+
+        var exceptions = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        await using (var select = Command(connection, transaction, "SELECT kind, count FROM drop_exceptions WHERE drop_id = @drop;", ("drop", dropId)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                exceptions[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
+        var funnel = new EdgeFunnelTotals();
+        await using (var select = Command(connection, transaction, """
+            SELECT queued, admitted, reserved, released, expired, confirm_failed, reserve_buckets, confirm_buckets
+            FROM drop_edge_funnels WHERE drop_id = @drop;
+            """, ("drop", dropId)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                funnel.Add(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5),
+                    DecodeBuckets(reader.GetFieldValue<byte[]>(6)), DecodeBuckets(reader.GetFieldValue<byte[]>(7)));
+            }
+        }
+
+        // Repeat purchases: every (drop, first purchase time) of this drop's buyers across the creator's drops.
+        var purchases = new List<BuyerPurchase>();
+        await using (var select = Command(connection, transaction, """
+            SELECT viewer, drop_id, MIN(confirmed_at_ms) FROM drop_sales
+            WHERE creator_id = @creator AND cancelled_at_ms IS NULL
+              AND viewer IN (SELECT viewer FROM drop_sales WHERE drop_id = @drop AND creator_id = @creator AND cancelled_at_ms IS NULL)
+            GROUP BY viewer, drop_id;
+            """, ("drop", dropId), ("creator", row.CreatorId)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                purchases.Add(new BuyerPurchase(reader.GetString(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2))));
+            }
+        }
+
+        var costs = await CatalogPrices.ReadAllAsync(connection, transaction, row.CreatorId, cancellationToken);
+        return new DropReportFacts(row.CreatorId, state, rsvps, sales, exceptions, funnel, purchases, costs);
+    }
+
+    private static async Task MarkReconciledAsync(DropWriteScope scope, string reservationId, CancellationToken cancellationToken)
+        => await ExecuteAsync(scope.Connection, scope.Transaction, "UPDATE drop_sales SET reconciled = 1 WHERE reservation_id = @reservation AND reconciled = 0;",
+            cancellationToken, ("reservation", reservationId));
+
+    private static async Task CountExceptionAsync(DropWriteScope scope, string dropId, string kind, CancellationToken cancellationToken)
+        => await ExecuteAsync(scope.Connection, scope.Transaction, """
+            INSERT INTO drop_exceptions (drop_id, kind, count) VALUES (@drop, @kind, 1)
+            ON CONFLICT (drop_id, kind) DO UPDATE SET count = drop_exceptions.count + 1;
+            """, cancellationToken, ("drop", dropId), ("kind", kind));
+
+    /// <summary>Bucket counts as little-endian int64s (a few hundred bytes at most).</summary>
+    private static byte[] EncodeBuckets(Google.Protobuf.Collections.RepeatedField<long> buckets)
+    {
+        var bytes = new byte[Math.Min(buckets.Count, DropLatencyHistogram.BucketCount) * sizeof(long)];
+        for (var i = 0; i < bytes.Length / sizeof(long); i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), Math.Max(0, buckets[i]));
+        }
+
+        return bytes;
+    }
+
+    private static long[] DecodeBuckets(byte[] bytes)
+    {
+        var buckets = new long[bytes.Length / sizeof(long)];
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            buckets[i] = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(i * sizeof(long)));
+        }
+
+        return buckets;
     }
 
     public static async Task<long> CountRsvpsAsync(DbConnection connection, string dropId, CancellationToken cancellationToken)
