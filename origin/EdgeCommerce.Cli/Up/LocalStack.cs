@@ -144,6 +144,12 @@ internal sealed class LocalStack(UpOptions options, CliContext context)
             return edgeFailed;
         }
 
+        if (seed.Seeded && edges.Count > 0)
+        {
+            using var admin = new AdminClient(new Uri(endpoints.Origin), adminToken);
+            await _out.WriteLineAsync(await DemoFinishedDrop.SeedAsync(admin, new Uri(edges[0].Url), context.TimeProvider, shutdown.Token));
+        }
+
         EndpointsFile.Write(options.DataDirectory, endpoints);
         await using var site = edges.Count > 0 ? await StartDemoSiteAsync(sitePort, endpoints, siteTokens) : null;
         await PrintSummaryAsync(endpoints, seed.CreatorIds.Count > 0 ? seed.CreatorIds[0] : null, site?.Url);

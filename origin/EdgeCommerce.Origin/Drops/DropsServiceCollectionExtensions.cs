@@ -37,6 +37,7 @@ internal static class DropsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapDropsApi();
         Report.DropReportApi.MapDropReportApi(endpoints);
+        Report.DropReportPage.MapDropReportPage(endpoints);
         // Edges only, as on the sync stream: their channels carry the edge:sync token (audience
         // origin); a lease is also checked against the edge the token was issued to.
         endpoints.MapGrpcService<DropInventoryService>().RequireScope(Scopes.EdgeSync);

@@ -93,6 +93,40 @@ internal static class DropSql
             confirm_buckets BLOB NOT NULL,
             PRIMARY KEY (drop_id, edge_id, boot_id)
         ) STRICT;
+        CREATE TABLE IF NOT EXISTS webhooks (
+            creator_id TEXT NOT NULL,
+            webhook_id TEXT NOT NULL,
+            url TEXT NOT NULL,
+            events TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            created_at_ms INTEGER NOT NULL,
+            PRIMARY KEY (creator_id, webhook_id)
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS webhook_outbox (
+            seq INTEGER NOT NULL,
+            event_id TEXT NOT NULL,
+            creator_id TEXT NOT NULL,
+            webhook_id TEXT NOT NULL,
+            drop_id TEXT NOT NULL,
+            event_type TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at_ms INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt_at_ms INTEGER NOT NULL,
+            lease_owner TEXT,
+            lease_until_ms INTEGER NOT NULL,
+            delivered_at_ms INTEGER,
+            dead_at_ms INTEGER,
+            last_error TEXT,
+            PRIMARY KEY (event_id, creator_id, webhook_id)
+        ) STRICT;
+        CREATE UNIQUE INDEX IF NOT EXISTS webhook_outbox_by_seq ON webhook_outbox (seq);
+        CREATE INDEX IF NOT EXISTS webhook_outbox_by_webhook ON webhook_outbox (creator_id, webhook_id, drop_id, seq);
+        CREATE TABLE IF NOT EXISTS webhook_announcements (
+            drop_id TEXT NOT NULL,
+            event_type TEXT NOT NULL,
+            PRIMARY KEY (drop_id, event_type)
+        ) STRICT;
         """;
 
     public const string PostgresSchema = """
@@ -171,13 +205,47 @@ internal static class DropSql
             confirm_buckets bytea NOT NULL,
             PRIMARY KEY (drop_id, edge_id, boot_id)
         );
+        CREATE TABLE IF NOT EXISTS webhooks (
+            creator_id text NOT NULL,
+            webhook_id text NOT NULL,
+            url text NOT NULL,
+            events text NOT NULL,
+            secret text NOT NULL,
+            created_at_ms bigint NOT NULL,
+            PRIMARY KEY (creator_id, webhook_id)
+        );
+        CREATE TABLE IF NOT EXISTS webhook_outbox (
+            seq bigint NOT NULL,
+            event_id text NOT NULL,
+            creator_id text NOT NULL,
+            webhook_id text NOT NULL,
+            drop_id text NOT NULL,
+            event_type text NOT NULL,
+            payload text NOT NULL,
+            created_at_ms bigint NOT NULL,
+            attempts bigint NOT NULL,
+            next_attempt_at_ms bigint NOT NULL,
+            lease_owner text,
+            lease_until_ms bigint NOT NULL,
+            delivered_at_ms bigint,
+            dead_at_ms bigint,
+            last_error text,
+            PRIMARY KEY (event_id, creator_id, webhook_id)
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS webhook_outbox_by_seq ON webhook_outbox (seq);
+        CREATE INDEX IF NOT EXISTS webhook_outbox_by_webhook ON webhook_outbox (creator_id, webhook_id, drop_id, seq);
+        CREATE TABLE IF NOT EXISTS webhook_announcements (
+            drop_id text NOT NULL,
+            event_type text NOT NULL,
+            PRIMARY KEY (drop_id, event_type)
+        );
         """;
 
     /// <summary>
     /// The drop tables' own schema version (<c>meta</c> row <c>drops_schema</c>). 2: a viewer is
     /// (creator, sub) in sales and RSVPs. 3 (issue 16): a sale keeps its price, currency and unit
     /// cost, whether it was reconciled and when it was cancelled; exceptions by kind; the edges'
-    /// funnel counts.
+    /// funnel counts; webhooks and their outbox.
     /// </summary>
     public const int SchemaVersion = 3;
 
@@ -344,6 +412,22 @@ internal static class DropSql
 
         await ExecuteAsync(scope.Connection, scope.Transaction, "UPDATE drops SET cancelled = 1 WHERE drop_id = @drop;", cancellationToken, ("drop", dropId));
         await PublishAsync(scope, dropId, now, cancellationToken);
+        // A cancelled drop closes now, announced here once (the time-based announcer skips cancelled
+        // drops): "opened" first if sales had opened and it was not sent yet, so the order holds.
+        var opensAt = DropPhases.EarlyAccessFrom(existing.Definition);
+        if (await Webhooks.WebhookSql.AnnounceOnceAsync(scope.Connection, scope.Transaction, dropId, Webhooks.WebhookEvents.DropOpened, cancellationToken) && now >= opensAt)
+        {
+            await Webhooks.WebhookSql.EnqueueAsync(scope.Connection, scope.Transaction, creatorId, dropId, Webhooks.WebhookEvents.DropOpened,
+                Webhooks.WebhookSql.OpenedData(existing.Definition), opensAt, now, cancellationToken);
+        }
+
+        if (await Webhooks.WebhookSql.AnnounceOnceAsync(scope.Connection, scope.Transaction, dropId, Webhooks.WebhookEvents.DropClosed, cancellationToken))
+        {
+            var ended = now >= DropPhases.EndsAt(existing.Definition);
+            await Webhooks.WebhookSql.EnqueueAsync(scope.Connection, scope.Transaction, creatorId, dropId, Webhooks.WebhookEvents.DropClosed,
+                await Webhooks.WebhookSql.ClosedDataAsync(scope.Connection, scope.Transaction, dropId, ended ? "ended" : "cancelled", now, cancellationToken),
+                ended ? DropPhases.EndsAt(existing.Definition) : now, now, cancellationToken);
+        }
         return new DropWriteResult(DropWriteOutcome.Cancelled, scope.Revision);
     }
 
@@ -514,6 +598,22 @@ internal static class DropSql
         await ExecuteAsync(connection, transaction, "UPDATE drop_skus SET sold = sold + @quantity WHERE drop_id = @drop AND sku_id = @sku;",
             cancellationToken, ("quantity", (long)sale.Quantity), ("drop", sale.DropId), ("sku", sale.SkuId));
         var published = await PublishAsync(scope, sale.DropId, sale.Now, cancellationToken);
+        // The follow-ups, in this transaction: they exist exactly when the sale does. "Opened" first
+        // when the time-based announcer has not run since the drop opened, so the order holds.
+        await Webhooks.WebhookSql.EnsureOpenedAsync(connection, transaction, row.Definition, sale.Now, cancellationToken);
+        await Webhooks.WebhookSql.EnqueueAsync(connection, transaction, row.CreatorId, sale.DropId, Webhooks.WebhookEvents.SaleConfirmed,
+            new
+            {
+                dropId = sale.DropId, creatorId = row.CreatorId, reservationId = sale.ReservationId, skuId = sale.SkuId, viewer = sale.Viewer,
+                quantity = sale.Quantity, priceMinor = price?.PriceMinor, currency = price?.Currency, confirmedAt = sale.Now,
+            }, sale.Now, sale.Now, cancellationToken);
+        if (published.Skus.All(static s => s.Sold >= s.Allocation))
+        {
+            // Sold only grows (a cancelled sale keeps its units), so this is the one sale that sold the last unit.
+            await Webhooks.WebhookSql.EnqueueAsync(connection, transaction, row.CreatorId, sale.DropId, Webhooks.WebhookEvents.DropSoldOut,
+                new { dropId = sale.DropId, creatorId = row.CreatorId, soldOutAt = sale.Now }, sale.Now, sale.Now, cancellationToken);
+        }
+
         return new SaleResult(SaleOutcome.Confirmed, sale.ReservationId, published.Skus.First(s => string.Equals(s.SkuId, sale.SkuId, StringComparison.Ordinal)));
     }
 
@@ -573,10 +673,21 @@ internal static class DropSql
     /// </summary>
     public static async Task<SaleRecord?> CancelSaleAsync(DropWriteScope scope, string creatorId, string dropId, string reservationId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await ExecuteAsync(scope.Connection, scope.Transaction, """
+        int changed;
+        await using (var update = Command(scope.Connection, scope.Transaction, """
             UPDATE drop_sales SET cancelled_at_ms = @at
             WHERE reservation_id = @reservation AND drop_id = @drop AND creator_id = @creator AND cancelled_at_ms IS NULL;
-            """, cancellationToken, ("at", now.ToUnixTimeMilliseconds()), ("reservation", reservationId), ("drop", dropId), ("creator", creatorId));
+            """, ("at", now.ToUnixTimeMilliseconds()), ("reservation", reservationId), ("drop", dropId), ("creator", creatorId)))
+        {
+            changed = await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (changed > 0)
+        {
+            await Webhooks.WebhookSql.EnqueueAsync(scope.Connection, scope.Transaction, creatorId, dropId, Webhooks.WebhookEvents.SaleCancelled,
+                new { dropId, creatorId, reservationId, cancelledAt = now }, now, now, cancellationToken);
+        }
+
         await using var select = Command(scope.Connection, scope.Transaction, """
             SELECT reservation_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms,
                    price_minor, currency, unit_cost_minor, reconciled, cancelled_at_ms
@@ -927,7 +1038,7 @@ internal static class DropSql
             : null;
     }
 
-    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
+    internal static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -943,13 +1054,13 @@ internal static class DropSql
         return command;
     }
 
-    private static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    internal static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = Command(connection, transaction, sql, parameters);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    internal static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = Command(connection, transaction, sql, parameters);
         var value = await command.ExecuteScalarAsync(cancellationToken);
