@@ -58,6 +58,7 @@ internal static class DropReportPage
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>Drop report</title>
+        <link rel="icon" href="data:,">
         <link rel="stylesheet" href="/admin/assets/drop-report.css">
         </head>
         <body data-creator="{creatorId}" data-drop="{dropId}" data-state="loading">
