@@ -9,9 +9,10 @@ namespace EdgeCommerce.Cli.Demo;
 
 /// <summary>
 /// A drop that already happened, so a newcomer's first <c>drops report</c> shows real figures
-/// (issue 16): the first demo creator's "first drop" opened a minute ago with 3 units of two sizes,
-/// and five demo viewers went through the first edge as buyers do (RSVP, reserve, confirm; one
-/// releases) until it sold out. Best effort: a failure is reported and <c>up</c> goes on.
+/// (issue 16): the first demo creator's "first drop" opened a minute before <c>up</c> seeded it with
+/// 3 units of two sizes and ends two minutes after; three demo viewers go through the first edge as
+/// buyers do (RSVP, reserve, confirm; one releases), selling out one size. Best effort: a failure
+/// is reported and <c>up</c> goes on.
 /// </summary>
 internal static class DemoFinishedDrop
 {
@@ -28,7 +29,8 @@ internal static class DemoFinishedDrop
         var body = JsonSerializer.Serialize(new DemoDropDocument(
             "First drop",
             now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            now.AddMinutes(30).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            // Ends two minutes after up seeded it: by the time a newcomer looks, it is over.
+            now.AddMinutes(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             null,
             2,
             [.. skus.Select(static sku => new DemoAllocation(sku, 3))]), CliJsonContext.Default.DemoDropDocument);
@@ -42,10 +44,11 @@ internal static class DemoFinishedDrop
         {
             using var edge = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = edgeUrl, Timeout = TimeSpan.FromSeconds(15) };
             await WaitForDropAsync(edge, cancellationToken);
-            // (viewer, SKU index, units, then): 3 + 3 units sold, one reservation released.
+            // (viewer, SKU index, units, then): 3 + 2 units sold, one reservation released; three
+            // viewers, as many as the waiting room admits at once for this stock.
             (string Viewer, int Sku, int Units, bool Buys)[] plan =
             [
-                ("demo-fan-1", 0, 2, true), ("demo-fan-2", 1, 1, false), ("demo-fan-2", 0, 1, true), ("demo-fan-3", 1, 2, true), ("demo-fan-4", 1, 1, true),
+                ("demo-fan-1", 0, 2, true), ("demo-fan-2", 1, 1, false), ("demo-fan-2", 0, 1, true), ("demo-fan-3", 1, 2, true),
             ];
             var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var viewer in plan.Select(static p => p.Viewer).Distinct())
@@ -60,23 +63,33 @@ internal static class DemoFinishedDrop
                 }, cancellationToken);
             }
 
-            await SendAsync(edge, HttpMethod.Post, $"/v1/drops/{DropId}/rsvp", tokens["demo-fan-1"], null, null, cancellationToken);
-            await SendAsync(edge, HttpMethod.Post, $"/v1/drops/{DropId}/rsvp", tokens["demo-fan-2"], null, null, cancellationToken);
+            await SendAsync(edge, HttpMethod.Post, $"/v1/drops/{DropId}/rsvp", tokens["demo-fan-1"], null, null, null, cancellationToken);
+            await SendAsync(edge, HttpMethod.Post, $"/v1/drops/{DropId}/rsvp", tokens["demo-fan-2"], null, null, null, cancellationToken);
             var step = 0;
             foreach (var (viewer, sku, units, buys) in plan)
             {
-                using var reserved = JsonDocument.Parse(await SendAsync(edge, HttpMethod.Post, $"/v1/drops/{DropId}/reservations", tokens[viewer],
-                    $$"""{"skuId":"{{skus[sku]}}","quantity":{{units}}}""", "demo-" + step++.ToString(CultureInfo.InvariantCulture), cancellationToken));
-                var id = reserved.RootElement.GetProperty("reservationId").GetString()!;
-                await SendAsync(edge, buys ? HttpMethod.Post : HttpMethod.Delete, buys ? $"/v1/reservations/{id}/confirm" : $"/v1/reservations/{id}", tokens[viewer], null, null, cancellationToken);
+                var key = "demo-" + step++.ToString(CultureInfo.InvariantCulture);
+                var json = $$"""{"skuId":"{{skus[sku]}}","quantity":{{units}}}""";
+                using var first = JsonDocument.Parse(await SendAsync(edge, HttpMethod.Post, $"/v1/drops/{DropId}/reservations", tokens[viewer], json, key, null, cancellationToken));
+                var answer = first.RootElement.Clone();
+                if (answer.TryGetProperty("ticket", out var ticket))
+                {
+                    // The waiting room queued this viewer (202): wait for the turn, then reserve with the ticket, as the shop does.
+                    await WaitForTurnAsync(edge, answer.GetProperty("statusUrl").GetString()!, tokens[viewer], cancellationToken);
+                    using var admitted = JsonDocument.Parse(await SendAsync(edge, HttpMethod.Post, $"/v1/drops/{DropId}/reservations", tokens[viewer], json, key, ticket.GetString(), cancellationToken));
+                    answer = admitted.RootElement.Clone();
+                }
+
+                var id = answer.GetProperty("reservationId").GetString()!;
+                await SendAsync(edge, buys ? HttpMethod.Post : HttpMethod.Delete, buys ? $"/v1/reservations/{id}/confirm" : $"/v1/reservations/{id}", tokens[viewer], null, null, null, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is HttpRequestException or CliException or JsonException or KeyNotFoundException or TaskCanceledException)
         {
-            return "demo     the finished drop did not sell out: " + ex.Message;
+            return "demo     the finished demo drop did not sell as planned: " + ex.Message;
         }
 
-        return $"demo     drop {DropId} of {creator.Id} sold out through the first edge: ./edgecommerce drops report --creator {creator.Id} --drop {DropId}";
+        return $"demo     drop {DropId} of {creator.Id} sold through the first edge (ends in 2 minutes): ./edgecommerce drops report --creator {creator.Id} --drop {DropId}";
     }
 
     private static async Task WaitForDropAsync(HttpClient edge, CancellationToken cancellationToken)
@@ -95,7 +108,23 @@ internal static class DemoFinishedDrop
         throw new CliException("the edge did not receive the drop within 30 s");
     }
 
-    private static async Task<string> SendAsync(HttpClient edge, HttpMethod method, string path, string token, string? json, string? key, CancellationToken cancellationToken)
+    private static async Task WaitForTurnAsync(HttpClient edge, string statusUrl, string token, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 150; attempt++)
+        {
+            using var status = JsonDocument.Parse(await SendAsync(edge, HttpMethod.Get, statusUrl, token, null, null, null, cancellationToken));
+            if (status.RootElement.GetProperty("state").GetString() == "admitted")
+            {
+                return;
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        throw new CliException("the waiting room did not admit a demo viewer within 30 s");
+    }
+
+    private static async Task<string> SendAsync(HttpClient edge, HttpMethod method, string path, string token, string? json, string? key, string? ticket, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -107,6 +136,11 @@ internal static class DemoFinishedDrop
         if (key is not null)
         {
             request.Headers.Add("Idempotency-Key", key);
+        }
+
+        if (ticket is not null)
+        {
+            request.Headers.Add("Queue-Ticket", ticket);
         }
 
         using var response = await edge.SendAsync(request, cancellationToken);
