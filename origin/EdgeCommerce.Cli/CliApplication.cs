@@ -38,6 +38,7 @@ internal static class CliApplication
             new EdgeCommand(context),
             new CatalogCommand(context),
             new DropsCommand(context),
+            new Webhooks.WebhooksCommand(context),
             new CreatorsCommand(context),
             new EdgesCommand(context),
             new TokenCommand(context),

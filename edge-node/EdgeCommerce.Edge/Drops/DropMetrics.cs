@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using EdgeCommerce.Edge.Drops.Funnel;
 
 namespace EdgeCommerce.Edge.Drops;
 
@@ -21,9 +22,12 @@ internal sealed class DropMetrics : IDisposable
     private readonly Counter<long> _leases;
     private readonly Counter<long> _leasedUnits;
     private readonly Counter<long> _returnedUnits;
+    private readonly DropFunnel? _funnel;
 
-    public DropMetrics(IMeterFactory meterFactory)
+    /// <param name="funnel">Per-drop counts for the creator's report (issue 16), fed by the same calls.</param>
+    public DropMetrics(IMeterFactory meterFactory, DropFunnel? funnel = null)
     {
+        _funnel = funnel;
         _meter = meterFactory.Create(MeterName);
         _reservations = _meter.CreateCounter<long>("edgecommerce.drops.reservations", "{request}", "Reservation requests by outcome (created, replayed, sold_out, not_open, over_limit, unavailable, origin_unreachable, closed, not_found, key_reused).");
         _confirmations = _meter.CreateCounter<long>("edgecommerce.drops.confirmations", "{request}", "Confirmation requests by outcome (confirmed, gone, over_limit, refused, unavailable, origin_unreachable, not_found).");
@@ -34,8 +38,13 @@ internal sealed class DropMetrics : IDisposable
         _returnedUnits = _meter.CreateCounter<long>("edgecommerce.drops.leases.units_returned", "{unit}", "Unused leased units given back to the origin early.");
     }
 
-    public void Reserved(ReserveStatus status, bool replayed)
+    public void Reserved(ReserveStatus status, bool replayed, string? dropId = null)
     {
+        if (status == ReserveStatus.Created && !replayed && dropId is not null)
+        {
+            _funnel?.Reserved(dropId);
+        }
+
         if (!_reservations.Enabled)
         {
             return;
@@ -57,6 +66,16 @@ internal sealed class DropMetrics : IDisposable
 
     public ConfirmResult Confirmed(ConfirmResult result)
     {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Reservation is { } reservation)
+        {
+            DropFunnelTiming.Current.Value?.DropId = reservation.DropId;
+            if (result.Status == ConfirmStatus.Refused)
+            {
+                _funnel?.ConfirmFailed(reservation.DropId);
+            }
+        }
+
         _confirmations.Add(1, new KeyValuePair<string, object?>("outcome", result.Status switch
         {
             ConfirmStatus.Confirmed => "confirmed",
@@ -70,9 +89,23 @@ internal sealed class DropMetrics : IDisposable
         return result;
     }
 
-    public void Released() => _ended.Add(1, new KeyValuePair<string, object?>("reason", "released"));
+    public void Released(string? dropId = null)
+    {
+        _ended.Add(1, new KeyValuePair<string, object?>("reason", "released"));
+        if (dropId is not null)
+        {
+            _funnel?.Released(dropId);
+        }
+    }
 
-    public void Expired() => _ended.Add(1, new KeyValuePair<string, object?>("reason", "expired"));
+    public void Expired(string? dropId = null)
+    {
+        _ended.Add(1, new KeyValuePair<string, object?>("reason", "expired"));
+        if (dropId is not null)
+        {
+            _funnel?.Expired(dropId);
+        }
+    }
 
     public void Rsvp() => _rsvps.Add(1);
 

@@ -295,7 +295,7 @@ internal sealed partial class DropReservations(
             if (reservation.State == ReservationState.Held)
             {
                 EndUnsold(reservation, ReservationState.Released);
-                metrics.Released();
+                metrics.Released(reservation.DropId);
             }
 
             return new ConfirmResult(reservation.State == ReservationState.Confirmed ? ConfirmStatus.Confirmed : ConfirmStatus.Gone, reservation);
@@ -377,7 +377,7 @@ internal sealed partial class DropReservations(
                     if (reservation.State == ReservationState.Held)
                     {
                         EndUnsold(reservation, ReservationState.Expired);
-                        metrics.Expired();
+                        metrics.Expired(reservation.DropId);
                     }
                 }
                 finally
@@ -794,7 +794,7 @@ internal sealed partial class DropReservations(
 
     private ReserveResult Count(ReserveResult result)
     {
-        metrics.Reserved(result.Status, result.Replayed);
+        metrics.Reserved(result.Status, result.Replayed, result.Reservation?.DropId);
         return result;
     }
 

@@ -39,10 +39,11 @@ internal static class DropsApi
         drops.MapGet("/{dropId}/stream", StreamDrop).LongLived(StreamKinds.ServerSentEvents).WithName("StreamDrop").WithSummary("Server-sent events: the drop's state each time it changes on this edge.");
         drops.MapPost("/{dropId}/rsvp", Rsvp).RequireScope(Scopes.DropRsvp).RequireViewerRateLimits().WithName("RsvpDrop").WithSummary("RSVPs for early access (idempotent; recorded at the origin).");
         drops.MapPost("/{dropId}/reservations", Reserve).RequireScope(Scopes.DropReserve).RequireViewerRateLimits().WithName("ReserveDrop")
+            .AddEndpointFilter(Funnel.DropFunnelTiming.Reserve)
             .WithSummary("Reserves units of a SKU, or answers 202 with a queue ticket while the waiting room admits viewers in turns. Idempotency-Key makes retries safe; Queue-Ticket carries the ticket once admitted.");
         drops.MapAdmissionApi();
         var reservations = endpoints.MapGroup("/v1/reservations").WithTags("Drops").RequireScope(Scopes.DropReserve).RequireViewerRateLimits();
-        reservations.MapPost("/{reservationId}/confirm", Confirm).WithName("ConfirmReservation").WithSummary("Commits the sale at the origin (idempotent).");
+        reservations.MapPost("/{reservationId}/confirm", Confirm).AddEndpointFilter(Funnel.DropFunnelTiming.Confirm).WithName("ConfirmReservation").WithSummary("Commits the sale at the origin (idempotent).");
         reservations.MapDelete("/{reservationId}", Release).WithName("ReleaseReservation").WithSummary("Gives the units back.");
         return endpoints;
     }

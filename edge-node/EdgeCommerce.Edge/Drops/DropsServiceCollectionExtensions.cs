@@ -15,6 +15,7 @@ internal static class DropsServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<Funnel.DropFunnel>();
         services.TryAddSingleton<DropMetrics>();
         services.TryAddSingleton<IDropInventoryOrigin, GrpcDropInventoryOrigin>();
         services.TryAddSingleton<DropReservations>();

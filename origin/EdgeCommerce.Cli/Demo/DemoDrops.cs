@@ -38,7 +38,7 @@ internal static class DemoDrops
     }
 }
 
-internal sealed record DemoDropDocument(string Title, string StartsAt, string EndsAt, DemoEarlyAccess EarlyAccess, int PerViewerLimit, IReadOnlyList<DemoAllocation> Allocations);
+internal sealed record DemoDropDocument(string Title, string StartsAt, string EndsAt, DemoEarlyAccess? EarlyAccess, int PerViewerLimit, IReadOnlyList<DemoAllocation> Allocations);
 
 internal sealed record DemoEarlyAccess(int Minutes, string Audience);
 

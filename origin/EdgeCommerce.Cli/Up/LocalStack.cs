@@ -153,6 +153,12 @@ internal sealed class LocalStack(UpOptions options, CliContext context, Func<Sta
             return edgeFailed;
         }
 
+        if (seed.Seeded && edges.Count > 0)
+        {
+            using var admin = new AdminClient(new Uri(endpoints.Origin), adminToken);
+            await _out.WriteLineAsync(await DemoFinishedDrop.SeedAsync(admin, new Uri(edges[0].Url), context.TimeProvider, shutdown.Token));
+        }
+
         await using var site = edges.Count > 0 ? await StartDemoSiteAsync(sitePort, endpoints, siteTokens) : null;
         endpoints = endpoints with { DemoSite = site?.Url };
         EndpointsFile.Write(options.DataDirectory, endpoints);

@@ -20,7 +20,15 @@ internal sealed record ProductDocument(
 
 internal sealed record MoneyDocument(long AmountMinor, string Currency);
 
-internal sealed record SkuDocument(string Id, string Label);
+/// <param name="UnitCostMinor">
+/// What one unit costs the creator, in the product's currency (optional; for the drop report's
+/// margin). Left out of the JSON when absent, so catalogs without costs keep their canonical bytes
+/// (and content hash). Never sent to edges: it is the creator's business, not the viewer's.
+/// </param>
+internal sealed record SkuDocument(
+    string Id,
+    string Label,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? UnitCostMinor = null);
 
 /// <summary>Source-generated JSON for the catalog: camelCase, compact, attribute keys sorted (canonical form).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]

@@ -28,7 +28,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
     public const int MaxDisplayNameLength = 80;
     private static readonly string[] s_productFields = ["id", "title", "description", "imageUrl", "price", "attributes", "skus"];
     private static readonly string[] s_priceFields = ["amountMinor", "currency"];
-    private static readonly string[] s_skuFields = ["id", "label"];
+    private static readonly string[] s_skuFields = ["id", "label", "unitCostMinor"];
 
     public CatalogReadResult Read(JsonElement root)
     {
@@ -110,7 +110,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         var imageUrl = ReadImageUrl(fields, path, errors);
         var price = ReadPrice(fields, path, errors);
         var attributes = ReadAttributes(fields, path, errors);
-        var skus = ReadSkus(fields, path, errors, skuIds);
+        var skus = ReadSkus(fields, path, errors, skuIds, price);
 
         return errors.Count == before
             ? new ProductDocument(id!, title!, description ?? "", imageUrl ?? "", price!, attributes!, skus!)
@@ -280,28 +280,46 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         {
             errors.Add(amountPath, "is required");
         }
-        else if (amountElement.ValueKind != JsonValueKind.Number || !amountElement.TryGetInt64(out var minor))
+        else
         {
-            errors.Add(amountPath, "must be a whole number of minor units (5900 for 59.00 EUR)");
-        }
-        else if (minor < 0)
-        {
-            errors.Add(amountPath, "must not be negative");
-        }
-        else if (currency is not null)
-        {
-            var max = options.MaxPriceMajorUnits * (long)Math.Pow(10, minorUnits);
-            if (minor > max)
-            {
-                errors.Add(amountPath, Invariant($"is above the maximum of {options.MaxPriceMajorUnits} {currency} ({max} minor units)"));
-            }
-            else
-            {
-                amount = minor;
-            }
+            amount = ReadMinorUnits(amountElement, amountPath, currency, minorUnits, errors);
         }
 
         return amount is { } value && currency is not null ? new MoneyDocument(value, currency) : null;
+    }
+
+    /// <summary>
+    /// An amount in minor units of <paramref name="currency"/> (a price, or a SKU's unit cost, which
+    /// is in its product's currency): a whole, non-negative number up to the price maximum. Null
+    /// when invalid, or when the currency is unknown (its own error names that).
+    /// </summary>
+    private long? ReadMinorUnits(JsonElement element, string path, string? currency, int minorUnits, ErrorCollector errors)
+    {
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt64(out var minor))
+        {
+            errors.Add(path, "must be a whole number of minor units (5900 for 59.00 EUR)");
+            return null;
+        }
+
+        if (minor < 0)
+        {
+            errors.Add(path, "must not be negative");
+            return null;
+        }
+
+        if (currency is null)
+        {
+            return null;
+        }
+
+        var max = options.MaxPriceMajorUnits * (long)Math.Pow(10, minorUnits);
+        if (minor > max)
+        {
+            errors.Add(path, Invariant($"is above the maximum of {options.MaxPriceMajorUnits} {currency} ({max} minor units)"));
+            return null;
+        }
+
+        return minor;
     }
 
     private SortedDictionary<string, string>? ReadAttributes(Dictionary<string, JsonElement> fields, string path, ErrorCollector errors)
@@ -369,7 +387,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         return ok ? attributes : null;
     }
 
-    private List<SkuDocument>? ReadSkus(Dictionary<string, JsonElement> fields, string path, ErrorCollector errors, Dictionary<string, string> skuIds)
+    private List<SkuDocument>? ReadSkus(Dictionary<string, JsonElement> fields, string path, ErrorCollector errors, Dictionary<string, string> skuIds, MoneyDocument? price)
     {
         var fieldPath = path + ".skus";
         if (!fields.TryGetValue("skus", out var element))
@@ -407,6 +425,15 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
             var skuFields = Fields(skuElement, skuPath + ".", s_skuFields, errors);
             var id = ReadId(skuFields, "id", skuPath, errors);
             var label = ReadText(skuFields, "label", skuPath, required: true, options.MaxSkuLabelLength, singleLine: true, errors);
+            long? unitCost = null;
+            if (skuFields.TryGetValue("unitCostMinor", out var costElement) && costElement.ValueKind != JsonValueKind.Null)
+            {
+                // In the product's currency; without a valid price there is nothing to check it against
+                // (the price's own error is reported).
+                unitCost = ReadMinorUnits(costElement, skuPath + ".unitCostMinor", price?.Currency,
+                    price is not null && Iso4217.TryGetMinorUnits(price.Currency, out var minorUnits) ? minorUnits : 0, errors);
+            }
+
             if (id is null)
             {
                 continue;
@@ -423,7 +450,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
             skuIds.Add(id, skuPath + ".id");
             if (label is not null)
             {
-                skus.Add(new SkuDocument(id, label));
+                skus.Add(new SkuDocument(id, label, unitCost));
             }
         }
 

@@ -22,6 +22,8 @@ internal static class DropsServiceCollectionExtensions
         services.TryAddSingleton<DropMetrics>();
         services.TryAddSingleton<LeaseBatchWriter>();
         services.TryAddSingleton<LeasePlacementPolicy>();
+        services.TryAddSingleton<Report.DropFunnelIngest>();
+        services.AddHostedService(static sp => sp.GetRequiredService<Report.DropFunnelIngest>());
         // Drops live in the same database and change log as catalogs: the store implements both
         // contracts. A test double of IOriginStore that is not also a drop store falls back to the
         // configured real store.
@@ -36,6 +38,8 @@ internal static class DropsServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapDropsApi();
+        Report.DropReportApi.MapDropReportApi(endpoints);
+        Report.DropReportPage.MapDropReportPage(endpoints);
         // Edges only, as on the sync stream: their channels carry the edge:sync token (audience
         // origin); a lease is also checked against the edge the token was issued to.
         endpoints.MapGrpcService<DropInventoryService>().RequireScope(Scopes.EdgeSync);

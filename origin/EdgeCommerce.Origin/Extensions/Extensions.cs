@@ -6,6 +6,7 @@ using EdgeCommerce.Origin.Models;
 using EdgeCommerce.Origin.Network;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.Origin.Sync;
+using EdgeCommerce.Origin.Webhooks;
 using EdgeCommerce.ServiceDefaults.Authentication;
 
 namespace EdgeCommerce.Origin.Extensions;
@@ -22,6 +23,7 @@ internal static class Extensions
         builder.Services.AddEdgeRegistry();
         builder.Services.AddSigningKeys();
         builder.Services.AddDrops();
+        builder.Services.AddWebhooks();
         builder.Services.AddModels();
         builder.Services.AddCleartextGuard();
         return builder;
@@ -41,6 +43,7 @@ internal static class Extensions
         app.MapEdgesApi();
         app.MapOriginDashboard();
         app.MapDrops();
+        app.MapWebhooks();
         app.MapModels();
         return app;
     }

@@ -60,6 +60,26 @@ internal sealed partial class SqliteOriginStore : IDropStore
         return await DropSql.CountRsvpsAsync(connection, dropId, cancellationToken);
     }
 
+    public Task<SaleRecord?> CancelSaleAsync(string creatorId, string dropId, string reservationId, DateTimeOffset now, CancellationToken cancellationToken)
+        => DropWriteAsync(scope => DropSql.CancelSaleAsync(scope, creatorId, dropId, reservationId, now, cancellationToken), cancellationToken);
+
+    public Task RecordFunnelsAsync(IReadOnlyList<EdgeFunnelReport> reports, CancellationToken cancellationToken)
+        => DropWriteAsync(async scope =>
+        {
+            await DropSql.RecordFunnelsAsync(scope, reports, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    public async Task<DropReportFacts?> GetReportFactsAsync(string dropId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        // One deferred (WAL read) transaction: every figure from the same committed state.
+#pragma warning disable CA1849 // Only the synchronous overload takes 'deferred'; Microsoft.Data.Sqlite's async methods complete synchronously anyway.
+        await using var transaction = connection.BeginTransaction(deferred: true);
+#pragma warning restore CA1849
+        return await DropSql.ReadReportFactsAsync(connection, transaction, dropId, now, cancellationToken);
+    }
+
     /// <summary>Runs <paramref name="work"/> in one write transaction under the write gate; commits, then publishes its revision.</summary>
     private async Task<T> DropWriteAsync<T>(Func<DropWriteScope, Task<T>> work, CancellationToken cancellationToken)
     {

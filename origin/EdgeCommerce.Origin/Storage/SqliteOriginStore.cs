@@ -133,7 +133,7 @@ internal sealed partial class SqliteOriginStore : IOriginStore, IDisposable
                 """, cancellationToken);
         }
 
-        await Drops.DropSql.EnsureSchemaAsync(connection, transaction, Drops.DropSql.SqliteSchema, cancellationToken);
+        await Drops.DropSql.EnsureSchemaAsync(connection, transaction, Drops.DropSql.SqliteSchema, Drops.DropSql.SqliteUpgradeV3, cancellationToken);
         await CreateRecommendationTablesAsync(connection, transaction, cancellationToken);
         await CreateEdgeRevocationTablesAsync(connection, transaction, cancellationToken);
         ClusterId = (string)(await ScalarAsync(connection, transaction, "SELECT cluster_id FROM identity;", cancellationToken))!;

@@ -30,7 +30,8 @@ internal sealed class CatalogSyncService(
     IHostApplicationLifetime lifetime,
     EdgeUrlPolicy urlPolicy,
     EdgeRevocations revocations,
-    ILogger<CatalogSyncService> logger) : CatalogSync.CatalogSyncBase
+    ILogger<CatalogSyncService> logger,
+    Drops.Report.DropFunnelIngest? funnels = null) : CatalogSync.CatalogSyncBase
 {
     /// <summary>The newest protocol version this origin speaks.</summary>
     public const uint ProtocolVersion = 2;
@@ -208,6 +209,7 @@ internal sealed class CatalogSyncService(
                 if (ack.Load is { } load)
                 {
                     loadReports.Report(edgeId, load);
+                    funnels?.Report(edgeId, load);
                 }
             }
 

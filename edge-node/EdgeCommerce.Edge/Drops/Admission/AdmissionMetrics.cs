@@ -33,8 +33,12 @@ internal sealed class AdmissionMetrics : IDisposable
     private readonly Counter<long> _used;
     private readonly Counter<long> _moved;
 
-    public AdmissionMetrics(IMeterFactory meterFactory)
+    private readonly Funnel.DropFunnel? _funnel;
+
+    /// <param name="funnel">Per-drop counts for the creator's report (issue 16): tickets issued and admitted.</param>
+    public AdmissionMetrics(IMeterFactory meterFactory, Funnel.DropFunnel? funnel = null)
     {
+        _funnel = funnel;
         ArgumentNullException.ThrowIfNull(meterFactory);
         _meter = meterFactory.Create(MeterName);
         _length = _meter.CreateUpDownCounter<long>(QueueLengthName, "{viewer}", "Viewers waiting in drop waiting rooms on this edge (before the start or in the queue).");
@@ -47,13 +51,25 @@ internal sealed class AdmissionMetrics : IDisposable
         _moved = _meter.CreateCounter<long>(MovedName, "{viewer}", "Queue tickets signed by another edge (or before a restart) honoured here at the place they held.");
     }
 
-    public void Joined() => _length.Add(1);
+    public void Joined(string? dropId = null)
+    {
+        _length.Add(1);
+        if (dropId is not null)
+        {
+            _funnel?.Queued(dropId);
+        }
+    }
 
     public void LeftQueue() => _length.Add(-1);
 
-    public void Admitted(TimeSpan waited)
+    public void Admitted(TimeSpan waited, string? dropId = null)
     {
         _passes.Add(1);
+        if (dropId is not null)
+        {
+            _funnel?.Admitted(dropId);
+        }
+
         if (waited <= TimeSpan.Zero)
         {
             _admissions.Add(1, s_immediate);

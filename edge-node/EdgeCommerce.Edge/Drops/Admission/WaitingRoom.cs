@@ -126,7 +126,7 @@ internal sealed class WaitingRoom
             _byId.Add(ticket.Id, ticket);
             _byViewer.Add(viewerKey, ticket);
             _waiting++;
-            _metrics.Joined();
+            _metrics.Joined(DropId);
             if (beforeStart)
             {
                 _beforeStart.Add(ticket);
@@ -283,7 +283,7 @@ internal sealed class WaitingRoom
             _firstAdmissionAt ??= now;
             // Waiting began at the start for those who came before it.
             var from = ticket.BeforeStart ? conditions.StartsAt : ticket.JoinedAt;
-            _metrics.Admitted(now - from);
+            _metrics.Admitted(now - from, DropId);
         }
     }
 

@@ -95,8 +95,97 @@ internal sealed record SaleResult(SaleOutcome Outcome, string ReservationId, Dro
 internal sealed class DropInvariantException(string message) : InvalidOperationException(message);
 
 /// <summary>One confirmed sale.</summary>
-internal sealed record SaleRecord(string ReservationId, string SkuId, string Viewer, string IdempotencyKey, int Quantity, string LeaseId, DateTimeOffset ConfirmedAt);
+internal sealed record SaleRecord(string ReservationId, string SkuId, string Viewer, string IdempotencyKey, int Quantity, string LeaseId, DateTimeOffset ConfirmedAt)
+{
+    /// <summary>The unit price the sale was made at (its product's catalog price then); null for sales the store did not price (before drop schema 3, or a SKU gone from the catalog).</summary>
+    public long? PriceMinor { get; init; }
+
+    public string? Currency { get; init; }
+
+    /// <summary>The SKU's unit cost in the catalog when the sale was made; null when none was given.</summary>
+    public long? UnitCostMinor { get; init; }
+
+    /// <summary>The edge confirmed it again (its first confirm got no answer): the outcome had to be reconciled.</summary>
+    public bool Reconciled { get; init; }
+
+    /// <summary>When an operator cancelled (refunded) it; null while it stands.</summary>
+    public DateTimeOffset? CancelledAt { get; init; }
+}
 
 /// <summary>What an edge's live reservations hold in one of its leases (issue 15).</summary>
 /// <param name="NextRelease">When the earliest of those reservations expires (edge clock); null when none.</param>
 internal sealed record LeaseHoldReport(string LeaseId, int Held, DateTimeOffset? NextRelease);
+
+/// <summary>The kinds of exception the origin counts per drop (the edge adds <see cref="ConfirmFailed"/>); see docs/drop-report.md.</summary>
+internal static class ExceptionKinds
+{
+    public const string ConfirmFailed = "confirm_failed";
+    public const string Reconciled = "reconciled";
+    public const string Cancelled = "cancelled";
+    public const string LeaseExhausted = "lease_exhausted";
+    public const string IdempotencyConflict = "idempotency_conflict";
+    public const string ReservationConflict = "reservation_conflict";
+}
+
+/// <summary>One edge's funnel report (the <c>load</c> of an ack), for <see cref="IDropStore.RecordFunnelsAsync"/>.</summary>
+internal sealed record EdgeFunnelReport(string EdgeId, string BootId, long Sequence, IReadOnlyList<EdgeCommerce.Contracts.Sync.DropFunnelCounts> Drops);
+
+/// <summary>Every edge's funnel counts for a drop, summed, and their latency buckets merged.</summary>
+internal sealed class EdgeFunnelTotals
+{
+    public long Queued { get; private set; }
+
+    public long Admitted { get; private set; }
+
+    public long Reserved { get; private set; }
+
+    public long Released { get; private set; }
+
+    public long Expired { get; private set; }
+
+    public long ConfirmFailed { get; private set; }
+
+    public long[] ReserveBuckets { get; } = new long[EdgeCommerce.Contracts.DropLatencyHistogram.BucketCount];
+
+    public long[] ConfirmBuckets { get; } = new long[EdgeCommerce.Contracts.DropLatencyHistogram.BucketCount];
+
+    public void Add(long queued, long admitted, long reserved, long released, long expired, long confirmFailed, long[] reserveBuckets, long[] confirmBuckets)
+    {
+        ArgumentNullException.ThrowIfNull(reserveBuckets);
+        ArgumentNullException.ThrowIfNull(confirmBuckets);
+        Queued += queued;
+        Admitted += admitted;
+        Reserved += reserved;
+        Released += released;
+        Expired += expired;
+        ConfirmFailed += confirmFailed;
+        for (var i = 0; i < Math.Min(reserveBuckets.Length, ReserveBuckets.Length); i++)
+        {
+            ReserveBuckets[i] += reserveBuckets[i];
+        }
+
+        for (var i = 0; i < Math.Min(confirmBuckets.Length, ConfirmBuckets.Length); i++)
+        {
+            ConfirmBuckets[i] += confirmBuckets[i];
+        }
+    }
+}
+
+/// <summary>A buyer's first purchase in one of the creator's drops (cancelled sales left out).</summary>
+internal sealed record BuyerPurchase(string Viewer, string DropId, DateTimeOffset FirstAt);
+
+/// <summary>A SKU's price and unit cost in the creator's catalog (the cost is null when none was given).</summary>
+internal sealed record SkuPrice(long PriceMinor, string Currency, long? UnitCostMinor);
+
+/// <summary>The raw facts of a drop report, read in one transaction; <c>DropReportBuilder</c> turns them into figures.</summary>
+/// <param name="Rsvps">The viewers (subs) who RSVP'd.</param>
+/// <param name="Catalog">The creator's current catalog prices and costs by SKU id (empty without a catalog).</param>
+internal sealed record DropReportFacts(
+    string CreatorId,
+    DropState State,
+    IReadOnlySet<string> Rsvps,
+    IReadOnlyList<SaleRecord> Sales,
+    IReadOnlyDictionary<string, long> Exceptions,
+    EdgeFunnelTotals Funnel,
+    IReadOnlyList<BuyerPurchase> Purchases,
+    IReadOnlyDictionary<string, SkuPrice> Catalog);

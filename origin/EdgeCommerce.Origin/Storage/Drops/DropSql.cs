@@ -57,7 +57,12 @@ internal static partial class DropSql
             idempotency_key TEXT NOT NULL,
             quantity INTEGER NOT NULL,
             lease_id TEXT NOT NULL,
-            confirmed_at_ms INTEGER NOT NULL
+            confirmed_at_ms INTEGER NOT NULL,
+            price_minor INTEGER,
+            currency TEXT,
+            unit_cost_minor INTEGER,
+            reconciled INTEGER NOT NULL DEFAULT 0,
+            cancelled_at_ms INTEGER
         ) STRICT;
         CREATE INDEX IF NOT EXISTS drop_sales_by_viewer ON drop_sales (drop_id, creator_id, viewer);
         CREATE UNIQUE INDEX IF NOT EXISTS drop_sales_by_key ON drop_sales (drop_id, creator_id, viewer, idempotency_key) WHERE idempotency_key <> '';
@@ -67,6 +72,62 @@ internal static partial class DropSql
             viewer TEXT NOT NULL,
             created_at_ms INTEGER NOT NULL,
             PRIMARY KEY (drop_id, creator_id, viewer)
+        ) STRICT;
+        CREATE INDEX IF NOT EXISTS drop_sales_by_buyer ON drop_sales (creator_id, viewer, confirmed_at_ms);
+        CREATE TABLE IF NOT EXISTS drop_exceptions (
+            drop_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (drop_id, kind)
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS drop_edge_funnels (
+            drop_id TEXT NOT NULL,
+            edge_id TEXT NOT NULL,
+            boot_id TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            queued INTEGER NOT NULL,
+            admitted INTEGER NOT NULL,
+            reserved INTEGER NOT NULL,
+            released INTEGER NOT NULL,
+            expired INTEGER NOT NULL,
+            confirm_failed INTEGER NOT NULL,
+            reserve_buckets BLOB NOT NULL,
+            confirm_buckets BLOB NOT NULL,
+            PRIMARY KEY (drop_id, edge_id, boot_id)
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS webhooks (
+            creator_id TEXT NOT NULL,
+            webhook_id TEXT NOT NULL,
+            url TEXT NOT NULL,
+            events TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            created_at_ms INTEGER NOT NULL,
+            PRIMARY KEY (creator_id, webhook_id)
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS webhook_outbox (
+            seq INTEGER NOT NULL,
+            event_id TEXT NOT NULL,
+            creator_id TEXT NOT NULL,
+            webhook_id TEXT NOT NULL,
+            drop_id TEXT NOT NULL,
+            event_type TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at_ms INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt_at_ms INTEGER NOT NULL,
+            lease_owner TEXT,
+            lease_until_ms INTEGER NOT NULL,
+            delivered_at_ms INTEGER,
+            dead_at_ms INTEGER,
+            last_error TEXT,
+            PRIMARY KEY (event_id, creator_id, webhook_id)
+        ) STRICT;
+        CREATE UNIQUE INDEX IF NOT EXISTS webhook_outbox_by_seq ON webhook_outbox (seq);
+        CREATE INDEX IF NOT EXISTS webhook_outbox_by_webhook ON webhook_outbox (creator_id, webhook_id, drop_id, seq);
+        CREATE TABLE IF NOT EXISTS webhook_announcements (
+            drop_id TEXT NOT NULL,
+            event_type TEXT NOT NULL,
+            PRIMARY KEY (drop_id, event_type)
         ) STRICT;
         """;
 
@@ -110,7 +171,12 @@ internal static partial class DropSql
             idempotency_key text NOT NULL,
             quantity bigint NOT NULL,
             lease_id text NOT NULL,
-            confirmed_at_ms bigint NOT NULL
+            confirmed_at_ms bigint NOT NULL,
+            price_minor bigint,
+            currency text,
+            unit_cost_minor bigint,
+            reconciled bigint NOT NULL DEFAULT 0,
+            cancelled_at_ms bigint
         );
         CREATE INDEX IF NOT EXISTS drop_sales_by_viewer ON drop_sales (drop_id, creator_id, viewer);
         CREATE UNIQUE INDEX IF NOT EXISTS drop_sales_by_key ON drop_sales (drop_id, creator_id, viewer, idempotency_key) WHERE idempotency_key <> '';
@@ -121,11 +187,70 @@ internal static partial class DropSql
             created_at_ms bigint NOT NULL,
             PRIMARY KEY (drop_id, creator_id, viewer)
         );
+        CREATE INDEX IF NOT EXISTS drop_sales_by_buyer ON drop_sales (creator_id, viewer, confirmed_at_ms);
+        CREATE TABLE IF NOT EXISTS drop_exceptions (
+            drop_id text NOT NULL,
+            kind text NOT NULL,
+            count bigint NOT NULL,
+            PRIMARY KEY (drop_id, kind)
+        );
+        CREATE TABLE IF NOT EXISTS drop_edge_funnels (
+            drop_id text NOT NULL,
+            edge_id text NOT NULL,
+            boot_id text NOT NULL,
+            sequence bigint NOT NULL,
+            queued bigint NOT NULL,
+            admitted bigint NOT NULL,
+            reserved bigint NOT NULL,
+            released bigint NOT NULL,
+            expired bigint NOT NULL,
+            confirm_failed bigint NOT NULL,
+            reserve_buckets bytea NOT NULL,
+            confirm_buckets bytea NOT NULL,
+            PRIMARY KEY (drop_id, edge_id, boot_id)
+        );
+        CREATE TABLE IF NOT EXISTS webhooks (
+            creator_id text NOT NULL,
+            webhook_id text NOT NULL,
+            url text NOT NULL,
+            events text NOT NULL,
+            secret text NOT NULL,
+            created_at_ms bigint NOT NULL,
+            PRIMARY KEY (creator_id, webhook_id)
+        );
+        CREATE TABLE IF NOT EXISTS webhook_outbox (
+            seq bigint NOT NULL,
+            event_id text NOT NULL,
+            creator_id text NOT NULL,
+            webhook_id text NOT NULL,
+            drop_id text NOT NULL,
+            event_type text NOT NULL,
+            payload text NOT NULL,
+            created_at_ms bigint NOT NULL,
+            attempts bigint NOT NULL,
+            next_attempt_at_ms bigint NOT NULL,
+            lease_owner text,
+            lease_until_ms bigint NOT NULL,
+            delivered_at_ms bigint,
+            dead_at_ms bigint,
+            last_error text,
+            PRIMARY KEY (event_id, creator_id, webhook_id)
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS webhook_outbox_by_seq ON webhook_outbox (seq);
+        CREATE INDEX IF NOT EXISTS webhook_outbox_by_webhook ON webhook_outbox (creator_id, webhook_id, drop_id, seq);
+        CREATE TABLE IF NOT EXISTS webhook_announcements (
+            drop_id text NOT NULL,
+            event_type text NOT NULL,
+            PRIMARY KEY (drop_id, event_type)
+        );
         """;
 
     /// <summary>
-    /// The drop tables' own schema version (<c>meta</c> row <c>drops_schema</c>). 2: a viewer is (creator, sub) in sales and RSVPs.
-    /// 3: leases carry the units their edge's live reservations hold (<c>held</c>, <c>held_until_ms</c>; issue 15).
+    /// The drop tables' own schema version (<c>meta</c> row <c>drops_schema</c>). 2: a viewer is
+    /// (creator, sub) in sales and RSVPs. 3: leases carry the units their edge's live reservations
+    /// hold (<c>held</c>, <c>held_until_ms</c>); a sale keeps its price, currency and unit cost,
+    /// whether it was reconciled and when it was cancelled; exceptions by kind; the edges' funnel
+    /// counts; webhooks and their outbox.
     /// </summary>
     public const int SchemaVersion = 3;
 
@@ -139,6 +264,24 @@ internal static partial class DropSql
         var type = connection is Microsoft.Data.Sqlite.SqliteConnection ? "INTEGER" : "bigint";
         return $"ALTER TABLE drop_leases ADD COLUMN held {type} NOT NULL DEFAULT 0; ALTER TABLE drop_leases ADD COLUMN held_until_ms {type} NOT NULL DEFAULT 0;";
     }
+
+    /// <summary>Version 2 to 3 on SQLite: the new sale columns (the new tables come from the schema's <c>IF NOT EXISTS</c>).</summary>
+    public const string SqliteUpgradeV3 = """
+        ALTER TABLE drop_sales ADD COLUMN price_minor INTEGER;
+        ALTER TABLE drop_sales ADD COLUMN currency TEXT;
+        ALTER TABLE drop_sales ADD COLUMN unit_cost_minor INTEGER;
+        ALTER TABLE drop_sales ADD COLUMN reconciled INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE drop_sales ADD COLUMN cancelled_at_ms INTEGER;
+        """;
+
+    /// <summary>Version 2 to 3 on PostgreSQL: the same columns in its types.</summary>
+    public const string PostgresUpgradeV3 = """
+        ALTER TABLE drop_sales ADD COLUMN price_minor bigint;
+        ALTER TABLE drop_sales ADD COLUMN currency text;
+        ALTER TABLE drop_sales ADD COLUMN unit_cost_minor bigint;
+        ALTER TABLE drop_sales ADD COLUMN reconciled bigint NOT NULL DEFAULT 0;
+        ALTER TABLE drop_sales ADD COLUMN cancelled_at_ms bigint;
+        """;
 
     /// <summary>
     /// Version 1 to 2, the same statements on both stores: sales and RSVPs are moved aside, made
@@ -172,7 +315,9 @@ internal static partial class DropSql
     /// the store's schema version, so the drop feature migrates independently of other features'
     /// schema changes.
     /// </summary>
-    public static async Task EnsureSchemaAsync(DbConnection connection, DbTransaction transaction, string ddl, CancellationToken cancellationToken)
+    /// <param name="ddl">The store's whole schema (<see cref="SqliteSchema"/>, <see cref="PostgresSchema"/>).</param>
+    /// <param name="upgradeV3">The store's version 2 to 3 statements (<see cref="SqliteUpgradeV3"/>, <see cref="PostgresUpgradeV3"/>).</param>
+    public static async Task EnsureSchemaAsync(DbConnection connection, DbTransaction transaction, string ddl, string upgradeV3, CancellationToken cancellationToken)
     {
         var stored = await ScalarAsync(connection, transaction, "SELECT value FROM meta WHERE key = 'drops_schema';", cancellationToken);
         var version = stored is null ? 0 : Convert.ToInt64(stored, CultureInfo.InvariantCulture);
@@ -186,13 +331,27 @@ internal static partial class DropSql
             return;
         }
 
+        if (version == 2)
+        {
+            // Sales gain nullable columns (what sales before version 3 did not record stays unknown,
+            // never made up); then the schema's IF NOT EXISTS adds the new tables and indexes.
+            await ExecuteAsync(connection, transaction, AddHoldsV2(connection), cancellationToken);
+            await ExecuteAsync(connection, transaction, upgradeV3, cancellationToken);
+            await ExecuteAsync(connection, transaction, ddl, cancellationToken);
+            await ExecuteAsync(connection, transaction, "UPDATE meta SET value = @version WHERE key = 'drops_schema';", cancellationToken, ("version", (long)SchemaVersion));
+            return;
+        }
+
         if (version == 1)
         {
-            // The ddl makes drop_leases only when missing, so the version 2 to 3 step below still runs.
+            // Sales and RSVPs are made anew by the ddl (with version 3's sale columns); drop_leases
+            // is made only when missing, so an existing one gains the held columns here.
             await ExecuteAsync(connection, transaction, MoveAsideV1, cancellationToken);
             await ExecuteAsync(connection, transaction, ddl, cancellationToken);
             await ExecuteAsync(connection, transaction, CopyBackV1, cancellationToken);
-            version = 2;
+            await ExecuteAsync(connection, transaction, AddHoldsV2(connection), cancellationToken);
+            await ExecuteAsync(connection, transaction, "UPDATE meta SET value = @version WHERE key = 'drops_schema';", cancellationToken, ("version", (long)SchemaVersion));
+            return;
         }
 
         if (version == 2)
@@ -285,6 +444,22 @@ internal static partial class DropSql
             "UPDATE drop_leases SET units = sold WHERE drop_id = @drop AND expires_at_ms > @now AND units > sold;",
             cancellationToken, ("drop", dropId), ("now", now.ToUnixTimeMilliseconds()));
         await PublishAsync(scope, dropId, now, cancellationToken);
+        // A cancelled drop closes now, announced here once (the time-based announcer skips cancelled
+        // drops): "opened" first if sales had opened and it was not sent yet, so the order holds.
+        var opensAt = DropPhases.EarlyAccessFrom(existing.Definition);
+        if (await Webhooks.WebhookSql.AnnounceOnceAsync(scope.Connection, scope.Transaction, dropId, Webhooks.WebhookEvents.DropOpened, cancellationToken) && now >= opensAt)
+        {
+            await Webhooks.WebhookSql.EnqueueAsync(scope.Connection, scope.Transaction, creatorId, dropId, Webhooks.WebhookEvents.DropOpened,
+                Webhooks.WebhookSql.OpenedData(existing.Definition), opensAt, now, cancellationToken);
+        }
+
+        if (await Webhooks.WebhookSql.AnnounceOnceAsync(scope.Connection, scope.Transaction, dropId, Webhooks.WebhookEvents.DropClosed, cancellationToken))
+        {
+            var ended = now >= DropPhases.EndsAt(existing.Definition);
+            await Webhooks.WebhookSql.EnqueueAsync(scope.Connection, scope.Transaction, creatorId, dropId, Webhooks.WebhookEvents.DropClosed,
+                await Webhooks.WebhookSql.ClosedDataAsync(scope.Connection, scope.Transaction, dropId, ended ? "ended" : "cancelled", now, cancellationToken),
+                ended ? DropPhases.EndsAt(existing.Definition) : now, now, cancellationToken);
+        }
         return new DropWriteResult(DropWriteOutcome.Cancelled, scope.Revision);
     }
 
@@ -421,17 +596,33 @@ internal static partial class DropSql
         if (await ScalarAsync(connection, transaction, "SELECT lease_id FROM drop_sales WHERE reservation_id = @reservation;",
             cancellationToken, ("reservation", sale.ReservationId)) is string soldUnder)
         {
-            return new SaleResult(string.Equals(soldUnder, sale.LeaseId, StringComparison.Ordinal) ? SaleOutcome.AlreadyConfirmed : SaleOutcome.ReservationConflict,
-                sale.ReservationId, null);
+            var again = string.Equals(soldUnder, sale.LeaseId, StringComparison.Ordinal);
+            if (again)
+            {
+                // The edge asked again for a sale that had landed: its first confirm got no answer,
+                // so the outcome had to be reconciled (an exception of the drop report).
+                await MarkReconciledAsync(scope, sale.ReservationId, cancellationToken);
+            }
+            else
+            {
+                await CountExceptionAsync(scope, sale.DropId, ExceptionKinds.ReservationConflict, cancellationToken);
+            }
+
+            return new SaleResult(again ? SaleOutcome.AlreadyConfirmed : SaleOutcome.ReservationConflict, sale.ReservationId, null);
         }
 
         if (sale.IdempotencyKey.Length > 0 && await ReadKeyedSaleAsync(connection, transaction, sale, cancellationToken) is { } original)
         {
             // The same purchase retried through another reservation (another edge, a lost answer):
             // only when it is the same purchase. Anything else reusing the key is refused.
-            return string.Equals(original.SkuId, sale.SkuId, StringComparison.Ordinal) && original.Quantity == sale.Quantity
-                ? new SaleResult(SaleOutcome.Duplicate, original.ReservationId, null)
-                : new SaleResult(SaleOutcome.IdempotencyConflict, sale.ReservationId, null);
+            if (string.Equals(original.SkuId, sale.SkuId, StringComparison.Ordinal) && original.Quantity == sale.Quantity)
+            {
+                await MarkReconciledAsync(scope, original.ReservationId, cancellationToken);
+                return new SaleResult(SaleOutcome.Duplicate, original.ReservationId, null);
+            }
+
+            await CountExceptionAsync(scope, sale.DropId, ExceptionKinds.IdempotencyConflict, cancellationToken);
+            return new SaleResult(SaleOutcome.IdempotencyConflict, sale.ReservationId, null);
         }
 
         if (lease.ExpiresAtMs <= sale.Now.ToUnixTimeMilliseconds())
@@ -441,6 +632,7 @@ internal static partial class DropSql
 
         if (lease.Sold + sale.Quantity > lease.Units)
         {
+            await CountExceptionAsync(scope, sale.DropId, ExceptionKinds.LeaseExhausted, cancellationToken);
             return new SaleResult(SaleOutcome.LeaseExhausted, sale.ReservationId, null);
         }
 
@@ -463,12 +655,16 @@ internal static partial class DropSql
             return new SaleResult(SaleOutcome.ViewerLimit, sale.ReservationId, null);
         }
 
+        // The price (and cost) the sale is made at, from the catalog now: a later price change does
+        // not rewrite what was sold. Unknown (null) when the SKU left the catalog meanwhile.
+        var price = await CatalogPrices.FindAsync(connection, transaction, row.CreatorId, sale.SkuId, cancellationToken);
         await ExecuteAsync(connection, transaction, """
-            INSERT INTO drop_sales (reservation_id, drop_id, creator_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms)
-            VALUES (@reservation, @drop, @creator, @sku, @viewer, @key, @quantity, @lease, @at);
+            INSERT INTO drop_sales (reservation_id, drop_id, creator_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms, price_minor, currency, unit_cost_minor)
+            VALUES (@reservation, @drop, @creator, @sku, @viewer, @key, @quantity, @lease, @at, @price, @currency, @cost);
             """, cancellationToken,
             ("reservation", sale.ReservationId), ("drop", sale.DropId), ("creator", row.CreatorId), ("sku", sale.SkuId), ("viewer", sale.Viewer),
-            ("key", sale.IdempotencyKey), ("quantity", (long)sale.Quantity), ("lease", sale.LeaseId), ("at", sale.Now.ToUnixTimeMilliseconds()));
+            ("key", sale.IdempotencyKey), ("quantity", (long)sale.Quantity), ("lease", sale.LeaseId), ("at", sale.Now.ToUnixTimeMilliseconds()),
+            ("price", (object?)price?.PriceMinor ?? DBNull.Value), ("currency", (object?)price?.Currency ?? DBNull.Value), ("cost", (object?)price?.UnitCostMinor ?? DBNull.Value));
         // The sold units were held by the reservation: they stop counting as held at once, so the
         // published state does not count them twice until the edge's next holds report.
         await ExecuteAsync(connection, transaction, "UPDATE drop_leases SET sold = sold + @quantity, held = CASE WHEN held > @quantity THEN held - @quantity ELSE 0 END WHERE lease_id = @lease;",
@@ -476,6 +672,22 @@ internal static partial class DropSql
         await ExecuteAsync(connection, transaction, "UPDATE drop_skus SET sold = sold + @quantity WHERE drop_id = @drop AND sku_id = @sku;",
             cancellationToken, ("quantity", (long)sale.Quantity), ("drop", sale.DropId), ("sku", sale.SkuId));
         var published = await PublishAsync(scope, sale.DropId, sale.Now, cancellationToken);
+        // The follow-ups, in this transaction: they exist exactly when the sale does. "Opened" first
+        // when the time-based announcer has not run since the drop opened, so the order holds.
+        await Webhooks.WebhookSql.EnsureOpenedAsync(connection, transaction, row.Definition, sale.Now, cancellationToken);
+        await Webhooks.WebhookSql.EnqueueAsync(connection, transaction, row.CreatorId, sale.DropId, Webhooks.WebhookEvents.SaleConfirmed,
+            new
+            {
+                dropId = sale.DropId, creatorId = row.CreatorId, reservationId = sale.ReservationId, skuId = sale.SkuId, viewer = sale.Viewer,
+                quantity = sale.Quantity, priceMinor = price?.PriceMinor, currency = price?.Currency, confirmedAt = sale.Now,
+            }, sale.Now, sale.Now, cancellationToken);
+        if (published.Skus.All(static s => s.Sold >= s.Allocation))
+        {
+            // Sold only grows (a cancelled sale keeps its units), so this is the one sale that sold the last unit.
+            await Webhooks.WebhookSql.EnqueueAsync(connection, transaction, row.CreatorId, sale.DropId, Webhooks.WebhookEvents.DropSoldOut,
+                new { dropId = sale.DropId, creatorId = row.CreatorId, soldOutAt = sale.Now }, sale.Now, sale.Now, cancellationToken);
+        }
+
         return new SaleResult(SaleOutcome.Confirmed, sale.ReservationId, published.Skus.First(s => string.Equals(s.SkuId, sale.SkuId, StringComparison.Ordinal)));
     }
 
@@ -502,18 +714,201 @@ internal static partial class DropSql
     public static async Task<IReadOnlyList<SaleRecord>> ListSalesAsync(DbConnection connection, string dropId, CancellationToken cancellationToken)
     {
         await using var select = Command(connection, null, """
-            SELECT reservation_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms
+            SELECT reservation_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms,
+                   price_minor, currency, unit_cost_minor, reconciled, cancelled_at_ms
             FROM drop_sales WHERE drop_id = @drop ORDER BY confirmed_at_ms, reservation_id;
             """, ("drop", dropId));
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         var sales = new List<SaleRecord>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            sales.Add(new SaleRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                checked((int)reader.GetInt64(4)), reader.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
+            sales.Add(ReadSale(reader));
         }
 
         return sales;
+    }
+
+    private static SaleRecord ReadSale(DbDataReader reader)
+        => new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+            checked((int)reader.GetInt64(4)), reader.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)))
+        {
+            PriceMinor = reader.IsDBNull(7) ? null : reader.GetInt64(7),
+            Currency = reader.IsDBNull(8) ? null : reader.GetString(8),
+            UnitCostMinor = reader.IsDBNull(9) ? null : reader.GetInt64(9),
+            Reconciled = reader.GetInt64(10) != 0,
+            CancelledAt = reader.IsDBNull(11) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(11)),
+        };
+
+    /// <summary>
+    /// Cancels (refunds) a confirmed sale of <paramref name="creatorId"/>'s drop: the sale stays
+    /// (and its units stay sold: the stock does not come back mid-drop), marked cancelled, which the
+    /// report counts as an exception. Idempotent: a second cancel answers the first one's time.
+    /// Null when there is no such sale of this creator's drop.
+    /// </summary>
+    public static async Task<SaleRecord?> CancelSaleAsync(DropWriteScope scope, string creatorId, string dropId, string reservationId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        int changed;
+        await using (var update = Command(scope.Connection, scope.Transaction, """
+            UPDATE drop_sales SET cancelled_at_ms = @at
+            WHERE reservation_id = @reservation AND drop_id = @drop AND creator_id = @creator AND cancelled_at_ms IS NULL;
+            """, ("at", now.ToUnixTimeMilliseconds()), ("reservation", reservationId), ("drop", dropId), ("creator", creatorId)))
+        {
+            changed = await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (changed > 0)
+        {
+            await Webhooks.WebhookSql.EnqueueAsync(scope.Connection, scope.Transaction, creatorId, dropId, Webhooks.WebhookEvents.SaleCancelled,
+                new { dropId, creatorId, reservationId, cancelledAt = now }, now, now, cancellationToken);
+        }
+
+        await using var select = Command(scope.Connection, scope.Transaction, """
+            SELECT reservation_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms,
+                   price_minor, currency, unit_cost_minor, reconciled, cancelled_at_ms
+            FROM drop_sales WHERE reservation_id = @reservation AND drop_id = @drop AND creator_id = @creator;
+            """, ("reservation", reservationId), ("drop", dropId), ("creator", creatorId));
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadSale(reader) : null;
+    }
+
+    /// <summary>
+    /// Stores edges' funnel reports: per (drop, edge, boot) the newest report wins (by the edge's
+    /// sequence), so a report replayed or arriving late through another origin replica never
+    /// lowers a count; the report sums the rows.
+    /// </summary>
+    public static async Task RecordFunnelsAsync(DropWriteScope scope, IReadOnlyList<EdgeFunnelReport> reports, CancellationToken cancellationToken)
+    {
+        foreach (var report in reports)
+        {
+            foreach (var drop in report.Drops)
+            {
+                await ExecuteAsync(scope.Connection, scope.Transaction, """
+                    INSERT INTO drop_edge_funnels (drop_id, edge_id, boot_id, sequence, queued, admitted, reserved, released, expired, confirm_failed, reserve_buckets, confirm_buckets)
+                    VALUES (@drop, @edge, @boot, @sequence, @queued, @admitted, @reserved, @released, @expired, @failed, @reserve, @confirm)
+                    ON CONFLICT (drop_id, edge_id, boot_id) DO UPDATE SET
+                        sequence = excluded.sequence, queued = excluded.queued, admitted = excluded.admitted, reserved = excluded.reserved,
+                        released = excluded.released, expired = excluded.expired, confirm_failed = excluded.confirm_failed,
+                        reserve_buckets = excluded.reserve_buckets, confirm_buckets = excluded.confirm_buckets
+                    WHERE excluded.sequence > drop_edge_funnels.sequence;
+                    """, cancellationToken,
+                    ("drop", drop.DropId), ("edge", report.EdgeId), ("boot", report.BootId), ("sequence", report.Sequence),
+                    ("queued", drop.Queued), ("admitted", drop.Admitted), ("reserved", drop.Reserved), ("released", drop.Released),
+                    ("expired", drop.Expired), ("failed", drop.ConfirmFailed),
+                    ("reserve", EncodeBuckets(drop.ReserveLatencyBuckets)), ("confirm", EncodeBuckets(drop.ConfirmLatencyBuckets)));
+            }
+        }
+    }
+
+    /// <summary>Everything the drop report is computed from, read in one transaction (a consistent view).</summary>
+    public static async Task<DropReportFacts?> ReadReportFactsAsync(DbConnection connection, DbTransaction transaction, string dropId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var row = await ReadRowAsync(connection, transaction, dropId, cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var state = (await BuildStateAsync(connection, transaction, dropId, now, cancellationToken))!;
+        var rsvps = new HashSet<string>(StringComparer.Ordinal);
+        await using (var select = Command(connection, transaction, "SELECT viewer FROM drop_rsvps WHERE drop_id = @drop AND creator_id = @creator;",
+            ("drop", dropId), ("creator", row.CreatorId)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rsvps.Add(reader.GetString(0));
+            }
+        }
+
+        var sales = new List<SaleRecord>();
+        await using (var select = Command(connection, transaction, """
+            SELECT reservation_id, sku_id, viewer, idempotency_key, quantity, lease_id, confirmed_at_ms,
+                   price_minor, currency, unit_cost_minor, reconciled, cancelled_at_ms
+            FROM drop_sales WHERE drop_id = @drop AND creator_id = @creator ORDER BY confirmed_at_ms, reservation_id;
+            """, ("drop", dropId), ("creator", row.CreatorId)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                sales.Add(ReadSale(reader));
+            }
+        }
+
+        var exceptions = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        await using (var select = Command(connection, transaction, "SELECT kind, count FROM drop_exceptions WHERE drop_id = @drop;", ("drop", dropId)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                exceptions[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
+        var funnel = new EdgeFunnelTotals();
+        await using (var select = Command(connection, transaction, """
+            SELECT queued, admitted, reserved, released, expired, confirm_failed, reserve_buckets, confirm_buckets
+            FROM drop_edge_funnels WHERE drop_id = @drop;
+            """, ("drop", dropId)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                funnel.Add(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5),
+                    DecodeBuckets(reader.GetFieldValue<byte[]>(6)), DecodeBuckets(reader.GetFieldValue<byte[]>(7)));
+            }
+        }
+
+        // Repeat purchases: every (drop, first purchase time) of this drop's buyers across the creator's drops.
+        var purchases = new List<BuyerPurchase>();
+        await using (var select = Command(connection, transaction, """
+            SELECT viewer, drop_id, MIN(confirmed_at_ms) FROM drop_sales
+            WHERE creator_id = @creator AND cancelled_at_ms IS NULL
+              AND viewer IN (SELECT viewer FROM drop_sales WHERE drop_id = @drop AND creator_id = @creator AND cancelled_at_ms IS NULL)
+            GROUP BY viewer, drop_id;
+            """, ("drop", dropId), ("creator", row.CreatorId)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                purchases.Add(new BuyerPurchase(reader.GetString(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2))));
+            }
+        }
+
+        var costs = await CatalogPrices.ReadAllAsync(connection, transaction, row.CreatorId, cancellationToken);
+        return new DropReportFacts(row.CreatorId, state, rsvps, sales, exceptions, funnel, purchases, costs);
+    }
+
+    private static async Task MarkReconciledAsync(DropWriteScope scope, string reservationId, CancellationToken cancellationToken)
+        => await ExecuteAsync(scope.Connection, scope.Transaction, "UPDATE drop_sales SET reconciled = 1 WHERE reservation_id = @reservation AND reconciled = 0;",
+            cancellationToken, ("reservation", reservationId));
+
+    private static async Task CountExceptionAsync(DropWriteScope scope, string dropId, string kind, CancellationToken cancellationToken)
+        => await ExecuteAsync(scope.Connection, scope.Transaction, """
+            INSERT INTO drop_exceptions (drop_id, kind, count) VALUES (@drop, @kind, 1)
+            ON CONFLICT (drop_id, kind) DO UPDATE SET count = drop_exceptions.count + 1;
+            """, cancellationToken, ("drop", dropId), ("kind", kind));
+
+    /// <summary>Bucket counts as little-endian int64s (a few hundred bytes at most).</summary>
+    private static byte[] EncodeBuckets(Google.Protobuf.Collections.RepeatedField<long> buckets)
+    {
+        var bytes = new byte[Math.Min(buckets.Count, DropLatencyHistogram.BucketCount) * sizeof(long)];
+        for (var i = 0; i < bytes.Length / sizeof(long); i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), Math.Max(0, buckets[i]));
+        }
+
+        return bytes;
+    }
+
+    private static long[] DecodeBuckets(byte[] bytes)
+    {
+        var buckets = new long[bytes.Length / sizeof(long)];
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            buckets[i] = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(i * sizeof(long)));
+        }
+
+        return buckets;
     }
 
     public static async Task<long> CountRsvpsAsync(DbConnection connection, string dropId, CancellationToken cancellationToken)
@@ -720,7 +1115,7 @@ internal static partial class DropSql
             : null;
     }
 
-    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
+    internal static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -736,13 +1131,13 @@ internal static partial class DropSql
         return command;
     }
 
-    private static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    internal static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = Command(connection, transaction, sql, parameters);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    internal static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = Command(connection, transaction, sql, parameters);
         var value = await command.ExecuteScalarAsync(cancellationToken);

@@ -59,4 +59,12 @@ internal interface IDropStore
 
     /// <summary>The sale recorded under a reservation id, when a lease of <paramref name="edgeId"/> holds it.</summary>
     Task<EdgeSale?> FindSaleAsync(string reservationId, string edgeId, CancellationToken cancellationToken);
+    /// <summary>Cancels a confirmed sale of the creator's drop (idempotent); null when there is no such sale.</summary>
+    Task<SaleRecord?> CancelSaleAsync(string creatorId, string dropId, string reservationId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Stores edges' funnel reports (newest per drop, edge and boot wins).</summary>
+    Task RecordFunnelsAsync(IReadOnlyList<EdgeFunnelReport> reports, CancellationToken cancellationToken);
+
+    /// <summary>The raw facts of a drop's report, read in one transaction; null when the drop does not exist.</summary>
+    Task<DropReportFacts?> GetReportFactsAsync(string dropId, DateTimeOffset now, CancellationToken cancellationToken);
 }

@@ -61,6 +61,24 @@ internal sealed partial class PostgresOriginStore : IDropStore
         return await DropSql.CountRsvpsAsync(connection, dropId, cancellationToken);
     }
 
+    public Task<SaleRecord?> CancelSaleAsync(string creatorId, string dropId, string reservationId, DateTimeOffset now, CancellationToken cancellationToken)
+        => DropWriteAsync(scope => DropSql.CancelSaleAsync(scope, creatorId, dropId, reservationId, now, cancellationToken), cancellationToken);
+
+    public Task RecordFunnelsAsync(IReadOnlyList<EdgeFunnelReport> reports, CancellationToken cancellationToken)
+        => DropWriteAsync(async scope =>
+        {
+            await DropSql.RecordFunnelsAsync(scope, reports, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    public async Task<DropReportFacts?> GetReportFactsAsync(string dropId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // One MVCC snapshot: every figure from the same committed state.
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        return await DropSql.ReadReportFactsAsync(connection, transaction, dropId, now, cancellationToken);
+    }
+
     /// <summary>
     /// Runs <paramref name="work"/> in one READ COMMITTED transaction whose first statement locks
     /// the head row, so drop writes of every origin replica serialize with every other write.

@@ -108,7 +108,7 @@ internal sealed partial class PostgresOriginStore(NpgsqlDataSource dataSource, R
                 """, cancellationToken);
         }
 
-        await Drops.DropSql.EnsureSchemaAsync(connection, transaction, Drops.DropSql.PostgresSchema, cancellationToken);
+        await Drops.DropSql.EnsureSchemaAsync(connection, transaction, Drops.DropSql.PostgresSchema, Drops.DropSql.PostgresUpgradeV3, cancellationToken);
         await CreateRecommendationTablesAsync(connection, transaction, cancellationToken);
         await CreateEdgeRevocationTablesAsync(connection, transaction, cancellationToken);
         ClusterId = (string)(await ScalarAsync(connection, transaction, "SELECT cluster_id FROM identity;", cancellationToken))!;

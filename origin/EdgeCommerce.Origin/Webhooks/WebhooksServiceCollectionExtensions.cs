@@ -1,0 +1,34 @@
+using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.Origin.Storage.Postgres;
+using EdgeCommerce.Origin.Storage.Webhooks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCommerce.Origin.Webhooks;
+
+internal static class WebhooksServiceCollectionExtensions
+{
+    /// <summary>Signed follow-up webhooks (issue 16): options, the store (the origin store itself) and the dispatcher.</summary>
+    public static IServiceCollection AddWebhooks(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<WebhooksOptions>()
+            .BindConfiguration(WebhooksOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        // Same database and write lock as drops: an event's outbox rows commit with the event.
+        services.TryAddSingleton<IWebhookStore>(static sp => sp.GetRequiredService<IOriginStore>() as IWebhookStore
+            ?? (sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Postgres
+                ? sp.GetRequiredService<PostgresOriginStore>()
+                : sp.GetRequiredService<SqliteOriginStore>()));
+        services.AddHostedService<WebhookDispatcher>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        return endpoints.MapWebhooksApi();
+    }
+}
