@@ -124,6 +124,12 @@ public sealed class LeaseBatchWriterTests : IDisposable
 
         public Task<EdgeSale?> FindSaleAsync(string reservationId, string edgeId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<SaleRecord?> CancelSaleAsync(string creatorId, string dropId, string reservationId, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task RecordFunnelsAsync(IReadOnlyList<EdgeFunnelReport> reports, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<DropReportFacts?> GetReportFactsAsync(string dropId, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<int> ReportHoldsAsync(string dropId, string edgeId, IReadOnlyList<LeaseHoldReport> holds, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }
