@@ -18,7 +18,7 @@ public sealed class DropsReportProcessTests(OriginProcessFixture origin) : IClas
         await File.WriteAllTextAsync(Path.Combine(_work.Path, "catalog.json"), """
             {"products":[{"id":"hoodie","title":"Tour hoodie","price":{"amountMinor":5900,"currency":"EUR"},"skus":[{"id":"hoodie-m","label":"M","unitCostMinor":2100}]}]}
             """, cancellationToken);
-        var catalog = await CliRun.RunAsync(["catalog", "push", "catalog.json", "--creator", "cli-report", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
+        var catalog = await CliRun.RunAsync(["catalog", "push", "catalog.json", "--creator", "cli-report", "--create", "--origin", origin.Url, "--token", origin.AdminToken], _work.Path, cancellationToken);
         Assert.True(catalog.ExitCode == 0, catalog.ToString());
         var startsAt = DateTimeOffset.UtcNow.AddDays(1);
         await File.WriteAllTextAsync(Path.Combine(_work.Path, "drop.json"), $$"""

@@ -84,6 +84,8 @@ public abstract partial class OriginStoreContractTests
             DROP TABLE drop_sales;
             DROP TABLE drop_exceptions;
             DROP TABLE drop_edge_funnels;
+            ALTER TABLE drop_leases DROP COLUMN held;
+            ALTER TABLE drop_leases DROP COLUMN held_until_ms;
             CREATE TABLE drop_sales (reservation_id TEXT PRIMARY KEY, drop_id TEXT NOT NULL, creator_id TEXT NOT NULL, sku_id TEXT NOT NULL, viewer TEXT NOT NULL,
                 idempotency_key TEXT NOT NULL, quantity BIGINT NOT NULL, lease_id TEXT NOT NULL, confirmed_at_ms BIGINT NOT NULL);
             INSERT INTO drop_sales VALUES ('r1', 'd1', 'c1', 'hoodie-m', 'viewer-1', 'k1', 1, '{lease.LeaseId}', 0);
