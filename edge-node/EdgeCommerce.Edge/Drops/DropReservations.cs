@@ -94,7 +94,21 @@ internal sealed partial class DropReservations(
         var existing = _idempotent.GetOrAdd(key, attempt.Task);
         if (!ReferenceEquals(existing, attempt.Task))
         {
-            var earlier = await existing.WaitAsync(cancellationToken);
+            ReserveResult earlier;
+            try
+            {
+                earlier = await existing.WaitAsync(cancellationToken);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The earlier attempt threw (most often its own request was aborted: a client that
+                // timed out and retried with the key while the edge still waited for a lease). Its
+                // exception is not this request's to answer with (an OperationCanceledException of
+                // another request's token would be a 500 here); it was forgotten before it failed,
+                // so this retry is a new attempt.
+                return await ReserveAsync(token, dropId, skuId, quantity, idempotencyKey, cancellationToken);
+            }
+
             if (earlier.Reservation is { State: ReservationState.Released or ReservationState.Expired })
             {
                 // The key's reservation ended unsold: a retry now is a new attempt.

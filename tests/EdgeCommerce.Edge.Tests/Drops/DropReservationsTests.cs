@@ -176,6 +176,35 @@ public sealed class DropReservationsTests : IDisposable
         Assert.Equal(ReserveStatus.OverLimit, overLimit.Status);
     }
 
+    /// <summary>
+    /// A client times out while the edge waits for a lease and retries with its Idempotency-Key
+    /// before the edge has dropped the first request: the retry joins that attempt, which then
+    /// ends with the first request's cancellation. What it would catch: the retry rethrowing
+    /// another request's OperationCanceledException (a 500) instead of reserving anew.
+    /// </summary>
+    [Fact]
+    public async Task ReserveAsync_RetryJoinedAnAttemptWhoseRequestWasAborted_ReservesAnew()
+    {
+        // Arrange
+        Publish(Drop(allocation: 10, startsAt: s_now, limit: 1));
+        var viewer = Viewer("a");
+        var leaseGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _origin.LeaseGate = leaseGate;
+        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
+        var first = _reservations.ReserveAsync(viewer, "d1", "hoodie-m", 1, "key-1", aborted.Token);
+        var retry = _reservations.ReserveAsync(viewer, "d1", "hoodie-m", 1, "key-1", CancellationToken);
+
+        // Act
+        await aborted.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        leaseGate.SetResult();
+        var result = await retry;
+
+        // Assert
+        Assert.Equal((ReserveStatus.Created, false), (result.Status, result.Replayed));
+        Assert.Equal(ReservationState.Held, result.Reservation!.State);
+    }
+
     [Fact]
     public async Task ReserveAsync_SameKeyAfterItsReservationWasReleased_ReservesAnew()
     {
