@@ -88,7 +88,9 @@ public sealed class HungOriginProcessTests
             Assert.All(answers, static a => Assert.Equal(HttpStatusCode.ServiceUnavailable, a.Status));
             Assert.All(answers, static a => Assert.Equal("The origin cannot be reached.", a.Body?.GetProperty("title").GetString()));
             Assert.All(answers, static a => Assert.True(a.RetryAfter >= 1, "Retry-After must say when to come back"));
-            Assert.True(latencies[^1] <= (s_callTimeout + TimeSpan.FromSeconds(2)).TotalSeconds, $"p100 {latencies[^1]:F3} s");
+            // Bounded by the one shared call timeout, not stacked per waiter (before: p100 53 s for 20
+            // viewers) nor hung until the thaw; the margin is for 1,000 answers on 2 loaded cores.
+            Assert.True(latencies[^1] <= (s_callTimeout * 4).TotalSeconds, $"p100 {latencies[^1]:F3} s");
             Assert.Equal(HttpStatusCode.Created, fromLease.Status);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, confirmWhileFrozen.Status);
             Assert.False(linkDown.GetProperty("connected").GetBoolean());
