@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Benchmarks.Infrastructure;
@@ -72,7 +71,7 @@ internal static class BurstBenchmark
             await edge.WaitUntilReadyAsync(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(120), cancellationToken);
         }
 
-        var admin = await MintAsync(origin.Admin, "burst-admin", null, ["admin:drops", "admin:catalog", "admin:platform"], "origin", cancellationToken);
+        var admin = await origin.MintTokenAsync("burst-admin", null, ["admin:drops", "admin:catalog", "admin:platform"], "origin", cancellationToken);
         using (var catalog = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/{Creator}/catalog"))
         {
             catalog.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
@@ -81,7 +80,7 @@ internal static class BurstBenchmark
             response.EnsureSuccessStatusCode();
         }
 
-        var viewers = await MintViewersAsync(origin.Admin, Math.Max(sizes.Max(), steadyClients), cancellationToken);
+        var viewers = await MintViewersAsync(origin, Math.Max(sizes.Max(), steadyClients), cancellationToken);
         await PutDropAsync(origin, admin, SteadyDrop, DateTimeOffset.UtcNow.AddMinutes(-1), 1_000_000, 100, cancellationToken);
         var steadyTokens = viewers[..steadyClients];
         foreach (var edge in edges)
@@ -198,42 +197,9 @@ internal static class BurstBenchmark
         }
     }
 
-    /// <summary>The reservations benchmark's loop: POST a reservation (timed), DELETE it (not timed), per client, for <paramref name="duration"/>.</summary>
+    /// <summary>The reservations benchmark's loop on this benchmark's always-open drop.</summary>
     private static async Task<List<double>> SteadyAsync(EdgeHost edge, string[] tokens, TimeSpan duration, CancellationToken cancellationToken)
-    {
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = tokens.Length, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
-        using var http = new HttpClient(handler) { BaseAddress = edge.Address, Timeout = TimeSpan.FromSeconds(30) };
-        var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        var results = await Task.WhenAll(tokens.Select(token => Task.Run(async () =>
-        {
-            var latencies = new List<double>();
-            while (Stopwatch.GetTimestamp() < end && !cancellationToken.IsCancellationRequested)
-            {
-                using var reserve = new HttpRequestMessage(HttpMethod.Post, $"/v1/drops/{SteadyDrop}/reservations")
-                {
-                    Content = new StringContent($$"""{"skuId":"{{Sku}}","quantity":1}""", Encoding.UTF8, "application/json"),
-                };
-                reserve.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                var sent = Stopwatch.GetTimestamp();
-                using var response = await http.SendAsync(reserve, cancellationToken);
-                var body = await response.Content.ReadAsStringAsync(cancellationToken);
-                var took = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
-                if (response.StatusCode != HttpStatusCode.Created)
-                {
-                    continue;
-                }
-
-                latencies.Add(took);
-                var id = JsonDocument.Parse(body).RootElement.GetProperty("reservationId").GetString();
-                using var release = new HttpRequestMessage(HttpMethod.Delete, $"/v1/reservations/{id}");
-                release.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                using var released = await http.SendAsync(release, cancellationToken);
-            }
-
-            return latencies;
-        }, cancellationToken)));
-        return [.. results.SelectMany(static r => r)];
-    }
+        => (await ReservationBenchmark.LoadAsync(edge, tokens, duration, cancellationToken, SteadyDrop, Sku)).Latencies;
 
     /// <summary>
     /// The origin's lease requests (<c>edgecommerce.drops.leases</c>, every outcome) and lease write
@@ -300,7 +266,7 @@ internal static class BurstBenchmark
         }
     }
 
-    private static async Task<string[]> MintViewersAsync(HttpClient admin, int count, CancellationToken cancellationToken)
+    private static async Task<string[]> MintViewersAsync(OriginHost origin, int count, CancellationToken cancellationToken)
     {
         var tokens = new string[count];
         using var gate = new SemaphoreSlim(16);
@@ -309,7 +275,7 @@ internal static class BurstBenchmark
             await gate.WaitAsync(cancellationToken);
             try
             {
-                tokens[i] = await MintAsync(admin, $"burst-viewer-{i}", Creator, ["drop:reserve"], "edge", cancellationToken);
+                tokens[i] = await origin.MintTokenAsync($"burst-viewer-{i}", Creator, ["drop:reserve"], "edge", cancellationToken);
             }
             finally
             {
@@ -317,13 +283,6 @@ internal static class BurstBenchmark
             }
         }));
         return tokens;
-    }
-
-    private static async Task<string> MintAsync(HttpClient admin, string subject, string? creatorId, string[] scopes, string audience, CancellationToken cancellationToken)
-    {
-        using var response = await admin.PostAsJsonAsync("/admin/v1/tokens", new { subject, creatorId, scopes, audience, ttlSeconds = 7200 }, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString()!;
     }
 
     private static string Writes(BurstRound round) => round.LeaseWrites?.ToString(CultureInfo.InvariantCulture) ?? "n/a";

@@ -38,7 +38,7 @@ internal static class HungOriginBenchmark
         try
         {
             await PutDropAsync(origin, cancellationToken);
-            var tokens = await Task.WhenAll(Enumerable.Range(0, Math.Min(viewers, 50)).Select(v => MintAsync(origin, $"viewer-{v:D2}", cancellationToken)));
+            var tokens = await Task.WhenAll(Enumerable.Range(0, Math.Min(viewers, 50)).Select(v => origin.MintTokenAsync($"viewer-{v:D2}", Creator, s_viewerScopes, "edge", cancellationToken)));
             await using var edge = new EdgeHost("edge-hung", origin, data.Combine("edge"),
             [
                 // Both names of the call timeout: Drops:OriginCallTimeout before the resilience pipeline, Origin:CallTimeout since.
@@ -150,20 +150,6 @@ internal static class HungOriginBenchmark
         {
             throw new HttpRequestException($"PUT drop: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
         }
-    }
-
-    private static async Task<string> MintAsync(OriginHost origin, string subject, CancellationToken cancellationToken)
-    {
-        using var content = new StringContent(JsonSerializer.Serialize(new { subject, creatorId = Creator, scopes = s_viewerScopes, audience = "edge", ttlSeconds = 3600 }), Encoding.UTF8, "application/json");
-        using var response = await origin.Admin.PostAsync("/admin/v1/tokens", content, cancellationToken);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException($"POST /admin/v1/tokens: {(int)response.StatusCode} {body}");
-        }
-
-        using var json = JsonDocument.Parse(body);
-        return json.RootElement.GetProperty("token").GetString()!;
     }
 
     private static async Task WaitForDropAsync(EdgeHost edge, CancellationToken cancellationToken)

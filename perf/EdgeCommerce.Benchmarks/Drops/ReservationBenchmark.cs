@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Benchmarks.Infrastructure;
@@ -62,7 +61,7 @@ internal static class ReservationBenchmark
             await host.WaitUntilReadyAsync(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(120), cancellationToken);
         }
 
-        var admin = await MintAsync(origin.Admin, "bench-admin", null, ["admin:drops", "admin:catalog", "admin:platform"], "origin", cancellationToken);
+        var admin = await origin.MintTokenAsync("bench-admin", null, ["admin:drops", "admin:catalog", "admin:platform"], "origin", cancellationToken);
         var now = DateTimeOffset.UtcNow;
         using (var catalog = new HttpRequestMessage(HttpMethod.Put, "/admin/v1/creators/bench-creator/catalog"))
         {
@@ -88,7 +87,7 @@ internal static class ReservationBenchmark
             response.EnsureSuccessStatusCode();
         }
 
-        var tokens = await Task.WhenAll(Enumerable.Range(0, clients).Select(i => MintAsync(origin.Admin, $"bench-viewer-{i}", "bench-creator", ["drop:reserve"], "edge", cancellationToken)));
+        var tokens = await Task.WhenAll(Enumerable.Range(0, clients).Select(i => origin.MintTokenAsync($"bench-viewer-{i}", "bench-creator", ["drop:reserve"], "edge", cancellationToken)));
         foreach (var edge in hosts)
         {
             while (!(await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken)).IsSuccessStatusCode)
@@ -141,7 +140,8 @@ internal static class ReservationBenchmark
         return 0;
     }
 
-    private static async Task<(List<double> Latencies, int Failed, TimeSpan Elapsed)> LoadAsync(EdgeHost edge, string[] tokens, TimeSpan duration, CancellationToken cancellationToken)
+    /// <summary>The steady loop, per client (one viewer each): POST a reservation of one unit (timed, send → whole answer), then DELETE it (not timed), for <paramref name="duration"/>.</summary>
+    internal static async Task<(List<double> Latencies, int Failed, TimeSpan Elapsed)> LoadAsync(EdgeHost edge, string[] tokens, TimeSpan duration, CancellationToken cancellationToken, string dropId = DropId, string skuId = Sku)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = tokens.Length, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
         using var http = new HttpClient(handler) { BaseAddress = edge.Address, Timeout = TimeSpan.FromSeconds(30) };
@@ -153,9 +153,9 @@ internal static class ReservationBenchmark
             var failed = 0;
             while (Stopwatch.GetTimestamp() < end && !cancellationToken.IsCancellationRequested)
             {
-                using var reserve = new HttpRequestMessage(HttpMethod.Post, $"/v1/drops/{DropId}/reservations")
+                using var reserve = new HttpRequestMessage(HttpMethod.Post, $"/v1/drops/{dropId}/reservations")
                 {
-                    Content = new StringContent($$"""{"skuId":"{{Sku}}","quantity":1}""", Encoding.UTF8, "application/json"),
+                    Content = new StringContent($$"""{"skuId":"{{skuId}}","quantity":1}""", Encoding.UTF8, "application/json"),
                 };
                 reserve.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
                 var sent = Stopwatch.GetTimestamp();
@@ -178,14 +178,6 @@ internal static class ReservationBenchmark
             return (latencies, failed);
         }, cancellationToken)));
         return ([.. results.SelectMany(static r => r.latencies)], results.Sum(static r => r.failed), Stopwatch.GetElapsedTime(start));
-    }
-
-    // Viewers belong to the drop's creator: edges answer another creator's (or no creator's) viewer 404.
-    private static async Task<string> MintAsync(HttpClient admin, string subject, string? creatorId, string[] scopes, string audience, CancellationToken cancellationToken)
-    {
-        using var response = await admin.PostAsJsonAsync("/admin/v1/tokens", new { subject, creatorId, scopes, audience, ttlSeconds = 7200 }, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString()!;
     }
 
     private static string Report(BenchArguments args, int clients, int seconds, int rounds, int warmup, DateTimeOffset started, string loadAtStart, string[] modes, string? baselineAssembly,

@@ -41,7 +41,7 @@ internal static class SoakDropsBenchmark
             pushed.EnsureSuccessStatusCode();
         }
 
-        var tokens = await Task.WhenAll(Enumerable.Range(0, viewers).Select(v => MintAsync(origin, $"soak-viewer-{v:D3}", cancellationToken)));
+        var tokens = await Task.WhenAll(Enumerable.Range(0, viewers).Select(v => origin.MintTokenAsync($"soak-viewer-{v:D3}", Creator, s_viewerScopes, "edge", cancellationToken)));
         await using var edge = new EdgeHost("edge-soak", origin, data.Combine("edge"),
         [
             "Drops:SweepInterval=00:00:00.200", "Drops:Admission:Enabled=false",
@@ -149,20 +149,6 @@ internal static class SoakDropsBenchmark
         {
             throw new HttpRequestException($"PUT drop: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
         }
-    }
-
-    private static async Task<string> MintAsync(OriginHost origin, string subject, CancellationToken cancellationToken)
-    {
-        using var content = new StringContent(JsonSerializer.Serialize(new { subject, creatorId = Creator, scopes = s_viewerScopes, audience = "edge", ttlSeconds = 7200 }), Encoding.UTF8, "application/json");
-        using var response = await origin.Admin.PostAsync("/admin/v1/tokens", content, cancellationToken);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException($"POST /admin/v1/tokens: {(int)response.StatusCode} {body}");
-        }
-
-        using var json = JsonDocument.Parse(body);
-        return json.RootElement.GetProperty("token").GetString()!;
     }
 
     private static async Task WaitForDropAsync(EdgeHost edge, string dropId, CancellationToken cancellationToken)

@@ -50,9 +50,9 @@ internal static class StockConvergenceBenchmark
                 await edge.WaitUntilReadyAsync(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(120), cancellationToken);
             }
 
-            var admin = await MintAsync(origin.Admin, "bench-admin", null, ["admin:drops", "admin:catalog", "admin:platform"], "origin", cancellationToken);
+            var admin = await origin.MintTokenAsync("bench-admin", null, ["admin:drops", "admin:catalog", "admin:platform"], "origin", cancellationToken);
             await PutDropAsync(origin.Admin, admin, cancellationToken);
-            var token = await MintAsync(origin.Admin, "bench-viewer", "bench-creator", ["drop:reserve"], "edge", cancellationToken);
+            var token = await origin.MintTokenAsync("bench-viewer", "bench-creator", ["drop:reserve"], "edge", cancellationToken);
             foreach (var edge in edges)
             {
                 while (!(await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken)).IsSuccessStatusCode)
@@ -175,13 +175,6 @@ internal static class StockConvergenceBenchmark
         }), Encoding.UTF8, "application/json");
         using var created = await admin.SendAsync(put, cancellationToken);
         created.EnsureSuccessStatusCode();
-    }
-
-    private static async Task<string> MintAsync(HttpClient admin, string subject, string? creatorId, string[] scopes, string audience, CancellationToken cancellationToken)
-    {
-        using var response = await admin.PostAsJsonAsync("/admin/v1/tokens", new { subject, creatorId, scopes, audience, ttlSeconds = 7200 }, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString()!;
     }
 
     private static string Report(BenchArguments args, int samples, int pollMs, DateTimeOffset started, string loadAtStart, List<double> reserved, List<double> released, List<double> reserveLatency)

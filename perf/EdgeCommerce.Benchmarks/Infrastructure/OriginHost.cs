@@ -59,10 +59,14 @@ internal sealed class OriginHost : IAsyncDisposable
     }
 
     /// <summary>The <c>edge:sync</c> token an edge named <paramref name="edgeId"/> presents to this origin.</summary>
-    public async Task<string> MintSyncTokenAsync(string edgeId, CancellationToken cancellationToken)
+    public Task<string> MintSyncTokenAsync(string edgeId, CancellationToken cancellationToken)
+        => MintTokenAsync(edgeId, null, s_syncScopes, "origin", cancellationToken, ttlSeconds: 86_400);
+
+    /// <summary>An access token minted by this origin's admin API (a viewer belongs to <paramref name="creatorId"/>: edges answer another creator's viewer 404).</summary>
+    public async Task<string> MintTokenAsync(string subject, string? creatorId, string[] scopes, string audience, CancellationToken cancellationToken, int ttlSeconds = 7200)
     {
         using var content = new StringContent(
-            JsonSerializer.Serialize(new { subject = edgeId, scopes = s_syncScopes, ttlSeconds = 86_400, audience = "origin" }),
+            JsonSerializer.Serialize(new { subject, creatorId, scopes, ttlSeconds, audience }),
             System.Text.Encoding.UTF8, "application/json");
         using var response = await Admin.PostAsync("/admin/v1/tokens", content, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
