@@ -1,9 +1,7 @@
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.Origin.Storage.Drops;
-using EdgeCommerce.Origin.Storage.Postgres;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace EdgeCommerce.Origin.Drops;
 
@@ -28,9 +26,7 @@ internal static class DropsServiceCollectionExtensions
         // contracts. A test double of IOriginStore that is not also a drop store falls back to the
         // configured real store.
         services.TryAddSingleton<IDropStore>(static sp => sp.GetRequiredService<IOriginStore>() as IDropStore
-            ?? (sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Postgres
-                ? sp.GetRequiredService<PostgresOriginStore>()
-                : sp.GetRequiredService<SqliteOriginStore>()));
+            ?? sp.GetRequiredService<OriginStore>());
         return services;
     }
 

@@ -1,9 +1,7 @@
 using EdgeCommerce.Origin.Storage;
-using EdgeCommerce.Origin.Storage.Postgres;
 using EdgeCommerce.ServiceDefaults;
 using EdgeCommerce.ServiceDefaults.Observability;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace EdgeCommerce.Origin.Edges;
 
@@ -29,9 +27,7 @@ internal static class EdgesServiceCollectionExtensions
         // Revocations live in the origin store; a test double of IOriginStore that does not keep
         // them falls back to the configured real store (as the drop store does).
         services.TryAddSingleton<IEdgeRevocationStore>(static sp => sp.GetRequiredService<IOriginStore>() as IEdgeRevocationStore
-            ?? (sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Postgres
-                ? sp.GetRequiredService<PostgresOriginStore>()
-                : sp.GetRequiredService<SqliteOriginStore>()));
+            ?? sp.GetRequiredService<OriginStore>());
         services.TryAddSingleton<EdgeRevocations>();
         services.AddHostedService<EdgeRevocationRefresher>();
         services.TryAddSingleton<EdgeLoadReports>();

@@ -1,4 +1,5 @@
-using EdgeCommerce.Origin.Storage.Postgres;
+using EdgeCommerce.Origin.Storage.Dialects.Postgres;
+using EdgeCommerce.Origin.Storage.Dialects.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -8,8 +9,8 @@ namespace EdgeCommerce.Origin.Storage;
 internal static class StorageServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the store chosen by <c>Storage:Provider</c> (SQLite by default) and opens it
-    /// before the host starts serving. With PostgreSQL it also registers the one
+    /// Registers the store on the dialect chosen by <c>Storage:Provider</c> (SQLite by default) and
+    /// opens it before the host starts serving. With PostgreSQL it also registers the one
     /// <see cref="NpgsqlDataSource"/> (connection pool) and the revision listener.
     /// </summary>
     public static IServiceCollection AddOriginStorage(this IServiceCollection services)
@@ -34,13 +35,16 @@ internal static class StorageServiceCollectionExtensions
                 .UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())
                 .Build();
         });
-        services.TryAddSingleton<SqliteOriginStore>();
-        services.TryAddSingleton<PostgresOriginStore>();
-        services.TryAddSingleton<IOriginStore>(static sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider switch
-        {
-            StorageProvider.Postgres => sp.GetRequiredService<PostgresOriginStore>(),
-            _ => sp.GetRequiredService<SqliteOriginStore>(),
-        });
+        services.TryAddSingleton(static sp => new OriginStore(
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider switch
+            {
+                StorageProvider.Postgres => new PostgresDialect(sp.GetRequiredService<NpgsqlDataSource>()),
+                _ => new SqliteDialect(sp.GetRequiredService<IOptions<StorageOptions>>()),
+            },
+            sp.GetRequiredService<RevisionSignal>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<OriginStore>>()));
+        services.TryAddSingleton<IOriginStore>(static sp => sp.GetRequiredService<OriginStore>());
 
         // Order matters: hosted services start in registration order, so the schema exists
         // before the listener reads the head.

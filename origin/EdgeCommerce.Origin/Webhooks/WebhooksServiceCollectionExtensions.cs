@@ -1,8 +1,6 @@
 using EdgeCommerce.Origin.Storage;
-using EdgeCommerce.Origin.Storage.Postgres;
 using EdgeCommerce.Origin.Storage.Webhooks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace EdgeCommerce.Origin.Webhooks;
 
@@ -19,9 +17,7 @@ internal static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         // Same database and write lock as drops: an event's outbox rows commit with the event.
         services.TryAddSingleton<IWebhookStore>(static sp => sp.GetRequiredService<IOriginStore>() as IWebhookStore
-            ?? (sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Postgres
-                ? sp.GetRequiredService<PostgresOriginStore>()
-                : sp.GetRequiredService<SqliteOriginStore>()));
+            ?? sp.GetRequiredService<OriginStore>());
         services.AddHostedService<WebhookDispatcher>();
         return services;
     }

@@ -3,6 +3,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using EdgeCommerce.Benchmarks.Infrastructure;
 using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.Origin.Storage.Dialects.Sqlite;
 using EdgeCommerce.Origin.Sync;
 using EdgeCommerce.Tests.Common;
 using Google.Protobuf;
@@ -23,7 +24,7 @@ namespace EdgeCommerce.Benchmarks.Micro;
 public class ChangeFeedBenchmarks
 {
     private TempDirectory? _directory;
-    private SqliteOriginStore? _store;
+    private OriginStore? _store;
     private long _before;
 
     /// <summary>Connected edges, one stream each.</summary>
@@ -34,7 +35,7 @@ public class ChangeFeedBenchmarks
     public async Task SetupAsync()
     {
         _directory = new TempDirectory("edgecommerce-bench-feed");
-        _store = new SqliteOriginStore(Options.Create(new StorageOptions { DataDirectory = _directory.Path }), new RevisionSignal(), TimeProvider.System, NullLogger<SqliteOriginStore>.Instance);
+        _store = new OriginStore(new SqliteDialect(Options.Create(new StorageOptions { DataDirectory = _directory.Path })), new RevisionSignal(), TimeProvider.System, NullLogger<OriginStore>.Instance);
         await _store.InitializeAsync(CancellationToken.None);
         for (var i = 1; i <= 20; i++)
         {

@@ -3,6 +3,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using EdgeCommerce.Benchmarks.Infrastructure;
 using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.Origin.Storage.Dialects.Sqlite;
 using EdgeCommerce.Tests.Common;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -19,7 +20,7 @@ namespace EdgeCommerce.Benchmarks.Micro;
 public class OriginStoreBenchmarks
 {
     private TempDirectory? _directory;
-    private SqliteOriginStore? _store;
+    private OriginStore? _store;
     private byte[] _payload = [];
     private long _head;
     private int _version;
@@ -28,7 +29,7 @@ public class OriginStoreBenchmarks
     public async Task SetupAsync()
     {
         _directory = new TempDirectory("edgecommerce-bench-store");
-        _store = new SqliteOriginStore(Options.Create(new StorageOptions { DataDirectory = _directory.Path }), new RevisionSignal(), TimeProvider.System, NullLogger<SqliteOriginStore>.Instance);
+        _store = new OriginStore(new SqliteDialect(Options.Create(new StorageOptions { DataDirectory = _directory.Path })), new RevisionSignal(), TimeProvider.System, NullLogger<OriginStore>.Instance);
         await _store.InitializeAsync(CancellationToken.None);
         _payload = CatalogFactory.Build("bench-c0", products: 10, skusPerProduct: 3, version: 1).ToByteArray();
         for (var i = 0; i < 100; i++)

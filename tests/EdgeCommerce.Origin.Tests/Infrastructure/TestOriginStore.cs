@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.Origin.Storage.Dialects.Sqlite;
 using EdgeCommerce.Tests.Common;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace EdgeCommerce.Origin.Tests.Infrastructure;
 
 /// <summary>
-/// A real <see cref="SqliteOriginStore"/> in a fresh temp directory, on a fake clock, for unit tests
+/// A real <see cref="OriginStore"/> in a fresh temp directory, on a fake clock, for unit tests
 /// of the types built on the store (the store's own contract tests live elsewhere).
 /// </summary>
 internal sealed class TestOriginStore : IDisposable
@@ -22,14 +23,14 @@ internal sealed class TestOriginStore : IDisposable
 
     private TestOriginStore()
     {
-        Store = new SqliteOriginStore(Options.Create(new StorageOptions { DataDirectory = _directory.Path }), Signal, Time, NullLogger<SqliteOriginStore>.Instance);
+        Store = new OriginStore(new SqliteDialect(Options.Create(new StorageOptions { DataDirectory = _directory.Path })), Signal, Time, NullLogger<OriginStore>.Instance);
     }
 
     public FakeTimeProvider Time { get; } = new(StartTime);
 
     public RevisionSignal Signal { get; } = new();
 
-    public SqliteOriginStore Store { get; }
+    public OriginStore Store { get; }
 
     public static async Task<TestOriginStore> CreateAsync(CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using EdgeCommerce.Origin.Keys;
 using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.Origin.Storage.Dialects.Sqlite;
 using EdgeCommerce.Origin.Tests.Infrastructure;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using EdgeCommerce.Tests.Common;
@@ -95,7 +96,7 @@ public sealed class KeySealingTests : IDisposable
         File.SetUnixFileMode(DatabasePath, OwnerFile | UnixFileMode.GroupRead);
         var logger = new ListLogger<StoreInitializer>();
         var options = Options.Create(new StorageOptions { DataDirectory = DataDirectory });
-        using var store = new SqliteOriginStore(options, new RevisionSignal(), TimeProvider.System, NullLogger<SqliteOriginStore>.Instance);
+        using var store = new OriginStore(new SqliteDialect(options), new RevisionSignal(), TimeProvider.System, NullLogger<OriginStore>.Instance);
         var initializer = new StoreInitializer(store, options, logger);
 
         // Act

@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.Origin.Storage.Dialects.Sqlite;
 using EdgeCommerce.Tests.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,7 +12,7 @@ namespace EdgeCommerce.Origin.Tests.Storage;
 public sealed class SqliteOriginStoreContractTests : OriginStoreContractTests
 {
     private readonly TempDirectory _directory = new("edgecommerce-store");
-    private readonly List<SqliteOriginStore> _stores = [];
+    private readonly List<OriginStore> _stores = [];
 
     public override ValueTask DisposeAsync()
     {
@@ -28,14 +29,14 @@ public sealed class SqliteOriginStoreContractTests : OriginStoreContractTests
     {
         // Two instances on one file (two processes) wait for SQLite's write lock: give them time.
         var options = new StorageOptions { DataDirectory = _directory.Path, BusyTimeout = TimeSpan.FromMinutes(1) };
-        var store = new SqliteOriginStore(Options.Create(options), signal, Time, NullLogger<SqliteOriginStore>.Instance);
+        var store = new OriginStore(new SqliteDialect(Options.Create(options)), signal, Time, NullLogger<OriginStore>.Instance);
         _stores.Add(store);
         return store;
     }
 
     private protected override ValueTask CloseStoreAsync(IOriginStore store)
     {
-        var sqlite = (SqliteOriginStore)store;
+        var sqlite = (OriginStore)store;
         _stores.Remove(sqlite);
         sqlite.Dispose();
         return ValueTask.CompletedTask;

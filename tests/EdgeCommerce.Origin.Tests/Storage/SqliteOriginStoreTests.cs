@@ -1,7 +1,7 @@
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.Origin.Storage.Dialects.Sqlite;
 using EdgeCommerce.Tests.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,7 +17,7 @@ namespace EdgeCommerce.Origin.Tests.Storage;
 public sealed class SqliteOriginStoreTests : IDisposable
 {
     private readonly TempDirectory _directory = new("edgecommerce-store");
-    private readonly List<SqliteOriginStore> _stores = [];
+    private readonly List<OriginStore> _stores = [];
 
     public void Dispose()
     {
@@ -39,8 +39,8 @@ public sealed class SqliteOriginStoreTests : IDisposable
         var result = await store.PutCatalogAsync(Write("a", "a1"), TestContext.Current.CancellationToken);
 
         // Assert: a connection of its own (no pool, no shared cache) reads the commit from the file.
-        Assert.Equal(Path.Combine(_directory.Path, "origin.db"), store.DatabasePath);
-        await using var separate = new SqliteConnection(ReadWriteConnectionString(store.DatabasePath));
+        Assert.Equal(Path.Combine(_directory.Path, "origin.db"), DatabasePath(store));
+        await using var separate = new SqliteConnection(ReadWriteConnectionString(DatabasePath(store)));
         await separate.OpenAsync(TestContext.Current.CancellationToken);
         Assert.Equal(result.Revision, (long)(await ScalarAsync(separate, "SELECT value FROM meta WHERE key = 'head_revision';"))!);
         Assert.Equal("a1", await ScalarAsync(separate, "SELECT document FROM catalogs WHERE creator_id = 'a';"));
@@ -52,7 +52,7 @@ public sealed class SqliteOriginStoreTests : IDisposable
     {
         // Arrange
         var first = await OpenStoreAsync();
-        await using (var connection = new SqliteConnection(ReadWriteConnectionString(first.DatabasePath)))
+        await using (var connection = new SqliteConnection(ReadWriteConnectionString(DatabasePath(first))))
         {
             await connection.OpenAsync(TestContext.Current.CancellationToken);
             await using var command = connection.CreateCommand();
@@ -79,18 +79,16 @@ public sealed class SqliteOriginStoreTests : IDisposable
         // Act
         // journal_mode=WAL is stored in the file: any other connection sees it.
         string? journalMode;
-        await using (var separate = new SqliteConnection(ReadWriteConnectionString(store.DatabasePath)))
+        await using (var separate = new SqliteConnection(ReadWriteConnectionString(DatabasePath(store))))
         {
             await separate.OpenAsync(TestContext.Current.CancellationToken);
             journalMode = (string?)await ScalarAsync(separate, "PRAGMA journal_mode;");
         }
 
         // synchronous is per connection: a separate connection would only show SQLite's default and
-        // prove nothing. Ask one the store itself opens (reflection keeps a test-only seam out of origin code).
-        var openAsync = typeof(SqliteOriginStore).GetMethod("OpenAsync", BindingFlags.NonPublic | BindingFlags.Instance)
-            ?? throw new InvalidOperationException("SqliteOriginStore.OpenAsync(TestContext.Current.CancellationToken) was renamed; update this test.");
+        // prove nothing. Ask one the store itself opens.
         long synchronous;
-        await using (var own = await (Task<SqliteConnection>)openAsync.Invoke(store, [TestContext.Current.CancellationToken])!)
+        await using (var own = (SqliteConnection)await store.Dialect.OpenConnectionAsync(TestContext.Current.CancellationToken))
         {
             synchronous = (long)(await ScalarAsync(own, "PRAGMA synchronous;"))!;
         }
@@ -105,16 +103,18 @@ public sealed class SqliteOriginStoreTests : IDisposable
         => new(creatorId, document, SHA256.HashData(Encoding.UTF8.GetBytes(document)), 1, null,
             revision => Encoding.UTF8.GetBytes($"{creatorId}@{revision}:{document}"));
 
-    private SqliteOriginStore CreateStore()
+    private static string DatabasePath(OriginStore store) => ((SqliteDialect)store.Dialect).DatabasePath;
+
+    private OriginStore CreateStore()
     {
         var options = new StorageOptions { DataDirectory = _directory.Path };
-        var store = new SqliteOriginStore(Options.Create(options), new RevisionSignal(),
-            new FakeTimeProvider(new DateTimeOffset(2025, 6, 1, 20, 0, 0, TimeSpan.Zero)), NullLogger<SqliteOriginStore>.Instance);
+        var store = new OriginStore(new SqliteDialect(Options.Create(options)), new RevisionSignal(),
+            new FakeTimeProvider(new DateTimeOffset(2025, 6, 1, 20, 0, 0, TimeSpan.Zero)), NullLogger<OriginStore>.Instance);
         _stores.Add(store);
         return store;
     }
 
-    private async Task<SqliteOriginStore> OpenStoreAsync()
+    private async Task<OriginStore> OpenStoreAsync()
     {
         var store = CreateStore();
         await store.InitializeAsync(TestContext.Current.CancellationToken);

@@ -1,5 +1,6 @@
 using EdgeCommerce.Origin.Storage;
-using EdgeCommerce.Origin.Storage.Postgres;
+using EdgeCommerce.Origin.Storage.Dialects.Postgres;
+using EdgeCommerce.Origin.Storage.Dialects.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,7 +21,7 @@ public sealed class StorageServiceCollectionExtensionsTests
         var store = services.GetRequiredService<IOriginStore>();
 
         // Assert
-        Assert.IsType<SqliteOriginStore>(store);
+        Assert.IsType<SqliteDialect>(Assert.IsType<OriginStore>(store).Dialect);
         Assert.DoesNotContain(services.GetServices<IHostedService>(), static s => s is PostgresRevisionListener);
         Assert.Contains(services.GetServices<IHostedService>(), static s => s is StoreInitializer);
     }
@@ -39,7 +40,7 @@ public sealed class StorageServiceCollectionExtensionsTests
         var store = services.GetRequiredService<IOriginStore>();
 
         // Assert: nothing connects until the host starts.
-        Assert.IsType<PostgresOriginStore>(store);
+        Assert.IsType<PostgresDialect>(Assert.IsType<OriginStore>(store).Dialect);
         Assert.Single(services.GetServices<IHostedService>(), static s => s is PostgresRevisionListener);
     }
 

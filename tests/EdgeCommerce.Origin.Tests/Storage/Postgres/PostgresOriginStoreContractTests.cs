@@ -1,6 +1,6 @@
 using System.Globalization;
 using EdgeCommerce.Origin.Storage;
-using EdgeCommerce.Origin.Storage.Postgres;
+using EdgeCommerce.Origin.Storage.Dialects.Postgres;
 using EdgeCommerce.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -29,7 +29,7 @@ public sealed class PostgresOriginStoreContractTests(PostgresServer server) : Or
     private protected override IOriginStore CreateStore(RevisionSignal signal)
     {
         var dataSource = _database!.NewDataSource();
-        var store = new PostgresOriginStore(dataSource, signal, Time, NullLogger<PostgresOriginStore>.Instance);
+        var store = new OriginStore(new PostgresDialect(dataSource), signal, Time, NullLogger<OriginStore>.Instance);
         _dataSources[store] = dataSource;
         return store;
     }

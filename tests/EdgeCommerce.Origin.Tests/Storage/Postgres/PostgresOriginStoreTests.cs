@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using EdgeCommerce.Origin.Storage;
-using EdgeCommerce.Origin.Storage.Postgres;
+using EdgeCommerce.Origin.Storage.Dialects.Postgres;
 using EdgeCommerce.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -39,7 +39,7 @@ public sealed class PostgresOriginStoreTests(PostgresServer server) : IAsyncLife
         Assert.Matches("^[0-9a-f]{32}$", stores[0].ClusterId);
         await using var connection = await Database.NewDataSource().OpenConnectionAsync(TestContext.Current.CancellationToken);
         // Each migration step recorded exactly once, however many processes raced.
-        Assert.Equal(Enumerable.Range(1, PostgresOriginStore.SchemaVersion), await ReadIntsAsync(connection, "SELECT version FROM schema_version ORDER BY version;"));
+        Assert.Equal(Enumerable.Range(1, PostgresSchema.Steps[^1].Version), await ReadIntsAsync(connection, "SELECT version FROM schema_version ORDER BY version;"));
         Assert.Equal([1], await ReadIntsAsync(connection, "SELECT COUNT(*)::int FROM identity;"));
         Assert.Equal([0], await ReadIntsAsync(connection, "SELECT value::int FROM meta WHERE key = 'head_revision';"));
     }
@@ -71,7 +71,7 @@ public sealed class PostgresOriginStoreTests(PostgresServer server) : IAsyncLife
         await using var listener = await Database.NewDataSource().OpenConnectionAsync(TestContext.Current.CancellationToken);
         var payloads = new List<string>();
         listener.Notification += (_, e) => payloads.Add(e.Channel + ":" + e.Payload);
-        await using (var listen = new NpgsqlCommand($"LISTEN {PostgresOriginStore.RevisionChannel};", listener))
+        await using (var listen = new NpgsqlCommand($"LISTEN {PostgresDialect.RevisionChannel};", listener))
         {
             await listen.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
         }
@@ -87,11 +87,11 @@ public sealed class PostgresOriginStoreTests(PostgresServer server) : IAsyncLife
         }
 
         // Assert: notifications arrive in commit order, so the delete's is the second.
-        Assert.Equal([$"{PostgresOriginStore.RevisionChannel}:1", $"{PostgresOriginStore.RevisionChannel}:2"], payloads);
+        Assert.Equal([$"{PostgresDialect.RevisionChannel}:1", $"{PostgresDialect.RevisionChannel}:2"], payloads);
     }
 
-    private PostgresOriginStore CreateStore()
-        => new(Database.NewDataSource(), new RevisionSignal(), TimeProvider.System, NullLogger<PostgresOriginStore>.Instance);
+    private OriginStore CreateStore()
+        => new(new PostgresDialect(Database.NewDataSource()), new RevisionSignal(), TimeProvider.System, NullLogger<OriginStore>.Instance);
 
     private static CatalogWrite Write(string creatorId, string document, long? expectedRevision = null)
         => new(creatorId, document, SHA256.HashData(Encoding.UTF8.GetBytes(document)), 1, expectedRevision,

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using EdgeCommerce.Origin.Storage;
-using EdgeCommerce.Origin.Storage.Postgres;
+using EdgeCommerce.Origin.Storage.Dialects.Postgres;
 using EdgeCommerce.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
@@ -17,17 +17,17 @@ public sealed class PostgresRevisionListenerTests(PostgresServer server) : IAsyn
 {
     private readonly FakeLogger<PostgresRevisionListener> _listenerLogger = new();
     private PostgresTestDatabase? _database;
-    private PostgresOriginStore? _storeA;
+    private OriginStore? _storeA;
     private PostgresRevisionListener? _listenerB;
 
     private PostgresTestDatabase Database => _database!;
 
-    private PostgresOriginStore StoreA => _storeA!;
+    private OriginStore StoreA => _storeA!;
 
     public async ValueTask InitializeAsync()
     {
         _database = await PostgresTestDatabase.CreateAsync(server, "listener");
-        _storeA = new PostgresOriginStore(Database.NewDataSource(), new RevisionSignal(), TimeProvider.System, NullLogger<PostgresOriginStore>.Instance);
+        _storeA = new OriginStore(new PostgresDialect(Database.NewDataSource()), new RevisionSignal(), TimeProvider.System, NullLogger<OriginStore>.Instance);
         await _storeA.InitializeAsync(TestContext.Current.CancellationToken);
     }
 

@@ -1,11 +1,11 @@
 using System.Globalization;
 using Npgsql;
 
-namespace EdgeCommerce.Origin.Storage.Postgres;
+namespace EdgeCommerce.Origin.Storage.Dialects.Postgres;
 
 /// <summary>
 /// Wakes this replica's sync streams when another replica commits: one dedicated connection
-/// <c>LISTEN</c>s on <see cref="PostgresOriginStore.RevisionChannel"/> (every write transaction
+/// <c>LISTEN</c>s on <see cref="PostgresDialect.RevisionChannel"/> (every write transaction
 /// notifies it, delivered at commit) and publishes each revision on <see cref="RevisionSignal"/>.
 /// On every (re)connect it publishes the current head, so whatever committed while it was away
 /// is caught up at once; if the connection drops it reconnects with exponential backoff. A missed
@@ -70,13 +70,13 @@ internal sealed class PostgresRevisionListener(
     {
         await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
         connection.Notification += OnNotification;
-        await using (var listen = new NpgsqlCommand($"LISTEN {PostgresOriginStore.RevisionChannel};", connection))
+        await using (var listen = new NpgsqlCommand($"LISTEN {PostgresDialect.RevisionChannel};", connection))
         {
             await listen.ExecuteNonQueryAsync(stoppingToken);
         }
 
         // LISTEN first, then read the head: a commit between the two is seen by one or the other.
-        var head = await PostgresOriginStore.ReadHeadAsync(connection, null, forUpdate: false, stoppingToken);
+        var head = await OriginStore.ReadHeadAsync(connection, null, stoppingToken);
         signal.Publish(head);
         Volatile.Write(ref _processId, connection.ProcessID);
         _failures = 0;
@@ -86,7 +86,7 @@ internal sealed class PostgresRevisionListener(
         {
             if (!await connection.WaitAsync(IdleCheckInterval, stoppingToken))
             {
-                signal.Publish(await PostgresOriginStore.ReadHeadAsync(connection, null, forUpdate: false, stoppingToken));
+                signal.Publish(await OriginStore.ReadHeadAsync(connection, null, stoppingToken));
             }
         }
     }

@@ -1,11 +1,9 @@
-using System.Data;
 using EdgeCommerce.Origin.Storage.Drops;
-using Npgsql;
 
-namespace EdgeCommerce.Origin.Storage.Postgres;
+namespace EdgeCommerce.Origin.Storage;
 
-/// <summary>Drops on PostgreSQL: the rules live in <see cref="DropSql"/>; this part opens the write transaction.</summary>
-internal sealed partial class PostgresOriginStore : IDropStore
+/// <summary>Drops: the rules live in <see cref="DropSql"/>; this part gives them the store's write transaction.</summary>
+internal sealed partial class OriginStore : IDropStore
 {
     public Task<DropWriteResult> PutDropAsync(DropWrite write, CancellationToken cancellationToken)
         => DropWriteAsync(scope => DropSql.PutAsync(scope, write, cancellationToken), cancellationToken);
@@ -33,31 +31,31 @@ internal sealed partial class PostgresOriginStore : IDropStore
 
     public async Task<StoredDrop?> GetDropAsync(string dropId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await Dialect.OpenConnectionAsync(cancellationToken);
         return await DropSql.GetAsync(connection, dropId, now, cancellationToken);
     }
 
     public async Task<IReadOnlyList<StoredDrop>> ListDropsAsync(string creatorId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await Dialect.OpenConnectionAsync(cancellationToken);
         return await DropSql.ListAsync(connection, creatorId, now, cancellationToken);
     }
 
     public async Task<bool> HasRsvpAsync(string dropId, string viewer, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await Dialect.OpenConnectionAsync(cancellationToken);
         return await DropSql.HasRsvpAsync(connection, dropId, viewer, cancellationToken);
     }
 
     public async Task<IReadOnlyList<SaleRecord>> ListSalesAsync(string dropId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await Dialect.OpenConnectionAsync(cancellationToken);
         return await DropSql.ListSalesAsync(connection, dropId, cancellationToken);
     }
 
     public async Task<long> CountRsvpsAsync(string dropId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await Dialect.OpenConnectionAsync(cancellationToken);
         return await DropSql.CountRsvpsAsync(connection, dropId, cancellationToken);
     }
 
@@ -73,34 +71,9 @@ internal sealed partial class PostgresOriginStore : IDropStore
 
     public async Task<DropReportFacts?> GetReportFactsAsync(string dropId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // One MVCC snapshot: every figure from the same committed state.
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        await using var connection = await Dialect.OpenConnectionAsync(cancellationToken);
+        // One read snapshot: every figure from the same committed state.
+        await using var transaction = await Dialect.BeginSnapshotAsync(connection, cancellationToken);
         return await DropSql.ReadReportFactsAsync(connection, transaction, dropId, now, cancellationToken);
-    }
-
-    /// <summary>
-    /// Runs <paramref name="work"/> in one READ COMMITTED transaction whose first statement locks
-    /// the head row, so drop writes of every origin replica serialize with every other write.
-    /// </summary>
-    private async Task<T> DropWriteAsync<T>(Func<DropWriteScope, Task<T>> work, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-        var head = await ReadHeadAsync(connection, transaction, forUpdate: true, cancellationToken);
-        var scope = new DropWriteScope(connection, transaction, head, async (revision, creatorId, kind, payload, token) =>
-        {
-            await using var batch = new NpgsqlBatch(connection, transaction);
-            AddChange(batch, revision, creatorId, kind, payload);
-            await batch.ExecuteNonQueryAsync(token);
-        });
-        var result = await work(scope);
-        await transaction.CommitAsync(cancellationToken);
-        if (scope.Revision != 0)
-        {
-            signal.Publish(scope.Revision);
-        }
-
-        return result;
     }
 }

@@ -1,16 +1,16 @@
 using EdgeCommerce.Origin.Storage.Webhooks;
 
-namespace EdgeCommerce.Origin.Storage.Postgres;
+namespace EdgeCommerce.Origin.Storage;
 
-/// <summary>Webhooks on PostgreSQL: the rules live in <see cref="WebhookSql"/>; writes take the drops' write transaction.</summary>
-internal sealed partial class PostgresOriginStore : IWebhookStore
+/// <summary>Webhooks: the rules live in <see cref="WebhookSql"/>; writes take the drops' write transaction.</summary>
+internal sealed partial class OriginStore : IWebhookStore
 {
     public Task<bool> PutWebhookAsync(WebhookRecord webhook, CancellationToken cancellationToken)
         => DropWriteAsync(scope => WebhookSql.PutAsync(scope, webhook, cancellationToken), cancellationToken);
 
     public async Task<IReadOnlyList<WebhookRecord>> ListWebhooksAsync(string creatorId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await Dialect.OpenConnectionAsync(cancellationToken);
         return await WebhookSql.ListAsync(connection, creatorId, cancellationToken);
     }
 
@@ -19,7 +19,7 @@ internal sealed partial class PostgresOriginStore : IWebhookStore
 
     public async Task<IReadOnlyList<WebhookDeliveryView>> ListDeliveriesAsync(string creatorId, string webhookId, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await Dialect.OpenConnectionAsync(cancellationToken);
         return await WebhookSql.ListDeliveriesAsync(connection, creatorId, webhookId, limit, cancellationToken);
     }
 

@@ -1,10 +1,14 @@
+using System.Data.Common;
 using System.Runtime.CompilerServices;
-using Microsoft.Data.Sqlite;
 
 namespace EdgeCommerce.Origin.Storage;
 
-/// <summary>A WAL read transaction streaming catalogs one row at a time; disposing ends the read.</summary>
-internal sealed class SqliteStoreSnapshot(SqliteConnection connection, SqliteTransaction transaction, long revision, int creatorCount, byte[]? keySet, IReadOnlyList<byte[]> drops) : IStoreSnapshot
+/// <summary>
+/// A read-snapshot transaction (<see cref="Dialects.StoreDialect.BeginSnapshotAsync"/>) streaming
+/// catalogs one row at a time, in byte order of creator; disposing ends the read and returns the connection.
+/// </summary>
+internal sealed class OriginStoreSnapshot(
+    DbConnection connection, DbTransaction transaction, string selectCatalogs, long revision, int creatorCount, byte[]? keySet, IReadOnlyList<byte[]> drops) : IStoreSnapshot
 {
     public IReadOnlyList<byte[]> Drops { get; } = drops;
 
@@ -16,13 +20,11 @@ internal sealed class SqliteStoreSnapshot(SqliteConnection connection, SqliteTra
 
     public async IAsyncEnumerable<byte[]> ReadCatalogsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var select = connection.CreateCommand();
-        select.Transaction = transaction;
-        select.CommandText = "SELECT payload FROM catalogs ORDER BY creator_id;";
+        await using var select = StoreSql.Command(connection, transaction, selectCatalogs);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return (byte[])reader.GetValue(0);
+            yield return reader.GetFieldValue<byte[]>(0);
         }
     }
 
