@@ -87,6 +87,18 @@ internal sealed partial class OriginStore(StoreDialect dialect, RevisionSignal s
         }
     }
 
+    /// <summary>
+    /// Commits <paramref name="statements"/> atomically without the write lock (they append no
+    /// change record) and without waiting for durability (<see cref="StoreDialect.BeginRelaxedAsync"/>).
+    /// </summary>
+    private async Task WriteRelaxedAsync(IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken)
+    {
+        await using var connection = await Dialect.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await Dialect.BeginRelaxedAsync(connection, cancellationToken);
+        await ExecuteBatchAsync(connection, transaction, statements, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     /// <summary>A write as the drop and webhook rules see it (<see cref="DropWriteScope"/>).</summary>
     private Task<T> DropWriteAsync<T>(Func<DropWriteScope, Task<T>> work, CancellationToken cancellationToken)
         => WriteAsync(async (connection, transaction, head) =>

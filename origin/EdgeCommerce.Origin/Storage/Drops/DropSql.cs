@@ -1116,31 +1116,11 @@ internal static partial class DropSql
     }
 
     internal static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = "@" + name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
+        => StoreSql.Command(connection, transaction, sql, parameters);
 
-        return command;
-    }
+    internal static Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+        => StoreSql.ExecuteAsync(connection, transaction, sql, cancellationToken, parameters);
 
-    internal static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var command = Command(connection, transaction, sql, parameters);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    internal static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var command = Command(connection, transaction, sql, parameters);
-        var value = await command.ExecuteScalarAsync(cancellationToken);
-        return value is DBNull ? null : value;
-    }
+    internal static Task<object?> ScalarAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+        => StoreSql.ScalarAsync(connection, transaction, sql, cancellationToken, parameters);
 }

@@ -31,10 +31,7 @@ internal sealed partial class OriginStore
                 ("contact", edge.LastContact.ToUnixTimeMilliseconds()), ("rejection", (object?)edge.LastRejection ?? DBNull.Value)));
         }
 
-        await using var connection = await Dialect.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await Dialect.BeginRelaxedAsync(connection, cancellationToken);
-        await ExecuteBatchAsync(connection, transaction, upserts, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await WriteRelaxedAsync(upserts, cancellationToken);
     }
 
     public async Task<IReadOnlyList<EdgeRecord>> ListEdgesAsync(CancellationToken cancellationToken)

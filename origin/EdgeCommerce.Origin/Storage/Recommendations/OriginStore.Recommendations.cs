@@ -77,10 +77,7 @@ internal sealed partial class OriginStore
         }
 
         // Training data, not state: no wait for durability of its own (losing the last moments in a power cut is acceptable).
-        await using var connection = await Dialect.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await Dialect.BeginRelaxedAsync(connection, cancellationToken);
-        await ExecuteBatchAsync(connection, transaction, inserts, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await WriteRelaxedAsync(inserts, cancellationToken);
     }
 
     public async Task<IReadOnlyList<InteractionRecord>> ReadInteractionsAsync(DateTimeOffset since, int maxCount, CancellationToken cancellationToken)
