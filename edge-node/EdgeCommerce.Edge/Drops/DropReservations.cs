@@ -529,6 +529,16 @@ internal sealed partial class DropReservations(
         }
 
         var (lease, expiresAt) = taken.Hold!.Value;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // The viewer left before their units came (a lease can arrive before the edge has seen
+            // the abort): nobody would hear of this reservation, yet it would hold the units and
+            // the viewer's per-viewer count until its TTL (their next attempt answered 429).
+            pool.Release(lease, quantity);
+            AddViewerUnits(dropId, drop.CreatorId, token.Subject, -quantity);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         var reservation = new Reservation(NewId(), dropId, skuId, quantity, drop.CreatorId, token.Subject, idempotencyKey, pool, lease, expiresAt);
         _reservations[reservation.Id] = reservation;
         return new ReserveResult(ReserveStatus.Created, reservation);

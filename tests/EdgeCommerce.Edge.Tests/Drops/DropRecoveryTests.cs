@@ -174,6 +174,34 @@ public sealed class DropRecoveryTests : IDisposable
     }
 
     /// <summary>
+    /// The viewer's request is aborted by the time their units come (a lease arriving as the
+    /// edge sees the client leave). Catches the abandoned reserve becoming a reservation nobody
+    /// hears of: it held the units and the viewer's per-viewer count until its TTL, so their
+    /// next attempt was answered 429.
+    /// </summary>
+    [Fact]
+    public async Task ReserveAsync_RequestAbortedByTheTimeItsUnitsCome_BecomesNoReservation()
+    {
+        // Arrange: the pool holds a lease with free units, so the units come at once.
+        Publish(allocation: 10, limit: 1);
+        await _reservations.ReserveAsync(Viewer("b"), "d1", "hoodie-m", 1, "key-b", CancellationToken);
+        var freeBefore = _reservations.PoolFor("d1", "hoodie-m").FreeUnits(s_now, TimeSpan.FromSeconds(5));
+        using var left = new CancellationTokenSource();
+        await left.CancelAsync();
+
+        // Act
+        var aborted = await Record.ExceptionAsync(() => _reservations.ReserveAsync(Viewer("a"), "d1", "hoodie-m", 1, "key-1", left.Token));
+        var freeAfter = _reservations.PoolFor("d1", "hoodie-m").FreeUnits(s_now, TimeSpan.FromSeconds(5));
+        var again = await _reservations.ReserveAsync(Viewer("a"), "d1", "hoodie-m", 1, "key-2", CancellationToken);
+
+        // Assert
+        Assert.IsAssignableFrom<OperationCanceledException>(aborted);
+        Assert.Equal(freeBefore, freeAfter);
+        Assert.Equal(ReserveStatus.Created, again.Status);
+        Assert.Equal(2, _reservations.Tracked().Reservations);
+    }
+
+    /// <summary>
     /// A cancelled drop with a pool, a held and a confirmed reservation, keys, an RSVP and
     /// per-viewer counts. Catches state kept for ever (edge memory growing drop after drop), and a
     /// confirmed buyer losing their answer once it is forgotten (the origin's sale answers).
