@@ -63,7 +63,7 @@ public sealed class DropRecoveryTests : IDisposable
         Assert.Equal(2, _origin.ReclaimCalls); // once per process, before its first lease
         Assert.True(restarted.Reclaimed);
         // Only the new process's own lease is leased now: its free units plus its two reservations.
-        Assert.Equal(restarted.LocalFreeUnits("d1", "hoodie-m") + 2, _origin.Leased("d1", "hoodie-m"));
+        Assert.Equal(restarted.Leases.FreeUnits("d1", "hoodie-m") + 2, _origin.Leased("d1", "hoodie-m"));
         Assert.Equal(1, _origin.Sold("d1", "hoodie-m"));
     }
 
