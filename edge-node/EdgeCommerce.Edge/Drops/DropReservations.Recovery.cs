@@ -10,7 +10,7 @@ namespace EdgeCommerce.Edge.Drops;
 /// What a crash, a lost answer or an ended drop would otherwise leave behind. This edge keeps no
 /// journal: everything here is rebuilt from the origin, which holds every lease and sale.
 /// <list type="bullet">
-/// <item>Before the first lease of this process, every unexpired lease the origin still holds for
+/// <item>Before the first lease of this process (<see cref="DropLeasePools.EnsureReclaimedAsync"/>), every unexpired lease the origin still holds for
 /// this edge gives back its unsold units (<c>ReclaimLeases</c>): reservations of a killed process
 /// died with it, so their units are free again within a second of the restart instead of when
 /// the lease ends, and no unit of an old lease is handed out twice.</item>
@@ -25,75 +25,15 @@ internal sealed partial class DropReservations
     /// <summary>How long after its <c>endsAt</c> (plus the clock-skew margin) a drop's state is kept: confirms sent just before the end get their answers first.</summary>
     private static readonly TimeSpan s_endedGrace = TimeSpan.FromSeconds(30);
 
-    private readonly Lock _reclaimGate = new();
-    private Task? _reclaim;
-    private volatile bool _reclaimed;
-
     /// <summary>Whether this process has given back what an earlier one left in its leases (then it may lease).</summary>
-    public bool Reclaimed => _reclaimed;
+    public bool Reclaimed => Leases.Reclaimed;
 
     /// <summary>How many drops' lease pools, reservations, idempotency keys, RSVPs and per-viewer counts this edge keeps (what eviction must bound).</summary>
     public (int Pools, int Reservations, int Keys, int Rsvps, int ViewerCounts) Tracked()
-    {
-        lock (_viewerGate)
-        {
-            return (_pools.Count, _reservations.Count, _idempotent.Count, _rsvps.Count, _viewerUnits.Count);
-        }
-    }
+        => (Leases.Count, _reservations.Count, _keys.Count, _rsvps.Count, _allowance.Count);
 
-    /// <summary>
-    /// Gives back the unsold units of this edge's leases at the origin, once per process and
-    /// before its first lease (so it never returns a lease of its own); concurrent callers share
-    /// one call. Throws what the origin call throws; the next caller tries again.
-    /// </summary>
-    public async ValueTask EnsureReclaimedAsync()
-    {
-        if (_reclaimed)
-        {
-            return;
-        }
-
-        Task reclaim;
-        lock (_reclaimGate)
-        {
-            reclaim = _reclaim ??= ReclaimAsync();
-        }
-
-        try
-        {
-            await reclaim;
-        }
-        catch
-        {
-            lock (_reclaimGate)
-            {
-                if (ReferenceEquals(_reclaim, reclaim))
-                {
-                    _reclaim = null;
-                }
-            }
-
-            throw;
-        }
-    }
-
-    private async Task ReclaimAsync()
-    {
-        try
-        {
-            // Not a viewer's call: bounded by Origin:CallTimeout, and every refill waits for it.
-            var reply = await origin.ReclaimLeasesAsync(new ReclaimLeasesRequest { EdgeId = edgeOptions.Value.Id }, CancellationToken.None);
-            metrics.UnitsReturned(reply.Units);
-            DropRecoveryLog.LeasesReclaimed(logger, reply.Leases, reply.Units);
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
-        {
-            // An origin from before crash recovery: leases of a dead process end with their time.
-            DropRecoveryLog.ReclaimUnsupported(logger);
-        }
-
-        _reclaimed = true;
-    }
+    /// <inheritdoc cref="DropLeasePools.EnsureReclaimedAsync"/>
+    public ValueTask EnsureReclaimedAsync() => Leases.EnsureReclaimedAsync();
 
     /// <summary>
     /// A reservation id this edge does not know: one it made before a restart (or forgot once its
@@ -102,7 +42,7 @@ internal sealed partial class DropReservations
     /// </summary>
     private async Task<ConfirmResult> FindForgottenSaleAsync(AccessToken token, string reservationId, CancellationToken cancellationToken)
     {
-        var prefix = edgeOptions.Value.Id + ".";
+        var prefix = _edgeOptions.Value.Id + ".";
         if (token.CreatorId is null || reservationId.Length > 128 || !reservationId.StartsWith(prefix, StringComparison.Ordinal))
         {
             return new ConfirmResult(ConfirmStatus.NotFound);
@@ -111,16 +51,16 @@ internal sealed partial class DropReservations
         FindSaleReply reply;
         try
         {
-            reply = await origin.FindSaleAsync(new FindSaleRequest { ReservationId = reservationId }, cancellationToken);
+            reply = await _origin.FindSaleAsync(new FindSaleRequest { ReservationId = reservationId }, cancellationToken);
         }
         catch (OriginUnavailableException ex)
         {
-            LogUnreachable("FindSale", ex);
+            DropsLog.Unreachable(_logger, "FindSale", ex);
             return new ConfirmResult(ConfirmStatus.OriginUnreachable, RetryAfter: ex.RetryAfter);
         }
         catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            DropsLog.OriginCallFailed(logger, "FindSale", ex.StatusCode.ToString());
+            DropsLog.OriginCallFailed(_logger, "FindSale", ex.StatusCode.ToString());
             return new ConfirmResult(ConfirmStatus.Unavailable);
         }
 
@@ -166,7 +106,7 @@ internal sealed partial class DropReservations
                 var result = await SendConfirmAsync(inDoubt, CancellationToken.None);
                 if (!inDoubt.ConfirmInDoubt)
                 {
-                    DropRecoveryLog.ConfirmSettled(logger, inDoubt.DropId, result.Status);
+                    DropRecoveryLog.ConfirmSettled(_logger, inDoubt.DropId, result.Status);
                 }
             }
             finally
@@ -185,17 +125,9 @@ internal sealed partial class DropReservations
     /// </summary>
     private async Task EvictEndedDropsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var replica = holder.Current;
+        var replica = _holder.Current;
         HashSet<string>? over = null;
-        foreach (var ((dropId, _), _) in _pools)
-        {
-            if (IsOver(dropId))
-            {
-                (over ??= new HashSet<string>(StringComparer.Ordinal)).Add(dropId);
-            }
-        }
-
-        foreach (var ((dropId, _, _), _) in _rsvps)
+        foreach (var dropId in Leases.DropIds().Concat(_rsvps.DropIds()))
         {
             if (IsOver(dropId))
             {
@@ -217,15 +149,7 @@ internal sealed partial class DropReservations
             return;
         }
 
-        var returns = new List<(InventoryLease Lease, int Units)>();
-        foreach (var (key, pool) in _pools)
-        {
-            if (over.Contains(key.DropId) && _pools.TryRemove(key, out _))
-            {
-                returns.AddRange(pool.TakeUnsold());
-            }
-        }
-
+        var returns = Leases.Evict(over);
         foreach (var (id, reservation) in _reservations)
         {
             if (over.Contains(reservation.DropId))
@@ -234,35 +158,11 @@ internal sealed partial class DropReservations
             }
         }
 
-        foreach (var (key, _) in _idempotent)
-        {
-            if (over.Contains(key.DropId))
-            {
-                _idempotent.TryRemove(key, out _);
-            }
-        }
-
-        foreach (var (key, _) in _rsvps)
-        {
-            if (over.Contains(key.DropId))
-            {
-                _rsvps.TryRemove(key, out _);
-            }
-        }
-
-        lock (_viewerGate)
-        {
-            foreach (var key in _viewerUnits.Keys.Where(key => over.Contains(key.DropId)).ToList())
-            {
-                _viewerUnits.Remove(key);
-            }
-        }
-
-        DropRecoveryLog.DropsEvicted(logger, over.Count);
-        foreach (var (lease, units) in returns)
-        {
-            await ReturnAsync(lease, units, cancellationToken);
-        }
+        _keys.Evict(over);
+        _rsvps.Evict(over);
+        _allowance.Evict(over);
+        DropRecoveryLog.DropsEvicted(_logger, over.Count);
+        await Leases.ReturnAllAsync(returns, cancellationToken);
 
         bool IsOver(string dropId)
             => replica.FindDrop(dropId) is not { } drop || drop.Cancelled

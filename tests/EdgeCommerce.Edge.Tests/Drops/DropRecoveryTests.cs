@@ -63,7 +63,7 @@ public sealed class DropRecoveryTests : IDisposable
         Assert.Equal(2, _origin.ReclaimCalls); // once per process, before its first lease
         Assert.True(restarted.Reclaimed);
         // Only the new process's own lease is leased now: its free units plus its two reservations.
-        Assert.Equal(restarted.LocalFreeUnits("d1", "hoodie-m") + 2, _origin.Leased("d1", "hoodie-m"));
+        Assert.Equal(restarted.Leases.FreeUnits("d1", "hoodie-m") + 2, _origin.Leased("d1", "hoodie-m"));
         Assert.Equal(1, _origin.Sold("d1", "hoodie-m"));
     }
 
@@ -171,6 +171,34 @@ public sealed class DropRecoveryTests : IDisposable
         Assert.IsAssignableFrom<OperationCanceledException>(aborted);
         Assert.Equal(ReserveStatus.Created, again.Status);
         Assert.Equal(1, _reservations.Tracked().ViewerCounts);
+    }
+
+    /// <summary>
+    /// The viewer's request is aborted by the time their units come (a lease arriving as the
+    /// edge sees the client leave). Catches the abandoned reserve becoming a reservation nobody
+    /// hears of: it held the units and the viewer's per-viewer count until its TTL, so their
+    /// next attempt was answered 429.
+    /// </summary>
+    [Fact]
+    public async Task ReserveAsync_RequestAbortedByTheTimeItsUnitsCome_BecomesNoReservation()
+    {
+        // Arrange: the pool holds a lease with free units, so the units come at once.
+        Publish(allocation: 10, limit: 1);
+        await _reservations.ReserveAsync(Viewer("b"), "d1", "hoodie-m", 1, "key-b", CancellationToken);
+        var freeBefore = _reservations.PoolFor("d1", "hoodie-m").FreeUnits(s_now, TimeSpan.FromSeconds(5));
+        using var left = new CancellationTokenSource();
+        await left.CancelAsync();
+
+        // Act
+        var aborted = await Record.ExceptionAsync(() => _reservations.ReserveAsync(Viewer("a"), "d1", "hoodie-m", 1, "key-1", left.Token));
+        var freeAfter = _reservations.PoolFor("d1", "hoodie-m").FreeUnits(s_now, TimeSpan.FromSeconds(5));
+        var again = await _reservations.ReserveAsync(Viewer("a"), "d1", "hoodie-m", 1, "key-2", CancellationToken);
+
+        // Assert
+        Assert.IsAssignableFrom<OperationCanceledException>(aborted);
+        Assert.Equal(freeBefore, freeAfter);
+        Assert.Equal(ReserveStatus.Created, again.Status);
+        Assert.Equal(2, _reservations.Tracked().Reservations);
     }
 
     /// <summary>

@@ -71,7 +71,7 @@ public sealed class OpeningTests : IDisposable
         // Act
         await _placement.PlaceAsync(CancellationToken);
         await _placement.PlaceAsync(CancellationToken);
-        var placed = _reservations.LocalFreeUnits("d1", "hoodie-m");
+        var placed = _reservations.Leases.FreeUnits("d1", "hoodie-m");
         var callsBeforeOpen = _origin.LeaseCalls;
         _time.SetUtcNow(s_now.AddSeconds(30));
         var buyers = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Reserve($"viewer-{i}")));
@@ -83,7 +83,7 @@ public sealed class OpeningTests : IDisposable
         Assert.Equal(20, placed);
         Assert.All(buyers, static r => Assert.Equal(ReserveStatus.Created, r.Status));
         Assert.Equal(1, _origin.LeaseCalls);
-        Assert.Equal(10, _reservations.LocalFreeUnits("d1", "hoodie-m"));
+        Assert.Equal(10, _reservations.Leases.FreeUnits("d1", "hoodie-m"));
     }
 
     [Fact]

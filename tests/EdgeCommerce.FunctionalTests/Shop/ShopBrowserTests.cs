@@ -160,8 +160,10 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
         SkipWithoutChromium();
         var ct = TestContext.Current.CancellationToken;
 
-        // Arrange: a drop starting in a few seconds; the page watches it before the start.
-        var startsAt = TimeProvider.System.GetUtcNow().AddSeconds(12);
+        // Arrange: a drop starting in a few seconds; the page watches it before the start. The
+        // margin covers the sync, a new browser context and the page's load on this shared
+        // machine (12 s was tight at a load of 40): the Reserve must go out before the start.
+        var startsAt = TimeProvider.System.GetUtcNow().AddSeconds(25);
         var revision = await stack.PutDropAsync(ShopStackFixture.QueueCreator, ShopStackFixture.QueueDrop, startsAt, startsAt.AddHours(1), null, "vinyl-m", 20, ct);
         await stack.Edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() >= revision, TimeSpan.FromSeconds(30), "the queue drop", ct);
         await using var viewer = await stack.OpenAsync(ShopStackFixture.QueueCreator, await stack.ViewerTokenAsync(ShopStackFixture.QueueCreator, "frank", ct));
@@ -185,7 +187,7 @@ public sealed class ShopBrowserTests(ShopStackFixture stack) : IClassFixture<Sho
         await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "queued", s_live);
         await Assertions.Expect(viewer.State).ToContainTextAsync("in line");
         await stack.ScreenshotAsync(viewer.Page, "08-queued-before-the-start");
-        await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "reserved", new() { Timeout = 45_000 });
+        await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "reserved", new() { Timeout = 60_000 });
         await stack.ScreenshotAsync(viewer.Page, "08b-admitted-at-the-start-and-reserved");
         lock (reservations)
         {

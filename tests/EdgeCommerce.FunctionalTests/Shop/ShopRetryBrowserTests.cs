@@ -43,6 +43,8 @@ public sealed class ShopRetryBrowserTests(ShopStackFixture stack) : IClassFixtur
             }
         });
         await Assertions.Expect(viewer.State).ToHaveAttributeAsync("data-state", "idle", s_live);
+        // The Reserve button is on once the drop's stock has come.
+        await Assertions.Expect(viewer.Left(sku)).ToHaveAttributeAsync("data-available", "2", s_live);
 
         // Act
         await viewer.PressAsync(viewer.Reserve(sku));

@@ -206,7 +206,9 @@ public sealed class ShopPage : IAsyncDisposable
     /// <summary>Presses a button the way a keyboard user does: focus, then Enter.</summary>
     public async Task PressAsync(ILocator button)
     {
-        await Assertions.Expect(button).ToBeEnabledAsync();
+        // As long as the other live waits: on this shared machine the page can take more than
+        // Playwright's default 5 s to get the drop's stock that enables a Reserve button.
+        await Assertions.Expect(button).ToBeEnabledAsync(new() { Timeout = 20_000 });
         await button.FocusAsync();
         await Page.Keyboard.PressAsync("Enter");
     }

@@ -88,7 +88,7 @@ public sealed class SyncFuzzTests(OriginApiFixture fixture) : IClassFixture<Orig
                 status = await DrainAsync(call);
             }
 
-            Assert.True(Matches(status, expected), $"Expected {expected}, got {status}: {input}");
+            Assert.True(Matches(status, expected), $"Expected {expected}, got {status.StatusCode} ({status.Detail}): {input}");
             AssertRegistryWithin(head, input);
         });
 
@@ -141,7 +141,7 @@ public sealed class SyncFuzzTests(OriginApiFixture fixture) : IClassFixture<Orig
             // The first message that is not a valid ack ends the stream.
             var expected = messages.Select(message => ExpectedForAck(message, head)).FirstOrDefault(code => code != StatusCode.OK, StatusCode.OK);
             var allValid = expected == StatusCode.OK;
-            Assert.True(Matches(status, expected), $"Expected {expected}, got {status}: {input}");
+            Assert.True(Matches(status, expected), $"Expected {expected}, got {status.StatusCode} ({status.Detail}): {input}");
             AssertRegistryWithin(head, input);
             if (allValid)
             {
@@ -211,13 +211,18 @@ public sealed class SyncFuzzTests(OriginApiFixture fixture) : IClassFixture<Orig
     }
 
     /// <summary>
-    /// Whether a stream that ended with <paramref name="status"/> got what its input called for. A
-    /// valid stream the edge hung up on ends OK at the origin, but now and then (about one stream in
-    /// several hundred) TestServer hands the client UNAVAILABLE instead, as in
-    /// SyncRegistryTrustTests' replaced stream; a refused input must get exactly its status.
+    /// Whether a stream that ended with <paramref name="status"/> got what its input called for:
+    /// exactly its status, or UNAVAILABLE made up by the client's transport. Now and then (about one
+    /// stream in several hundred, more under load) TestServer resets the call as the origin ends
+    /// it, while the client still writes or reads, and Grpc.Net.Client turns the reset into
+    /// UNAVAILABLE with the transport's exception attached, whatever status the origin sent (OK for
+    /// a valid stream the edge hung up on; INVALID_ARGUMENT for a refused ack, seen once with seed
+    /// 598894981, which passes when replayed: the timing, not the input; SyncRegistryTrustTests
+    /// sees the same). A status the origin sent has no such exception, so its own UNAVAILABLE (it
+    /// sends one only when shutting down), UNKNOWN, INTERNAL or a wrong refusal still fail.
     /// </summary>
-    private static bool Matches(StatusCode status, StatusCode expected)
-        => status == expected || (expected == StatusCode.OK && status == StatusCode.Unavailable);
+    private static bool Matches(Status status, StatusCode expected)
+        => status.StatusCode == expected || (status.StatusCode == StatusCode.Unavailable && status.DebugException is not null);
 
     /// <summary>What the origin must answer a stream opening with <paramref name="hello"/> (null: not a hello at all) under a token issued to <paramref name="subject"/>.</summary>
     private StatusCode ExpectedForHello(WatchRequest? hello, string subject)
@@ -326,17 +331,17 @@ public sealed class SyncFuzzTests(OriginApiFixture fixture) : IClassFixture<Orig
     }
 
     /// <summary>The first response, or the status the call ended with before sending one.</summary>
-    private static async Task<(WatchResponse? First, StatusCode Status)> FirstAsync(AsyncDuplexStreamingCall<byte[], byte[]> call)
+    private static async Task<(WatchResponse? First, Status Status)> FirstAsync(AsyncDuplexStreamingCall<byte[], byte[]> call)
     {
         try
         {
             return await call.ResponseStream.MoveNext(CancellationToken)
-                ? (WatchResponse.Parser.ParseFrom(call.ResponseStream.Current), StatusCode.OK)
-                : (null, call.GetStatus().StatusCode);
+                ? (WatchResponse.Parser.ParseFrom(call.ResponseStream.Current), Status.DefaultSuccess)
+                : (null, call.GetStatus());
         }
         catch (RpcException error)
         {
-            return (null, error.StatusCode);
+            return (null, error.Status);
         }
     }
 
@@ -354,7 +359,7 @@ public sealed class SyncFuzzTests(OriginApiFixture fixture) : IClassFixture<Orig
     }
 
     /// <summary>Reads the rest of the stream and returns the status it ended with.</summary>
-    private static async Task<StatusCode> DrainAsync(AsyncDuplexStreamingCall<byte[], byte[]> call)
+    private static async Task<Status> DrainAsync(AsyncDuplexStreamingCall<byte[], byte[]> call)
     {
         try
         {
@@ -363,11 +368,11 @@ public sealed class SyncFuzzTests(OriginApiFixture fixture) : IClassFixture<Orig
                 WatchResponse.Parser.ParseFrom(call.ResponseStream.Current);
             }
 
-            return call.GetStatus().StatusCode;
+            return call.GetStatus();
         }
         catch (RpcException error)
         {
-            return error.StatusCode;
+            return error.Status;
         }
     }
 }
