@@ -61,6 +61,22 @@ internal sealed partial class DropReservations(
     public LeasePool PoolFor(string dropId, string skuId)
         => _pools.GetOrAdd((dropId, skuId), static (key, first) => new LeasePool(key.DropId, key.SkuId, first), Options.LeaseUnits);
 
+    /// <summary>RSVPs of the drop this edge recorded or learned of (its viewers who said they would come).</summary>
+    public int RsvpsOf(string dropId)
+    {
+        // Enumerated without locking or copying (.Keys would take every bucket lock).
+        var count = 0;
+        foreach (var (key, _) in _rsvps)
+        {
+            if (string.Equals(key.DropId, dropId, StringComparison.Ordinal))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>Units this edge can still hand out for a SKU without asking the origin.</summary>
     public int LocalFreeUnits(string dropId, string skuId)
         => _pools.TryGetValue((dropId, skuId), out var pool) ? pool.FreeUnits(timeProvider.GetUtcNow(), Options.ClockSkewMargin) : 0;
@@ -570,6 +586,7 @@ internal sealed partial class DropReservations(
     {
         var ttl = Options.ReservationTtl;
         var margin = Options.ClockSkewMargin;
+        DateTimeOffset? surplusUntil = null;
         while (true)
         {
             if (pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } hold)
@@ -610,6 +627,12 @@ internal sealed partial class DropReservations(
                 if (reply.Stock is { } stock && stock.Sold + quantity > stock.Allocation)
                 {
                     return (null, new ReserveResult(ReserveStatus.SoldOut));
+                }
+
+                surplusUntil ??= now + Options.SurplusWait;
+                if (await SurplusWait.WaitAsync(holder, pool, quantity, reply.Stock, surplusUntil.Value, timeProvider, cancellationToken))
+                {
+                    continue;
                 }
 
                 var retry = reply.NextExpiryUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(reply.NextExpiryUnixMs) - now : TimeSpan.FromSeconds(1);
