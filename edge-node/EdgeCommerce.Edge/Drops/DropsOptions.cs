@@ -48,16 +48,20 @@ public sealed class DropsOptions
     /// <summary>
     /// Once a drop is open, a SKU's leases on this edge that served no reservation for this long
     /// give their free units back while the origin has fewer left to lease than they hold, so
-    /// units placed where buyers did not come reach the edges where they did. The default is 250
-    /// milliseconds.
+    /// units placed where buyers did not come reach the edges where they did. Long enough that an
+    /// opening's buyers keep the stock placed for them (within a burst no edge idles a second),
+    /// short enough that a buyer elsewhere gets the units within <see cref="SurplusWait"/>. The
+    /// default is 1 second.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
-    public TimeSpan SurplusIdle { get; set; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan SurplusIdle { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How long a reservation refused by the origin ("nothing free") waits for units that other
     /// edges lease but nobody reserves to come back (see <see cref="SurplusIdle"/>) before it is
-    /// answered 503. Zero answers at once. The default is 2 seconds.
+    /// answered 503. Zero answers at once. The default is 2 seconds: an idle edge returns its
+    /// units one to two <see cref="SurplusIdle"/> after its last reservation, and a wait stays
+    /// shorter than a client's patience (and than four origin call timeouts).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
     public TimeSpan SurplusWait { get; set; } = TimeSpan.FromSeconds(2);
