@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Node;
 using EdgeCommerce.Edge.OriginLink;
+using EdgeCommerce.Edge.Sync;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -16,6 +17,7 @@ namespace EdgeCommerce.Edge.Drops;
 /// back (<see cref="EnsureReclaimedAsync"/>).
 /// </summary>
 internal sealed class DropLeasePools(
+    ReplicaHolder holder,
     IDropInventoryOrigin origin,
     IOptions<DropsOptions> options,
     IOptions<EdgeOptions> edgeOptions,
@@ -190,6 +192,7 @@ internal sealed class DropLeasePools(
     {
         var ttl = Options.ReservationTtl;
         var margin = Options.ClockSkewMargin;
+        DateTimeOffset? surplusUntil = null;
         while (true)
         {
             if (pool.TryTake(quantity, timeProvider.GetUtcNow(), ttl, margin) is { } hold)
@@ -230,6 +233,12 @@ internal sealed class DropLeasePools(
                 if (reply.Stock is { } stock && stock.Sold + quantity > stock.Allocation)
                 {
                     return (null, new ReserveResult(ReserveStatus.SoldOut));
+                }
+
+                surplusUntil ??= now + Options.SurplusWait;
+                if (await SurplusWait.WaitAsync(holder, pool, quantity, reply.Stock, surplusUntil.Value, timeProvider, cancellationToken))
+                {
+                    continue;
                 }
 
                 var retry = reply.NextExpiryUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(reply.NextExpiryUnixMs) - now : TimeSpan.FromSeconds(1);

@@ -55,7 +55,7 @@ internal sealed partial class DropReservations
         _metrics = metrics;
         _logger = logger;
         _rsvps = new DropRsvps(origin, metrics, logger);
-        Leases = new DropLeasePools(origin, options, edgeOptions, timeProvider, metrics, logger);
+        Leases = new DropLeasePools(holder, origin, options, edgeOptions, timeProvider, metrics, logger);
     }
 
     /// <summary>This edge's lease pools (shared with <see cref="StockPlacement"/>, the holds report and the waiting room).</summary>
@@ -79,6 +79,9 @@ internal sealed partial class DropReservations
 
     /// <summary>The lease pool of a SKU, made on first use: reservations and <see cref="StockPlacement"/> share it.</summary>
     public LeasePool PoolFor(string dropId, string skuId) => Leases.For(dropId, skuId);
+
+    /// <summary>RSVPs of the drop this edge recorded or learned of (its viewers who said they would come).</summary>
+    public int RsvpsOf(string dropId) => _rsvps.CountFor(dropId);
 
     /// <summary>Whether the viewer's units of the drop on this edge (held and bought) reach its per-viewer limit: the waiting room has nothing left to admit them to.</summary>
     public bool AtViewerLimit(AccessToken token, string dropId)

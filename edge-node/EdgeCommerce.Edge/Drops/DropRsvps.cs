@@ -17,6 +17,22 @@ internal sealed class DropRsvps(IDropInventoryOrigin origin, DropMetrics metrics
 
     public int Count => _known.Count;
 
+    /// <summary>RSVPs of the drop this edge recorded or learned of (its viewers who said they would come).</summary>
+    public int CountFor(string dropId)
+    {
+        // Enumerated without locking or copying (.Keys would take every bucket lock).
+        var count = 0;
+        foreach (var ((knownDrop, _, _), _) in _known)
+        {
+            if (string.Equals(knownDrop, dropId, StringComparison.Ordinal))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>The drops with a known RSVP (for finding the ones that are over).</summary>
     public IEnumerable<string> DropIds()
     {

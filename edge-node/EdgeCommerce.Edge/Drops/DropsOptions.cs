@@ -38,11 +38,33 @@ public sealed class DropsOptions
     public TimeSpan PrepositionLead { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// The most units one placement asks for; the origin grants this edge's share of the stock (by
-    /// traffic) less its reserve. 0 turns placing off on this edge. The default is 1,000 units.
+    /// The most units one placement asks for; the origin grants this edge's share of the stock
+    /// (weighted by the buyers each edge expects) less its reserve. 0 turns placing off on this
+    /// edge. The default is 1,000 units.
     /// </summary>
     [Range(0, 1000)]
     public int PrepositionUnits { get; set; } = 1000;
+
+    /// <summary>
+    /// Once a drop is open, a SKU's leases on this edge that served no reservation for this long
+    /// give their free units back while the origin has fewer left to lease than they hold, so
+    /// units placed where buyers did not come reach the edges where they did. Long enough that an
+    /// opening's buyers keep the stock placed for them (within a burst no edge idles a second),
+    /// short enough that a buyer elsewhere gets the units within <see cref="SurplusWait"/>. The
+    /// default is 1 second.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan SurplusIdle { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a reservation refused by the origin ("nothing free") waits for units that other
+    /// edges lease but nobody reserves to come back (see <see cref="SurplusIdle"/>) before it is
+    /// answered 503. Zero answers at once. The default is 2 seconds: an idle edge returns its
+    /// units one to two <see cref="SurplusIdle"/> after its last reservation, and a wait stays
+    /// shorter than a client's patience (and than four origin call timeouts).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
+    public TimeSpan SurplusWait { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// The benchmark baseline (perf/ <c>reservations</c>): every reservation asks the origin for

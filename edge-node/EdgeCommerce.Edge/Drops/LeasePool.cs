@@ -16,6 +16,8 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
     private int _takenSinceRefill;
     private int _lastRequest = firstRequest;
     private int _waiting;
+    private long _takes;
+    private long _takesAtIdleCheck = -1;
 
     public string DropId { get; } = dropId;
 
@@ -71,6 +73,7 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
                 {
                     lease.Held += quantity;
                     _takenSinceRefill += quantity;
+                    _takes++;
                     var end = now + ttl;
                     return (lease, end < usableUntil ? end : usableUntil);
                 }
@@ -157,6 +160,26 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
         }
     }
 
+    /// <summary>Units of this pool's unexpired leases not sold, and units its reservations hold (for <see cref="SurplusWait"/>).</summary>
+    public (int Unsold, int Held) Holdings(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            var unsold = 0;
+            var held = 0;
+            foreach (var lease in _leases)
+            {
+                if (lease.ExpiresAt > now)
+                {
+                    unsold += lease.Units - lease.Sold;
+                    held += lease.Held;
+                }
+            }
+
+            return (unsold, held);
+        }
+    }
+
     /// <summary>Adds each lease's held units to <paramref name="into"/>, read under the pool's lock (for the holds report).</summary>
     public void CopyHoldings(List<Stock.LeaseHolding> into)
     {
@@ -188,6 +211,40 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
             }
 
             _leases.RemoveAll(lease => lease.ExpiresAt <= now && lease.Held == 0);
+            return returns;
+        }
+    }
+
+    /// <summary>
+    /// The surplus of an idle pool: when no reservation took a unit, waited or refilled since the
+    /// previous call and the pool's usable leases hold more free units than
+    /// <paramref name="originFree"/> (what the origin has left to lease), takes those free units
+    /// (they go back to the origin, where another edge's buyers get them). The first call only
+    /// starts the watch. Placed stock is sized by expectation; when the origin runs short, units
+    /// an edge is not selling must not stay where no buyer comes.
+    /// </summary>
+    public IReadOnlyList<(InventoryLease Lease, int Units)> TakeIdleSurplus(DateTimeOffset now, TimeSpan margin, int originFree)
+    {
+        lock (_gate)
+        {
+            var idle = _takes == _takesAtIdleCheck && _waiting == 0 && _refill is null;
+            _takesAtIdleCheck = _takes;
+            var free = _leases.Where(lease => lease.ExpiresAt - margin > now).Sum(static lease => lease.Free);
+            if (!idle || free == 0 || free <= originFree)
+            {
+                return [];
+            }
+
+            var returns = new List<(InventoryLease, int)>();
+            foreach (var lease in _leases)
+            {
+                if (lease.Free > 0 && lease.ExpiresAt > now)
+                {
+                    returns.Add((lease, lease.Free));
+                    lease.Units -= lease.Free;
+                }
+            }
+
             return returns;
         }
     }

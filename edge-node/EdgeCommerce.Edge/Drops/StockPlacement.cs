@@ -17,6 +17,11 @@ namespace EdgeCommerce.Edge.Drops;
 /// call for all of them). Early-access buyers reserve from the same leases.
 /// </summary>
 /// <remarks>
+/// The origin weights each edge's share by the buyers it expects (sent with the request: the
+/// RSVPs it took and the viewers waiting in its room). Once a drop is open, a pool that sold
+/// nothing for a whole interval gives its free units back when the origin has fewer left to lease
+/// than it holds (<see cref="LeasePool.TakeIdleSurplus"/>), so units placed where the buyers did
+/// not come reach the edges where they did: a buyer there waits for them instead of being refused.
 /// The placement is the pool's refill while it runs (<see cref="LeasePool.JoinRefill"/>), so a
 /// reservation of early access waiting for units shares it instead of racing it, and a refill
 /// already running makes the placement unnecessary. Units placed and not sold go back as any lease's
@@ -31,7 +36,8 @@ internal sealed partial class StockPlacement(
     IOptions<EdgeOptions> edgeOptions,
     TimeProvider timeProvider,
     DropMetrics metrics,
-    ILogger<StockPlacement> logger) : BackgroundService
+    ILogger<StockPlacement> logger,
+    Admission.DropAdmission? admission = null) : BackgroundService
 {
     /// <summary>How long a SKU is left alone after a placement was tried (granted, refused or failed).</summary>
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
@@ -40,21 +46,21 @@ internal sealed partial class StockPlacement(
 
     private DropsOptions Options => options.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (Options.PrepositionUnits == 0)
-        {
-            return;
-        }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+        => Options.PrepositionUnits == 0
+            ? Task.CompletedTask
+            : Task.WhenAll(EveryAsync(Options.SweepInterval, PlaceAsync, stoppingToken), EveryAsync(Options.SurplusIdle, ReturnSurplusAsync, stoppingToken));
 
-        using var timer = new PeriodicTimer(Options.SweepInterval, timeProvider);
+    private async Task EveryAsync(TimeSpan interval, Func<CancellationToken, Task> pass, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(interval, timeProvider);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 try
                 {
-                    await PlaceAsync(stoppingToken);
+                    await pass(stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -67,7 +73,7 @@ internal sealed partial class StockPlacement(
         }
     }
 
-    /// <summary>One pass over the replica's drops (the timer's tick; tests call it directly). Not reentrant.</summary>
+    /// <summary>One pass of placements over the replica's drops (every <see cref="DropsOptions.SweepInterval"/>; tests call it directly). Not reentrant.</summary>
     public async Task PlaceAsync(CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
@@ -98,7 +104,7 @@ internal sealed partial class StockPlacement(
                 }
 
                 _nextTry[key] = now + RetryInterval;
-                await PlaceAsync(pool, cancellationToken);
+                await PlaceAsync(pool, ExpectedBuyers(dropId), cancellationToken);
             }
         }
 
@@ -109,7 +115,15 @@ internal sealed partial class StockPlacement(
         }
     }
 
-    private async Task PlaceAsync(LeasePool pool, CancellationToken cancellationToken)
+    /// <summary>The buyers this edge expects for a drop: RSVPs it took (or learned of) and viewers waiting in its room.</summary>
+    private int ExpectedBuyers(string dropId) => reservations.RsvpsOf(dropId) + (admission?.Waiting(dropId) ?? 0);
+
+    /// <summary>
+    /// The placement's call runs detached from <paramref name="cancellationToken"/> (the host's
+    /// stopping token): reservations that joined it as their refill must get its answer, not a
+    /// cancellation at shutdown. The call is bounded by <c>Origin:CallTimeout</c> as any refill's.
+    /// </summary>
+    private async Task PlaceAsync(LeasePool pool, int expectedBuyers, CancellationToken cancellationToken)
     {
         var (refill, owner) = pool.JoinRefill();
         if (owner is null)
@@ -117,6 +131,20 @@ internal sealed partial class StockPlacement(
             return;
         }
 
+        _ = CallAsync(pool, expectedBuyers, owner);
+        try
+        {
+            await refill.WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is RpcException or OriginUnavailableException)
+        {
+            // Logged by the call.
+        }
+    }
+
+    /// <summary>The one origin call of a placement: adds its lease, then completes the refill for every waiter. Never throws.</summary>
+    private async Task CallAsync(LeasePool pool, int expectedBuyers, TaskCompletionSource<AcquireLeaseReply> owner)
+    {
         try
         {
             // A lease placed before the reclaim would be cut back by it while this process counts on it.
@@ -129,7 +157,8 @@ internal sealed partial class StockPlacement(
                 Units = Options.PrepositionUnits,
                 MinUnits = 1,
                 Preposition = true,
-            }, cancellationToken);
+                ExpectedBuyers = expectedBuyers,
+            }, CancellationToken.None);
             if (reply.LeaseId.Length > 0)
             {
                 metrics.LeaseAcquired(reply.Units);
@@ -145,14 +174,52 @@ internal sealed partial class StockPlacement(
             pool.EndRefill(owner);
             owner.SetException(ex);
             // Observed here: when no reservation waited on it, nobody else will.
-            _ = refill.Exception;
-            if (ex is RpcException rpc)
+            _ = owner.Task.Exception;
+            switch (ex)
             {
-                LogNotPlaced(logger, pool.DropId, pool.SkuId, rpc.StatusCode);
+                case RpcException rpc:
+                    LogNotPlaced(logger, pool.DropId, pool.SkuId, rpc.StatusCode);
+                    break;
+                case OriginUnavailableException:
+                    break;
+                default:
+                    LogPlacementFailed(logger, ex);
+                    break;
             }
-            else if (ex is not OriginUnavailableException)
+        }
+    }
+
+    /// <summary>
+    /// One pass (every <see cref="DropsOptions.SurplusIdle"/>; tests call it directly): gives back the
+    /// free units of pools of open drops idle since the previous pass while the origin has fewer
+    /// left to lease (see <see cref="LeasePool.TakeIdleSurplus"/>). Not reentrant.
+    /// </summary>
+    public async Task ReturnSurplusAsync(CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var replica = holder.Current;
+        foreach (var pool in reservations.Pools())
+        {
+            if (!replica.Drops.TryGetValue(pool.DropId, out var drop) || DropPhases.Of(drop, now) != DropPhase.Open
+                || drop.Skus.FirstOrDefault(s => string.Equals(s.SkuId, pool.SkuId, StringComparison.Ordinal)) is not { } sku)
             {
-                throw;
+                continue;
+            }
+
+            var originFree = (int)Math.Max(0L, (long)sku.Allocation - sku.Sold - sku.Leased);
+            foreach (var (lease, units) in pool.TakeIdleSurplus(now, Options.ClockSkewMargin, originFree))
+            {
+                try
+                {
+                    await origin.ReturnLeaseAsync(new ReturnLeaseRequest { LeaseId = lease.Id, Units = units }, cancellationToken);
+                    metrics.UnitsReturned(units);
+                    LogSurplusReturned(logger, units, pool.DropId, pool.SkuId);
+                }
+                catch (Exception ex) when ((ex is RpcException or OriginUnavailableException) && !cancellationToken.IsCancellationRequested)
+                {
+                    // Not lost: the origin takes the units back when the lease expires.
+                    LogSurplusNotReturned(logger, units, pool.DropId, pool.SkuId);
+                }
             }
         }
     }
@@ -164,6 +231,14 @@ internal sealed partial class StockPlacement(
     [LoggerMessage(EventId = 1676, EventName = "StockNotPlaced", Level = LogLevel.Debug,
         Message = "The origin placed no stock of drop {DropId} SKU {SkuId} on this edge ({StatusCode}); tried again later.")]
     private static partial void LogNotPlaced(ILogger logger, string dropId, string skuId, StatusCode statusCode);
+
+    [LoggerMessage(EventId = 1678, EventName = "SurplusReturned", Level = LogLevel.Information,
+        Message = "Gave {Units} idle units of drop {DropId} SKU {SkuId} back to the origin, which had fewer left.")]
+    private static partial void LogSurplusReturned(ILogger logger, int units, string dropId, string skuId);
+
+    [LoggerMessage(EventId = 1679, EventName = "SurplusNotReturned", Level = LogLevel.Debug,
+        Message = "Could not give {Units} idle units of drop {DropId} SKU {SkuId} back; the origin takes them back when the lease ends.")]
+    private static partial void LogSurplusNotReturned(ILogger logger, int units, string dropId, string skuId);
 
     [LoggerMessage(EventId = 1677, EventName = "PlacementFailed", Level = LogLevel.Error,
         Message = "Placing drop stock before the open failed; it runs again at the next interval.")]

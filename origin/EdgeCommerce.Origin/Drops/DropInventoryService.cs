@@ -43,13 +43,13 @@ internal sealed partial class DropInventoryService(
         CatalogSyncService.RequireIssuedTo(request.EdgeId, context);
         await RequireUnrevokedEdgeAsync(context);
         if (request.Units is < 1 or > 1000 || request.MinUnits is < 0 or > DropDocumentReader.MaxPerViewerLimit || request.MinUnits > request.Units
-            || request.WantedUnits < 0 || request.WantedUnits > request.Units)
+            || request.WantedUnits < 0 || request.WantedUnits > request.Units || request.ExpectedBuyers < 0)
         {
-            ThrowInvalid("units must be from 1 to 1000, min_units from 0 to 100 and at most units, and wanted_units from 0 to units.");
+            ThrowInvalid("units must be from 1 to 1000, min_units from 0 to 100 and at most units, wanted_units from 0 to units, and expected_buyers not negative.");
         }
 
         var value = options.Value;
-        var placement = request.Preposition ? placementPolicy.For(request.EdgeId) : null;
+        var placement = request.Preposition ? placementPolicy.For(request.EdgeId, request.DropId, request.ExpectedBuyers) : null;
         if (request.Preposition && placement is null)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "This origin places no stock before a drop opens (Drops:PrepositionLead is 0)."));
@@ -67,6 +67,11 @@ internal sealed partial class DropInventoryService(
                 throw new RpcException(new Status(StatusCode.NotFound, "No such drop or SKU."));
             case LeaseRefusal.NotSelling:
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, "The drop is not selling now."));
+        }
+
+        if (placement is not null)
+        {
+            placementPolicy.Remember(request.EdgeId, request.DropId, request.ExpectedBuyers);
         }
 
         if (grant.Refusal == LeaseRefusal.None)

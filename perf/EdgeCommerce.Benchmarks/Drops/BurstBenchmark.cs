@@ -35,6 +35,9 @@ internal static class BurstBenchmark
         // an unwarmed first burst measured the JIT (the reservations benchmark saw the same).
         var warmup = args.Int("warmup-seconds", 6);
         var save = !args.Flag("no-save");
+        // Per round: when each request left the client and how long each edge took (lease calls
+        // per edge), so a slow burst can be told apart as client, edge CPU or waiting for stock.
+        var diagnose = args.Flag("diagnose");
         var originAssembly = args.All("origin").SingleOrDefault() is { } o ? Path.GetFullPath(o) : null;
         var edgeAssembly = args.All("edge").SingleOrDefault() is { } e ? Path.GetFullPath(e) : null;
         var originSettings = args.All("origin-setting");
@@ -100,6 +103,10 @@ internal static class BurstBenchmark
                 results[n].Add(result);
                 var summary = LatencySummary.From(result.Latencies);
                 Console.WriteLine($"  round {round + 1} N={n}: {result.Reserved} reserved, {summary.Cells} ms, answers {result.Answers}, lease calls {result.LeaseCalls}, lease writes {Writes(result)}, last 201 {result.LastCreatedMs:0} ms after the open");
+                if (diagnose)
+                {
+                    Console.WriteLine(result.Diagnosis);
+                }
             }
         }
 
@@ -118,7 +125,7 @@ internal static class BurstBenchmark
         return 0;
     }
 
-    private sealed record BurstRound(int Buyers, List<double> Latencies, int Reserved, string Answers, long LeaseCalls, long? LeaseWrites, double LastCreatedMs);
+    private sealed record BurstRound(int Buyers, List<double> Latencies, int Reserved, string Answers, long LeaseCalls, long? LeaseWrites, double LastCreatedMs, string Diagnosis);
 
     private static async Task<BurstRound> BurstAsync(OriginHost origin, EdgeHost[] edges, string admin, ReadOnlyMemory<string> viewers, string dropId, int openIn, CancellationToken cancellationToken)
     {
@@ -148,10 +155,12 @@ internal static class BurstBenchmark
             var (callsBefore, writesBefore) = await ScrapeLeaseCountersAsync(origin, cancellationToken);
             var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var opened = 0L;
-            var tasks = new Task<(HttpStatusCode Status, double Took, double FromOpen)>[viewers.Length];
+            var tasks = new Task<(HttpStatusCode Status, double Took, double FromOpen, double SentFromOpen, int Edge)>[viewers.Length];
+            var acquiredBefore = await Task.WhenAll(edges.Select(edge => ScrapeEdgeLeasesAsync(edge, cancellationToken)));
             for (var i = 0; i < viewers.Length; i++)
             {
-                var client = clients[i % clients.Length];
+                var edgeIndex = i % clients.Length;
+                var client = clients[edgeIndex];
                 var token = viewers.Span[i];
                 var key = $"{dropId}-{i}";
                 tasks[i] = Task.Run(async () =>
@@ -167,7 +176,9 @@ internal static class BurstBenchmark
                     using var response = await client.SendAsync(reserve, cancellationToken);
                     await response.Content.ReadAsByteArrayAsync(cancellationToken);
                     var done = Stopwatch.GetTimestamp();
-                    return (response.StatusCode, Stopwatch.GetElapsedTime(sent, done).TotalMilliseconds, Stopwatch.GetElapsedTime(Interlocked.Read(ref opened), done).TotalMilliseconds);
+                    var open = Interlocked.Read(ref opened);
+                    return (response.StatusCode, Stopwatch.GetElapsedTime(sent, done).TotalMilliseconds, Stopwatch.GetElapsedTime(open, done).TotalMilliseconds,
+                        Stopwatch.GetElapsedTime(open, sent).TotalMilliseconds, edgeIndex);
                 }, cancellationToken);
             }
 
@@ -183,10 +194,19 @@ internal static class BurstBenchmark
             var answers = await Task.WhenAll(tasks);
             // Leases are granted before the answers they serve: nothing more is counted by waiting.
             var (callsAfter, writesAfter) = await ScrapeLeaseCountersAsync(origin, cancellationToken);
+            var acquiredAfter = await Task.WhenAll(edges.Select(edge => ScrapeEdgeLeasesAsync(edge, cancellationToken)));
             var created = answers.Where(static a => a.Status == HttpStatusCode.Created).ToArray();
+            var diagnosis = new StringBuilder();
+            var sentOffsets = LatencySummary.From([.. answers.Select(static a => a.SentFromOpen)]);
+            diagnosis.Append(CultureInfo.InvariantCulture, $"    sent after the go (client): {sentOffsets.Cells} ms");
+            for (var e = 0; e < edges.Length; e++)
+            {
+                var mine = LatencySummary.From([.. answers.Where(a => a.Edge == e).Select(static a => a.Took)]);
+                diagnosis.Append(CultureInfo.InvariantCulture, $"; edge {e}: {mine.Cells} ms, refills {acquiredAfter[e].Leases - acquiredBefore[e].Leases} ({acquiredAfter[e].Units - acquiredBefore[e].Units} units)");
+            }
             var tally = string.Join(", ", answers.GroupBy(static a => (int)a.Status).OrderBy(static g => g.Key).Select(static g => $"{g.Count()}×{g.Key}"));
             return new BurstRound(viewers.Length, [.. created.Select(static a => a.Took)], created.Length, tally, callsAfter - callsBefore,
-                writesAfter is { } w && writesBefore is { } wb ? w - wb : null, created.Length == 0 ? double.NaN : created.Max(static a => a.FromOpen));
+                writesAfter is { } w && writesBefore is { } wb ? w - wb : null, created.Length == 0 ? double.NaN : created.Max(static a => a.FromOpen), diagnosis.ToString());
         }
         finally
         {
@@ -231,6 +251,33 @@ internal static class BurstBenchmark
         }
 
         return (calls, writes);
+    }
+
+    /// <summary>The edge's leases and units acquired (<c>edgecommerce.drops.leases.acquired</c>, <c>edgecommerce.drops.leases.units</c>) from its <c>/metrics</c>.</summary>
+    private static async Task<(long Leases, long Units)> ScrapeEdgeLeasesAsync(EdgeHost edge, CancellationToken cancellationToken)
+    {
+        var text = await edge.Http.GetStringAsync("/metrics", cancellationToken);
+        long leases = 0, units = 0;
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith('#') || line.Length == 0)
+            {
+                continue;
+            }
+
+            var name = line[..line.IndexOfAny(['{', ' '])];
+            var value = (long)double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1], CultureInfo.InvariantCulture);
+            if (name == "edgecommerce_drops_leases_acquired_total")
+            {
+                leases += value;
+            }
+            else if (name == "edgecommerce_drops_leases_units_total")
+            {
+                units += value;
+            }
+        }
+
+        return (leases, units);
     }
 
     private static async Task WaitForDropAsync(EdgeHost edge, string dropId, CancellationToken cancellationToken)

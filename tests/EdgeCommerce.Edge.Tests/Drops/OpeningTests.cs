@@ -99,15 +99,104 @@ public sealed class OpeningTests : IDisposable
         Assert.Equal(0, _origin.LeaseCalls);
     }
 
+    [Fact]
+    public async Task PlaceAsync_RsvpsTakenOnThisEdge_AreTheExpectedBuyersThePlacementCarries()
+    {
+        // Arrange: a drop opening in 30 s; three viewers RSVP through this edge.
+        Publish(Drop(allocation: 40, startsAt: s_now.AddSeconds(30)));
+        foreach (var viewer in new[] { "viewer-0", "viewer-1", "viewer-2" })
+        {
+            Assert.Equal(RsvpStatus.Recorded, await _reservations.RsvpAsync(Token(viewer), "d1", CancellationToken));
+        }
+
+        // Act
+        await _placement.PlaceAsync(CancellationToken);
+
+        // Assert: the origin weights this edge's share by them (before, the request carried none).
+        Assert.Equal((true, 3), (_origin.Requests[0].Preposition, _origin.Requests[0].ExpectedBuyers));
+    }
+
+    /// <summary>
+    /// What it would catch: the placement's origin call carrying the host's stopping token, so a
+    /// reservation that joined it as its refill was answered with that cancellation at shutdown.
+    /// </summary>
+    [Fact]
+    public async Task PlaceAsync_StoppedWhileABuyerWaitsOnThePlacement_TheBuyerStillGetsItsUnit()
+    {
+        // Arrange: the placement's call hangs; the drop opens meanwhile and a buyer joins it.
+        Publish(Drop(allocation: 40, startsAt: s_now.AddSeconds(30)));
+        _gated.HoldFirstCall();
+        using var stopping = new CancellationTokenSource();
+        var placing = _placement.PlaceAsync(stopping.Token);
+        _time.SetUtcNow(s_now.AddSeconds(30));
+        var buyer = Reserve("viewer-0");
+
+        // Act: the host stops, then the origin answers.
+        await stopping.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => placing);
+        _gated.Release();
+        var result = await buyer;
+
+        // Assert
+        Assert.Equal(ReserveStatus.Created, result.Status);
+        Assert.Equal(1, _origin.LeaseCalls);
+    }
+
+    [Fact]
+    public async Task ReturnSurplusAsync_IdlePoolHoldingMoreThanTheOriginHasLeft_GivesItsFreeUnitsBack()
+    {
+        // Arrange: 20 of 40 units placed here; open, one buyer reserves; the replica says the
+        // origin has 2 units left to lease (other edges hold the rest).
+        Publish(Drop(allocation: 40, startsAt: s_now.AddSeconds(30)));
+        await _placement.PlaceAsync(CancellationToken);
+        _time.SetUtcNow(s_now.AddSeconds(30));
+        Assert.Equal(ReserveStatus.Created, (await Reserve("viewer-0")).Status);
+        Publish(Drop(allocation: 40, startsAt: s_now.AddSeconds(30), leased: 38));
+
+        // Act: the first pass sees the reservation (not idle), the second an idle pool.
+        await _placement.ReturnSurplusAsync(CancellationToken);
+        var afterBusyPass = _reservations.Leases.FreeUnits("d1", "hoodie-m");
+        await _placement.ReturnSurplusAsync(CancellationToken);
+
+        // Assert: the 19 free units went back to the origin; the held one stays.
+        Assert.Equal(19, afterBusyPass);
+        Assert.Equal(0, _reservations.Leases.FreeUnits("d1", "hoodie-m"));
+        Assert.Equal(1, _origin.Leased("d1", "hoodie-m"));
+    }
+
+    [Fact]
+    public async Task ReturnSurplusAsync_IdlePoolWhileTheOriginHasMoreLeft_KeepsItsUnits()
+    {
+        // Arrange: 20 of 40 placed here, the origin keeps the other 20.
+        Publish(Drop(allocation: 40, startsAt: s_now.AddSeconds(30)));
+        await _placement.PlaceAsync(CancellationToken);
+        _time.SetUtcNow(s_now.AddSeconds(30));
+        Publish(Drop(allocation: 40, startsAt: s_now.AddSeconds(30), leased: 20));
+
+        // Act
+        await _placement.ReturnSurplusAsync(CancellationToken);
+        await _placement.ReturnSurplusAsync(CancellationToken);
+
+        // Assert: nobody elsewhere can be short of units this edge holds idle.
+        Assert.Equal(20, _reservations.Leases.FreeUnits("d1", "hoodie-m"));
+    }
+
     public void Dispose() => _meters.Dispose();
 
     private Task<ReserveResult> Reserve(string viewer)
-        => _reservations.ReserveAsync(new AccessToken(viewer, "c1", new[] { Scopes.DropReserve }.ToFrozenSet(StringComparer.Ordinal), null, s_now.AddDays(1), "kid", Guid.NewGuid().ToString("N")),
-            "d1", "hoodie-m", 1, null, CancellationToken);
+        => _reservations.ReserveAsync(Token(viewer), "d1", "hoodie-m", 1, null, CancellationToken);
 
-    private DropState Drop(int allocation, DateTimeOffset startsAt, string dropId = "d1")
+    private static AccessToken Token(string viewer)
+        => new(viewer, "c1", new[] { Scopes.DropReserve, Scopes.DropRsvp }.ToFrozenSet(StringComparer.Ordinal), null, s_now.AddDays(1), "kid", Guid.NewGuid().ToString("N"));
+
+    private DropState Drop(int allocation, DateTimeOffset startsAt, string dropId = "d1", int leased = 0)
     {
-        _origin.AddSku(dropId, "hoodie-m", allocation, 2);
+        // A drop published again with stock (leased > 0) keeps the in-memory origin's SKU as it is.
+        if (leased == 0)
+        {
+            _origin.AddSku(dropId, "hoodie-m", allocation, 2);
+        }
+
         return new DropState
         {
             DropId = dropId,
@@ -117,7 +206,7 @@ public sealed class OpeningTests : IDisposable
             StartsAtUnixMs = startsAt.ToUnixTimeMilliseconds(),
             EndsAtUnixMs = startsAt.AddHours(2).ToUnixTimeMilliseconds(),
             PerViewerLimit = 2,
-            Skus = { new DropSku { SkuId = "hoodie-m", Allocation = allocation } },
+            Skus = { new DropSku { SkuId = "hoodie-m", Allocation = allocation, Leased = leased } },
         };
     }
 

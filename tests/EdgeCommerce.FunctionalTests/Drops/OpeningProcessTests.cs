@@ -61,6 +61,55 @@ public sealed class OpeningProcessTests
         await WaitForStockAsync(origin, admin, "opening-drop", static sku => sku.GetProperty("available").GetInt32() == 10, cancellationToken);
     }
 
+    /// <summary>
+    /// The stranding case: placed shares that do not match where the buyers are. Before, the
+    /// busier edge's buyers beyond its share and the reserve were refused (503) while the quiet
+    /// edge held units nobody reserved (185 of 1,000 in the <c>burst</c> benchmark).
+    /// </summary>
+    [Fact]
+    public async Task Open_BuyersFourToOneOnTwoEdges_EveryBuyerGetsAUnitWhileUnitsRemain()
+    {
+        // Arrange: 1,000 units and 1,000 buyers, 800 on edge A and 200 on edge B; nothing tells the
+        // origin so (no RSVPs, no queue), so each edge is placed 400 and 200 stay in reserve.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var data = new TempDirectory();
+        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
+        // A generous wait for returned units: this is about whether every buyer is served, not how fast.
+        string[] edgeSettings = ["--Drops:Admission:Enabled=false", "--RateLimits:ViewerBurst=100000", "--RateLimits:ViewerPerSecond=100000",
+            "--RateLimits:CreatorBurst=100000", "--RateLimits:CreatorPerSecond=100000", "--Drops:SweepInterval=00:00:00.200", "--Drops:SurplusWait=00:00:20"];
+        await using var edgeA = await origin.StartEdgeAsync("edge-busy", "eu-west", data.Combine("a"), cancellationToken, settings: edgeSettings);
+        await using var edgeB = await origin.StartEdgeAsync("edge-quiet", "eu-west", data.Combine("b"), cancellationToken, settings: edgeSettings);
+        var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+        using var gate = new SemaphoreSlim(16);
+        var viewers = await Task.WhenAll(Enumerable.Range(0, 1000).Select(async i =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                return await origin.MintTokenAsync($"uneven-{i:D4}", Creator, ["drop:reserve"], "edge", cancellationToken);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        var startsAt = await PutDropAsync(origin, "uneven-drop", units: 1000, opensIn: TimeSpan.FromSeconds(6), cancellationToken);
+        await edgeA.WaitForDropAsync("uneven-drop", cancellationToken);
+        await edgeB.WaitForDropAsync("uneven-drop", cancellationToken);
+        var placed = await WaitForStockAsync(origin, admin, "uneven-drop", static sku => sku.GetProperty("leased").GetInt32() >= 800, cancellationToken);
+
+        // Act: every buyer at the open, four in five on edge A.
+        await DelayUntilAsync(startsAt.AddMilliseconds(50), cancellationToken);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 100 }) { Timeout = TimeSpan.FromSeconds(60) };
+        var answers = await Task.WhenAll(viewers.Select((token, i) =>
+            ReserveAsync(http, i % 5 == 0 ? edgeB : edgeA, "uneven-drop", token, $"key-{i}", cancellationToken)));
+
+        // Assert: the reserve and the quiet edge's idle units served the busy edge's buyers.
+        Assert.Equal(800, placed.Sku.GetProperty("leased").GetInt32());
+        var tally = string.Join(", ", answers.GroupBy(static a => a).Select(static g => $"{g.Count()}×{(int)g.Key}"));
+        Assert.True(answers.All(static a => a == HttpStatusCode.Created), tally);
+    }
+
     [Fact]
     public async Task Cancel_StockPlacedOnAnEdge_IsReturnedAtOnce()
     {

@@ -190,6 +190,9 @@ internal sealed class DropAdmission(ReplicaHolder holder, DropReservations reser
     /// <summary>Rooms open on this edge (for tests and status).</summary>
     public int Rooms => _rooms.Count;
 
+    /// <summary>Viewers waiting in the drop's room on this edge (before the start or in the queue): buyers this edge expects.</summary>
+    public int Waiting(string dropId) => _rooms.TryGetValue(dropId, out var room) ? room.Waiting : 0;
+
     private static string ViewerKey(AccessToken token) => (token.CreatorId ?? "") + "\n" + token.Subject;
 
     private AdmissionDecision JoinRoom(AccessToken token, DropState drop, DateTimeOffset now, bool proceedIfAdmitted, MovedTicket? moved = null)
