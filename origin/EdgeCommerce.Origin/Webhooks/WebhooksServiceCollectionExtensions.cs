@@ -22,6 +22,9 @@ internal static class WebhooksServiceCollectionExtensions
             ?? (sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Postgres
                 ? sp.GetRequiredService<PostgresOriginStore>()
                 : sp.GetRequiredService<SqliteOriginStore>()));
+        services.TryAddSingleton<WebhookSecretSealer>();
+        // Before the dispatcher: no delivery is signed before clear secrets are sealed.
+        services.AddHostedService<WebhookSecretMaintenance>();
         services.AddHostedService<WebhookDispatcher>();
         return services;
     }
