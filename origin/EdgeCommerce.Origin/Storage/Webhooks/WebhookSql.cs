@@ -288,11 +288,16 @@ internal static class WebhookSql
         return leased;
     }
 
+    /// <summary>
+    /// Records an attempt and frees the row's lease (<c>lease_until_ms</c> 0). <c>lease_owner</c> is
+    /// kept: on a delivered row it names the replica that sent it (what an operator, and the
+    /// two-replica test, look at).
+    /// </summary>
     public static async Task RecordAttemptAsync(DropWriteScope scope, WebhookAttempt attempt, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var at = now.ToUnixTimeMilliseconds();
         await ExecuteAsync(scope.Connection, scope.Transaction, """
-            UPDATE webhook_outbox SET attempts = attempts + 1, lease_owner = NULL, lease_until_ms = 0,
+            UPDATE webhook_outbox SET attempts = attempts + 1, lease_until_ms = 0,
                 delivered_at_ms = @delivered, dead_at_ms = @dead, next_attempt_at_ms = @next, last_error = @error
             WHERE event_id = @event AND creator_id = @creator AND webhook_id = @webhook AND delivered_at_ms IS NULL AND dead_at_ms IS NULL;
             """, cancellationToken,
