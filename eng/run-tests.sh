@@ -20,6 +20,17 @@ source "$ROOT/eng/packages.sh"
 #   chromium    headless browser for the dashboard check (tests/EdgeCommerce.FunctionalTests/Observability).
 ensure_packages postgresql chromium
 
+# Node with npm (nodesource's nodejs bundles npm; Debian's splits it into its own package) and the
+# npm packages of the README's webhook receiver (docs/examples/webhook-receiver), which
+# tests/EdgeCommerce.FunctionalTests/Webhooks/NodeReceiverTests.cs runs against a real origin.
+# Offline, the install fails and that test is skipped saying so; the rest still runs.
+command -v npm >/dev/null 2>&1 || ensure_packages nodejs npm
+RECEIVER="$ROOT/docs/examples/webhook-receiver"
+if [[ ! -d "$RECEIVER/node_modules/standardwebhooks" ]] && command -v npm >/dev/null 2>&1; then
+  (cd "$RECEIVER" && npm ci --no-audit --no-fund --prefer-offline >&2) \
+    || echo "edgecommerce: could not install the webhook receiver's npm packages (offline?); its test will be skipped" >&2
+fi
+
 CONFIGURATION="${EDGECOMMERCE_TEST_CONFIGURATION:-Release}"
 LOG_DIR="$ROOT/artifacts/test-results"
 mkdir -p "$LOG_DIR"

@@ -8,7 +8,7 @@ namespace EdgeCommerce.Origin.Keys;
 /// <summary>
 /// The key-encryption key (KEK): 32 random bytes, base64 on one line in the file at
 /// <c>Keys:EncryptionKeyPath</c>, never in the store and so never in a backup. Signing keys are
-/// sealed with AES-256-GCM under it. A sealed key is
+/// sealed with AES-256-GCM under it, and so are webhook secrets (bound to their row the same way). A sealed key is
 /// <c>"ECK1" | KEK id (8) | nonce (12) | tag (16) | ciphertext</c>, and its associated data is the
 /// header and the key's <c>kid</c>, so a sealed key copied onto another row (another kid) does not
 /// open. The KEK id (the first 8 bytes of a SHA-256 over the KEK) tells a wrong KEK apart from an
@@ -97,13 +97,18 @@ internal sealed class KeyEncryptionKey : IDisposable
         return sealedKey;
     }
 
-    /// <summary>The private key sealed in <paramref name="sealedKey"/> for <paramref name="keyId"/>; throws <see cref="KeyEncryptionException"/> when it does not open.</summary>
-    public byte[] Open(string keyId, byte[] sealedKey)
+    /// <summary>
+    /// The private key sealed in <paramref name="sealedKey"/> for <paramref name="keyId"/>; throws
+    /// <see cref="KeyEncryptionException"/> when it does not open. <paramref name="description"/>
+    /// names what was sealed in that message (a signing key by default).
+    /// </summary>
+    public byte[] Open(string keyId, byte[] sealedKey, string? description = null)
     {
         ArgumentNullException.ThrowIfNull(sealedKey);
+        description ??= $"Signing key {keyId}";
         if (!IsSealed(sealedKey) || !sealedKey.AsSpan(4, IdLength).SequenceEqual(_id))
         {
-            throw new KeyEncryptionException($"Signing key {keyId} is not sealed with this key-encryption key.");
+            throw new KeyEncryptionException($"{description} is not sealed with this key-encryption key.");
         }
 
         var privateKey = new byte[sealedKey.Length - HeaderLength];
@@ -113,7 +118,7 @@ internal sealed class KeyEncryptionKey : IDisposable
         }
         catch (AuthenticationTagMismatchException)
         {
-            throw new KeyEncryptionException($"Signing key {keyId} does not open with the key-encryption key {Id}, which it names: the row was altered or moved from another key.");
+            throw new KeyEncryptionException($"{description} does not open with the key-encryption key {Id}, which it names: the row was altered or moved from another row.");
         }
 
         return privateKey;

@@ -103,6 +103,42 @@ internal sealed class SigningKeySealer(IOptions<KeysOptions> options, ILogger<Si
         }
     }
 
+    /// <summary>
+    /// Seals another secret the store keeps (a webhook's) under the current KEK, bound to
+    /// <paramref name="associatedName"/> (its row) so that, moved to another row, it does not open.
+    /// Names must not collide with a signing key's kid (16 hex digits): give them a prefix.
+    /// </summary>
+    public byte[] SealValue(string associatedName, ReadOnlySpan<byte> value) => Kek.Seal(associatedName, value);
+
+    /// <summary>
+    /// Opens what <see cref="SealValue"/> sealed for <paramref name="associatedName"/>, under the
+    /// current KEK or the previous one while rotating; throws <see cref="KeyEncryptionException"/>
+    /// when it names another KEK or does not open (altered, or moved from another row).
+    /// </summary>
+    public byte[] OpenValue(string associatedName, byte[] sealedValue, string description)
+    {
+        ArgumentNullException.ThrowIfNull(sealedValue);
+        var kek = _previous is { } previous && KeyEncryptionKey.IsSealed(sealedValue) && string.Equals(KeyEncryptionKey.SealedWith(sealedValue), previous.Id, StringComparison.Ordinal)
+            ? previous
+            : Kek;
+        return kek.Open(associatedName, sealedValue, description);
+    }
+
+    /// <summary>Whether <paramref name="sealedValue"/> names the current KEK or the previous one (a value sealed under any other cannot open here).</summary>
+    public bool IsSealedWithKnownKey(ReadOnlySpan<byte> sealedValue)
+        => KeyEncryptionKey.IsSealed(sealedValue)
+            && (string.Equals(KeyEncryptionKey.SealedWith(sealedValue), Kek.Id, StringComparison.Ordinal)
+                || string.Equals(KeyEncryptionKey.SealedWith(sealedValue), _previous?.Id, StringComparison.Ordinal));
+
+    /// <summary>Logs a KEK failure the way the signing keys' are (critical, naming the setting) and returns the exception to throw.</summary>
+    public KeyEncryptionException Failure(string reason)
+    {
+        var message = $"{reason} Keys:EncryptionKeyPath is {Path}. Start the origin with the key-encryption key file the store was sealed with "
+            + "(a restored backup needs the key-encryption key of the origin it was taken from; origin replicas sharing a database share one).";
+        KeysLog.KeyEncryptionFailed(logger, message);
+        return new KeyEncryptionException(message);
+    }
+
     /// <summary>The open KEK's public id.</summary>
     public string KeyEncryptionKeyId => Kek.Id;
 

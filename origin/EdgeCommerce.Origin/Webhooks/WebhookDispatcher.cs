@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
+using EdgeCommerce.Origin.Keys;
 using EdgeCommerce.Origin.Storage.Webhooks;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,7 @@ namespace EdgeCommerce.Origin.Webhooks;
 /// </summary>
 internal sealed class WebhookDispatcher(
     IWebhookStore store,
+    WebhookSecretSealer secrets,
     TimeProvider timeProvider,
     IOptions<WebhooksOptions> options,
     ILogger<WebhookDispatcher> logger) : BackgroundService
@@ -80,6 +82,7 @@ internal sealed class WebhookDispatcher(
         string? error = null;
         try
         {
+            var secret = secrets.Open(delivery.CreatorId, delivery.WebhookId, delivery.Secret);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(value.DeliveryTimeout);
             using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
@@ -89,7 +92,7 @@ internal sealed class WebhookDispatcher(
             var timestamp = timeProvider.GetUtcNow().ToUnixTimeSeconds();
             request.Headers.Add("webhook-id", delivery.EventId);
             request.Headers.Add("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
-            request.Headers.Add("webhook-signature", WebhookSignature.Sign(delivery.Secret, delivery.EventId, timestamp, delivery.Payload));
+            request.Headers.Add("webhook-signature", WebhookSignature.Sign(secret, delivery.EventId, timestamp, delivery.Payload));
             request.Headers.UserAgent.Add(new ProductInfoHeaderValue("EdgeCommerce-Webhooks", "1"));
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (!response.IsSuccessStatusCode)
@@ -104,6 +107,13 @@ internal sealed class WebhookDispatcher(
         catch (HttpRequestException ex)
         {
             error = ex.HttpRequestError.ToString();
+        }
+        catch (KeyEncryptionException ex)
+        {
+            // Fail closed: nothing is sent unsigned or signed with another endpoint's secret; the
+            // row is retried (and dead-lettered) like any failure, so the creator sees it.
+            WebhooksLog.SecretDoesNotOpen(logger, delivery.CreatorId, delivery.WebhookId, ex.Message);
+            error = "the endpoint's secret does not open";
         }
 
         var now = timeProvider.GetUtcNow();

@@ -66,7 +66,7 @@ internal static class WebhooksApi
         return TypedResults.Ok(new WebhookDeliveriesResponse(webhookId, await store.ListDeliveriesAsync(creatorId, webhookId, MaxDeliveriesListed, cancellationToken)));
     }
 
-    internal static async Task<IResult> Put(string creatorId, string webhookId, HttpContext context, IWebhookStore store, TimeProvider time,
+    internal static async Task<IResult> Put(string creatorId, string webhookId, HttpContext context, IWebhookStore store, WebhookSecretSealer secrets, TimeProvider time,
         IOptions<WebhooksOptions> options, CancellationToken cancellationToken)
     {
         if (!MayAccess(context, creatorId))
@@ -173,7 +173,8 @@ internal static class WebhooksApi
 
         var generated = secret is null;
         secret ??= WebhookSignature.NewSecret();
-        var record = new WebhookRecord(creatorId, webhookId, url, events, secret, time.GetUtcNow());
+        // Sealed for this (creator, id) before it reaches the store: a copy of the database alone never holds a usable secret.
+        var record = new WebhookRecord(creatorId, webhookId, url, events, secrets.Seal(creatorId, webhookId, secret), time.GetUtcNow());
         var created = await store.PutWebhookAsync(record, cancellationToken);
         context.Response.Headers.CacheControl = "no-store";
         // The secret is shown once, when the origin made it: the creator gave it otherwise.

@@ -17,4 +17,12 @@ internal static partial class WebhooksLog
     [LoggerMessage(EventId = 1703, EventName = "WebhookDispatchFailed", Level = LogLevel.Warning,
         Message = "The webhook dispatcher could not read or write the outbox; it retries at its next poll.")]
     public static partial void DispatchFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1704, EventName = "WebhookSecretDoesNotOpen", Level = LogLevel.Error,
+        Message = "The secret of creator {CreatorId}'s webhook {WebhookId} does not open ({Reason}); its deliveries fail, unsigned, until the creator puts a new secret.")]
+    public static partial void SecretDoesNotOpen(ILogger logger, string creatorId, string webhookId, string reason);
+
+    [LoggerMessage(EventId = 1705, EventName = "WebhookSecretsSealed", Level = LogLevel.Information,
+        Message = "Sealed {Count} webhook secrets under key-encryption key {KeyEncryptionKeyId}.")]
+    public static partial void SecretsSealed(ILogger logger, int count, string keyEncryptionKeyId);
 }

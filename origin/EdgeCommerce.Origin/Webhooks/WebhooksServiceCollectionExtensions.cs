@@ -18,6 +18,9 @@ internal static class WebhooksServiceCollectionExtensions
         // Same database and write lock as drops: an event's outbox rows commit with the event.
         services.TryAddSingleton<IWebhookStore>(static sp => sp.GetRequiredService<IOriginStore>() as IWebhookStore
             ?? sp.GetRequiredService<OriginStore>());
+        services.TryAddSingleton<WebhookSecretSealer>();
+        // Before the dispatcher: no delivery is signed before clear secrets are sealed.
+        services.AddHostedService<WebhookSecretMaintenance>();
         services.AddHostedService<WebhookDispatcher>();
         return services;
     }

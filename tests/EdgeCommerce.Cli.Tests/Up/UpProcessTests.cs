@@ -101,6 +101,14 @@ public sealed partial class UpProcessTests
             Assert.Contains(edges.Out.Split('\n'), line => line.StartsWith(edge.Id, StringComparison.Ordinal) && line.Contains("healthy", StringComparison.Ordinal) && line.Contains(edge.Url, StringComparison.Ordinal));
         }
 
+        // Assert: the demo data holds a drop that already sold (issue 16: a newcomer's first report has real figures).
+        Assert.Contains($"drop {DemoFinishedDrop.DropId} of {demo.Id} sold through the first edge", up.Output, StringComparison.Ordinal);
+        var report = await CliRun.RunAsync(["drops", "report", "--creator", demo.Id, "--drop", DemoFinishedDrop.DropId, "--json", "--data", "stack"], work.Path, cancellationToken);
+        Assert.True(report.ExitCode == 0, report.ToString());
+        var totals = JsonDocument.Parse(report.Out).RootElement.GetProperty("totals");
+        Assert.Equal(5, totals.GetProperty("units").GetInt32());
+        Assert.True(totals.GetProperty("revenueMinor").GetInt64() > 0, report.Out);
+
         // Act: SIGTERM, as a service manager would.
         var children = ProcessTree.ChildrenOf(up.Id);
         var exitCode = await up.StopAsync(TimeSpan.FromSeconds(60));

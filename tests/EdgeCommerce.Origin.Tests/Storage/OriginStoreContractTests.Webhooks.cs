@@ -80,4 +80,32 @@ public abstract partial class OriginStoreContractTests
         Assert.Equal(["pending", "dead"], deliveries.Select(static d => d.State));
         Assert.Equal((2, "HTTP 500"), (deliveries[1].Attempts, deliveries[1].LastError));
     }
+
+    /// <summary>
+    /// The start's sealing pass: every creator's endpoints listed with their stored secrets, and a
+    /// secret replaced only while it still is the one read (a PUT through another replica in
+    /// between is not overwritten with the sealed old secret).
+    /// </summary>
+    [Fact]
+    public async Task ReplaceWebhookSecretAsync_OnlyWhileTheStoredSecretIsTheOneRead()
+    {
+        // Arrange
+        var store = await OpenDropStoreAsync();
+        var webhooks = (IWebhookStore)store;
+        await webhooks.PutWebhookAsync(new WebhookRecord("c1", "hook-1", "https://example.com/1", [WebhookEvents.SaleConfirmed], "whsec_old-1", Time.GetUtcNow()), CancellationToken);
+        await webhooks.PutWebhookAsync(new WebhookRecord("c2", "hook-2", "https://example.com/2", [WebhookEvents.SaleConfirmed], "whsec_old-2", Time.GetUtcNow()), CancellationToken);
+        var listed = await webhooks.ListAllWebhooksAsync(CancellationToken);
+        await webhooks.PutWebhookAsync(new WebhookRecord("c2", "hook-2", "https://example.com/2", [WebhookEvents.SaleConfirmed], "sealed:new-2", Time.GetUtcNow()), CancellationToken);
+
+        // Act
+        var replaced1 = await webhooks.ReplaceWebhookSecretAsync("c1", "hook-1", "whsec_old-1", "sealed:old-1", CancellationToken);
+        var replaced2 = await webhooks.ReplaceWebhookSecretAsync("c2", "hook-2", "whsec_old-2", "sealed:old-2", CancellationToken);
+        var gone = await webhooks.ReplaceWebhookSecretAsync("c3", "hook-3", "whsec_old-3", "sealed:old-3", CancellationToken);
+        var after = await webhooks.ListAllWebhooksAsync(CancellationToken);
+
+        // Assert
+        Assert.Equal([("c1", "hook-1", "whsec_old-1"), ("c2", "hook-2", "whsec_old-2")], listed.Select(static w => (w.CreatorId, w.WebhookId, w.Secret)));
+        Assert.Equal((true, false, false), (replaced1, replaced2, gone));
+        Assert.Equal(["sealed:old-1", "sealed:new-2"], after.Select(static w => w.Secret));
+    }
 }

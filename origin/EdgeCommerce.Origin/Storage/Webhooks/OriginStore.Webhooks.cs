@@ -14,6 +14,15 @@ internal sealed partial class OriginStore : IWebhookStore
         return await WebhookSql.ListAsync(connection, creatorId, cancellationToken);
     }
 
+    public async Task<IReadOnlyList<WebhookRecord>> ListAllWebhooksAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await Dialect.OpenConnectionAsync(cancellationToken);
+        return await WebhookSql.ListAllAsync(connection, cancellationToken);
+    }
+
+    public Task<bool> ReplaceWebhookSecretAsync(string creatorId, string webhookId, string expected, string replacement, CancellationToken cancellationToken)
+        => DropWriteAsync(scope => WebhookSql.ReplaceSecretAsync(scope, creatorId, webhookId, expected, replacement, cancellationToken), cancellationToken);
+
     public Task<bool> DeleteWebhookAsync(string creatorId, string webhookId, CancellationToken cancellationToken)
         => DropWriteAsync(scope => WebhookSql.DeleteAsync(scope, creatorId, webhookId, cancellationToken), cancellationToken);
 

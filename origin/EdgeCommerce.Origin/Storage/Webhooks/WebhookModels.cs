@@ -12,7 +12,10 @@ internal static class WebhookEvents
     public static readonly IReadOnlyList<string> All = [DropOpened, DropSoldOut, DropClosed, SaleConfirmed, SaleCancelled];
 }
 
-/// <summary>A creator's endpoint. <paramref name="Secret"/> is the <c>whsec_…</c> signing secret.</summary>
+/// <summary>
+/// A creator's endpoint. <paramref name="Secret"/> is the signing secret as stored: sealed by the
+/// origin (<c>sealed:…</c>) above the store, or a clear <c>whsec_…</c> one from before sealing.
+/// </summary>
 internal sealed record WebhookRecord(string CreatorId, string WebhookId, string Url, IReadOnlyList<string> Events, string Secret, DateTimeOffset CreatedAt);
 
 /// <summary>One outbox row leased for delivery by this process.</summary>
@@ -34,6 +37,12 @@ internal interface IWebhookStore
     Task<bool> PutWebhookAsync(WebhookRecord webhook, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<WebhookRecord>> ListWebhooksAsync(string creatorId, CancellationToken cancellationToken);
+
+    /// <summary>Every creator's endpoints (the start seals clear secrets with it).</summary>
+    Task<IReadOnlyList<WebhookRecord>> ListAllWebhooksAsync(CancellationToken cancellationToken);
+
+    /// <summary>Replaces an endpoint's stored secret while it still is <paramref name="expected"/>; false when it changed meanwhile or is gone.</summary>
+    Task<bool> ReplaceWebhookSecretAsync(string creatorId, string webhookId, string expected, string replacement, CancellationToken cancellationToken);
 
     /// <summary>Deletes an endpoint and its undelivered outbox rows; false when there was none.</summary>
     Task<bool> DeleteWebhookAsync(string creatorId, string webhookId, CancellationToken cancellationToken);

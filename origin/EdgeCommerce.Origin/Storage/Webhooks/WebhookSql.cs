@@ -47,6 +47,34 @@ internal static class WebhookSql
         return webhooks;
     }
 
+    /// <summary>Every creator's endpoints with their secrets as stored (the start seals the clear ones).</summary>
+    public static async Task<IReadOnlyList<WebhookRecord>> ListAllAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var select = Command(connection, null,
+            "SELECT creator_id, webhook_id, url, events, secret, created_at_ms FROM webhooks ORDER BY creator_id, webhook_id;");
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        var webhooks = new List<WebhookRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            webhooks.Add(new WebhookRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3).Split(','), reader.GetString(4),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+        }
+
+        return webhooks;
+    }
+
+    /// <summary>
+    /// Sets an endpoint's stored secret only while it still is <paramref name="expected"/>: a PUT
+    /// through another replica in between wins over the start's sealing of the old value.
+    /// </summary>
+    public static async Task<bool> ReplaceSecretAsync(DropWriteScope scope, string creatorId, string webhookId, string expected, string replacement, CancellationToken cancellationToken)
+    {
+        await using var update = Command(scope.Connection, scope.Transaction,
+            "UPDATE webhooks SET secret = @replacement WHERE creator_id = @creator AND webhook_id = @id AND secret = @expected;",
+            ("replacement", replacement), ("creator", creatorId), ("id", webhookId), ("expected", expected));
+        return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     public static async Task<bool> DeleteAsync(DropWriteScope scope, string creatorId, string webhookId, CancellationToken cancellationToken)
     {
         var existed = await ScalarAsync(scope.Connection, scope.Transaction, "SELECT 1 FROM webhooks WHERE creator_id = @creator AND webhook_id = @id;",
@@ -260,11 +288,16 @@ internal static class WebhookSql
         return leased;
     }
 
+    /// <summary>
+    /// Records an attempt and frees the row's lease (<c>lease_until_ms</c> 0). <c>lease_owner</c> is
+    /// kept: on a delivered row it names the replica that sent it (what an operator, and the
+    /// two-replica test, look at).
+    /// </summary>
     public static async Task RecordAttemptAsync(DropWriteScope scope, WebhookAttempt attempt, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var at = now.ToUnixTimeMilliseconds();
         await ExecuteAsync(scope.Connection, scope.Transaction, """
-            UPDATE webhook_outbox SET attempts = attempts + 1, lease_owner = NULL, lease_until_ms = 0,
+            UPDATE webhook_outbox SET attempts = attempts + 1, lease_until_ms = 0,
                 delivered_at_ms = @delivered, dead_at_ms = @dead, next_attempt_at_ms = @next, last_error = @error
             WHERE event_id = @event AND creator_id = @creator AND webhook_id = @webhook AND delivered_at_ms IS NULL AND dead_at_ms IS NULL;
             """, cancellationToken,
