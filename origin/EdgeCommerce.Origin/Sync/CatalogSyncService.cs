@@ -14,8 +14,10 @@ namespace EdgeCommerce.Origin.Sync;
 /// <summary>
 /// The gRPC sync service. <c>Sync</c> (protocol 2) reads acknowledgements beside the stream so the
 /// origin knows each edge's lag; <c>Watch</c> (protocol 1) is kept so edges can be upgraded after
-/// the origin. Both run the same <see cref="SyncSession"/>.
+/// the origin. Both run the same <see cref="SyncSession"/>. Bound with <see cref="SyncWire"/>'s
+/// methods, so a batch every stream shares is serialized once (<see cref="ChangeFeed"/> encodes it).
 /// </summary>
+[BindServiceMethod(typeof(CatalogSyncService), nameof(BindService))]
 internal sealed class CatalogSyncService(
     IOriginStore store,
     ChangeFeed feed,
@@ -38,6 +40,12 @@ internal sealed class CatalogSyncService(
 
     /// <summary>The oldest protocol version this origin still serves.</summary>
     public const uint MinProtocolVersion = 1;
+
+    /// <summary>
+    /// What grpc-dotnet calls (through the attribute) instead of the generated binding. The second
+    /// parameter must be the generated base: grpc-dotnet finds the handlers as its overrides.
+    /// </summary>
+    public static void BindService(ServiceBinderBase binder, CatalogSync.CatalogSyncBase? service) => SyncWire.Bind(binder, service);
 
     public override async Task Watch(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
     {

@@ -110,7 +110,8 @@ internal sealed partial class SyncSession(
                 }
 
                 Offer(changes[^1].Revision);
-                await writer.WriteAsync(new WatchResponse { Changes = read.Batch! }, cancellationToken);
+                // The shared, pre-encoded response: this write copies its bytes, it does not serialize.
+                await writer.WriteAsync(read.Response!, cancellationToken);
                 sent = changes[^1].Revision;
                 if (PresentedKeyDropped(read.Batch!))
                 {
