@@ -18,13 +18,13 @@ public sealed class RelayChangeLogTests
         log.Append(Batch(12, 13));
 
         // Act
-        var (first, _) = log.ReadAfter(10);
-        var (second, _) = log.ReadAfter(10);
+        var first = log.ReadAfter(10).Batches!;
+        var second = log.ReadAfter(10).Batches!;
 
         // Assert
-        Assert.Equal([12L, 13L], first!.Select(static r => r.Changes.Revision));
-        Assert.All(first!, static response => Assert.NotNull(response.EncodedBytes));
-        Assert.Same(first[0].EncodedBytes, second![0].EncodedBytes);
+        Assert.Equal([12L, 13L], first.Select(static r => r.Changes.Revision));
+        Assert.All(first, static response => Assert.NotNull(response.EncodedBytes));
+        Assert.Same(first[0].EncodedBytes, second[0].EncodedBytes);
         Assert.Equal(new WatchResponse { Changes = Batch(10, 11, 12) }.ToByteArray(), first[0].EncodedBytes);
     }
 
