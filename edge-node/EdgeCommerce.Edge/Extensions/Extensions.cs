@@ -4,6 +4,7 @@ using EdgeCommerce.Edge.Node;
 using EdgeCommerce.Edge.Observability;
 using EdgeCommerce.Edge.Recommendations;
 using EdgeCommerce.Edge.RateLimiting;
+using EdgeCommerce.Edge.Relay;
 using EdgeCommerce.Edge.Shop;
 using EdgeCommerce.Edge.Streams;
 using EdgeCommerce.Edge.Sync;
@@ -36,6 +37,7 @@ internal static class Extensions
         builder.Services.AddDrops();
         builder.Services.AddShop();
         builder.Services.AddStreamCaps();
+        builder.AddRelay();
         return builder;
     }
 
@@ -46,6 +48,7 @@ internal static class Extensions
         // Before output caching and authentication: preflights carry no token and are answered here.
         app.UseCors();
         app.UseOutputCache();
+        app.UseRelayCredentials();
         app.UseAccessTokenAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -57,6 +60,7 @@ internal static class Extensions
         app.MapShopApi();
         app.MapEdgeStatusApi();
         app.MapEdgeDashboard();
+        app.MapRelay();
         return app;
     }
 }

@@ -25,7 +25,7 @@ internal sealed class OriginCalls
     private int _preferred;
 
     public OriginCalls(OriginChannels channels, IOptions<OriginCallOptions> options, TimeProvider timeProvider, OriginLinkMetrics metrics, ILogger<OriginCalls> logger)
-        : this([.. channels.Addresses.Select(static address => address.ToString())], options, timeProvider, metrics, logger)
+        : this([.. channels.InventoryAddresses.Select(static address => address.ToString())], options, timeProvider, metrics, logger)
     {
     }
 

@@ -18,6 +18,7 @@ internal sealed class OriginChannels : IDisposable
     private readonly HttpMessageHandler _handler;
     private readonly bool _ownsHandler;
     private readonly GrpcChannel[] _channels;
+    private readonly GrpcChannel[] _inventory;
 
     public OriginChannels(IOptions<SyncOptions> options, SyncCredentials credentials)
         : this(options, credentials, CreateHandler(options.Value), ownsHandler: true)
@@ -33,24 +34,45 @@ internal sealed class OriginChannels : IDisposable
     private OriginChannels(IOptions<SyncOptions> options, SyncCredentials credentials, HttpMessageHandler handler, bool ownsHandler)
     {
         Addresses = options.Value.AllOriginAddresses();
+        InventoryAddresses = options.Value.AllInventoryAddresses();
         Credentials = credentials;
         _handler = handler;
         _ownsHandler = ownsHandler;
         var callCredentials = credentials.ToCallCredentials();
-        _channels = Addresses
-            .Select(address => GrpcChannel.ForAddress(address, new GrpcChannelOptions
-            {
-                HttpHandler = _handler,
-                DisposeHttpClient = false,
-                // Protocol 1 snapshots are one message; protocol 2 chunks them (1 MiB by default).
-                MaxReceiveMessageSize = 256 * 1024 * 1024,
-                Credentials = CredentialsFor(address, callCredentials),
-                UnsafeUseInsecureChannelCallCredentials = address.Scheme == Uri.UriSchemeHttp && SyncOptions.MayCarryToken(address),
-            }))
-            .ToArray();
+        _channels = [.. Addresses.Select(address => Open(address, callCredentials))];
+        // The same channels when inventory goes where sync does (no relay): one connection per origin.
+        _inventory = [.. InventoryAddresses.Select(address => IndexOf(Addresses, address) is >= 0 and var index ? _channels[index] : Open(address, callCredentials))];
     }
 
+    /// <summary>The sync addresses, in order: a relay first when the edge is behind one, then the fallbacks.</summary>
     public IReadOnlyList<Uri> Addresses { get; }
+
+    /// <summary>The origin replicas inventory and event calls go to (<see cref="SyncOptions.AllInventoryAddresses"/>).</summary>
+    public IReadOnlyList<Uri> InventoryAddresses { get; }
+
+    private static int IndexOf(IReadOnlyList<Uri> addresses, Uri address)
+    {
+        for (var i = 0; i < addresses.Count; i++)
+        {
+            if (addresses[i] == address)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private GrpcChannel Open(Uri address, CallCredentials callCredentials)
+        => GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = _handler,
+            DisposeHttpClient = false,
+            // Protocol 1 snapshots are one message; protocol 2 chunks them (1 MiB by default).
+            MaxReceiveMessageSize = 256 * 1024 * 1024,
+            Credentials = CredentialsFor(address, callCredentials),
+            UnsafeUseInsecureChannelCallCredentials = address.Scheme == Uri.UriSchemeHttp && SyncOptions.MayCarryToken(address),
+        });
 
     /// <summary>The token every call presents (renewed by the sync stream).</summary>
     public SyncCredentials Credentials { get; }
@@ -67,15 +89,15 @@ internal sealed class OriginChannels : IDisposable
 
     public CatalogSync.CatalogSyncClient Client(int index) => new(_channels[index]);
 
-    /// <summary>The drop inventory client on the same channel (and so the same credentials) as the sync stream.</summary>
-    public DropInventory.DropInventoryClient Inventory(int index) => new(_channels[index]);
+    /// <summary>The drop inventory client of inventory address <paramref name="index"/> (the same token as the sync stream).</summary>
+    public DropInventory.DropInventoryClient Inventory(int index) => new(_inventory[index]);
 
-    /// <summary>The interaction intake on origin replica <paramref name="index"/>, over the same channel (and token).</summary>
-    public EdgeEvents.EdgeEventsClient EventsClient(int index) => new(_channels[index]);
+    /// <summary>The interaction intake on inventory address <paramref name="index"/> (the origin, never a relay).</summary>
+    public EdgeEvents.EdgeEventsClient EventsClient(int index) => new(_inventory[index]);
 
     public void Dispose()
     {
-        foreach (var channel in _channels)
+        foreach (var channel in _channels.Union(_inventory))
         {
             channel.Dispose();
         }

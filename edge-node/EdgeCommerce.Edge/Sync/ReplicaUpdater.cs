@@ -18,7 +18,8 @@ internal sealed class ReplicaUpdater(
     IOutputCacheStore cacheStore,
     SigningKeyRing keyRing,
     ILogger<ReplicaUpdater> logger,
-    ModelActivator? models = null) : IDisposable
+    ModelActivator? models = null,
+    Relay.RelayChangeLog? relayLog = null) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -64,6 +65,19 @@ internal sealed class ReplicaUpdater(
                 // scoring a product the old replica lacks is harmless: it is not a candidate).
                 // A model the edge cannot verify or load is refused there; the previous one keeps serving.
                 models.Apply(update.Replica.Model);
+            }
+
+            if (relayLog is not null)
+            {
+                // Before the swap: a downstream stream that read this replica finds its revision in the log.
+                if (message is ChangeBatch batch)
+                {
+                    relayLog.Append(batch);
+                }
+                else
+                {
+                    relayLog.Reset(update.Replica.Revision);
+                }
             }
 
             holder.Swap(update.Replica);

@@ -17,6 +17,16 @@ public sealed class SyncOptions
     public List<Uri> OriginAddresses { get; set; } = [];
 
     /// <summary>
+    /// The origin replica for drop inventory calls (leases, confirms, RSVPs, holds) and forwarded
+    /// events, when <see cref="OriginAddress"/> names a relay (which serves the sync stream only).
+    /// The default is none: those calls go to the sync addresses, as for an edge that syncs from the origin.
+    /// </summary>
+    public Uri? InventoryAddress { get; set; }
+
+    /// <summary>More origin replicas for inventory calls, tried in order after <see cref="InventoryAddress"/>. The default is none.</summary>
+    public List<Uri> InventoryAddresses { get; set; } = [];
+
+    /// <summary>
     /// The edge's access token for the origin (audience <c>edgecommerce:origin</c>, scope
     /// <c>edge:sync</c>, subject this edge's id), as <c>./edgecommerce token</c> or
     /// <c>POST /admin/v1/tokens</c> mints it. Prefer <see cref="TokenPath"/> outside tests: a value
@@ -50,6 +60,13 @@ public sealed class SyncOptions
     /// <summary>Every origin address to try, in order: <see cref="OriginAddress"/>, then <see cref="OriginAddresses"/>.</summary>
     public IReadOnlyList<Uri> AllOriginAddresses()
         => (OriginAddress is null ? OriginAddresses : [OriginAddress, .. OriginAddresses]).Distinct().ToList();
+
+    /// <summary>Where inventory calls go, in order: <see cref="InventoryAddress"/> and <see cref="InventoryAddresses"/>, or, with neither set, <see cref="AllOriginAddresses"/>.</summary>
+    public IReadOnlyList<Uri> AllInventoryAddresses()
+    {
+        var inventory = (InventoryAddress is null ? InventoryAddresses : [InventoryAddress, .. InventoryAddresses]).Distinct().ToList();
+        return inventory.Count > 0 ? inventory : AllOriginAddresses();
+    }
 
     /// <summary>First reconnect delay after a stream that delivered messages. The default is 100 milliseconds.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]

@@ -17,6 +17,8 @@ internal static class SyncServiceCollectionExtensions
             .Validate(static o => o.AllOriginAddresses() is { Count: > 0 } addresses
                     && addresses.All(static uri => uri.IsAbsoluteUri && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)),
                 "Sync:OriginAddress (or Sync:OriginAddresses) must hold absolute http or https URLs.")
+            .Validate(static o => o.AllInventoryAddresses().All(static uri => uri.IsAbsoluteUri && SyncOptions.MayCarryToken(uri)),
+                "Sync:InventoryAddress (and Sync:InventoryAddresses) must be absolute https:// URLs unless they are loopback addresses.")
             .Validate(static o => o.AllOriginAddresses().All(SyncOptions.MayCarryToken),
                 "Sync:OriginAddress (and Sync:OriginAddresses) must be https:// unless they are loopback addresses: the edge's token never crosses a network in cleartext.")
             .Validate(static o => !string.IsNullOrWhiteSpace(o.Token) || !string.IsNullOrWhiteSpace(o.TokenPath),

@@ -24,7 +24,8 @@ internal sealed class SyncWorker(
     IOptions<SyncOptions> syncOptions,
     TimeProvider timeProvider,
     ILogger<SyncWorker> logger,
-    EdgeLoadReport? loadReport = null) : BackgroundService
+    EdgeLoadReport? loadReport = null,
+    Relay.RelayDownstreams? downstreams = null) : BackgroundService
 {
     private long _lastLoadReport;
 
@@ -118,6 +119,7 @@ internal sealed class SyncWorker(
             FromRevision = replica.HasSnapshot ? replica.Revision : 0,
             ProtocolVersion = ProtocolVersion,
             ClusterId = replica.ClusterId,
+            Relay = downstreams is not null,
         };
 
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -148,6 +150,14 @@ internal sealed class SyncWorker(
                         }
 
                         state.OnMessage(response.Heartbeat.HeadRevision);
+                        if (downstreams is not null)
+                        {
+                            // A relay: the origin's revoked edges end here too, and the edges below
+                            // are reported up (every heartbeat, so the origin's view stays live).
+                            downstreams.OnRevoked(response.Heartbeat.RevokedEdgeIds);
+                            await call.RequestStream.WriteAsync(new EdgeMessage { Downstream = downstreams.TakeReport(force: true) }, idle.Token);
+                        }
+
                         if (assembly is null && holder.Current.Revision >= response.Heartbeat.HeadRevision && (DueLoad() is var load && (load is not null || !acked)))
                         {
                             // A quiet stream still reports its traffic: an ack of what it holds, with
@@ -199,6 +209,11 @@ internal sealed class SyncWorker(
                     state.OnMessage(revision);
                     await call.RequestStream.WriteAsync(new EdgeMessage { Ack = new Ack { AppliedRevision = revision, Load = DueLoad() } }, idle.Token);
                     acked = true;
+                    if (downstreams?.TakeReport(force: false) is { } report)
+                    {
+                        // After the ack: the origin caps what an edge below applied at what this relay acknowledged.
+                        await call.RequestStream.WriteAsync(new EdgeMessage { Downstream = report }, idle.Token);
+                    }
                 }
             }
         }

@@ -139,13 +139,37 @@ internal sealed class LocalStack(UpOptions options, CliContext context, Func<Sta
             await _out.WriteLineAsync(dropLine);
         }
 
+        // Relays first (the first --relays edges), ready before the edges behind them say hello:
+        // an edge whose relay holds nothing yet would settle on the origin instead.
         var edgeServices = new List<ChildService>();
-        foreach (var edge in edges)
+        var relayUrls = new List<string>();
+        for (var index = 0; index < edges.Count; index++)
         {
+            var edge = edges[index];
             var port = EndpointsFile.PortOf(edge.Url)!.Value;
-            var allowSite = seed.CreatorIds.Select(creatorId => $"Shop:AllowedOrigins:{creatorId}:0={siteUrl}").ToList();
-            edgeServices.Add(Start(ServiceDefinitions.Edge(edgeAssembly!, edge.Id, edge.Region, port, endpoints.OriginGrpc, options.EdgeDataDirectory(edge.Id), SyncTokenPath(edge.Id), allowSite)));
-            await _out.WriteLineAsync($"{edge.Id,-8} starting on {edge.Url} ({edge.Region})");
+            var settings = seed.CreatorIds.Select(creatorId => $"Shop:AllowedOrigins:{creatorId}:0={siteUrl}").ToList();
+            var syncFrom = endpoints.OriginGrpc;
+            var role = "";
+            if (index < options.Relays)
+            {
+                var relayUrl = ServiceDefinitions.LoopbackUrl(await AllocateAsync(ports, edge.Id + " relay", null));
+                relayUrls.Add(relayUrl);
+                settings.AddRange(["Relay:Enabled=true", "Kestrel:Endpoints:Relay:Url=" + relayUrl, "Kestrel:Endpoints:Relay:Protocols=Http2"]);
+                role = $", relay on {relayUrl}";
+            }
+            else if (relayUrls.Count > 0)
+            {
+                syncFrom = relayUrls[(index - options.Relays) % relayUrls.Count];
+                settings.AddRange(["Sync:OriginAddresses:0=" + endpoints.OriginGrpc, "Sync:InventoryAddress=" + endpoints.OriginGrpc]);
+                role = $", via {syncFrom}";
+            }
+
+            edgeServices.Add(Start(ServiceDefinitions.Edge(edgeAssembly!, edge.Id, edge.Region, port, syncFrom, options.EdgeDataDirectory(edge.Id), SyncTokenPath(edge.Id), settings)));
+            await _out.WriteLineAsync($"{edge.Id,-8} starting on {edge.Url} ({edge.Region}{role})");
+            if (index + 1 == options.Relays && await WaitReadyAsync(http, edgeServices, shutdown) is { } relayFailed)
+            {
+                return relayFailed;
+            }
         }
 
         if (await WaitReadyAsync(http, edgeServices, shutdown) is { } edgeFailed)

@@ -15,6 +15,14 @@ internal sealed class UpCommand : Command
         CustomParser = static result => CommonOptions.ParseInt(result, "--edges", 0, UpOptions.MaxEdges, "a number of edges") ?? 0,
     };
 
+    private readonly Option<int> _relays = new("--relays")
+    {
+        Description = "How many of the edges are also regional relays; the other edges sync through them (falling back to the origin)",
+        HelpName = "R",
+        DefaultValueFactory = static _ => 0,
+        CustomParser = static result => CommonOptions.ParseInt(result, "--relays", 0, UpOptions.MaxEdges, "a number of relays") ?? 0,
+    };
+
     private readonly Option<int?> _originPort = CommonOptions.Port("--origin-port", "The origin's HTTP port (default: the previous run's, else 5080)");
     private readonly Option<int?> _grpcPort = CommonOptions.Port("--grpc-port", "The origin's gRPC sync port (default: the previous run's, else 5081)");
     private readonly Option<int?> _edgePort = CommonOptions.Port("--edge-port", "The first edge's port; the others follow (default: the previous run's, else 5101)");
@@ -25,6 +33,7 @@ internal sealed class UpCommand : Command
     {
         Options.Add(_data);
         Options.Add(_edges);
+        Options.Add(_relays);
         Options.Add(_originPort);
         Options.Add(_grpcPort);
         Options.Add(_edgePort);
@@ -36,6 +45,7 @@ internal sealed class UpCommand : Command
     {
         DataDirectory = context.ResolvePath(parseResult.GetRequiredValue(_data)),
         Edges = parseResult.GetValue(_edges),
+        Relays = Math.Min(parseResult.GetValue(_relays), parseResult.GetValue(_edges)),
         OriginPort = parseResult.GetValue(_originPort),
         GrpcPort = parseResult.GetValue(_grpcPort),
         EdgePort = parseResult.GetValue(_edgePort),

@@ -24,6 +24,12 @@ internal sealed class UpOptions
     /// <summary>How many edges to run, 0 to <see cref="MaxEdges"/>. The default is 2.</summary>
     public int Edges { get; init; } = 2;
 
+    /// <summary>
+    /// How many of the edges are also relays (<c>Relay:Enabled</c>): the first R; the others sync
+    /// through relay (i mod R), falling back to the origin, with inventory calls to the origin. The default is 0.
+    /// </summary>
+    public int Relays { get; init; }
+
     /// <summary>Preferred origin HTTP port. The default (null) is the port of the previous run, else <see cref="DefaultOriginPort"/>.</summary>
     public int? OriginPort { get; init; }
 

@@ -46,7 +46,7 @@ internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, I
             var healthy = connected && acknowledged && !revoked && lagSeconds <= settings.MaxLag.TotalSeconds;
             edges.Add(new EdgeView(record.Id, record.Region, record.PublicUrl, record.ProtocolVersion, record.AppliedRevision,
                 lagRevisions, double.IsPositiveInfinity(lagSeconds) ? null : Math.Round(lagSeconds, 3), connected, healthy,
-                record.LastContact, record.LastRejection, revoked));
+                record.LastContact, record.LastRejection, revoked, registry.ViaOf(record.Id)));
         }
 
         return new EdgeListResponse(head, compacted, edges);
@@ -86,6 +86,7 @@ internal sealed record EdgeListResponse(long HeadRevision, long CompactedRevisio
 /// <param name="LagSeconds">Age of the oldest change the edge lacks; null when that change was compacted away.</param>
 /// <param name="Healthy">Connected, not revoked and within <see cref="RoutingOptions.MaxLag"/>: offered to browsers.</param>
 /// <param name="Revoked">An operator revoked this edge (<c>edges revoke</c>): refused until allowed again.</param>
+/// <param name="Via">The relay the edge streams through, as that relay reported it to this origin replica; null for an edge with its own stream.</param>
 internal sealed record EdgeView(
     string Id,
     string Region,
@@ -98,4 +99,5 @@ internal sealed record EdgeView(
     bool Healthy,
     DateTimeOffset LastContact,
     string? LastRejection,
-    bool Revoked = false);
+    bool Revoked = false,
+    string? Via = null);

@@ -36,11 +36,69 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
             entry.AppliedRevision = appliedRevision;
             entry.Connected = true;
             entry.LastRejection = null;
+            entry.Via = null;
             Touch(entry);
         }
 
         replaced?.End(StatusCode.Aborted, "A newer stream of this edge replaced this one.");
         return token;
+    }
+
+    /// <summary>
+    /// A relay reported <paramref name="edgeId"/> streaming from it (its token verified by the relay)
+    /// at <paramref name="appliedRevision"/> (already capped by the caller at what the relay itself
+    /// acknowledged). An edge with its own stream to this process is left alone: the direct stream knows better.
+    /// </summary>
+    public void OnRelayed(string relayId, string edgeId, string region, string publicUrl, long appliedRevision)
+    {
+        var entry = _entries.GetOrAdd(edgeId, static id => new Entry(id));
+        lock (entry)
+        {
+            if (entry.Connected && entry.Via is null && entry.Stream is not null)
+            {
+                return;
+            }
+
+            entry.Token = Interlocked.Increment(ref _nextToken);
+            entry.Stream = null;
+            entry.Region = region;
+            entry.PublicUrl = publicUrl;
+            entry.ProtocolVersion = 2;
+            entry.AppliedRevision = appliedRevision;
+            entry.Connected = true;
+            entry.Via = relayId;
+            Touch(entry);
+        }
+    }
+
+    /// <summary>Marks the edges <paramref name="relayId"/> relayed, other than <paramref name="reported"/>, disconnected (all of them when its stream ends).</summary>
+    public void OnRelayReported(string relayId, IReadOnlySet<string> reported)
+    {
+        foreach (var entry in _entries.Values)
+        {
+            lock (entry)
+            {
+                if (entry.Connected && string.Equals(entry.Via, relayId, StringComparison.Ordinal) && !reported.Contains(entry.Id))
+                {
+                    entry.Connected = false;
+                    Touch(entry);
+                }
+            }
+        }
+    }
+
+    /// <summary>The relay <paramref name="edgeId"/> was last reported behind, or null when it streams from an origin itself (or is unknown).</summary>
+    public string? ViaOf(string edgeId)
+    {
+        if (!_entries.TryGetValue(edgeId, out var entry))
+        {
+            return null;
+        }
+
+        lock (entry)
+        {
+            return entry.Via;
+        }
     }
 
     /// <summary>Ends the open stream of <paramref name="edgeId"/> (if this process serves one) with <paramref name="code"/>.</summary>
@@ -158,6 +216,11 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
 
     private sealed class Entry(string id)
     {
+        public string Id => id;
+
+        /// <summary>The relay this edge streams through; null for an edge with its own stream.</summary>
+        public string? Via { get; set; }
+
         public long Token { get; set; }
 
         public string Region { get; set; } = "";

@@ -23,6 +23,10 @@ internal sealed class EdgeRevocations(IEdgeRevocationStore store, EdgeRegistry r
     public async ValueTask<bool> IsRevokedAsync(string edgeId, CancellationToken cancellationToken)
         => (_revoked ?? await RefreshAsync(cancellationToken)).Contains(edgeId);
 
+    /// <summary>Every revoked edge, from the set (for relays, which refuse and end them too).</summary>
+    public async ValueTask<IReadOnlyCollection<string>> RevokedAsync(CancellationToken cancellationToken)
+        => _revoked ?? await RefreshAsync(cancellationToken);
+
     /// <summary>Whether <paramref name="edgeId"/> is revoked, read from the store now (for a hello).</summary>
     public Task<bool> IsRevokedInStoreAsync(string edgeId, CancellationToken cancellationToken) => store.IsEdgeRevokedAsync(edgeId, cancellationToken);
 

@@ -29,6 +29,7 @@ internal sealed class EdgesDashboardSection(EdgeDirectory directory, EdgeLoadRep
             {
                 id = e.Id,
                 region = e.Region,
+                via = e.Via,
                 connected = e.Connected,
                 healthy = e.Healthy,
                 appliedRevision = e.AppliedRevision,

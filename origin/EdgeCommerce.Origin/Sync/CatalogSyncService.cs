@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
@@ -14,8 +15,10 @@ namespace EdgeCommerce.Origin.Sync;
 /// <summary>
 /// The gRPC sync service. <c>Sync</c> (protocol 2) reads acknowledgements beside the stream so the
 /// origin knows each edge's lag; <c>Watch</c> (protocol 1) is kept so edges can be upgraded after
-/// the origin. Both run the same <see cref="SyncSession"/>.
+/// the origin. Both run the same <see cref="SyncSession"/>. Bound with <see cref="SyncWire"/>'s
+/// methods, so a batch every stream shares is serialized once (<see cref="ChangeFeed"/> encodes it).
 /// </summary>
+[BindServiceMethod(typeof(CatalogSyncService), nameof(BindService))]
 internal sealed class CatalogSyncService(
     IOriginStore store,
     ChangeFeed feed,
@@ -38,6 +41,17 @@ internal sealed class CatalogSyncService(
 
     /// <summary>The oldest protocol version this origin still serves.</summary>
     public const uint MinProtocolVersion = 1;
+
+    /// <summary>Largest message a Sync stream may send: a relay's report of 10,000 downstream edges.</summary>
+    public const int MaxDownstreamReportBytes = 4 * 1024 * 1024;
+
+    private static readonly FrozenSet<string> s_nobody = FrozenSet<string>.Empty;
+
+    /// <summary>
+    /// What grpc-dotnet calls (through the attribute) instead of the generated binding. The second
+    /// parameter must be the generated base: grpc-dotnet finds the handlers as its overrides.
+    /// </summary>
+    public static void BindService(ServiceBinderBase binder, CatalogSync.CatalogSyncBase? service) => SyncWire.Bind(binder, service);
 
     public override async Task Watch(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
     {
@@ -108,7 +122,8 @@ internal sealed class CatalogSyncService(
         var renewal = readAcks is not null && presented is not null
             ? new SyncTokenRenewer(hello.EdgeId, presented, issuer, keys, tokenOptions.Value.MaxLifetime, timeProvider)
             : null;
-        var session = new SyncSession(store, feed, signal, registry, options.Value, timeProvider, logger, hello, token, responseStream, renewal, stream, presented);
+        var session = new SyncSession(store, feed, signal, registry, options.Value, timeProvider, logger, hello, token, responseStream, renewal, stream, presented,
+            hello.Relay ? revocations : null);
         Task? acks = null;
         try
         {
@@ -140,6 +155,13 @@ internal sealed class CatalogSyncService(
             }
 
             registry.OnDisconnected(hello.EdgeId, token);
+            if (hello.Relay)
+            {
+                // Its downstream edges are no longer known to be anywhere (they report again through
+                // whichever relay or origin they move to).
+                registry.OnRelayReported(hello.EdgeId, s_nobody);
+            }
+
             SyncLog.EdgeDisconnected(logger, hello.EdgeId);
         }
 
@@ -165,11 +187,18 @@ internal sealed class CatalogSyncService(
     private async Task ReadAcksAsync(WatchRequest hello, long token, IAsyncStreamReader<EdgeMessage> requestStream, CancellationTokenSource linked, EdgeStream stream, SyncSession session)
     {
         var edgeId = hello.EdgeId;
+        long acknowledged = 0;
         try
         {
             while (await requestStream.MoveNext(linked.Token))
             {
                 var message = requestStream.Current;
+                if (message.KindCase == EdgeMessage.KindOneofCase.Downstream && hello.Relay)
+                {
+                    await OnDownstreamReportAsync(edgeId, message.Downstream, acknowledged, linked.Token);
+                    continue;
+                }
+
                 if (message.KindCase != EdgeMessage.KindOneofCase.Ack)
                 {
                     SyncLog.BadEdgeMessage(logger, edgeId, message.KindCase.ToString());
@@ -197,6 +226,7 @@ internal sealed class CatalogSyncService(
 
                 if (ack.AppliedRevision <= sent)
                 {
+                    acknowledged = Math.Max(acknowledged, ack.AppliedRevision);
                     registry.OnApplied(edgeId, token, ack.AppliedRevision, rejection);
                 }
                 else
@@ -234,6 +264,38 @@ internal sealed class CatalogSyncService(
         {
             // The stream ended; the session's own cancellation reports why.
         }
+    }
+
+    /// <summary>
+    /// A relay's downstream edges. The origin believes only what it can check: each edge id must be
+    /// well formed, not the relay's own, not revoked, with a public URL the routing policy allows
+    /// (as for a hello); its applied revision is capped at what the relay itself acknowledged on this
+    /// stream (a relay cannot have passed on what it does not hold). What a relay cannot prove, and
+    /// the origin takes on its word, is that the edge is connected: only edges whose tokens it
+    /// verified are reported by a relay that follows the code, and a revoked edge is refused anyway.
+    /// </summary>
+    private async Task OnDownstreamReportAsync(string relayId, DownstreamReport report, long relayApplied, CancellationToken cancellationToken)
+    {
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var edge in report.Edges)
+        {
+            if (!Identifiers.IsValid(edge.EdgeId) || string.Equals(edge.EdgeId, relayId, StringComparison.Ordinal)
+                || edge.Region.Length > 64 || edge.PublicUrl.Length > 2048
+                || urlPolicy.Check(edge.PublicUrl) is not null
+                || await revocations.IsRevokedAsync(edge.EdgeId, cancellationToken)
+                || !reported.Add(edge.EdgeId))
+            {
+                continue;
+            }
+
+            registry.OnRelayed(relayId, edge.EdgeId, edge.Region, edge.PublicUrl, Math.Clamp(edge.AppliedRevision, 0, relayApplied));
+            if (edge.Load is { } load)
+            {
+                loadReports.Report(edge.EdgeId, load);
+            }
+        }
+
+        registry.OnRelayReported(relayId, reported);
     }
 
     /// <summary>

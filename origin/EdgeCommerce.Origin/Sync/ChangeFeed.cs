@@ -72,7 +72,8 @@ internal sealed class ChangeFeed(IOriginStore store)
             Interlocked.Increment(ref _storeReads);
             // Not the caller's token: others may be waiting for this read after the caller hung up.
             var records = await store.ReadChangesAsync(afterRevision, maxCount, CancellationToken.None);
-            result = new ChangeFeedRead(records, records.Count > 0 ? ToBatch(afterRevision, records) : null);
+            // Encoded here, once, before any stream sees it: each stream's write then only copies the bytes.
+            result = new ChangeFeedRead(records, records.Count > 0 ? new WatchResponse { Changes = ToBatch(afterRevision, records) }.Encode() : null);
         }
         catch (Exception ex)
         {
@@ -147,5 +148,12 @@ internal sealed class ChangeFeed(IOriginStore store)
     private readonly record struct Entry(long AfterRevision, int MaxCount, TaskCompletionSource<ChangeFeedRead> Read);
 }
 
-/// <summary>What a stream gets from <see cref="ChangeFeed"/>: the stored records and, when there are any, their batch (shared: never mutate it).</summary>
-internal sealed record ChangeFeedRead(IReadOnlyList<ChangeRecord> Records, ChangeBatch? Batch);
+/// <summary>
+/// What a stream gets from <see cref="ChangeFeed"/>: the stored records and, when there are any,
+/// the response carrying their batch, already encoded for the wire (shared: never mutate it).
+/// </summary>
+internal sealed record ChangeFeedRead(IReadOnlyList<ChangeRecord> Records, WatchResponse? Response)
+{
+    /// <summary>The batch inside <see cref="Response"/>.</summary>
+    public ChangeBatch? Batch => Response?.Changes;
+}

@@ -18,6 +18,10 @@ internal static class SyncServiceCollectionExtensions
             grpc.MaxReceiveMessageSize = 64 * 1024;
             // Snapshots of large catalogs are big single messages until they stream in chunks (issue 3).
             grpc.MaxSendMessageSize = 256 * 1024 * 1024;
+        }).AddServiceOptions<CatalogSyncService>(static grpc =>
+        {
+            // A relay's DownstreamReport lists every edge behind it (a few hundred bytes each).
+            grpc.MaxReceiveMessageSize = CatalogSyncService.MaxDownstreamReportBytes;
         });
         services.AddOptions<SyncOptions>()
             .BindConfiguration(SyncOptions.SectionName)

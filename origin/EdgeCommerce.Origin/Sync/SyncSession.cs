@@ -33,7 +33,8 @@ internal sealed partial class SyncSession(
     IServerStreamWriter<WatchResponse> writer,
     SyncTokenRenewer? tokenRenewal,
     EdgeStream? stream = null,
-    AccessToken? presented = null)
+    AccessToken? presented = null,
+    EdgeRevocations? relayRevocations = null)
 {
     private long _offered;
     private long _headAtOpen = long.MaxValue;
@@ -110,7 +111,8 @@ internal sealed partial class SyncSession(
                 }
 
                 Offer(changes[^1].Revision);
-                await writer.WriteAsync(new WatchResponse { Changes = read.Batch! }, cancellationToken);
+                // The shared, pre-encoded response: this write copies its bytes, it does not serialize.
+                await writer.WriteAsync(read.Response!, cancellationToken);
                 sent = changes[^1].Revision;
                 if (PresentedKeyDropped(read.Batch!))
                 {
@@ -301,14 +303,20 @@ internal sealed partial class SyncSession(
         }
     }
 
-    private Task WriteHeartbeatAsync(long head, CancellationToken cancellationToken)
-        => writer.WriteAsync(new WatchResponse
+    private async Task WriteHeartbeatAsync(long head, CancellationToken cancellationToken)
+    {
+        var heartbeat = new Heartbeat
         {
-            Heartbeat = new Heartbeat
-            {
-                HeadRevision = head,
-                OriginTimeUnixMs = timeProvider.GetUtcNow().ToUnixTimeMilliseconds(),
-                ClusterId = store.ClusterId,
-            },
-        }, cancellationToken);
+            HeadRevision = head,
+            OriginTimeUnixMs = timeProvider.GetUtcNow().ToUnixTimeMilliseconds(),
+            ClusterId = store.ClusterId,
+        };
+        if (relayRevocations is not null)
+        {
+            // A relay refuses and ends the streams of revoked edges as the origin does.
+            heartbeat.RevokedEdgeIds.Add(await relayRevocations.RevokedAsync(cancellationToken));
+        }
+
+        await writer.WriteAsync(new WatchResponse { Heartbeat = heartbeat }, cancellationToken);
+    }
 }

@@ -124,6 +124,42 @@ public sealed partial class UpProcessTests
     }
 
     [Fact]
+    public async Task Up_OneRelayThreeEdges_TheOtherEdgesSyncThroughTheRelay()
+    {
+        // Arrange: would catch up starting every edge against the origin again (no relay tier).
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var work = new TempDirectory("edgecommerce-cli-up");
+        var data = work.Combine("stack");
+        await using var up = StartUp(work.Path, "--data", data, "--edges", "3", "--relays", "1",
+            "--origin-port", Port(), "--grpc-port", Port(), "--edge-port", Port(), "--demo-port", Port());
+        var endpoints = await WaitForEndpointsAsync(up, data, cancellationToken);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var relayUrl = Regex.Match(up.Output, @"relay on (http://127\.0\.0\.1:\d+)").Groups[1].Value;
+
+        // Assert: the relay edge syncs from the origin; the two others from the relay.
+        Assert.False(string.IsNullOrEmpty(relayUrl), up.Output);
+        Assert.Equal(3, endpoints.Edges.Count);
+        foreach (var edge in endpoints.Edges.Skip(1))
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            JsonElement status;
+            do
+            {
+                status = JsonDocument.Parse(await http.GetStringAsync($"{edge.Url}/v1/edge/status", cancellationToken)).RootElement;
+                if (status.GetProperty("appliedRevision").GetInt64() > 0)
+                {
+                    break;
+                }
+
+                await Task.Delay(200, cancellationToken);
+            }
+            while (DateTime.UtcNow < deadline);
+            Assert.True(status.GetProperty("appliedRevision").GetInt64() > 0, up.Output);
+            Assert.Equal(relayUrl + "/", status.GetProperty("originAddress").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Up_Rerun_ReusesDataAndPorts()
     {
         // Arrange

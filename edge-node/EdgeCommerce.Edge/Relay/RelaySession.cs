@@ -1,0 +1,258 @@
+using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Edge.Node;
+using EdgeCommerce.Edge.Sync;
+using EdgeCommerce.ServiceDefaults.Authentication;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace EdgeCommerce.Edge.Relay;
+
+/// <summary>
+/// One downstream edge's stream at a relay: a heartbeat, a snapshot of the relay's replica when
+/// the edge's revision cannot be continued from <see cref="RelayChangeLog"/>, then every batch
+/// after the revision last sent, in order, and heartbeats while idle. Like the origin's session it
+/// only moves forward from what it sent, so nothing is skipped or repeated within a stream.
+/// </summary>
+internal sealed class RelaySession(
+    ReplicaHolder holder,
+    RelayChangeLog log,
+    RelayOptions options,
+    EdgeOptions edgeOptions,
+    TimeProvider timeProvider,
+    ILogger logger,
+    WatchRequest hello,
+    AccessToken presented,
+    IServerStreamWriter<WatchResponse> writer,
+    RelayDownstreams.Downstream stream)
+{
+    private readonly HashSet<string> _modelsSent = new(StringComparer.Ordinal);
+    private long _offered;
+
+    /// <summary>The highest revision this stream sent or is sending (set before the write, so an ack never overtakes it).</summary>
+    public long OfferedRevision => Interlocked.Read(ref _offered);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var replica = holder.Current;
+        var openedAt = replica.Revision;
+        var sent = hello.FromRevision;
+        var reason = SnapshotReason(hello, replica, log.Start);
+        if (reason is null)
+        {
+            // Continued from the edge's own revision (possibly ahead of this relay, which then
+            // sends nothing until its log passes it: a snapshot would move the edge backwards).
+            Offer(sent);
+        }
+
+        await WriteHeartbeatAsync(Math.Max(replica.Revision, 0), replica.ClusterId, cancellationToken);
+        if (reason is not null)
+        {
+            sent = await SendSnapshotAsync(replica, reason, cancellationToken);
+        }
+
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var (batches, appended) = log.ReadAfter(sent);
+            if (batches is null)
+            {
+                // The log restarted past this stream (the relay took a snapshot from upstream):
+                // the edge gets the relay's new state whole, once the replica holds it.
+                await holder.WaitForRevisionAsync(log.Start, cancellationToken);
+                sent = await SendSnapshotAsync(holder.Current, "the relay's log restarted past it", cancellationToken);
+                continue;
+            }
+
+            foreach (var response in batches)
+            {
+                await SendModelsOfAsync(response.Changes, cancellationToken);
+                Offer(response.Changes.Revision);
+                await writer.WriteAsync(response, cancellationToken);
+                sent = response.Changes.Revision;
+                if (PresentedKeyDropped(response.Changes, openedAt))
+                {
+                    stream.End(StatusCode.Unauthenticated, "The key that signed this stream's token was revoked; reconnect with a new token.");
+                    return;
+                }
+            }
+
+            if (EndIfTokenExpired())
+            {
+                return;
+            }
+
+            if (batches.Count > 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                await appended.WaitAsync(options.HeartbeatInterval, timeProvider, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                await WriteHeartbeatAsync(Math.Max(log.Head, sent), holder.Current.ClusterId, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Why the edge needs a snapshot of this relay's replica, or null when its revision can be continued.</summary>
+    internal static string? SnapshotReason(WatchRequest hello, CatalogReplica replica, long logStart)
+    {
+        if (hello.FromRevision == 0)
+        {
+            return "it holds nothing";
+        }
+
+        if (hello.ClusterId.Length > 0 && !string.Equals(hello.ClusterId, replica.ClusterId, StringComparison.Ordinal))
+        {
+            return "its state comes from another origin cluster";
+        }
+
+        return hello.FromRevision < logStart ? "it is older than the relay's log" : null;
+    }
+
+    private bool EndIfTokenExpired()
+    {
+        if (timeProvider.GetUtcNow() < presented.ExpiresAt)
+        {
+            return false;
+        }
+
+        stream.End(StatusCode.Unauthenticated, "The token this stream was opened with expired; reconnect with a renewed token.");
+        return true;
+    }
+
+    private void Offer(long revision)
+    {
+        if (revision > Interlocked.Read(ref _offered))
+        {
+            Interlocked.Exchange(ref _offered, revision);
+        }
+    }
+
+    private bool PresentedKeyDropped(ChangeBatch batch, long openedAt)
+    {
+        foreach (var change in batch.Changes)
+        {
+            if (change.KindCase == Change.KindOneofCase.KeysChanged && change.Revision > openedAt
+                && !change.KeysChanged.Keys.Any(key => string.Equals(key.Kid, presented.KeyId, StringComparison.Ordinal)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private async Task<long> SendSnapshotAsync(CatalogReplica replica, string reason, CancellationToken cancellationToken)
+    {
+        RelayLog.SnapshotStarting(logger, hello.EdgeId, replica.Revision, reason);
+        await writer.WriteAsync(new WatchResponse { SnapshotBegin = new SnapshotBegin { Revision = replica.Revision, Creators = replica.Creators.Count } }, cancellationToken);
+        var chunk = new SnapshotChunk();
+        var chunkBytes = 0;
+        foreach (var catalog in replica.Creators.Values.OrderBy(static c => c.CreatorId, StringComparer.Ordinal))
+        {
+            chunk.Creators.Add(catalog);
+            chunkBytes += catalog.CalculateSize();
+            if (chunkBytes >= options.SnapshotChunkBytes)
+            {
+                await writer.WriteAsync(new WatchResponse { SnapshotChunk = chunk }, cancellationToken);
+                chunk = new SnapshotChunk();
+                chunkBytes = 0;
+            }
+        }
+
+        if (chunk.Creators.Count > 0)
+        {
+            await writer.WriteAsync(new WatchResponse { SnapshotChunk = chunk }, cancellationToken);
+        }
+
+        var end = new SnapshotEnd { Revision = replica.Revision, Creators = replica.Creators.Count, Keys = replica.Keys, Model = replica.Model };
+        end.Drops.Add(replica.Drops.Values.OrderBy(static d => d.DropId, StringComparer.Ordinal));
+        if (replica.Model is { } model)
+        {
+            await SendModelAsync(model, cancellationToken);
+        }
+
+        Offer(replica.Revision);
+        await writer.WriteAsync(new WatchResponse { SnapshotEnd = end }, cancellationToken);
+        return replica.Revision;
+    }
+
+    private async Task SendModelsOfAsync(ChangeBatch batch, CancellationToken cancellationToken)
+    {
+        foreach (var change in batch.Changes)
+        {
+            if (change.KindCase == Change.KindOneofCase.ModelActivated)
+            {
+                await SendModelAsync(change.ModelActivated, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A model's bytes from this relay's own disk (where its <c>ModelActivator</c> kept them before
+    /// the activation was applied), in chunks ahead of the activation, once per stream.
+    /// </summary>
+    private async Task SendModelAsync(ModelActivation model, CancellationToken cancellationToken)
+    {
+        if (model.Sha256.Length == 0 || _modelsSent.Contains(model.Sha256))
+        {
+            return;
+        }
+
+        var bytes = ReadModel(model.Sha256);
+        if (bytes is null)
+        {
+            RelayLog.ModelMissing(logger, model.Version, model.Sha256);
+            return;
+        }
+
+        var size = Math.Max(1, options.SnapshotChunkBytes);
+        for (var offset = 0; offset < bytes.Length; offset += size)
+        {
+            var chunk = new ModelChunk
+            {
+                Version = model.Version,
+                Sha256 = model.Sha256,
+                TotalSize = bytes.Length,
+                Offset = offset,
+                Data = ByteString.CopyFrom(bytes, offset, Math.Min(size, bytes.Length - offset)),
+            };
+            await writer.WriteAsync(new WatchResponse { ModelChunk = chunk }, cancellationToken);
+        }
+
+        _modelsSent.Add(model.Sha256);
+    }
+
+    private byte[]? ReadModel(string sha256)
+    {
+        // The name comes from the origin's change log, but it becomes a path: hex digits only.
+        if (!sha256.All(char.IsAsciiHexDigit))
+        {
+            return null;
+        }
+
+        var path = Path.Combine(Path.GetFullPath(edgeOptions.DataDirectory), "models", sha256 + ".onnx");
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private Task WriteHeartbeatAsync(long head, string clusterId, CancellationToken cancellationToken)
+        => writer.WriteAsync(new WatchResponse
+        {
+            Heartbeat = new Heartbeat
+            {
+                HeadRevision = head,
+                OriginTimeUnixMs = timeProvider.GetUtcNow().ToUnixTimeMilliseconds(),
+                ClusterId = clusterId,
+            },
+        }, cancellationToken);
+}
