@@ -147,8 +147,19 @@ internal static class FanoutBenchmark
             await using var simulated = new SimulatedEdges(edges, edgeUpstreams, options.Connections, board);
             var originRssBefore = ProcessMemory.ResidentBytes(origin.ProcessId);
             var clientRssBefore = ProcessMemory.ResidentBytes(Environment.ProcessId);
+            var baseStreams = 0;
             var connecting = Stopwatch.GetTimestamp();
-            await simulated.StartAsync(head, options.Wave, TimeSpan.FromSeconds(60 + (edgeCount / 20)), cancellationToken);
+            await simulated.StartAsync(head, options.Wave, TimeSpan.FromSeconds(60 + (edgeCount / 20)), opened =>
+            {
+                if (baseStreams == 0 && opened < edgeCount)
+                {
+                    // Memory per stream is measured from after the first wave: the first streams also
+                    // pay one-time costs (JIT, thread-pool and Kestrel buffers) that are not per stream.
+                    baseStreams = opened;
+                    originRssBefore = ProcessMemory.ResidentBytes(origin.ProcessId);
+                    clientRssBefore = ProcessMemory.ResidentBytes(Environment.ProcessId);
+                }
+            }, cancellationToken);
             var connectTime = Stopwatch.GetElapsedTime(connecting);
             // Settle: the last wave's acks processed, the first heartbeats answered.
             await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
@@ -200,7 +211,7 @@ internal static class FanoutBenchmark
             var relayRss = relayHosts.Select(static r => r.ResidentBytes).ToList();
             var (atHead, withVia) = await RegistryAsync(origin, edges, head, cancellationToken);
             var behind = simulated.Behind(head);
-            var result = new FanoutResult(relayCount, edgeCount, samples, cpu, idle, originRssBefore, originRssConnected, originRssAfter, clientRssBefore, clientRssConnected,
+            var result = new FanoutResult(relayCount, edgeCount, baseStreams, samples, cpu, idle, originRssBefore, originRssConnected, originRssAfter, clientRssBefore, clientRssConnected,
                 relayRss, connectTime, originConnections, simulated.Reconnects, simulated.DescribeEndings(), simulated.OutOfOrder, behind, atHead, withVia, loadBefore, loadAfter, topology);
             await simulated.DisposeAsync();
             return result;
@@ -295,21 +306,30 @@ internal static class FanoutBenchmark
         return (atHead, withVia);
     }
 
-    /// <summary>Established TCP connections to <paramref name="port"/> on this machine (/proc/net/tcp): the HTTP/2 connections the simulated edges (or relays, or proxies) hold to it.</summary>
+    /// <summary>
+    /// Established TCP connections to <paramref name="port"/> on this machine: the HTTP/2 connections
+    /// the simulated edges (or relays, or proxies) hold to it. .NET's sockets are dual-mode, so they
+    /// are listed in /proc/net/tcp6 (as ::ffff:127.0.0.1), others in /proc/net/tcp.
+    /// </summary>
     private static int EstablishedConnections(int port)
     {
-        try
+        var suffix = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
+        var count = 0;
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
         {
-            var hexPort = port.ToString("X4", CultureInfo.InvariantCulture);
-            // "  sl  local_address rem_address   st ..." with addresses as HEXIP:HEXPORT; state 01 = ESTABLISHED.
-            return File.ReadLines("/proc/net/tcp").Skip(1)
-                .Select(static line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                .Count(fields => fields.Length > 3 && fields[2].EndsWith(":" + hexPort, StringComparison.Ordinal) && fields[3] == "01");
+            try
+            {
+                // "sl local_address rem_address st ...", addresses as HEXIP:HEXPORT; state 01 = ESTABLISHED.
+                count += File.ReadLines(table).Skip(1)
+                    .Select(static line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    .Count(fields => fields.Length > 3 && fields[2].EndsWith(suffix, StringComparison.Ordinal) && fields[3] == "01");
+            }
+            catch (IOException)
+            {
+            }
         }
-        catch (IOException)
-        {
-            return -1;
-        }
+
+        return count;
     }
 
     private static string Topology(int relays, int regions, FanoutOptions options)
@@ -366,7 +386,7 @@ internal static class FanoutBenchmark
         }
 
         text.AppendLine();
-        text.AppendLine("Milliseconds after the admin's PUT got its 200 until the LAST simulated edge had the batch (nearest-rank over the measured writes); CPU per measured write from /proc; memory per stream = origin RSS growth from before the streams opened to all caught up, ÷ N.");
+        text.AppendLine("Milliseconds after the admin's PUT got its 200 until the LAST simulated edge had the batch (nearest-rank over the measured writes); CPU per measured write from /proc; memory per stream = origin RSS growth from after the first wave of streams (before any, with one wave) to all caught up, ÷ the streams opened in between.");
         text.AppendLine();
         text.AppendLine("| mode | edges | last p50 | last p95 | last p99 | last max | median edge p50 | PUT p50 | origin CPU ms/write | relays CPU ms/write | client CPU ms/write | origin KiB/stream | streams dropped / behind / writes incomplete | load 1/5/15 before → after |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
@@ -406,7 +426,7 @@ internal static class FanoutBenchmark
             var c = r.Cpu;
             text.AppendLine(CultureInfo.InvariantCulture, $"- CPU per measured write: origin {c.Origin:0.00} ms ({c.Origin * 1000 / r.Edges:0.0} µs per stream){(r.Relays > 0 ? $", {r.Relays} relays {c.Edges:0.00} ms ({c.Edges / r.Relays:0.00} each)" : "")}, this client (all simulated edges) {c.Client:0.00} ms; the machine's {MachineInfo.Cpus} CPUs were busy {c.MachineBusy:0.0} of {c.MachineTotal:0.0} ms per write, {Math.Max(0, c.MachineBusy - c.Origin - c.Edges - c.Client):0.0} ms of it other work");
             text.AppendLine(CultureInfo.InvariantCulture, $"- CPU while idle with the streams open (ms per second): origin {r.Idle.Origin:0.0}{(r.Relays > 0 ? $", relays {r.Idle.Edges:0.0}" : "")}, client {r.Idle.Client:0.0}, machine busy {r.Idle.MachineBusy:0} of {r.Idle.MachineTotal:0}");
-            text.AppendLine(CultureInfo.InvariantCulture, $"- memory: origin RSS {ProcessMemory.Mib(r.OriginRssBefore)} MiB before the streams, {ProcessMemory.Mib(r.OriginRssConnected)} MiB with {r.Edges:N0} caught up ({Kib(r.OriginBytesPerStream)} KiB per stream), {ProcessMemory.Mib(r.OriginRssAfter)} MiB after the writes; client {Kib(r.ClientBytesPerStream)} KiB per simulated edge{(r.Relays > 0 ? $"; relays RSS {string.Join(", ", r.RelayRss.Select(static b => ProcessMemory.Mib(b)))} MiB" : "")}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"- memory: origin RSS {ProcessMemory.Mib(r.OriginRssBefore)} MiB {(r.BaseStreams > 0 ? $"with the first {r.BaseStreams:N0} streams (the baseline: they also pay one-time costs)" : "before the streams")}, {ProcessMemory.Mib(r.OriginRssConnected)} MiB with {r.Edges:N0} caught up ({Kib(r.OriginBytesPerStream)} KiB per stream), {ProcessMemory.Mib(r.OriginRssAfter)} MiB after the writes; client {Kib(r.ClientBytesPerStream)} KiB per simulated edge{(r.Relays > 0 ? $"; relays RSS {string.Join(", ", r.RelayRss.Select(static b => ProcessMemory.Mib(b)))} MiB" : "")}");
             text.AppendLine(CultureInfo.InvariantCulture, $"- streams: all {r.Edges:N0} caught up {r.ConnectTime.TotalSeconds:0.0} s after the first opened; {r.OriginConnections} established TCP connection(s) to the origin's gRPC port");
             text.AppendLine(CultureInfo.InvariantCulture, $"- fell behind or dropped: {r.Reconnects} stream(s) ended and were reopened ({r.Endings}); {r.OutOfOrder} batch(es) out of order; {r.BehindAtEnd} edge(s) behind the head at the end; {r.Incomplete} write(s) not at every edge within the timeout");
             text.AppendLine(CultureInfo.InvariantCulture, $"- origin's registry (GET /admin/v1/edges) after the run: {r.AtHeadInRegistry:N0} of {r.Edges:N0} simulated edges connected at the head{(r.Relays > 0 ? $", {r.WithViaInRegistry:N0} of them with `via`" : "")}");

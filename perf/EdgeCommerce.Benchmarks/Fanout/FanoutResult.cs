@@ -7,6 +7,7 @@ namespace EdgeCommerce.Benchmarks.Fanout;
 internal sealed record FanoutResult(
     int Relays,
     int Edges,
+    int BaseStreams,
     IReadOnlyList<FanoutSample> Samples,
     CpuPerWrite Cpu,
     CpuPerWrite Idle,
@@ -45,8 +46,8 @@ internal sealed record FanoutResult(
 
     public LatencySummary Put => LatencySummary.From(Samples.Select(static s => s.Put));
 
-    /// <summary>Origin RSS growth per stream, from before the streams opened to once all were caught up.</summary>
-    public double? OriginBytesPerStream => OriginRssConnected - OriginRssBefore is { } delta ? (double)delta / Edges : null;
+    /// <summary>Origin RSS growth per stream, from the first wave of <see cref="BaseStreams"/> streams (or none, with one wave) to all N caught up.</summary>
+    public double? OriginBytesPerStream => OriginRssConnected - OriginRssBefore is { } delta ? (double)delta / (Edges - BaseStreams) : null;
 
-    public double? ClientBytesPerStream => ClientRssConnected - ClientRssBefore is { } delta ? (double)delta / Edges : null;
+    public double? ClientBytesPerStream => ClientRssConnected - ClientRssBefore is { } delta ? (double)delta / (Edges - BaseStreams) : null;
 }

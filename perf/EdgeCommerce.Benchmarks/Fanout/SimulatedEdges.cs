@@ -64,10 +64,12 @@ internal sealed class SimulatedEdges : IAsyncDisposable
     public int Behind(long revision) => _edges.Count(e => e.Held < revision);
 
     /// <summary>Opens the streams, <paramref name="wave"/> at a time, and returns once every edge acknowledged <paramref name="head"/> or more.</summary>
-    public async Task StartAsync(long head, int wave, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="afterWave">Called with the number of streams caught up so far, after each wave.</param>
+    public async Task StartAsync(long head, int wave, TimeSpan timeout, Action<int> afterWave, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
+        var opened = 0;
         foreach (var group in _edges.Chunk(wave))
         {
             foreach (var edge in group)
@@ -85,6 +87,9 @@ internal sealed class SimulatedEdges : IAsyncDisposable
                 var late = _edges.Where(e => e.Acked < head).ToList();
                 throw new TimeoutException($"{late.Count} of {_edges.Length} simulated edges had not acknowledged revision {head} after {timeout} (first: {string.Join(", ", late.Take(5).Select(static e => e.Id))}); stream endings: {DescribeEndings()}");
             }
+
+            opened += group.Length;
+            afterWave(opened);
         }
     }
 
