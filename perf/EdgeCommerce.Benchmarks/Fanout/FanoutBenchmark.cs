@@ -31,6 +31,7 @@ internal static class FanoutBenchmark
             args.Int("skus", 3, min: 1),
             args.Int("connections", 4, min: 1),
             args.Int("wave", 250, min: 1),
+            args.Flag("cold"),
             args.Int("pause-ms", 0),
             args.Int("max-streams", 10_000, min: 1),
             TimeSpan.FromSeconds(args.Int("write-timeout-s", 30, min: 1)),
@@ -149,7 +150,7 @@ internal static class FanoutBenchmark
             var clientRssBefore = ProcessMemory.ResidentBytes(Environment.ProcessId);
             var baseStreams = 0;
             var connecting = Stopwatch.GetTimestamp();
-            await simulated.StartAsync(head, options.Wave, TimeSpan.FromSeconds(60 + (edgeCount / 20)), opened =>
+            await simulated.StartAsync(head, options.Wave, options.Cold, TimeSpan.FromSeconds(120 + (edgeCount / 10)), opened =>
             {
                 if (baseStreams == 0 && opened < edgeCount)
                 {
@@ -374,7 +375,7 @@ internal static class FanoutBenchmark
         text.AppendLine(CultureInfo.InvariantCulture, $"- load average at start: {loadAtStart}; at the end: {MachineInfo.LoadAverage}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- command: `dotnet run -c Release --project perf/EdgeCommerce.Benchmarks -- {args.CommandLine}`");
         text.AppendLine(CultureInfo.InvariantCulture, $"- each write: one of {options.Creators} creators, {options.Products} products × {options.Skus} SKUs; {options.Writes} writes measured after {options.Warmup} warm-up, each once every edge had the previous; pause {options.PauseMilliseconds} ms");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- simulated edges: real `Sync` streams in the benchmark process, own `edge:sync` token each, {options.Connections} channel(s) per upstream (HTTP/2, several connections allowed), opened {options.Wave} at a time; origin and relays with `Kestrel:Limits:Http2:MaxStreamsPerConnection={options.MaxStreamsPerConnection}`");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- simulated edges: real `Sync` streams in the benchmark process, own `edge:sync` token each, {options.Connections} channel(s) per upstream (HTTP/2, several connections allowed), opened {options.Wave} at a time ({(options.Cold ? "each taking a snapshot" : "the first wave taking snapshots, the others resuming from the seed's revision as after a restart")}); origin and relays with `Kestrel:Limits:Http2:MaxStreamsPerConnection={options.MaxStreamsPerConnection}`");
         if (options.RelaySettings.Count + options.EdgeSettings.Count + options.OriginSettings.Count > 0)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"- settings: relay {string.Join(' ', options.RelaySettings)}; edge {string.Join(' ', options.EdgeSettings)}; origin {string.Join(' ', options.OriginSettings)}");

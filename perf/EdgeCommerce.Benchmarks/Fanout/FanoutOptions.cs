@@ -13,6 +13,7 @@ internal sealed record FanoutOptions(
     int Skus,
     int Connections,
     int Wave,
+    bool Cold,
     int PauseMilliseconds,
     int MaxStreamsPerConnection,
     TimeSpan WriteTimeout,

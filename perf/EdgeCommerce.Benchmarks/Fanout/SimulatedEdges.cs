@@ -27,6 +27,7 @@ internal sealed class SimulatedEdges : IAsyncDisposable
     private int _reconnects;
     private int _outOfOrder;
     private int _disposed;
+    private string _clusterId = "";
 
     /// <param name="upstreams">Where the edges connect (the origin, relays, or latency proxies in front of them); edge i uses <c>upstreams[edge.Upstream]</c>.</param>
     public SimulatedEdges(IReadOnlyList<SimulatedEdge> edges, IReadOnlyList<Uri> upstreams, int connectionsPerUpstream, ArrivalBoard board)
@@ -64,8 +65,15 @@ internal sealed class SimulatedEdges : IAsyncDisposable
     public int Behind(long revision) => _edges.Count(e => e.Held < revision);
 
     /// <summary>Opens the streams, <paramref name="wave"/> at a time, and returns once every edge acknowledged <paramref name="head"/> or more.</summary>
+    /// <param name="cold">
+    /// Every edge starts empty and takes a snapshot. Otherwise only the first wave does; the later
+    /// ones start as edges that persisted the seed would after a restart (hello from
+    /// <paramref name="head"/> with the cluster id the first wave learnt), so the origin continues
+    /// their streams without a snapshot: thousands of snapshots on two loaded cores take minutes
+    /// and are not what the benchmark measures.
+    /// </param>
     /// <param name="afterWave">Called with the number of streams caught up so far, after each wave.</param>
-    public async Task StartAsync(long head, int wave, TimeSpan timeout, Action<int> afterWave, CancellationToken cancellationToken)
+    public async Task StartAsync(long head, int wave, bool cold, TimeSpan timeout, Action<int> afterWave, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -74,6 +82,11 @@ internal sealed class SimulatedEdges : IAsyncDisposable
         {
             foreach (var edge in group)
             {
+                if (!cold && opened > 0 && Volatile.Read(ref _clusterId).Length > 0)
+                {
+                    edge.Held = head;
+                }
+
                 _loops.Add(Task.Run(() => FollowAsync(edge), CancellationToken.None));
             }
 
@@ -164,7 +177,8 @@ internal sealed class SimulatedEdges : IAsyncDisposable
     {
         var channels = _channels[edge.Upstream];
         var invoker = channels[edge.Index / _channels.Length % channels.Length].CreateCallInvoker();
-        var clusterId = "";
+        // An edge that starts holding the seed presents the cluster it came from, as a persisted replica does.
+        var clusterId = edge.Held > 0 ? Volatile.Read(ref _clusterId) : "";
         var failures = 0;
         while (!_stop.IsCancellationRequested)
         {
@@ -181,7 +195,12 @@ internal sealed class SimulatedEdges : IAsyncDisposable
                     switch (frame.Kind)
                     {
                         case WatchResponse.KindOneofCase.Heartbeat:
-                            clusterId = frame.ClusterId ?? clusterId;
+                            if (frame.ClusterId is { Length: > 0 } cluster)
+                            {
+                                clusterId = cluster;
+                                Volatile.Write(ref _clusterId, cluster);
+                            }
+
                             if (!acked && edge.Held >= frame.Revision)
                             {
                                 applied = edge.Held;
