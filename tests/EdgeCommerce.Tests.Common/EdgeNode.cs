@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EdgeCommerce.Hosting.Processes;
 
 namespace EdgeCommerce.Tests.Common;
 
@@ -33,7 +34,7 @@ public sealed class EdgeNode : IAsyncDisposable
 
     public int Port { get; }
 
-    public Uri Address => new($"http://127.0.0.1:{Port}");
+    public Uri Address => new(LoopbackPorts.Url(Port));
 
     public HttpClient Http { get; }
 
@@ -121,19 +122,8 @@ public sealed class EdgeNode : IAsyncDisposable
             await File.WriteAllTextAsync(tokenPath, _syncToken, cancellationToken);
         }
 
-        string[] arguments =
-        [
-            $"--Sync:TokenPath={tokenPath}",
-            $"--Kestrel:Endpoints:Http:Url={Address}",
-            "--Kestrel:Endpoints:Http:Protocols=Http1",
-            $"--Edge:Id={Id}",
-            $"--Edge:Region={Region}",
-            $"--Edge:PublicUrl={Address}",
-            $"--Edge:DataDirectory={DataDirectory}",
-            $"--Sync:OriginAddress={OriginGrpc}",
-            .. _settings,
-        ];
-        _process = ServiceProcess.Start(Id, Repository.AssemblyPath("EdgeCommerce.Edge"), arguments);
-        await _process.WaitForOkAsync(new Uri(Address, "/healthz").ToString(), TimeSpan.FromSeconds(60), cancellationToken);
+        string[] arguments = [.. ServiceCommandLines.Edge(Id, Region, Port, OriginGrpc.ToString(), DataDirectory, tokenPath), .. _settings];
+        _process = TestServices.Start(Id, Repository.AssemblyPath("EdgeCommerce.Edge"), arguments);
+        await _process.WaitForOkAsync(new Uri(Address, ServiceCommandLines.AlivePath).ToString(), TimeSpan.FromSeconds(60), cancellationToken);
     }
 }
