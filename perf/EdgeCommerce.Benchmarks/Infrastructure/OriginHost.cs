@@ -93,6 +93,28 @@ internal sealed class OriginHost : IAsyncDisposable
         return new CatalogPut(json.RootElement.GetProperty("revision").GetInt64(), sent, answered);
     }
 
+    /// <summary>PUTs a one-product catalog selling <paramref name="skuId"/> (a drop sells only catalog SKUs).</summary>
+    public Task<CatalogPut> PutSkuCatalogAsync(string creatorId, string skuId, CancellationToken cancellationToken)
+        => PutCatalogAsync(creatorId, System.Text.Encoding.UTF8.GetBytes(OriginNode.SkuCatalog(skuId)), cancellationToken);
+
+    /// <summary>PUTs a drop selling <paramref name="units"/> of <paramref name="skuId"/> (a SKU of the creator's catalog), with the admin token.</summary>
+    public async Task PutDropAsync(string creatorId, string dropId, string title, DateTimeOffset startsAt, DateTimeOffset endsAt, int perViewerLimit, string skuId, int units, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(JsonSerializer.Serialize(new
+        {
+            title,
+            startsAt = startsAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            endsAt = endsAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            perViewerLimit,
+            allocations = new[] { new { skuId, units } },
+        }), System.Text.Encoding.UTF8, "application/json");
+        using var response = await Admin.PutAsync($"/admin/v1/creators/{creatorId}/drops/{dropId}", content, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"PUT drop {dropId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
     public Task<int> StopAsync() => _process.StopAsync();
 
     public async ValueTask DisposeAsync()
