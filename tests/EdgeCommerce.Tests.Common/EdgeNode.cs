@@ -81,21 +81,27 @@ public sealed class EdgeNode : IAsyncDisposable
     }
 
     /// <summary>Polls <c>GET /v1/drops/{dropId}</c> until the drop has reached this edge, or fails with the edge's output.</summary>
-    public async Task WaitForDropAsync(string dropId, CancellationToken cancellationToken)
+    public Task WaitForDropAsync(string dropId, CancellationToken cancellationToken)
+        => WaitForDropAsync(Http, Id, dropId, () => Output, TimeSpan.FromMilliseconds(50), cancellationToken);
+
+    /// <summary>Polls <c>GET /v1/drops/{dropId}</c> on <paramref name="edge"/> for 20 s until the drop has reached it, or fails with <paramref name="describe"/>.</summary>
+    public static async Task WaitForDropAsync(HttpClient edge, string edgeId, string dropId, Func<string> describe, TimeSpan pollInterval, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(edge);
+        ArgumentNullException.ThrowIfNull(describe);
         var elapsed = Stopwatch.StartNew();
         while (elapsed.Elapsed < TimeSpan.FromSeconds(20))
         {
-            using var response = await Http.GetAsync($"/v1/drops/{dropId}", cancellationToken);
+            using var response = await edge.GetAsync($"/v1/drops/{dropId}", cancellationToken);
             if (response.IsSuccessStatusCode)
             {
                 return;
             }
 
-            await Task.Delay(50, cancellationToken);
+            await Task.Delay(pollInterval, cancellationToken);
         }
 
-        throw new TimeoutException($"Edge {Id} never received drop {dropId}.\n{Output}");
+        throw new TimeoutException($"Edge {edgeId} never received drop {dropId}.\n{describe()}");
     }
 
     public async ValueTask DisposeAsync()

@@ -148,22 +148,8 @@ internal sealed class EdgeHost : IAsyncDisposable
     }
 
     /// <summary>Polls <c>GET /v1/drops/{dropId}</c> (every 20 ms) until the drop has reached this edge, or fails with its output.</summary>
-    public async Task WaitForDropAsync(string dropId, CancellationToken cancellationToken)
-    {
-        var elapsed = Stopwatch.StartNew();
-        while (elapsed.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            using var response = await Http.GetAsync($"/v1/drops/{dropId}", cancellationToken);
-            if (response.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            await Task.Delay(20, cancellationToken);
-        }
-
-        throw new TimeoutException($"Edge {Id} never received drop {dropId}.\n{Describe()}");
-    }
+    public Task WaitForDropAsync(string dropId, CancellationToken cancellationToken)
+        => EdgeNode.WaitForDropAsync(Http, Id, dropId, Describe, TimeSpan.FromMilliseconds(20), cancellationToken);
 
     /// <summary>SIGTERM and wait (the edge persists its replica on the way out).</summary>
     public Task<int> StopAsync() => _process?.StopAsync(TimeSpan.FromSeconds(30)) ?? Task.FromResult(0);
