@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EdgeCommerce.Hosting.Processes;
 
 namespace EdgeCommerce.Tests.Common;
 
@@ -33,7 +34,7 @@ public sealed class EdgeNode : IAsyncDisposable
 
     public int Port { get; }
 
-    public Uri Address => new($"http://127.0.0.1:{Port}");
+    public Uri Address => new(LoopbackPorts.Url(Port));
 
     public HttpClient Http { get; }
 
@@ -80,21 +81,27 @@ public sealed class EdgeNode : IAsyncDisposable
     }
 
     /// <summary>Polls <c>GET /v1/drops/{dropId}</c> until the drop has reached this edge, or fails with the edge's output.</summary>
-    public async Task WaitForDropAsync(string dropId, CancellationToken cancellationToken)
+    public Task WaitForDropAsync(string dropId, CancellationToken cancellationToken)
+        => WaitForDropAsync(Http, Id, dropId, () => Output, TimeSpan.FromMilliseconds(50), cancellationToken);
+
+    /// <summary>Polls <c>GET /v1/drops/{dropId}</c> on <paramref name="edge"/> for 20 s until the drop has reached it, or fails with <paramref name="describe"/>.</summary>
+    public static async Task WaitForDropAsync(HttpClient edge, string edgeId, string dropId, Func<string> describe, TimeSpan pollInterval, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(edge);
+        ArgumentNullException.ThrowIfNull(describe);
         var elapsed = Stopwatch.StartNew();
         while (elapsed.Elapsed < TimeSpan.FromSeconds(20))
         {
-            using var response = await Http.GetAsync($"/v1/drops/{dropId}", cancellationToken);
+            using var response = await edge.GetAsync($"/v1/drops/{dropId}", cancellationToken);
             if (response.IsSuccessStatusCode)
             {
                 return;
             }
 
-            await Task.Delay(50, cancellationToken);
+            await Task.Delay(pollInterval, cancellationToken);
         }
 
-        throw new TimeoutException($"Edge {Id} never received drop {dropId}.\n{Output}");
+        throw new TimeoutException($"Edge {edgeId} never received drop {dropId}.\n{describe()}");
     }
 
     public async ValueTask DisposeAsync()
@@ -121,19 +128,8 @@ public sealed class EdgeNode : IAsyncDisposable
             await File.WriteAllTextAsync(tokenPath, _syncToken, cancellationToken);
         }
 
-        string[] arguments =
-        [
-            $"--Sync:TokenPath={tokenPath}",
-            $"--Kestrel:Endpoints:Http:Url={Address}",
-            "--Kestrel:Endpoints:Http:Protocols=Http1",
-            $"--Edge:Id={Id}",
-            $"--Edge:Region={Region}",
-            $"--Edge:PublicUrl={Address}",
-            $"--Edge:DataDirectory={DataDirectory}",
-            $"--Sync:OriginAddress={OriginGrpc}",
-            .. _settings,
-        ];
-        _process = ServiceProcess.Start(Id, Repository.AssemblyPath("EdgeCommerce.Edge"), arguments);
-        await _process.WaitForOkAsync(new Uri(Address, "/healthz").ToString(), TimeSpan.FromSeconds(60), cancellationToken);
+        string[] arguments = [.. ServiceCommandLines.Edge(Id, Region, Port, OriginGrpc.ToString(), DataDirectory, tokenPath), .. _settings];
+        _process = TestServices.Start(Id, Repository.AssemblyPath("EdgeCommerce.Edge"), arguments);
+        await _process.WaitForOkAsync(new Uri(Address, ServiceCommandLines.AlivePath).ToString(), TimeSpan.FromSeconds(60), cancellationToken);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using EdgeCommerce.Hosting.Processes;
 
 namespace EdgeCommerce.Tests.Common;
 
@@ -23,9 +24,9 @@ public sealed class OriginNode : IAsyncDisposable
 
     public int GrpcPort { get; }
 
-    public Uri HttpAddress => new($"http://127.0.0.1:{HttpPort}");
+    public Uri HttpAddress => new(LoopbackPorts.Url(HttpPort));
 
-    public Uri GrpcAddress => new($"http://127.0.0.1:{GrpcPort}");
+    public Uri GrpcAddress => new(LoopbackPorts.Url(GrpcPort));
 
     /// <summary>A client for the admin API, carrying the platform operator token the origin wrote at startup.</summary>
     public HttpClient Http { get; }
@@ -140,18 +141,8 @@ public sealed class OriginNode : IAsyncDisposable
             await _process.DisposeAsync();
         }
 
-        string[] arguments =
-        [
-            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{HttpPort}",
-            "--Kestrel:Endpoints:Http:Protocols=Http1",
-            $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{GrpcPort}",
-            "--Kestrel:Endpoints:Grpc:Protocols=Http2",
-            $"--Storage:DataDirectory={DataDirectory}",
-            $"--Keys:BootstrapTokenPath={AdminTokenPath}",
-            .. settings,
-        ];
-        _process = ServiceProcess.Start("origin", Repository.AssemblyPath("EdgeCommerce.Origin"), arguments);
-        await _process.WaitForOkAsync(new Uri(HttpAddress, "/readyz").ToString(), TimeSpan.FromSeconds(60), cancellationToken);
+        _process = TestServices.Start("origin", Repository.AssemblyPath("EdgeCommerce.Origin"), [.. ServiceCommandLines.Origin(HttpPort, GrpcPort, DataDirectory, AdminTokenPath), .. settings]);
+        await _process.WaitForOkAsync(new Uri(HttpAddress, ServiceCommandLines.ReadyPath).ToString(), TimeSpan.FromSeconds(60), cancellationToken);
         await RefreshAdminTokenAsync(cancellationToken);
     }
 }

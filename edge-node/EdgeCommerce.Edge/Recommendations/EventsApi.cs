@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeCommerce.Contracts;
+using EdgeCommerce.Contracts.Recommendations;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.Edge.Sync;
@@ -78,7 +79,7 @@ internal static class EventsApi
         var replica = replicas.Current;
         var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var accepted = new List<(string Key, ViewerEventKind Kind, ViewerInteraction Upstream)>(events.Count);
+        var accepted = new List<(string Key, InteractionKind Kind, ViewerInteraction Upstream)>(events.Count);
         for (var i = 0; i < events.Count; i++)
         {
             var item = events[i];
@@ -123,7 +124,7 @@ internal static class EventsApi
                 continue;
             }
 
-            accepted.Add((item.CreatorId + "/" + item.ProductId, (ViewerEventKind)kind, new ViewerInteraction
+            accepted.Add((item.CreatorId + "/" + item.ProductId, (InteractionKind)kind, new ViewerInteraction
             {
                 ViewerId = token.Subject,
                 CreatorId = item.CreatorId,

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EdgeCommerce.Contracts.Recommendations;
 
 namespace EdgeCommerce.Edge.Recommendations;
 
@@ -11,9 +12,9 @@ internal sealed class PopularityCounter
 {
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
 
-    public void Record(string itemKey, ViewerEventKind kind)
+    public void Record(string itemKey, InteractionKind kind)
     {
-        if (kind >= ViewerEventKind.Click)
+        if (kind >= InteractionKind.Click)
         {
             _counts.AddOrUpdate(itemKey, 1, static (_, count) => count + 1);
         }

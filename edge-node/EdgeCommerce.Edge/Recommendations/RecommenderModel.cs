@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Numerics;
+using EdgeCommerce.Contracts.Recommendations;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
@@ -17,9 +18,9 @@ namespace EdgeCommerce.Edge.Recommendations;
 /// </summary>
 internal sealed class RecommenderModel : IDisposable
 {
-    private const string ViewerInput = "viewer";
-    private const string ItemsInput = "items";
-    private const string ScoresOutput = "scores";
+    private const string ViewerInput = TwoTowerModel.ViewerInput;
+    private const string ItemsInput = TwoTowerModel.ItemsInput;
+    private const string ScoresOutput = TwoTowerModel.ScoresOutput;
 
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
@@ -58,7 +59,7 @@ internal sealed class RecommenderModel : IDisposable
 
         try
         {
-            var description = ModelDescription.Parse(session.ModelMetadata.CustomMetadataMap.GetValueOrDefault(ModelDescription.MetadataKey));
+            var description = ModelDescription.Parse(session.ModelMetadata.CustomMetadataMap.GetValueOrDefault(TwoTowerModel.MetadataKey));
             if (!session.InputMetadata.TryGetValue(ViewerInput, out var viewer) || viewer.ElementDataType != TensorElementType.Float
                 || viewer.Dimensions.Length != 2 || viewer.Dimensions[1] != description.ViewerDimension
                 || !session.InputMetadata.TryGetValue(ItemsInput, out var items) || items.ElementDataType != TensorElementType.Int64
@@ -80,7 +81,7 @@ internal sealed class RecommenderModel : IDisposable
     public void Warm()
     {
         Span<float> viewer = stackalloc float[Description.ViewerDimension];
-        viewer[0] = 1f;
+        ViewerFeatures.Reset(viewer);
         var rows = new long[Math.Min(Description.ItemCount, 64)];
         for (var i = 0; i < rows.Length; i++)
         {

@@ -1,22 +1,14 @@
+using EdgeCommerce.Contracts.Recommendations;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace EdgeCommerce.Edge.Recommendations;
 
-/// <summary>What a viewer did; the order is the strength of the signal (same as the origin's training).</summary>
-internal enum ViewerEventKind
-{
-    View = 0,
-    Click = 1,
-    AddToCart = 2,
-    Reservation = 3,
-    Purchase = 4,
-}
-
 /// <summary>
 /// Each viewer's recent interactions on this edge, in a size-limited <see cref="MemoryCache"/>
 /// (one unit per viewer, <c>Recommendations:MaxViewers</c> at most, sliding expiry), from which the
-/// viewer features are computed per request with the active model's item table. Bounded both ways:
+/// viewer features (<see cref="ViewerFeatures"/>, as at training) are computed per request with the
+/// active model's item table. Bounded both ways:
 /// viewers by the cache size, interactions per viewer by a ring.
 /// </summary>
 internal sealed class ViewerHistoryCache : IDisposable
@@ -31,7 +23,7 @@ internal sealed class ViewerHistoryCache : IDisposable
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.MaxViewers, Clock = new TimeProviderClock(time) });
     }
 
-    public void Record(string viewerId, string itemKey, ViewerEventKind kind)
+    public void Record(string viewerId, string itemKey, InteractionKind kind)
     {
         var recent = _cache.GetOrCreate(viewerId, entry =>
         {
@@ -46,8 +38,7 @@ internal sealed class ViewerHistoryCache : IDisposable
     public void Features(string viewerId, ModelDescription model, Span<float> features)
     {
         features = features[..model.ViewerDimension];
-        features.Clear();
-        features[0] = 1f;
+        ViewerFeatures.Reset(features);
         if (_cache.TryGetValue(viewerId, out RecentInteractions? recent) && recent is not null)
         {
             recent.Accumulate(model, features);
@@ -62,7 +53,7 @@ internal sealed class ViewerHistoryCache : IDisposable
     private sealed class RecentInteractions(int capacity)
     {
         private readonly Lock _gate = new();
-        private readonly (string Key, ViewerEventKind Kind)[] _ring = new (string, ViewerEventKind)[capacity];
+        private readonly (string Key, InteractionKind Kind)[] _ring = new (string, InteractionKind)[capacity];
         private int _next;
         private int _count;
 
@@ -77,7 +68,7 @@ internal sealed class ViewerHistoryCache : IDisposable
             }
         }
 
-        public void Add(string key, ViewerEventKind kind)
+        public void Add(string key, InteractionKind kind)
         {
             lock (_gate)
             {
@@ -89,7 +80,6 @@ internal sealed class ViewerHistoryCache : IDisposable
 
         public void Accumulate(ModelDescription model, Span<float> features)
         {
-            var categories = model.CategoryCount;
             var total = 0f;
             lock (_gate)
             {
@@ -102,19 +92,12 @@ internal sealed class ViewerHistoryCache : IDisposable
                     }
 
                     var weight = model.KindWeights[(int)kind];
-                    features[1 + model.ItemCategory[row]] += weight;
-                    features[1 + categories + model.ItemPriceBucket[row]] += weight;
+                    ViewerFeatures.Add(features, model.CategoryCount, model.ItemCategory[row], model.ItemPriceBucket[row], weight);
                     total += weight;
                 }
             }
 
-            if (total > 0)
-            {
-                for (var j = 1; j < features.Length; j++)
-                {
-                    features[j] /= total;
-                }
-            }
+            ViewerFeatures.Normalize(features, total);
         }
     }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using EdgeCommerce.Cli.Common;
-using EdgeCommerce.Cli.Services;
 
 namespace EdgeCommerce.Cli.Bench;
 

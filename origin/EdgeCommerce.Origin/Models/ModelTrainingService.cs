@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using EdgeCommerce.Contracts.Recommendations;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.Recommendations.Data;

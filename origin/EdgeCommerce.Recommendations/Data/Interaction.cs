@@ -1,14 +1,6 @@
-namespace EdgeCommerce.Recommendations.Data;
+using EdgeCommerce.Contracts.Recommendations;
 
-/// <summary>What a viewer did with a product. The order is the strength of the signal.</summary>
-public enum InteractionKind
-{
-    View = 0,
-    Click = 1,
-    AddToCart = 2,
-    Reservation = 3,
-    Purchase = 4,
-}
+namespace EdgeCommerce.Recommendations.Data;
 
 /// <summary>One viewer interaction with one of a creator's products, at a time.</summary>
 public sealed record Interaction(string ViewerId, string CreatorId, string ProductId, InteractionKind Kind, DateTimeOffset At);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeCommerce.Contracts.Recommendations;
 using EdgeCommerce.Recommendations.Data;
 
 namespace EdgeCommerce.Recommendations.Demo;

@@ -1,15 +1,14 @@
 using System.Collections.Frozen;
+using EdgeCommerce.Contracts.Recommendations;
 using EdgeCommerce.Recommendations.Data;
 
 namespace EdgeCommerce.Recommendations.Features;
 
 /// <summary>
 /// The features of the two towers, fixed at training time and shipped inside the model (see
-/// <see cref="Onnx.ModelMetadata"/>), so an edge computes exactly what training saw.
-/// <para>Viewer tower (field 0): <c>[1 (bias), category shares (C), price-bucket shares (P)]</c> over the
-/// viewer's weighted history. A viewer with no history is <c>[1, 0…]</c>: a cold-start viewer still
-/// gets the model's learned popularity, not nothing. No viewer id is a feature: a model never
-/// depends on having seen the viewer.</para>
+/// <see cref="ModelMetadata"/>), so an edge computes exactly what training saw.
+/// <para>Viewer tower (field 0): <see cref="Contracts.Recommendations.ViewerFeatures"/> over the
+/// viewer's weighted history, the same code an edge runs.</para>
 /// <para>Item tower (field 1): <c>[item one-hot (I), category one-hot (C), price-bucket one-hot (P)]</c>.</para>
 /// </summary>
 public sealed class FeatureSpace
@@ -51,7 +50,7 @@ public sealed class FeatureSpace
 
     public int[] ItemPriceBucket { get; }
 
-    public int ViewerDimension => 1 + Categories.Count + PriceBuckets;
+    public int ViewerDimension => Contracts.Recommendations.ViewerFeatures.Dimension(Categories.Count, PriceBuckets);
 
     public int ItemDimension => Items.Count + Categories.Count + PriceBuckets;
 
@@ -59,39 +58,23 @@ public sealed class FeatureSpace
 
     public int IndexOf(string key) => _itemIndex.GetValueOrDefault(key, -1);
 
-    /// <summary>Writes the viewer features for a history of (item index, kind) into <paramref name="destination"/>.</summary>
+    /// <summary>Writes the viewer features for a history into <paramref name="destination"/>.</summary>
     public void ViewerFeatures(ViewerHistory history, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(history);
         destination = destination[..ViewerDimension];
-        destination.Clear();
-        destination[0] = 1f;
-        if (history.TotalWeight <= 0)
-        {
-            return;
-        }
-
-        var categories = Categories.Count;
-        for (var c = 0; c < categories; c++)
-        {
-            destination[1 + c] = history.CategoryWeights[c] / history.TotalWeight;
-        }
-
-        for (var b = 0; b < PriceBuckets; b++)
-        {
-            destination[1 + categories + b] = history.PriceWeights[b] / history.TotalWeight;
-        }
+        history.Weights.CopyTo(destination);
+        Contracts.Recommendations.ViewerFeatures.Normalize(destination, history.TotalWeight);
     }
 
     /// <summary>An empty running history sized for this feature space.</summary>
-    public ViewerHistory NewHistory() => new(Categories.Count, PriceBuckets);
+    public ViewerHistory NewHistory() => new(ViewerDimension);
 
     public void Record(ViewerHistory history, int item, InteractionKind kind)
     {
         ArgumentNullException.ThrowIfNull(history);
         var weight = KindWeights[(int)kind];
-        history.CategoryWeights[ItemCategory[item]] += weight;
-        history.PriceWeights[ItemPriceBucket[item]] += weight;
+        Contracts.Recommendations.ViewerFeatures.Add(history.Weights, Categories.Count, ItemCategory[item], ItemPriceBucket[item], weight);
         history.TotalWeight += weight;
     }
 
@@ -106,20 +89,16 @@ public sealed class FeatureSpace
     }
 }
 
-/// <summary>A viewer's history, aggregated: weighted counts per category and price bucket.</summary>
-public sealed class ViewerHistory(int categories, int priceBuckets)
+/// <summary>A viewer's history, aggregated: the viewer features before normalization, and their total weight.</summary>
+public sealed class ViewerHistory
 {
-    public float[] CategoryWeights { get; } = new float[categories];
+    public ViewerHistory(int viewerDimension)
+    {
+        Weights = new float[viewerDimension];
+        Contracts.Recommendations.ViewerFeatures.Reset(Weights);
+    }
 
-    public float[] PriceWeights { get; } = new float[priceBuckets];
+    public float[] Weights { get; }
 
     public float TotalWeight { get; set; }
-
-    public ViewerHistory Clone()
-    {
-        var copy = new ViewerHistory(CategoryWeights.Length, PriceWeights.Length) { TotalWeight = TotalWeight };
-        CategoryWeights.CopyTo(copy.CategoryWeights, 0);
-        PriceWeights.CopyTo(copy.PriceWeights, 0);
-        return copy;
-    }
 }

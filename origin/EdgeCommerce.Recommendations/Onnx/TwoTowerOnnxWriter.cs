@@ -1,3 +1,4 @@
+using EdgeCommerce.Contracts.Recommendations;
 using Google.Protobuf;
 using EdgeCommerce.Recommendations.Training;
 
@@ -12,15 +13,14 @@ namespace EdgeCommerce.Recommendations.Onnx;
 /// items [N] ─Gather(E)→ [N, K] ─MatMul(uᵀ)→ [N, 1] ─Reshape→ [N] ─Add(Gather(B, items))─Add(viewer part)→ scores [N]
 /// viewer part = MatMul(viewer, w) + ½ (ReduceSum((viewer·S)²) − MatMul(viewer², ‖S‖²))
 /// </code>
-/// Inputs: <c>viewer</c> float [1, Dv] and <c>items</c> int64 [N] (rows of the item table named in
-/// the metadata); output: <c>scores</c> float [N]. Only ids and scores leave the edge; the graph's
-/// intermediate tensors never do.
+/// Inputs, output and metadata key are <see cref="TwoTowerModel"/>'s. Only ids and scores leave the
+/// edge; the graph's intermediate tensors never do.
 /// </summary>
 public static class TwoTowerOnnxWriter
 {
-    public const string ViewerInput = "viewer";
-    public const string ItemsInput = "items";
-    public const string ScoresOutput = "scores";
+    private const string ViewerInput = TwoTowerModel.ViewerInput;
+    private const string ItemsInput = TwoTowerModel.ItemsInput;
+    private const string ScoresOutput = TwoTowerModel.ScoresOutput;
 
     public static byte[] Write(TwoTowerWeights weights, IReadOnlyDictionary<string, string> metadata, long modelVersion)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using EdgeCommerce.Contracts.Recommendations;
 using EdgeCommerce.Recommendations.Data;
 using EdgeCommerce.Recommendations.Evaluation;
 using EdgeCommerce.Recommendations.Features;
@@ -108,14 +109,14 @@ public static class RecommenderTrainer
 
         var metrics = Evaluate(space, weights, data, Stopwatch.GetElapsedTime(started).TotalSeconds);
         var metadata = new ModelMetadata(
-            ModelMetadata.CurrentFormat,
+            TwoTowerModel.Format,
             version,
             space.ViewerDimension,
             space.Categories,
             FeatureSpace.PriceBuckets,
             FeatureSpace.KindWeights,
             [.. space.Items.Select((item, i) => new ModelItem(item.Key, space.ItemCategory[i], space.ItemPriceBucket[i]))]);
-        var onnx = TwoTowerOnnxWriter.Write(weights, new Dictionary<string, string>(StringComparer.Ordinal) { [ModelMetadata.Key] = metadata.ToJson() }, modelVersion: 1);
+        var onnx = TwoTowerOnnxWriter.Write(weights, new Dictionary<string, string>(StringComparer.Ordinal) { [TwoTowerModel.MetadataKey] = metadata.ToJson() }, modelVersion: 1);
         return new TrainedRecommender(version, onnx, Convert.ToHexStringLower(SHA256.HashData(onnx)), metrics, weights, space, model, ml);
     }
 

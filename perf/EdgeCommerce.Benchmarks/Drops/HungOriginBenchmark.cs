@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Benchmarks.Infrastructure;
+using EdgeCommerce.Hosting.Processes;
 using EdgeCommerce.Tests.Common;
 
 namespace EdgeCommerce.Benchmarks.Drops;
@@ -37,7 +38,9 @@ internal static class HungOriginBenchmark
         var frozen = false;
         try
         {
-            await PutDropAsync(origin, cancellationToken);
+            await origin.PutSkuCatalogAsync(Creator, Sku, cancellationToken);
+            var now = DateTimeOffset.UtcNow;
+            await origin.PutDropAsync(Creator, DropId, "Hung drop", now.AddMinutes(-1), now.AddHours(1), perViewerLimit: 100, Sku, units: 50, cancellationToken);
             var tokens = await Task.WhenAll(Enumerable.Range(0, Math.Min(viewers, 50)).Select(v => origin.MintTokenAsync($"viewer-{v:D2}", Creator, s_viewerScopes, "edge", cancellationToken)));
             await using var edge = new EdgeHost("edge-hung", origin, data.Combine("edge"),
             [
@@ -47,7 +50,7 @@ internal static class HungOriginBenchmark
             ], edgeAssembly);
             await edge.StartAsync();
             await edge.WaitUntilReadyAsync(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(120), cancellationToken);
-            await WaitForDropAsync(edge, cancellationToken);
+            await edge.WaitForDropAsync(DropId, cancellationToken);
 
             using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = viewers, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
             using var http = new HttpClient(handler) { Timeout = TimeSpan.FromMinutes(30) };
@@ -125,47 +128,6 @@ internal static class HungOriginBenchmark
         }
 
         return new Answer(response.StatusCode, title, response.Headers.RetryAfter?.Delta?.TotalSeconds, elapsed);
-    }
-
-    private static async Task PutDropAsync(OriginHost origin, CancellationToken cancellationToken)
-    {
-        // A drop sells only SKUs of its creator's catalog.
-        using (var catalog = new StringContent(OriginNode.SkuCatalog(Sku), Encoding.UTF8, "application/json"))
-        using (var pushed = await origin.Admin.PutAsync($"/admin/v1/creators/{Creator}/catalog", catalog, cancellationToken))
-        {
-            pushed.EnsureSuccessStatusCode();
-        }
-
-        var now = DateTimeOffset.UtcNow;
-        using var content = new StringContent(JsonSerializer.Serialize(new
-        {
-            title = "Hung drop",
-            startsAt = now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            endsAt = now.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            perViewerLimit = 100,
-            allocations = new[] { new { skuId = Sku, units = 50 } },
-        }), Encoding.UTF8, "application/json");
-        using var response = await origin.Admin.PutAsync($"/admin/v1/creators/{Creator}/drops/{DropId}", content, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException($"PUT drop: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
-        }
-    }
-
-    private static async Task WaitForDropAsync(EdgeHost edge, CancellationToken cancellationToken)
-    {
-        for (var i = 0; i < 400; i++)
-        {
-            using var response = await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken);
-            if (response.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            await Task.Delay(50, cancellationToken);
-        }
-
-        throw new TimeoutException("The edge never received the drop.\n" + edge.Describe());
     }
 
     private sealed record Answer(HttpStatusCode Status, string? Title, double? RetryAfter, TimeSpan Elapsed);

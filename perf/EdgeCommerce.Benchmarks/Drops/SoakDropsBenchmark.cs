@@ -35,11 +35,7 @@ internal static class SoakDropsBenchmark
         var loadAtStart = MachineInfo.LoadAverage;
         using var data = new TempDirectory();
         await using var origin = await OriginHost.StartAsync(data.Combine("origin"), [], cancellationToken);
-        using (var catalog = new StringContent(OriginNode.SkuCatalog(Sku), Encoding.UTF8, "application/json"))
-        using (var pushed = await origin.Admin.PutAsync($"/admin/v1/creators/{Creator}/catalog", catalog, cancellationToken))
-        {
-            pushed.EnsureSuccessStatusCode();
-        }
+        await origin.PutSkuCatalogAsync(Creator, Sku, cancellationToken);
 
         var tokens = await Task.WhenAll(Enumerable.Range(0, viewers).Select(v => origin.MintTokenAsync($"soak-viewer-{v:D3}", Creator, s_viewerScopes, "edge", cancellationToken)));
         await using var edge = new EdgeHost("edge-soak", origin, data.Combine("edge"),
@@ -59,8 +55,9 @@ internal static class SoakDropsBenchmark
         for (var d = 0; d < drops; d++)
         {
             var dropId = $"soak-{d:D4}";
-            await PutDropAsync(origin, dropId, viewers, cancellationToken);
-            await WaitForDropAsync(edge, dropId, cancellationToken);
+            var now = DateTimeOffset.UtcNow;
+            await origin.PutDropAsync(Creator, dropId, "Soak drop", now.AddMinutes(-1), now.AddHours(1), perViewerLimit: 2, Sku, units: viewers * 2, cancellationToken);
+            await edge.WaitForDropAsync(dropId, cancellationToken);
             var statuses = await Task.WhenAll(Enumerable.Range(0, viewers).Select(v => ViewerAsync(http, dropId, tokens[v], v, cancellationToken)));
             foreach (var status in statuses.SelectMany(static s => s))
             {
@@ -131,40 +128,6 @@ internal static class SoakDropsBenchmark
 
         using var response = await http.SendAsync(request, cancellationToken);
         return (response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-    }
-
-    private static async Task PutDropAsync(OriginHost origin, string dropId, int viewers, CancellationToken cancellationToken)
-    {
-        var now = DateTimeOffset.UtcNow;
-        using var content = new StringContent(JsonSerializer.Serialize(new
-        {
-            title = "Soak drop",
-            startsAt = now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            endsAt = now.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            perViewerLimit = 2,
-            allocations = new[] { new { skuId = Sku, units = viewers * 2 } },
-        }), Encoding.UTF8, "application/json");
-        using var response = await origin.Admin.PutAsync($"/admin/v1/creators/{Creator}/drops/{dropId}", content, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException($"PUT drop: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
-        }
-    }
-
-    private static async Task WaitForDropAsync(EdgeHost edge, string dropId, CancellationToken cancellationToken)
-    {
-        for (var i = 0; i < 400; i++)
-        {
-            using var response = await edge.Http.GetAsync($"/v1/drops/{dropId}", cancellationToken);
-            if (response.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            await Task.Delay(20, cancellationToken);
-        }
-
-        throw new TimeoutException($"The edge never received drop {dropId}.\n" + edge.Describe());
     }
 
     private static string Report(BenchArguments arguments, int drops, int viewers, string? edgeAssembly, DateTimeOffset started, string loadAtStart,

@@ -50,15 +50,13 @@ internal static class StockConvergenceBenchmark
                 await edge.WaitUntilReadyAsync(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(120), cancellationToken);
             }
 
-            var admin = await origin.MintTokenAsync("bench-admin", null, ["admin:drops", "admin:catalog", "admin:platform"], "origin", cancellationToken);
-            await PutDropAsync(origin.Admin, admin, cancellationToken);
+            await origin.PutSkuCatalogAsync("bench-creator", Sku, cancellationToken);
+            var now = DateTimeOffset.UtcNow;
+            await origin.PutDropAsync("bench-creator", DropId, "Stock benchmark drop", now.AddMinutes(-1), now.AddHours(2), perViewerLimit: 100, Sku, Allocation, cancellationToken);
             var token = await origin.MintTokenAsync("bench-viewer", "bench-creator", ["drop:reserve"], "edge", cancellationToken);
             foreach (var edge in edges)
             {
-                while (!(await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken)).IsSuccessStatusCode)
-                {
-                    await Task.Delay(50, cancellationToken);
-                }
+                await edge.WaitForDropAsync(DropId, cancellationToken);
             }
 
             var reserved = new List<double>();
@@ -150,31 +148,6 @@ internal static class StockConvergenceBenchmark
         release.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await edge.Http.SendAsync(release, cancellationToken);
         response.EnsureSuccessStatusCode();
-    }
-
-    private static async Task PutDropAsync(HttpClient admin, string token, CancellationToken cancellationToken)
-    {
-        using (var catalog = new HttpRequestMessage(HttpMethod.Put, "/admin/v1/creators/bench-creator/catalog"))
-        {
-            catalog.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            catalog.Content = new StringContent(OriginNode.SkuCatalog(Sku), Encoding.UTF8, "application/json");
-            using var response = await admin.SendAsync(catalog, cancellationToken);
-            response.EnsureSuccessStatusCode();
-        }
-
-        var now = DateTimeOffset.UtcNow;
-        using var put = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/bench-creator/drops/{DropId}");
-        put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        put.Content = new StringContent(JsonSerializer.Serialize(new
-        {
-            title = "Stock benchmark drop",
-            startsAt = now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            endsAt = now.AddHours(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            perViewerLimit = 100,
-            allocations = new[] { new { skuId = Sku, units = Allocation } },
-        }), Encoding.UTF8, "application/json");
-        using var created = await admin.SendAsync(put, cancellationToken);
-        created.EnsureSuccessStatusCode();
     }
 
     private static string Report(BenchArguments args, int samples, int pollMs, DateTimeOffset started, string loadAtStart, List<double> reserved, List<double> released, List<double> reserveLatency)

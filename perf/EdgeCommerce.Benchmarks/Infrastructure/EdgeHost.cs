@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
+using EdgeCommerce.Hosting.Processes;
 using EdgeCommerce.Tests.Common;
 
 namespace EdgeCommerce.Benchmarks.Infrastructure;
@@ -29,7 +29,8 @@ internal sealed class EdgeHost : IAsyncDisposable
         OriginGrpc = origin.GrpcAddress;
         DataDirectory = dataDirectory;
         _settings = settings.Select(static s => "--" + s).ToArray();
-        Address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        Port = LoopbackPorts.Next();
+        Address = new Uri(LoopbackPorts.Url(Port));
         Http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
     }
 
@@ -38,6 +39,8 @@ internal sealed class EdgeHost : IAsyncDisposable
     public Uri OriginGrpc { get; }
 
     public string DataDirectory { get; }
+
+    public int Port { get; }
 
     public Uri Address { get; }
 
@@ -73,21 +76,10 @@ internal sealed class EdgeHost : IAsyncDisposable
             await File.WriteAllTextAsync(tokenPath, await _origin.MintSyncTokenAsync(Id, CancellationToken.None));
         }
 
-        string[] arguments =
-        [
-            $"--Sync:TokenPath={tokenPath}",
-            $"--Kestrel:Endpoints:Http:Url={Address}",
-            "--Kestrel:Endpoints:Http:Protocols=Http1",
-            $"--Edge:Id={Id}",
-            "--Edge:Region=bench",
-            $"--Edge:PublicUrl={Address}",
-            $"--Edge:DataDirectory={DataDirectory}",
-            $"--Sync:OriginAddress={OriginGrpc}",
-            .. _settings,
-        ];
+        string[] arguments = [.. ServiceCommandLines.Edge(Id, "bench", Port, OriginGrpc.ToString(), DataDirectory, tokenPath), .. _settings];
         var assembly = _assembly ?? Repository.AssemblyPath("EdgeCommerce.Edge");
         StartedAt = Stopwatch.GetTimestamp();
-        _process = ServiceProcess.Start(Id, assembly, arguments, Environments.Production);
+        _process = TestServices.Start(Id, assembly, arguments, Environments.Production);
     }
 
     /// <summary>
@@ -96,34 +88,13 @@ internal sealed class EdgeHost : IAsyncDisposable
     /// </summary>
     public async Task<TimeSpan> WaitUntilReadyAsync(TimeSpan pollInterval, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var probe = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2) }) { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
-        while (Stopwatch.GetElapsedTime(StartedAt) < timeout)
+        if (_process is null)
         {
-            if (_process is null || _process.HasExited)
-            {
-                throw new InvalidOperationException($"Edge {Id} exited before it was ready.\n{Output}");
-            }
-
-            try
-            {
-                using var response = await probe.GetAsync("/readyz", cancellationToken);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return Stopwatch.GetElapsedTime(StartedAt);
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-            }
-
-            await Task.Delay(pollInterval, cancellationToken);
+            throw new InvalidOperationException($"Edge {Id} was not started.");
         }
 
-        throw new TimeoutException($"Edge {Id} was not ready within {timeout}.\n{Output}");
+        await _process.WaitForOkAsync(new Uri(Address, ServiceCommandLines.ReadyPath).ToString(), timeout - Stopwatch.GetElapsedTime(StartedAt), cancellationToken, pollInterval);
+        return Stopwatch.GetElapsedTime(StartedAt);
     }
 
     /// <summary>
@@ -175,6 +146,10 @@ internal sealed class EdgeHost : IAsyncDisposable
 
         throw new TimeoutException($"Edge {Id}: {what} did not happen within {timeout}. Last status: {status}\n{Output}");
     }
+
+    /// <summary>Polls <c>GET /v1/drops/{dropId}</c> (every 20 ms) until the drop has reached this edge, or fails with its output.</summary>
+    public Task WaitForDropAsync(string dropId, CancellationToken cancellationToken)
+        => EdgeNode.WaitForDropAsync(Http, Id, dropId, Describe, TimeSpan.FromMilliseconds(20), cancellationToken);
 
     /// <summary>SIGTERM and wait (the edge persists its replica on the way out).</summary>
     public Task<int> StopAsync() => _process?.StopAsync(TimeSpan.FromSeconds(30)) ?? Task.FromResult(0);

@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using EdgeCommerce.Hosting.Processes;
 using EdgeCommerce.Tests.Common;
 
 namespace EdgeCommerce.Benchmarks.Infrastructure;
 
 /// <summary>
-/// A real origin process (the Release build users run) on free loopback ports. Built on the test
-/// helpers' <see cref="ServiceProcess"/>, which exposes the process id for RSS; runs in the
-/// Production environment, as deployed.
+/// A real origin process (the Release build users run) on free loopback ports. Built on
+/// <see cref="ServiceProcess"/>, which exposes the process id for RSS; runs in the Production
+/// environment, as deployed.
 /// </summary>
 internal sealed class OriginHost : IAsyncDisposable
 {
@@ -19,8 +20,8 @@ internal sealed class OriginHost : IAsyncDisposable
     private OriginHost(ServiceProcess process, int httpPort, int grpcPort)
     {
         _process = process;
-        HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
-        GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
+        HttpAddress = new Uri(LoopbackPorts.Url(httpPort));
+        GrpcAddress = new Uri(LoopbackPorts.Url(grpcPort));
         Admin = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(60) };
     }
 
@@ -38,21 +39,16 @@ internal sealed class OriginHost : IAsyncDisposable
     /// <param name="assembly">Another build's <c>EdgeCommerce.Origin.dll</c> (a baseline); this repository's build by default.</param>
     public static async Task<OriginHost> StartAsync(string dataDirectory, IEnumerable<string> settings, CancellationToken cancellationToken, string? assembly = null)
     {
-        var httpPort = FreePort.Next();
-        var grpcPort = FreePort.Next();
+        var httpPort = LoopbackPorts.Next();
+        var grpcPort = LoopbackPorts.Next();
         string[] arguments =
         [
-            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{httpPort}",
-            "--Kestrel:Endpoints:Http:Protocols=Http1",
-            $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}",
-            "--Kestrel:Endpoints:Grpc:Protocols=Http2",
-            $"--Storage:DataDirectory={dataDirectory}",
-            $"--Keys:BootstrapTokenPath={Path.Combine(dataDirectory, "admin.token")}",
+            .. ServiceCommandLines.Origin(httpPort, grpcPort, dataDirectory, Path.Combine(dataDirectory, "admin.token")),
             .. settings.Select(static s => "--" + s),
         ];
-        var process = ServiceProcess.Start("origin", assembly ?? Repository.AssemblyPath("EdgeCommerce.Origin"), arguments, Environments.Production);
+        var process = TestServices.Start("origin", assembly ?? Repository.AssemblyPath("EdgeCommerce.Origin"), arguments, Environments.Production);
         var host = new OriginHost(process, httpPort, grpcPort);
-        await process.WaitForOkAsync(new Uri(host.HttpAddress, "/readyz").ToString(), TimeSpan.FromSeconds(120), cancellationToken);
+        await process.WaitForOkAsync(new Uri(host.HttpAddress, ServiceCommandLines.ReadyPath).ToString(), TimeSpan.FromSeconds(120), cancellationToken);
         var adminToken = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, "admin.token"), cancellationToken)).Trim();
         host.Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
         return host;
@@ -95,6 +91,28 @@ internal sealed class OriginHost : IAsyncDisposable
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var json = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
         return new CatalogPut(json.RootElement.GetProperty("revision").GetInt64(), sent, answered);
+    }
+
+    /// <summary>PUTs a one-product catalog selling <paramref name="skuId"/> (a drop sells only catalog SKUs).</summary>
+    public Task<CatalogPut> PutSkuCatalogAsync(string creatorId, string skuId, CancellationToken cancellationToken)
+        => PutCatalogAsync(creatorId, System.Text.Encoding.UTF8.GetBytes(OriginNode.SkuCatalog(skuId)), cancellationToken);
+
+    /// <summary>PUTs a drop selling <paramref name="units"/> of <paramref name="skuId"/> (a SKU of the creator's catalog), with the admin token.</summary>
+    public async Task PutDropAsync(string creatorId, string dropId, string title, DateTimeOffset startsAt, DateTimeOffset endsAt, int perViewerLimit, string skuId, int units, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(JsonSerializer.Serialize(new
+        {
+            title,
+            startsAt = startsAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            endsAt = endsAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            perViewerLimit,
+            allocations = new[] { new { skuId, units } },
+        }), System.Text.Encoding.UTF8, "application/json");
+        using var response = await Admin.PutAsync($"/admin/v1/creators/{creatorId}/drops/{dropId}", content, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"PUT drop {dropId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
     }
 
     public Task<int> StopAsync() => _process.StopAsync();

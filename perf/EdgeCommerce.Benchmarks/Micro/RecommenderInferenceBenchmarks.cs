@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
+using EdgeCommerce.Contracts.Recommendations;
 using EdgeCommerce.Edge.Recommendations;
 using EdgeCommerce.Recommendations.Onnx;
 using EdgeCommerce.Recommendations.Training;
@@ -48,9 +49,9 @@ public class RecommenderInferenceBenchmarks
             ItemEmbedding = Randoms(Candidates * Latent),
             ItemBias = Randoms(Candidates),
         };
-        var metadata = new ModelMetadata(ModelMetadata.CurrentFormat, "bench", ViewerDimension, [.. Enumerable.Range(0, 20).Select(static c => "c" + c)], 4, [1, 2, 3, 4, 5],
+        var metadata = new ModelMetadata(TwoTowerModel.Format, "bench", ViewerDimension, [.. Enumerable.Range(0, 20).Select(static c => "c" + c)], 4, [1, 2, 3, 4, 5],
             [.. Enumerable.Range(0, Candidates).Select(static i => new ModelItem("bench/p" + i, i % 20, i % 4))]);
-        var onnx = TwoTowerOnnxWriter.Write(_weights, new Dictionary<string, string> { [ModelMetadata.Key] = metadata.ToJson() }, 1);
+        var onnx = TwoTowerOnnxWriter.Write(_weights, new Dictionary<string, string> { [TwoTowerModel.MetadataKey] = metadata.ToJson() }, 1);
         _model = RecommenderModel.Load(onnx, Convert.ToHexStringLower(SHA256.HashData(onnx)));
         _model.Warm();
         _viewer = Randoms(ViewerDimension);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EdgeCommerce.Cli.Services;
+using EdgeCommerce.Hosting.Processes;
 using EdgeCommerce.Tests.Common;
 
 namespace EdgeCommerce.Cli.Tests.Services;
@@ -33,8 +34,8 @@ public sealed class PortAllocatorTests
 
         // Assert
         Assert.NotEqual(taken, port);
-        Assert.True(PortAllocator.IsFree(port));
-        Assert.False(PortAllocator.IsFree(taken));
+        Assert.True(LoopbackPorts.IsFree(port));
+        Assert.False(LoopbackPorts.IsFree(taken));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using EdgeCommerce.Cli.Common;
 using EdgeCommerce.Cli.Demo;
 using EdgeCommerce.Cli.Tests.Infrastructure;
+using EdgeCommerce.Hosting.Processes;
 using EdgeCommerce.Tests.Common;
 
 namespace EdgeCommerce.Cli.Tests.Up;
@@ -242,7 +243,7 @@ public sealed partial class UpProcessTests
     }
 
     private static ServiceProcess StartUp(string workingDirectory, params string[] arguments)
-        => ServiceProcess.Start("up", CliRun.AssemblyPath, ["up", .. arguments], CliRun.Environment, workingDirectory);
+        => TestServices.Start("up", CliRun.AssemblyPath, ["up", .. arguments], CliRun.Environment, workingDirectory);
 
     private static string Port() => FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -39,11 +39,13 @@ internal static class RecommenderModels
         return catalog;
     }
 
+    /// <summary>Both creators' products as the origin's training reads them from the catalogs.</summary>
+    public static List<CatalogItem> Items()
+        => [.. new[] { CreatorA, CreatorB }.SelectMany(creator => Catalog(creator).Products.Select(p => new CatalogItem(creator, p.Id, CatalogItems.CategoryOf(p.Id, p.Attributes), p.Price.AmountMinor)))];
+
     private static TrainedRecommender Train(string version, int seed)
     {
-        var items = new[] { CreatorA, CreatorB }
-            .SelectMany(creator => Catalog(creator).Products.Select(p => new CatalogItem(creator, p.Id, CatalogItems.CategoryOf(p.Id, p.Attributes), p.Price.AmountMinor)))
-            .ToList();
+        var items = Items();
         var interactions = DemoInteractionGenerator.Generate(items, new DemoInteractionOptions { Viewers = 300, Seed = seed });
         return RecommenderTrainer.Train(items, interactions, version, new TrainingOptions { Iterations = 10, Seed = seed });
     }

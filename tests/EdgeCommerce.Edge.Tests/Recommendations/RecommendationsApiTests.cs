@@ -2,6 +2,7 @@ using EdgeCommerce.Edge.RateLimiting;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using EdgeCommerce.Contracts.Recommendations;
 using EdgeCommerce.Edge.Tests.Infrastructure;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.Extensions.DependencyInjection;
@@ -77,7 +78,7 @@ public sealed class RecommendationsApiTests : IAsyncLifetime
         var histories = _edge.Services.GetRequiredService<ViewerHistoryCache>();
         foreach (var id in RecommenderModels.ProductIds(RecommenderModels.CreatorA).Where(static p => p.Contains("poster", StringComparison.Ordinal)))
         {
-            histories.Record("poster-fan", "creator-a/" + id, ViewerEventKind.Purchase);
+            histories.Record("poster-fan", "creator-a/" + id, InteractionKind.Purchase);
         }
 
         // Act

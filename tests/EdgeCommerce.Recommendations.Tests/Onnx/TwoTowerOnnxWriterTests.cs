@@ -1,3 +1,4 @@
+using EdgeCommerce.Contracts.Recommendations;
 using EdgeCommerce.Recommendations.Tests.Infrastructure;
 using EdgeCommerce.Recommendations.Training;
 using EdgeCommerce.Recommendations.Training.Tests;
@@ -23,7 +24,7 @@ public sealed class TwoTowerOnnxWriterTests(TrainedModelFixture fixture) : IClas
         {
             var viewer = new DenseTensor<float>(pairs[i].Viewer, [1, trained.Space.ViewerDimension]);
             var items = new DenseTensor<long>(new long[] { pairs[i].Item }, [1]);
-            using var results = session.Run([NamedOnnxValue.CreateFromTensor(TwoTowerOnnxWriter.ViewerInput, viewer), NamedOnnxValue.CreateFromTensor(TwoTowerOnnxWriter.ItemsInput, items)]);
+            using var results = session.Run([NamedOnnxValue.CreateFromTensor(TwoTowerModel.ViewerInput, viewer), NamedOnnxValue.CreateFromTensor(TwoTowerModel.ItemsInput, items)]);
             Assert.Equal(expected[i], results[0].AsEnumerable<float>().Single(), 1e-4f);
         }
     }
@@ -39,8 +40,8 @@ public sealed class TwoTowerOnnxWriterTests(TrainedModelFixture fixture) : IClas
 
         // Act
         using var results = session.Run([
-            NamedOnnxValue.CreateFromTensor(TwoTowerOnnxWriter.ViewerInput, new DenseTensor<float>(viewer, [1, viewer.Length])),
-            NamedOnnxValue.CreateFromTensor(TwoTowerOnnxWriter.ItemsInput, new DenseTensor<long>(items, [items.Length]))]);
+            NamedOnnxValue.CreateFromTensor(TwoTowerModel.ViewerInput, new DenseTensor<float>(viewer, [1, viewer.Length])),
+            NamedOnnxValue.CreateFromTensor(TwoTowerModel.ItemsInput, new DenseTensor<long>(items, [items.Length]))]);
         var scores = results[0].AsEnumerable<float>().ToArray();
 
         // Assert
@@ -55,7 +56,7 @@ public sealed class TwoTowerOnnxWriterTests(TrainedModelFixture fixture) : IClas
     public void Write_Metadata_CarriesItemTableAndVersion()
     {
         using var session = new InferenceSession(fixture.Trained.Onnx);
-        var json = session.ModelMetadata.CustomMetadataMap[ModelMetadata.Key];
+        var json = session.ModelMetadata.CustomMetadataMap[TwoTowerModel.MetadataKey];
         Assert.Contains("\"version\":\"fixture-1\"", json, StringComparison.Ordinal);
         Assert.Contains("\"key\":\"nova-threads/nov-hoodie-01\"", json, StringComparison.Ordinal);
     }

@@ -1,3 +1,4 @@
+using EdgeCommerce.Contracts.Recommendations;
 using EdgeCommerce.Recommendations.Data;
 using EdgeCommerce.Recommendations.Demo;
 using EdgeCommerce.Recommendations.Features;
