@@ -137,7 +137,7 @@ internal static class DropsApi
 
     internal static async Task<IResult> Rsvp(string dropId, HttpContext context, DropReservations reservations, OriginCalls origin, CancellationToken cancellationToken)
     {
-        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var token = context.GetAccessToken()!;
         var status = await reservations.RsvpAsync(token, dropId, cancellationToken);
         context.Response.Headers.CacheControl = "no-store";
         return status switch
@@ -152,7 +152,7 @@ internal static class DropsApi
 
     internal static async Task<IResult> Reserve(string dropId, HttpContext context, DropReservations reservations, DropAdmission admission, ReplicaHolder holder, CancellationToken cancellationToken)
     {
-        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var token = context.GetAccessToken()!;
         context.Response.Headers.CacheControl = "no-store";
         string? key = null;
         if (context.Request.Headers.TryGetValue(IdempotencyKeyHeader, out var keyValues))
@@ -274,7 +274,7 @@ internal static class DropsApi
 
     internal static async Task<IResult> Confirm(string reservationId, HttpContext context, DropReservations reservations, DropAdmission admission, CancellationToken cancellationToken)
     {
-        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var token = context.GetAccessToken()!;
         context.Response.Headers.CacheControl = "no-store";
         var result = await reservations.ConfirmAsync(token, reservationId, cancellationToken);
         if (result.Status == ConfirmStatus.Confirmed)
@@ -299,7 +299,7 @@ internal static class DropsApi
 
     internal static async Task<IResult> Release(string reservationId, HttpContext context, DropReservations reservations, CancellationToken cancellationToken)
     {
-        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var token = context.GetAccessToken()!;
         var result = await reservations.ReleaseAsync(token, reservationId, cancellationToken);
         return result.Status switch
         {

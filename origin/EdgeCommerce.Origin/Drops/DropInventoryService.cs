@@ -194,7 +194,7 @@ internal sealed partial class DropInventoryService(
     /// <summary>The edge the caller's token was issued to; <c>PERMISSION_DENIED</c> once an operator revoked it.</summary>
     private async Task<string> RequireUnrevokedEdgeAsync(ServerCallContext context)
     {
-        if (AccessTokenAuthenticationHandler.TokenOf(context.GetHttpContext()) is not { } caller
+        if (context.GetHttpContext().GetAccessToken() is not { } caller
             || await revocations.IsRevokedAsync(caller.Subject, context.CancellationToken))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, EdgeRevocations.RevokedDetail));

@@ -54,7 +54,7 @@ internal static class DropReportApi
     }
 
     private static bool MayAccess(HttpContext context, string creatorId)
-        => AccessTokenAuthenticationHandler.TokenOf(context)?.MayAccessCreator(creatorId) == true;
+        => context.GetAccessToken()?.MayAccessCreator(creatorId) == true;
 
     private static ProblemHttpResult DropNotFound()
         => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such drop.");
