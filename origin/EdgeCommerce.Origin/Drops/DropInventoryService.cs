@@ -157,7 +157,7 @@ internal sealed partial class DropInventoryService(
     }
 
     /// <summary>
-    /// The units the calling edge's reservations hold in its leases (issue 15). Applied per drop,
+    /// The units the calling edge's reservations hold in its leases. Applied per drop,
     /// one write and at most one revision each; another edge's leases are skipped, so an edge can
     /// only ever speak for its own reservations.
     /// </summary>

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace EdgeCommerce.Origin.Drops;
 
 /// <summary>
-/// How much of a drop's stock an edge may hold before the doors open (issue 20): an equal share,
+/// How much of a drop's stock an edge may hold before the doors open: an equal share,
 /// among the edges connected to this origin process, of the placeable units (allocation − sold −
 /// the origin's reserve). The reserve (<see cref="DropsOptions.PrepositionReserve"/>) stays at the
 /// origin for whichever edge's buyers outnumber its share, so an edge may sell up to its share plus
