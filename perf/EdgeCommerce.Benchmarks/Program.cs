@@ -3,6 +3,7 @@ using EdgeCommerce.Benchmarks.Auth;
 using EdgeCommerce.Benchmarks.Drops;
 using EdgeCommerce.Benchmarks.Infrastructure;
 using EdgeCommerce.Benchmarks.Propagation;
+using EdgeCommerce.Benchmarks.Shop;
 using EdgeCommerce.Benchmarks.Snapshot;
 
 namespace EdgeCommerce.Benchmarks;
@@ -17,7 +18,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth" or "reservations" or "hung" or "stock" or "burst" or "soak-drops")
+        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth" or "reservations" or "hung" or "stock" or "burst" or "soak-drops" or "drop-list")
         {
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) =>
@@ -48,6 +49,7 @@ public static class Program
                     "stock" => await StockConvergenceBenchmark.RunAsync(parsed, stop.Token),
                     "burst" => await BurstBenchmark.RunAsync(parsed, stop.Token),
                     "soak-drops" => await SoakDropsBenchmark.RunAsync(parsed, stop.Token),
+                    "drop-list" => await DropListBenchmark.RunAsync(parsed, stop.Token),
                     _ => await SnapshotBenchmark.RunAsync(parsed, stop.Token),
                 };
             }
