@@ -4,6 +4,7 @@ using EdgeCommerce.Benchmarks.Drops;
 using EdgeCommerce.Benchmarks.Fanout;
 using EdgeCommerce.Benchmarks.Infrastructure;
 using EdgeCommerce.Benchmarks.Propagation;
+using EdgeCommerce.Benchmarks.Shop;
 using EdgeCommerce.Benchmarks.Snapshot;
 using EdgeCommerce.Benchmarks.Wan;
 
@@ -19,7 +20,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth" or "reservations" or "hung" or "stock" or "burst" or "soak-drops" or "fanout" or "wan-check")
+        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth" or "reservations" or "hung" or "stock" or "burst" or "soak-drops" or "fanout" or "wan-check" or "drop-list")
         {
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) =>
@@ -52,6 +53,7 @@ public static class Program
                     "soak-drops" => await SoakDropsBenchmark.RunAsync(parsed, stop.Token),
                     "fanout" => await FanoutBenchmark.RunAsync(parsed, stop.Token),
                     "wan-check" => await WanCheck.RunAsync(parsed, stop.Token),
+                    "drop-list" => await DropListBenchmark.RunAsync(parsed, stop.Token),
                     _ => await SnapshotBenchmark.RunAsync(parsed, stop.Token),
                 };
             }

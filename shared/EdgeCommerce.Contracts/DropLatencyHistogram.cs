@@ -1,7 +1,7 @@
 namespace EdgeCommerce.Contracts;
 
 /// <summary>
-/// The fixed latency buckets edges count drop calls in (issue 16), shared so the origin can add
+/// The fixed latency buckets edges count drop calls in, shared so the origin can add
 /// every edge's counts and read one percentile over all calls: a percentile of per-edge
 /// percentiles would be meaningless. Bucket <c>i</c> holds calls of at most
 /// <c>0.5 ms × 2^(i/4)</c> (above the previous bound): about 19% wide, from 0.5 ms to ~2 min; the

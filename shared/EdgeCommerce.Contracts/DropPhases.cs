@@ -85,6 +85,30 @@ public static class DropPhases
         return drop.EarlyAccessMinutes > 0 && now >= EarlyAccessFrom(drop) ? DropPhase.EarlyAccess : DropPhase.Scheduled;
     }
 
+    /// <summary>
+    /// The first instant after <paramref name="now"/> at which <see cref="Of"/> may answer otherwise
+    /// with no new revision (early access opens, the drop opens or ends); null when none is left.
+    /// </summary>
+    public static DateTimeOffset? NextChange(DropState drop, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(drop);
+        if (drop.Cancelled)
+        {
+            return null;
+        }
+
+        DateTimeOffset? next = null;
+        foreach (var at in (ReadOnlySpan<DateTimeOffset>)[EarlyAccessFrom(drop), StartsAt(drop), EndsAt(drop)])
+        {
+            if (at > now && (next is null || at < next))
+            {
+                next = at;
+            }
+        }
+
+        return next;
+    }
+
     /// <summary>The phase as the JSON APIs spell it.</summary>
     public static string Name(DropPhase phase) => phase switch
     {

@@ -75,12 +75,4 @@ public static class ServiceDefaultsExtensions
         app.MapFavicon();
         return app;
     }
-
-    /// <summary>Hosts behind this marker answer a JSON problem for routes that do not exist.</summary>
-    public static IEndpointRouteBuilder MapNotFoundFallback(this IEndpointRouteBuilder endpoints)
-    {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapFallback(static () => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found."));
-        return endpoints;
-    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
 
 namespace EdgeCommerce.Edge.Catalog;
@@ -14,15 +15,6 @@ namespace EdgeCommerce.Edge.Catalog;
 internal static class WidgetHtmlRenderer
 {
     private static readonly HtmlEncoder s_encoder = HtmlEncoder.Default;
-
-    /// <summary>ISO 4217 currencies whose minor unit is not 1/100 (the rest have two decimals).</summary>
-    private static readonly Dictionary<string, int> s_minorDigits = new(StringComparer.Ordinal)
-    {
-        ["BIF"] = 0, ["CLP"] = 0, ["DJF"] = 0, ["GNF"] = 0, ["ISK"] = 0, ["JPY"] = 0, ["KMF"] = 0, ["KRW"] = 0,
-        ["PYG"] = 0, ["RWF"] = 0, ["UGX"] = 0, ["UYI"] = 0, ["VND"] = 0, ["VUV"] = 0, ["XAF"] = 0, ["XOF"] = 0, ["XPF"] = 0,
-        ["BHD"] = 3, ["IQD"] = 3, ["JOD"] = 3, ["KWD"] = 3, ["LYD"] = 3, ["OMR"] = 3, ["TND"] = 3,
-        ["CLF"] = 4, ["UYW"] = 4,
-    };
 
     public static byte[] RenderHtml(CreatorCatalog catalog)
     {
@@ -70,7 +62,7 @@ internal static class WidgetHtmlRenderer
     /// <summary><c>2500 EUR</c> → <c>25.00 EUR</c>, by the currency's ISO 4217 minor unit.</summary>
     internal static string FormatPrice(long amountMinor, string currency)
     {
-        var digits = s_minorDigits.GetValueOrDefault(currency, 2);
+        var digits = Iso4217.MinorUnitsOrTwo(currency);
         var value = digits == 0 ? amountMinor : amountMinor / (decimal)Math.Pow(10, digits);
         return value.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + " " + currency;
     }

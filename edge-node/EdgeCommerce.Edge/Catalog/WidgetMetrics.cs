@@ -26,9 +26,8 @@ internal enum WidgetResult
 }
 
 /// <summary>
-/// Widget metrics. ASP.NET Core's output cache has no metrics (a hit vanishes from them), and the
-/// widget no longer uses it anyway: hits, misses and stale serves are counted here, where the
-/// decision is made. Every widget request is counted exactly once.
+/// Widget metrics. The widget's pre-rendered cache (<see cref="WidgetCache"/>) counts hits, misses
+/// and stale serves here, where the decision is made. Every widget request is counted exactly once.
 /// <list type="bullet">
 /// <item><c>edgecommerce.catalog.widget.requests</c> ({request}), tag <c>result</c>:
 /// <c>hit</c>, <c>miss</c>, <c>stale</c>, <c>not_modified</c>, <c>not_found</c>, <c>unavailable</c>.</item>

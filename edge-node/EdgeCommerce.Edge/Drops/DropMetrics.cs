@@ -24,7 +24,7 @@ internal sealed class DropMetrics : IDisposable
     private readonly Counter<long> _returnedUnits;
     private readonly DropFunnel? _funnel;
 
-    /// <param name="funnel">Per-drop counts for the creator's report (issue 16), fed by the same calls.</param>
+    /// <param name="funnel">Per-drop counts for the creator's report, fed by the same calls.</param>
     public DropMetrics(IMeterFactory meterFactory, DropFunnel? funnel = null)
     {
         _funnel = funnel;

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeCommerce.Contracts;
@@ -27,7 +29,10 @@ internal static class DropsApi
     /// <summary>The title of every answer that needed the origin while it could not be reached.</summary>
     public const string OriginUnreachableTitle = "The origin cannot be reached.";
 
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+    /// <summary>The event pages listen to; <see cref="KeepAliveEvent"/> only keeps an idle stream open.</summary>
+    internal const string AvailabilityEvent = "availability";
+    internal const string KeepAliveEvent = "keep-alive";
+    internal static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(15);
 
     public static IEndpointRouteBuilder MapDropsApi(this IEndpointRouteBuilder endpoints)
     {
@@ -82,62 +87,88 @@ internal static class DropsApi
 
         using (slot)
         {
-            await StreamAsync(dropId, context, holder, time, cancellationToken);
+            // Nginx and its kin buffer responses unless told otherwise.
+            context.Response.Headers["X-Accel-Buffering"] = "no";
+            try
+            {
+                await TypedResults.ServerSentEvents(AvailabilityEvents(dropId, holder, time, cancellationToken)).ExecuteAsync(context);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The browser went away: not a failure.
+            }
         }
     }
 
-    private static async Task StreamAsync(string dropId, HttpContext context, ReplicaHolder holder, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// The drop's <c>availability</c> events: one at once, then one whenever its revision, its phase
+    /// or a hold's end changes what it shows; a <c>keep-alive</c> event (which pages do not listen
+    /// to) after <see cref="KeepAliveInterval"/> of silence keeps proxies from closing an idle stream.
+    /// </summary>
+    /// <remarks>
+    /// Sleeps until the next of: a replica swap, the drop's next phase change by time, a hold's end,
+    /// the keep-alive. The swap is awaited through one task per replica, kept across wake-ups, so an
+    /// idle stream allocates nothing per wake-up but a timer.
+    /// </remarks>
+    internal static async IAsyncEnumerable<SseItem<EdgeDropView?>> AvailabilityEvents(
+        string dropId, ReplicaHolder holder, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-store";
-        context.Response.Headers["X-Accel-Buffering"] = "no";
         long sentRevision = -1;
         string? sentPhase = null;
         DateTimeOffset? sentHoldEnd = null;
         var lastWrite = time.GetUtcNow();
-        try
+        CatalogReplica? watched = null;
+        var swapped = Task.CompletedTask;
+        while (!cancellationToken.IsCancellationRequested)
         {
-            while (!cancellationToken.IsCancellationRequested)
+            var replica = holder.Current;
+            var now = time.GetUtcNow();
+            DateTimeOffset? nextChange = null;
+            var drop = replica.FindDrop(dropId);
+            if (drop is not null)
             {
-                var replica = holder.Current;
-                var now = time.GetUtcNow();
-                if (replica.FindDrop(dropId) is { } drop)
+                var view = EdgeDropView.From(drop, now, replica.Find(drop.CreatorId));
+                // A hold ending with its lease (a dead edge's) changes availability without a revision.
+                var holdEnd = DropStock.NextHoldEnd(drop, now);
+                nextChange = Earliest(DropPhases.NextChange(drop, now), holdEnd);
+                if (drop.Revision != sentRevision || view.Phase != sentPhase || holdEnd != sentHoldEnd)
                 {
-                    var view = EdgeDropView.From(drop, now, replica.Find(drop.CreatorId));
-                    // A hold ending with its lease (a dead edge's) changes availability without a revision.
-                    var holdEnd = DropStock.NextHoldEnd(drop, now);
-                    if (drop.Revision != sentRevision || view.Phase != sentPhase || holdEnd != sentHoldEnd)
-                    {
-                        sentHoldEnd = holdEnd;
-                        var data = JsonSerializer.Serialize(view, s_json);
-                        await context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"event: availability\nid: {drop.Revision}\ndata: {data}\n\n"), cancellationToken);
-                        await context.Response.Body.FlushAsync(cancellationToken);
-                        (sentRevision, sentPhase, lastWrite) = (drop.Revision, view.Phase, now);
-                    }
-                    else if (now - lastWrite >= TimeSpan.FromSeconds(15))
-                    {
-                        await context.Response.WriteAsync(": keep-alive\n\n", cancellationToken);
-                        await context.Response.Body.FlushAsync(cancellationToken);
-                        lastWrite = now;
-                    }
+                    sentHoldEnd = holdEnd;
+                    (sentRevision, sentPhase, lastWrite) = (drop.Revision, view.Phase, now);
+                    yield return new SseItem<EdgeDropView?>(view, AvailabilityEvent) { EventId = drop.Revision.ToString(CultureInfo.InvariantCulture) };
                 }
-
-                // Wake on the next applied revision, or after a second to notice a phase change by time.
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                wait.CancelAfter(TimeSpan.FromSeconds(1));
-                await holder.WaitForRevisionAsync(replica.Revision + 1, wait.Token);
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The browser went away: not a failure.
+
+            if (now - lastWrite >= KeepAliveInterval)
+            {
+                lastWrite = now;
+                yield return new SseItem<EdgeDropView?>(null, KeepAliveEvent);
+            }
+
+            var wakeAt = Earliest(lastWrite + KeepAliveInterval, nextChange);
+
+            if (!ReferenceEquals(watched, replica))
+            {
+                watched = replica;
+                swapped = holder.WaitForChangeAsync(replica, CancellationToken.None);
+            }
+
+            var delay = wakeAt - time.GetUtcNow();
+            if (delay > TimeSpan.Zero)
+            {
+                // Task.Delay cancels with the request: no linked cancellation source per wait.
+                await Task.WhenAny(swapped, Task.Delay(delay, time, cancellationToken));
+            }
         }
     }
 
+    private static DateTimeOffset Earliest(DateTimeOffset a, DateTimeOffset? b) => b is { } other && other < a ? other : a;
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : Earliest(a.Value, b);
+
     internal static async Task<IResult> Rsvp(string dropId, HttpContext context, DropReservations reservations, OriginCalls origin, CancellationToken cancellationToken)
     {
-        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var token = context.GetAccessToken()!;
         var status = await reservations.RsvpAsync(token, dropId, cancellationToken);
         context.Response.Headers.CacheControl = "no-store";
         return status switch
@@ -152,7 +183,7 @@ internal static class DropsApi
 
     internal static async Task<IResult> Reserve(string dropId, HttpContext context, DropReservations reservations, DropAdmission admission, ReplicaHolder holder, CancellationToken cancellationToken)
     {
-        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var token = context.GetAccessToken()!;
         context.Response.Headers.CacheControl = "no-store";
         string? key = null;
         if (context.Request.Headers.TryGetValue(IdempotencyKeyHeader, out var keyValues))
@@ -274,7 +305,7 @@ internal static class DropsApi
 
     internal static async Task<IResult> Confirm(string reservationId, HttpContext context, DropReservations reservations, DropAdmission admission, CancellationToken cancellationToken)
     {
-        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var token = context.GetAccessToken()!;
         context.Response.Headers.CacheControl = "no-store";
         var result = await reservations.ConfirmAsync(token, reservationId, cancellationToken);
         if (result.Status == ConfirmStatus.Confirmed)
@@ -299,7 +330,7 @@ internal static class DropsApi
 
     internal static async Task<IResult> Release(string reservationId, HttpContext context, DropReservations reservations, CancellationToken cancellationToken)
     {
-        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var token = context.GetAccessToken()!;
         var result = await reservations.ReleaseAsync(token, reservationId, cancellationToken);
         return result.Status switch
         {
@@ -362,6 +393,7 @@ internal sealed record ReservationResponse(string ReservationId, string DropId, 
 /// <summary>The reservation answers' serializer, generated at build time (the hot path of a drop).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(ReservationResponse))]
+[JsonSerializable(typeof(EdgeDropView))]
 internal sealed partial class DropsJsonContext : JsonSerializerContext;
 
 /// <param name="Withdrawn">The creator's catalog no longer has this SKU (a forced catalog push): not reservable.</param>

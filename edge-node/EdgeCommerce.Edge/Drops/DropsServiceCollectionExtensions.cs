@@ -15,6 +15,8 @@ internal static class DropsServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        // The live-stock stream (TypedResults.ServerSentEvents) serializes through the app's JSON options.
+        services.ConfigureHttpJsonOptions(static options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, DropsJsonContext.Default));
         services.TryAddSingleton<Funnel.DropFunnel>();
         services.TryAddSingleton<DropMetrics>();
         services.TryAddSingleton<IDropInventoryOrigin, GrpcDropInventoryOrigin>();

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace EdgeCommerce.Edge.Drops;
 
 /// <summary>
-/// Stock in place before the doors open (issue 20): from <see cref="DropsOptions.PrepositionLead"/>
+/// Stock in place before the doors open: from <see cref="DropsOptions.PrepositionLead"/>
 /// before a drop's early access (or its start, without early access) until it opens, every SKU of
 /// the drop whose pool holds no free unit gets a placement lease from the origin, which sizes it as
 /// this edge's share of the stock and keeps a reserve. At the open the burst of first reservations

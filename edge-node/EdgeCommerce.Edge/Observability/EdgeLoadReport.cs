@@ -8,7 +8,7 @@ namespace EdgeCommerce.Edge.Observability;
 /// What this edge tells its origin about its traffic (the <c>load</c> field of an Ack), so the
 /// origin's overview can show every edge's P95 without scraping each one.
 /// </summary>
-/// <param name="funnel">Per-drop funnel counts for the creator's drop report (issue 16); they ride on the same ack.</param>
+/// <param name="funnel">Per-drop funnel counts for the creator's drop report; they ride on the same ack.</param>
 internal sealed class EdgeLoadReport(RequestLatencyWindow window, WidgetMetrics widgets, Drops.Funnel.DropFunnel? funnel = null)
 {
     /// <summary>How often at most a report rides on the stream.</summary>

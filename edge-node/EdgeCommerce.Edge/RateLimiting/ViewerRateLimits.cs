@@ -55,7 +55,7 @@ internal static class ViewerRateLimits
 
     /// <summary>The validated token of a request to a rate-limited endpoint; null otherwise.</summary>
     private static AccessToken? Limited(HttpContext context)
-        => context.GetEndpoint()?.Metadata.GetMetadata<ViewerRateLimitedMetadata>() is not null ? AccessTokenAuthenticationHandler.TokenOf(context) : null;
+        => context.GetEndpoint()?.Metadata.GetMetadata<ViewerRateLimitedMetadata>() is not null ? context.GetAccessToken() : null;
 
     /// <summary>
     /// A bucket of <paramref name="burst"/> that refills at <paramref name="perSecond"/>: every 100 ms

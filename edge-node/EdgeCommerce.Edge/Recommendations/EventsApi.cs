@@ -44,7 +44,7 @@ internal static class EventsApi
         IOptions<RecommendationsOptions> options,
         TimeProvider time)
     {
-        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var token = context.GetAccessToken()!;
         var limits = options.Value;
         if (context.Request.ContentLength > limits.MaxEventsBodyBytes)
         {

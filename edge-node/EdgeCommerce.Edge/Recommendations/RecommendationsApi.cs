@@ -35,7 +35,7 @@ internal static class RecommendationsApi
         Recommender recommender,
         IOptions<RecommendationsOptions> options)
     {
-        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var token = context.GetAccessToken()!;
         context.Response.Headers.CacheControl = "no-store";
         if (creatorId is null || !Identifiers.IsValid(creatorId))
         {

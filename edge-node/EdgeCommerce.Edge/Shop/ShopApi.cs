@@ -40,6 +40,7 @@ internal static class ShopApi
             .WithSummary("The script a creator pastes into their page: finds the nearest healthy edge and mounts the shop in a frame.");
         endpoints.MapGet("/v1/creators/{creatorId}/drops", ListDrops)
             .RequireCors(SiteCors.CreatorInRoute)
+            .CacheOutput(CreatorDropsCachePolicy.Instance)
             .WithTags("Shop").WithName("ListCreatorDrops")
             .WithSummary("The creator's drops that are not closed, the current one first, then by start (public, cacheable for 2 s).");
         return endpoints;

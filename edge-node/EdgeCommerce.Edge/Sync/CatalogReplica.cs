@@ -47,7 +47,7 @@ internal sealed class CatalogReplica
 
     public CreatorCatalog? Find(string creatorId) => Creators.GetValueOrDefault(creatorId);
 
-    /// <summary>Every drop by id, as of <see cref="Revision"/> (issue 6).</summary>
+    /// <summary>Every drop by id, as of <see cref="Revision"/>.</summary>
     public ImmutableDictionary<string, DropState> Drops { get; }
 
     public DropState? FindDrop(string dropId) => Drops.GetValueOrDefault(dropId);

@@ -21,7 +21,7 @@ internal static class ViewerApi
 
     internal static Ok<MeResponse> GetMe(HttpContext context)
     {
-        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var token = context.GetAccessToken()!;
         context.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new MeResponse(token.Subject, token.CreatorId, [.. token.Scopes.Order(StringComparer.Ordinal)], token.Tier, token.ExpiresAt));
     }

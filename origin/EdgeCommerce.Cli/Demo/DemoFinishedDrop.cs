@@ -9,7 +9,7 @@ namespace EdgeCommerce.Cli.Demo;
 
 /// <summary>
 /// A drop that already happened, so a newcomer's first <c>drops report</c> shows real figures
-/// (issue 16): the first demo creator's "first drop" opened a minute before <c>up</c> seeded it with
+///: the first demo creator's "first drop" opened a minute before <c>up</c> seeded it with
 /// 3 units of two sizes and ends two minutes after; three demo viewers go through the first edge as
 /// buyers do (RSVP, reserve, confirm; one releases), selling out one size. Best effort: a failure
 /// is reported and <c>up</c> goes on.

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Cli.Common;
+using EdgeCommerce.Contracts;
 
 namespace EdgeCommerce.Cli.Drops;
 
@@ -101,11 +102,6 @@ internal sealed class DropsReportCommand : Command
 /// <summary>The report's figures as text: the same names and definitions as the JSON (docs/drop-report.md).</summary>
 internal static class DropReportText
 {
-    private static readonly HashSet<string> s_zeroDecimal = new(
-        ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"], StringComparer.Ordinal);
-
-    private static readonly HashSet<string> s_threeDecimal = new(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], StringComparer.Ordinal);
-
     public static string Table(JsonElement report)
     {
         var text = new StringBuilder();
@@ -244,7 +240,7 @@ internal static class DropReportText
         }
 
         var minor = value.GetInt64();
-        var digits = currency is null ? 2 : s_zeroDecimal.Contains(currency) ? 0 : s_threeDecimal.Contains(currency) ? 3 : 2;
+        var digits = Iso4217.MinorUnitsOrTwo(currency);
         var major = minor / (decimal)Math.Pow(10, digits);
         return major.ToString("N" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + (currency is null ? "" : " " + currency);
     }

@@ -32,7 +32,7 @@ internal static class CatalogAdminApi
     /// <summary>A platform operator sees every creator; a creator's token sees only its own.</summary>
     internal static async Task<Ok<CreatorListResponse>> ListCreators(HttpContext context, IOriginStore store, CancellationToken cancellationToken)
     {
-        var caller = AccessTokenAuthenticationHandler.TokenOf(context);
+        var caller = context.GetAccessToken();
         var creators = await store.ListCreatorsAsync(cancellationToken);
         return TypedResults.Ok(new CreatorListResponse([.. creators.Where(creator => caller?.MayAccessCreator(creator.Id) == true)]));
     }

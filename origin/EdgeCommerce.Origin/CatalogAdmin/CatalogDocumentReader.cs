@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using EdgeCommerce.Contracts;
+using EdgeCommerce.ServiceDefaults.Http;
 
 namespace EdgeCommerce.Origin.CatalogAdmin;
 
@@ -32,31 +33,31 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
 
     public CatalogReadResult Read(JsonElement root)
     {
-        var errors = new ErrorCollector();
+        var errors = new JsonPathErrors(MaxReportedErrors);
         if (root.ValueKind != JsonValueKind.Object)
         {
             errors.Add("$", "must be a JSON object with a 'products' array");
-            return errors.ToResult(null);
+            return new CatalogReadResult(null, errors.ToDictionary());
         }
 
-        var fields = Fields(root, "", s_rootFields, errors);
+        var fields = errors.Fields(root, "", s_rootFields);
         if (!fields.TryGetValue("products", out var productsElement))
         {
             errors.Add("products", "is required");
-            return errors.ToResult(null);
+            return new CatalogReadResult(null, errors.ToDictionary());
         }
 
         if (productsElement.ValueKind != JsonValueKind.Array)
         {
             errors.Add("products", "must be an array");
-            return errors.ToResult(null);
+            return new CatalogReadResult(null, errors.ToDictionary());
         }
 
         var count = productsElement.GetArrayLength();
         if (count > options.MaxProducts)
         {
             errors.Add("products", Invariant($"has {count} products; at most {options.MaxProducts} are allowed"));
-            return errors.ToResult(null);
+            return new CatalogReadResult(null, errors.ToDictionary());
         }
 
         var products = new List<ProductDocument>(count);
@@ -90,10 +91,10 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         }
 
         var displayName = ReadDisplayName(fields, errors);
-        return errors.ToResult(errors.Count == 0 ? new CatalogDocument(products, displayName) : null);
+        return new CatalogReadResult(errors.Count == 0 ? new CatalogDocument(products, displayName) : null, errors.ToDictionary());
     }
 
-    private ProductDocument? ReadProduct(JsonElement element, string path, ErrorCollector errors, Dictionary<string, string> skuIds, out string? id)
+    private ProductDocument? ReadProduct(JsonElement element, string path, JsonPathErrors errors, Dictionary<string, string> skuIds, out string? id)
     {
         id = null;
         if (element.ValueKind != JsonValueKind.Object)
@@ -103,7 +104,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         }
 
         var before = errors.Count;
-        var fields = Fields(element, path + ".", s_productFields, errors);
+        var fields = errors.Fields(element, path + ".", s_productFields);
         id = ReadId(fields, "id", path, errors);
         var title = ReadText(fields, "title", path, required: true, options.MaxTitleLength, singleLine: true, errors);
         var description = ReadText(fields, "description", path, required: false, options.MaxDescriptionLength, singleLine: false, errors);
@@ -118,7 +119,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
     }
 
     /// <summary>Optional; when present a single line of 1 to <see cref="MaxDisplayNameLength"/> characters, trimmed.</summary>
-    private static string? ReadDisplayName(Dictionary<string, JsonElement> fields, ErrorCollector errors)
+    private static string? ReadDisplayName(Dictionary<string, JsonElement> fields, JsonPathErrors errors)
     {
         if (!fields.TryGetValue("displayName", out var element) || element.ValueKind == JsonValueKind.Null)
         {
@@ -129,7 +130,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         return value?.Trim();
     }
 
-    private static string? ReadId(Dictionary<string, JsonElement> fields, string name, string path, ErrorCollector errors)
+    private static string? ReadId(Dictionary<string, JsonElement> fields, string name, string path, JsonPathErrors errors)
     {
         var fieldPath = path + "." + name;
         if (!fields.TryGetValue(name, out var element))
@@ -138,7 +139,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
             return null;
         }
 
-        if (!TryGetString(element, fieldPath, errors, out var value))
+        if (!errors.TryGetString(element, fieldPath, out var value))
         {
             return null;
         }
@@ -152,7 +153,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         return value;
     }
 
-    private static string? ReadText(Dictionary<string, JsonElement> fields, string name, string path, bool required, int maxLength, bool singleLine, ErrorCollector errors)
+    private static string? ReadText(Dictionary<string, JsonElement> fields, string name, string path, bool required, int maxLength, bool singleLine, JsonPathErrors errors)
     {
         var fieldPath = path.Length == 0 ? name : path + "." + name;
         if (!fields.TryGetValue(name, out var element) || (!required && element.ValueKind == JsonValueKind.Null))
@@ -165,7 +166,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
             return null;
         }
 
-        if (!TryGetString(element, fieldPath, errors, out var value))
+        if (!errors.TryGetString(element, fieldPath, out var value))
         {
             return null;
         }
@@ -195,7 +196,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         return value;
     }
 
-    private string? ReadImageUrl(Dictionary<string, JsonElement> fields, string path, ErrorCollector errors)
+    private string? ReadImageUrl(Dictionary<string, JsonElement> fields, string path, JsonPathErrors errors)
     {
         var fieldPath = path + ".imageUrl";
         if (!fields.TryGetValue("imageUrl", out var element) || element.ValueKind == JsonValueKind.Null)
@@ -203,7 +204,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
             return null;
         }
 
-        if (!TryGetString(element, fieldPath, errors, out var value))
+        if (!errors.TryGetString(element, fieldPath, out var value))
         {
             return null;
         }
@@ -240,7 +241,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
             && string.IsNullOrEmpty(uri.UserInfo);
     }
 
-    private MoneyDocument? ReadPrice(Dictionary<string, JsonElement> fields, string path, ErrorCollector errors)
+    private MoneyDocument? ReadPrice(Dictionary<string, JsonElement> fields, string path, JsonPathErrors errors)
     {
         var fieldPath = path + ".price";
         if (!fields.TryGetValue("price", out var element))
@@ -255,14 +256,14 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
             return null;
         }
 
-        var priceFields = Fields(element, fieldPath + ".", s_priceFields, errors);
+        var priceFields = errors.Fields(element, fieldPath + ".", s_priceFields);
         string? currency = null;
         var minorUnits = 0;
         if (!priceFields.TryGetValue("currency", out var currencyElement))
         {
             errors.Add(fieldPath + ".currency", "is required");
         }
-        else if (TryGetString(currencyElement, fieldPath + ".currency", errors, out var code))
+        else if (errors.TryGetString(currencyElement, fieldPath + ".currency", out var code))
         {
             if (Iso4217.TryGetMinorUnits(code, out minorUnits))
             {
@@ -293,7 +294,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
     /// is in its product's currency): a whole, non-negative number up to the price maximum. Null
     /// when invalid, or when the currency is unknown (its own error names that).
     /// </summary>
-    private long? ReadMinorUnits(JsonElement element, string path, string? currency, int minorUnits, ErrorCollector errors)
+    private long? ReadMinorUnits(JsonElement element, string path, string? currency, int minorUnits, JsonPathErrors errors)
     {
         if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt64(out var minor))
         {
@@ -322,7 +323,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         return minor;
     }
 
-    private SortedDictionary<string, string>? ReadAttributes(Dictionary<string, JsonElement> fields, string path, ErrorCollector errors)
+    private SortedDictionary<string, string>? ReadAttributes(Dictionary<string, JsonElement> fields, string path, JsonPathErrors errors)
     {
         var fieldPath = path + ".attributes";
         var attributes = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -340,9 +341,9 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         var ok = true;
         foreach (var property in element.EnumerateObject())
         {
-            if (!TryGetName(property, out var name))
+            if (!JsonPathErrors.TryGetName(property, out var name))
             {
-                errors.Add(fieldPath, InvalidNameMessage);
+                errors.Add(fieldPath, JsonPathErrors.InvalidNameMessage);
                 ok = false;
                 continue;
             }
@@ -362,7 +363,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
                 continue;
             }
 
-            if (!TryGetString(property.Value, attributePath, errors, out var value))
+            if (!errors.TryGetString(property.Value, attributePath, out var value))
             {
                 ok = false;
                 continue;
@@ -387,7 +388,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         return ok ? attributes : null;
     }
 
-    private List<SkuDocument>? ReadSkus(Dictionary<string, JsonElement> fields, string path, ErrorCollector errors, Dictionary<string, string> skuIds, MoneyDocument? price)
+    private List<SkuDocument>? ReadSkus(Dictionary<string, JsonElement> fields, string path, JsonPathErrors errors, Dictionary<string, string> skuIds, MoneyDocument? price)
     {
         var fieldPath = path + ".skus";
         if (!fields.TryGetValue("skus", out var element))
@@ -422,7 +423,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
                 continue;
             }
 
-            var skuFields = Fields(skuElement, skuPath + ".", s_skuFields, errors);
+            var skuFields = errors.Fields(skuElement, skuPath + ".", s_skuFields);
             var id = ReadId(skuFields, "id", skuPath, errors);
             var label = ReadText(skuFields, "label", skuPath, required: true, options.MaxSkuLabelLength, singleLine: true, errors);
             long? unitCost = null;
@@ -457,106 +458,7 @@ internal sealed class CatalogDocumentReader(CatalogOptions options)
         return errors.Count == before ? skus : null;
     }
 
-    /// <summary>Collects an object's properties, reporting unknown and repeated names.</summary>
-    private static Dictionary<string, JsonElement> Fields(JsonElement element, string prefix, string[] allowed, ErrorCollector errors)
-    {
-        var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        foreach (var property in element.EnumerateObject())
-        {
-            if (!TryGetName(property, out var name))
-            {
-                errors.Add(prefix.Length == 0 ? "$" : prefix[..^1], InvalidNameMessage);
-            }
-            else if (!allowed.Contains(name, StringComparer.Ordinal))
-            {
-                errors.Add(prefix + name, "is not a known field");
-            }
-            else if (!fields.TryAdd(name, property.Value))
-            {
-                errors.Add(prefix + name, "appears more than once");
-            }
-        }
-
-        return fields;
-    }
-
-    private static bool TryGetString(JsonElement element, string path, ErrorCollector errors, out string value)
-    {
-        value = "";
-        if (element.ValueKind != JsonValueKind.String)
-        {
-            errors.Add(path, "must be a string");
-            return false;
-        }
-
-        try
-        {
-            value = element.GetString()!;
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            // Escaped lone surrogates ("\ud800") are valid JSON but not valid text.
-            errors.Add(path, "is not valid Unicode text");
-            return false;
-        }
-    }
-
-    private const string InvalidNameMessage = "has a property name that is not valid Unicode text";
-
-    /// <summary>Like <see cref="TryGetString"/> for names: a lone surrogate or bad UTF-8 in a name makes <c>Name</c> throw.</summary>
-    private static bool TryGetName(JsonProperty property, out string name)
-    {
-        try
-        {
-            name = property.Name;
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            name = "";
-            return false;
-        }
-    }
-
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
-    private sealed class ErrorCollector
-    {
-        private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
-        private int _dropped;
-
-        public int Count { get; private set; }
-
-        public void Add(string path, string message)
-        {
-            Count++;
-            // Cap messages, not keys: one path repeated thousands of times (a duplicated unknown field) must not grow the answer either.
-            if (Count > MaxReportedErrors)
-            {
-                _dropped++;
-                return;
-            }
-
-            if (!_errors.TryGetValue(path, out var messages))
-            {
-                _errors[path] = messages = [];
-            }
-
-            messages.Add(message);
-        }
-
-        public CatalogReadResult ToResult(CatalogDocument? document)
-        {
-            var errors = _errors.ToDictionary(static pair => pair.Key, static pair => pair.Value.ToArray(), StringComparer.Ordinal);
-            if (_dropped > 0)
-            {
-                errors["$"] = [.. errors.GetValueOrDefault("$", []), Invariant($"{_dropped} more errors were not listed")];
-            }
-
-            return new CatalogReadResult(document, errors);
-        }
-    }
 }
 
 /// <summary>Either a valid document (and no errors) or every error found, keyed by JSON path.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using EdgeCommerce.Contracts;
+using EdgeCommerce.ServiceDefaults.Http;
 
 namespace EdgeCommerce.Origin.Drops;
 
@@ -28,57 +29,48 @@ internal static class DropDocumentReader
     /// <summary>Either the document or every error (keyed by JSON path). <paramref name="now"/> refuses a drop that already ended.</summary>
     public static (DropDocument? Document, Dictionary<string, string[]> Errors) Read(JsonElement root, DateTimeOffset now)
     {
-        var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        void Add(string path, string message)
-        {
-            if (!errors.TryGetValue(path, out var list))
-            {
-                errors[path] = list = [];
-            }
-
-            list.Add(message);
-        }
+        var errors = new JsonPathErrors();
 
         if (root.ValueKind != JsonValueKind.Object)
         {
-            Add("$", "must be a JSON object");
-            return (null, Done(errors));
+            errors.Add("$", "must be a JSON object");
+            return (null, errors.ToDictionary());
         }
 
-        var fields = Fields(root, "", s_rootFields, Add);
+        var fields = errors.Fields(root, "", s_rootFields);
         string? title = null;
         if (!fields.TryGetValue("title", out var titleElement))
         {
-            Add("title", "is required");
+            errors.Add("title", "is required");
         }
         else if (titleElement.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(titleElement.GetString()))
         {
-            Add("title", "must be a non-empty string");
+            errors.Add("title", "must be a non-empty string");
         }
         else if (titleElement.GetString()!.Length > MaxTitleLength)
         {
-            Add("title", Invariant($"must be at most {MaxTitleLength} characters"));
+            errors.Add("title", Invariant($"must be at most {MaxTitleLength} characters"));
         }
         else if (titleElement.GetString()!.Any(char.IsControl))
         {
-            Add("title", "must not contain control characters");
+            errors.Add("title", "must not contain control characters");
         }
         else
         {
             title = titleElement.GetString();
         }
 
-        var startsAt = ReadTime(fields, "startsAt", Add);
-        var endsAt = ReadTime(fields, "endsAt", Add);
+        var startsAt = ReadTime(fields, "startsAt", errors);
+        var endsAt = ReadTime(fields, "endsAt", errors);
         if (startsAt is { } start && endsAt is { } end)
         {
             if (end <= start)
             {
-                Add("endsAt", "must be after startsAt");
+                errors.Add("endsAt", "must be after startsAt");
             }
             else if (end <= now)
             {
-                Add("endsAt", "must be in the future");
+                errors.Add("endsAt", "must be in the future");
             }
         }
 
@@ -87,20 +79,20 @@ internal static class DropDocumentReader
         {
             if (earlyElement.ValueKind != JsonValueKind.Object)
             {
-                Add("earlyAccess", "must be an object with 'minutes' and 'audience'");
+                errors.Add("earlyAccess", "must be an object with 'minutes' and 'audience'");
             }
             else
             {
-                var earlyFields = Fields(earlyElement, "earlyAccess.", s_earlyFields, Add);
-                var minutes = ReadInt(earlyFields, "earlyAccess.minutes", "minutes", 1, MaxEarlyAccessMinutes, Add);
+                var earlyFields = errors.Fields(earlyElement, "earlyAccess.", s_earlyFields);
+                var minutes = ReadInt(earlyFields, "earlyAccess.minutes", "minutes", 1, MaxEarlyAccessMinutes, errors);
                 string? audience = null;
                 if (!earlyFields.TryGetValue("audience", out var audienceElement))
                 {
-                    Add("earlyAccess.audience", "is required");
+                    errors.Add("earlyAccess.audience", "is required");
                 }
                 else if (audienceElement.ValueKind != JsonValueKind.String || !IsAudience(audienceElement.GetString()!))
                 {
-                    Add("earlyAccess.audience", "must be 'rsvp' or 'tier:NAME' (NAME: 1-64 characters of ASCII letters, digits, '.', '_' or '-')");
+                    errors.Add("earlyAccess.audience", "must be 'rsvp' or 'tier:NAME' (NAME: 1-64 characters of ASCII letters, digits, '.', '_' or '-')");
                 }
                 else
                 {
@@ -114,19 +106,19 @@ internal static class DropDocumentReader
             }
         }
 
-        var limit = ReadInt(fields, "perViewerLimit", "perViewerLimit", 1, MaxPerViewerLimit, Add);
+        var limit = ReadInt(fields, "perViewerLimit", "perViewerLimit", 1, MaxPerViewerLimit, errors);
         var allocations = new List<AllocationDocument>();
         if (!fields.TryGetValue("allocations", out var allocationsElement))
         {
-            Add("allocations", "is required");
+            errors.Add("allocations", "is required");
         }
         else if (allocationsElement.ValueKind != JsonValueKind.Array || allocationsElement.GetArrayLength() is 0)
         {
-            Add("allocations", "must be a non-empty array");
+            errors.Add("allocations", "must be a non-empty array");
         }
         else if (allocationsElement.GetArrayLength() > MaxAllocations)
         {
-            Add("allocations", Invariant($"must list at most {MaxAllocations} SKUs"));
+            errors.Add("allocations", Invariant($"must list at most {MaxAllocations} SKUs"));
         }
         else
         {
@@ -137,23 +129,23 @@ internal static class DropDocumentReader
                 var path = Invariant($"allocations[{index}]");
                 if (element.ValueKind != JsonValueKind.Object)
                 {
-                    Add(path, "must be an object with 'skuId' and 'units'");
+                    errors.Add(path, "must be an object with 'skuId' and 'units'");
                 }
                 else
                 {
-                    var allocationFields = Fields(element, path + ".", s_allocationFields, Add);
+                    var allocationFields = errors.Fields(element, path + ".", s_allocationFields);
                     string? skuId = null;
                     if (!allocationFields.TryGetValue("skuId", out var skuElement))
                     {
-                        Add(path + ".skuId", "is required");
+                        errors.Add(path + ".skuId", "is required");
                     }
                     else if (skuElement.ValueKind != JsonValueKind.String || !Identifiers.IsValid(skuElement.GetString()))
                     {
-                        Add(path + ".skuId", Identifiers.Rule);
+                        errors.Add(path + ".skuId", Identifiers.Rule);
                     }
                     else if (seen.TryGetValue(skuElement.GetString()!, out var first))
                     {
-                        Add(path + ".skuId", Invariant($"duplicates allocations[{first}].skuId"));
+                        errors.Add(path + ".skuId", Invariant($"duplicates allocations[{first}].skuId"));
                     }
                     else
                     {
@@ -161,7 +153,7 @@ internal static class DropDocumentReader
                         seen[skuId] = index;
                     }
 
-                    var units = ReadInt(allocationFields, path + ".units", "units", 1, MaxUnits, Add);
+                    var units = ReadInt(allocationFields, path + ".units", "units", 1, MaxUnits, errors);
                     if (skuId is not null && units is { } u)
                     {
                         allocations.Add(new AllocationDocument(skuId, u));
@@ -174,20 +166,20 @@ internal static class DropDocumentReader
 
         if (errors.Count > 0)
         {
-            return (null, Done(errors));
+            return (null, errors.ToDictionary());
         }
 
-        return (new DropDocument(title!, startsAt!.Value, endsAt!.Value, early, limit!.Value, allocations), Done(errors));
+        return (new DropDocument(title!, startsAt!.Value, endsAt!.Value, early, limit!.Value, allocations), errors.ToDictionary());
     }
 
     private static bool IsAudience(string value)
         => value == "rsvp" || (value.StartsWith("tier:", StringComparison.Ordinal) && Identifiers.IsValid(value["tier:".Length..]));
 
-    private static DateTimeOffset? ReadTime(Dictionary<string, JsonElement> fields, string name, Action<string, string> add)
+    private static DateTimeOffset? ReadTime(Dictionary<string, JsonElement> fields, string name, JsonPathErrors errors)
     {
         if (!fields.TryGetValue(name, out var element))
         {
-            add(name, "is required");
+            errors.Add(name, "is required");
             return null;
         }
 
@@ -196,7 +188,7 @@ internal static class DropDocumentReader
             || !DateTimeOffset.TryParseExact(element.GetString(), ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var value)
             || !(element.GetString()!.EndsWith('Z') || element.GetString()!.Contains('+', StringComparison.Ordinal) || element.GetString()!.LastIndexOf('-') > 9))
         {
-            add(name, "must be an RFC 3339 time with an offset, like 2026-12-01T20:00:00Z");
+            errors.Add(name, "must be an RFC 3339 time with an offset, like 2026-12-01T20:00:00Z");
             return null;
         }
 
@@ -204,50 +196,29 @@ internal static class DropDocumentReader
         // far from the ends of what a DateTimeOffset can hold.
         if (value < s_minTime || value > s_maxTime)
         {
-            add(name, "must be between 2000-01-01T00:00:00Z and 9999-01-01T00:00:00Z");
+            errors.Add(name, "must be between 2000-01-01T00:00:00Z and 9999-01-01T00:00:00Z");
             return null;
         }
 
         return value.ToUniversalTime();
     }
 
-    private static int? ReadInt(Dictionary<string, JsonElement> fields, string path, string name, int min, int max, Action<string, string> add)
+    private static int? ReadInt(Dictionary<string, JsonElement> fields, string path, string name, int min, int max, JsonPathErrors errors)
     {
         if (!fields.TryGetValue(name, out var element))
         {
-            add(path, "is required");
+            errors.Add(path, "is required");
             return null;
         }
 
         if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt32(out var value) || value < min || value > max)
         {
-            add(path, Invariant($"must be a whole number from {min} to {max}"));
+            errors.Add(path, Invariant($"must be a whole number from {min} to {max}"));
             return null;
         }
 
         return value;
     }
-
-    private static Dictionary<string, JsonElement> Fields(JsonElement element, string prefix, string[] known, Action<string, string> add)
-    {
-        var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        foreach (var property in element.EnumerateObject())
-        {
-            if (!known.Contains(property.Name, StringComparer.Ordinal))
-            {
-                add(prefix + property.Name, "is not a known field");
-            }
-            else if (!fields.TryAdd(property.Name, property.Value))
-            {
-                add(prefix + property.Name, "appears more than once");
-            }
-        }
-
-        return fields;
-    }
-
-    private static Dictionary<string, string[]> Done(Dictionary<string, List<string>> errors)
-        => errors.ToDictionary(static pair => pair.Key, static pair => pair.Value.ToArray(), StringComparer.Ordinal);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

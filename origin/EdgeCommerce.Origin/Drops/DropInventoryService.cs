@@ -162,7 +162,7 @@ internal sealed partial class DropInventoryService(
     }
 
     /// <summary>
-    /// The units the calling edge's reservations hold in its leases (issue 15). Applied per drop,
+    /// The units the calling edge's reservations hold in its leases. Applied per drop,
     /// one write and at most one revision each; another edge's leases are skipped, so an edge can
     /// only ever speak for its own reservations.
     /// </summary>
@@ -199,7 +199,7 @@ internal sealed partial class DropInventoryService(
     /// <summary>The edge the caller's token was issued to; <c>PERMISSION_DENIED</c> once an operator revoked it.</summary>
     private async Task<string> RequireUnrevokedEdgeAsync(ServerCallContext context)
     {
-        if (AccessTokenAuthenticationHandler.TokenOf(context.GetHttpContext()) is not { } caller
+        if (context.GetHttpContext().GetAccessToken() is not { } caller
             || await revocations.IsRevokedAsync(caller.Subject, context.CancellationToken))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, EdgeRevocations.RevokedDetail));

@@ -238,7 +238,7 @@ internal static class DropsApi
     }
 
     private static bool MayAccess(HttpContext context, string creatorId)
-        => AccessTokenAuthenticationHandler.TokenOf(context)?.MayAccessCreator(creatorId) == true;
+        => context.GetAccessToken()?.MayAccessCreator(creatorId) == true;
 
     private static ProblemHttpResult TooLarge(int limit)
         => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The drop is too large.", detail: $"The request body exceeds the limit of {limit} bytes.");

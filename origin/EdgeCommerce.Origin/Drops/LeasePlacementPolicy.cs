@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace EdgeCommerce.Origin.Drops;
 
 /// <summary>
-/// How much of a drop's stock an edge may hold before the doors open (issue 20): its share, among
+/// How much of a drop's stock an edge may hold before the doors open: its share, among
 /// the edges connected to this origin process, of the placeable units (allocation − sold − the
 /// origin's reserve), weighted by the buyers each edge expects for the drop (the RSVPs it took and
 /// the viewers in its waiting room, sent with its placement request). The reserve

@@ -22,7 +22,7 @@ internal sealed class EdgeEventsService(IOriginStore store, ILogger<EdgeEventsSe
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var caller = AccessTokenAuthenticationHandler.TokenOf(context.GetHttpContext());
+        var caller = context.GetHttpContext().GetAccessToken();
         if (caller is null || !string.Equals(caller.Subject, request.EdgeId, StringComparison.Ordinal))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, "This token was not issued to the edge the batch names."));

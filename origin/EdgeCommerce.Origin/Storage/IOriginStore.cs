@@ -86,7 +86,7 @@ internal interface IStoreSnapshot : IAsyncDisposable
     /// <summary>The published public key set (protobuf <c>KeySet</c>) as of <see cref="Revision"/>; null when none.</summary>
     byte[]? KeySet { get; }
 
-    /// <summary>Every drop's state (protobuf <c>DropState</c>) as of <see cref="Revision"/>, ordered by drop id (issue 6).</summary>
+    /// <summary>Every drop's state (protobuf <c>DropState</c>) as of <see cref="Revision"/>, ordered by drop id.</summary>
     IReadOnlyList<byte[]> Drops { get; }
 
     /// <summary>Protobuf catalogs, one per creator, ordered by creator id.</summary>

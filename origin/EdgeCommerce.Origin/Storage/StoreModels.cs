@@ -7,7 +7,7 @@ internal enum ChangeKind
     CreatorDeleted = 2,
     /// <summary>The published signing keys changed; the payload is the whole protobuf <c>KeySet</c>.</summary>
     KeysChanged = 3,
-    /// <summary>A drop changed (schedule or stock); the payload is its whole protobuf <c>DropState</c> (issue 6).</summary>
+    /// <summary>A drop changed (schedule or stock); the payload is its whole protobuf <c>DropState</c>.</summary>
     DropChanged = 30,
 
     /// <summary>A recommender model became active; the payload is a protobuf <c>ModelActivation</c>. (20-29: recommendations.)</summary>

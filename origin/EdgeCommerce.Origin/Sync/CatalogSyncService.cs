@@ -117,7 +117,7 @@ internal sealed class CatalogSyncService(
         // Nothing is taken as applied until the edge acknowledges what this stream sent it.
         var token = registry.OnConnected(hello.EdgeId, hello.Region, hello.PublicUrl, version, 0, stream);
         SyncLog.EdgeConnected(logger, hello.EdgeId, hello.Region, hello.FromRevision, version);
-        var presented = AccessTokenAuthenticationHandler.TokenOf(context.GetHttpContext());
+        var presented = context.GetHttpContext().GetAccessToken();
         // Only protocol 2 edges understand a renewal; a protocol 1 edge renews its token out of band.
         var renewal = readAcks is not null && presented is not null
             ? new SyncTokenRenewer(hello.EdgeId, presented, issuer, keys, tokenOptions.Value.MaxLifetime, timeProvider)
@@ -305,7 +305,7 @@ internal sealed class CatalogSyncService(
     /// </summary>
     internal static void RequireIssuedTo(string edgeId, ServerCallContext context)
     {
-        var caller = AccessTokenAuthenticationHandler.TokenOf(context.GetHttpContext());
+        var caller = context.GetHttpContext().GetAccessToken();
         if (caller is null || !string.Equals(caller.Subject, edgeId, StringComparison.Ordinal))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, "This token was not issued to the edge the hello names."));

@@ -16,7 +16,7 @@ internal static class SyncServiceCollectionExtensions
         {
             grpc.EnableDetailedErrors = false;
             grpc.MaxReceiveMessageSize = 64 * 1024;
-            // Snapshots of large catalogs are big single messages until they stream in chunks (issue 3).
+            // Snapshots of large catalogs are big single messages until they stream in chunks.
             grpc.MaxSendMessageSize = 256 * 1024 * 1024;
         }).AddServiceOptions<CatalogSyncService>(static grpc =>
         {

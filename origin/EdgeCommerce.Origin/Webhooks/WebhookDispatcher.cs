@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace EdgeCommerce.Origin.Webhooks;
 
 /// <summary>
-/// Sends the outbox (issue 16): every <see cref="WebhooksOptions.PollInterval"/> it writes the
+/// Sends the outbox: every <see cref="WebhooksOptions.PollInterval"/> it writes the
 /// drop events that happen by time (opened, closed at <c>endsAt</c>), leases due rows (in the
 /// store's write transaction, so with several PostgreSQL replicas each row is sent by the one that
 /// leased it) and posts them signed. A row is leased only when no earlier row of the same endpoint

@@ -258,7 +258,7 @@ internal static class WebhooksApi
             : null;
 
     private static bool MayAccess(HttpContext context, string creatorId)
-        => AccessTokenAuthenticationHandler.TokenOf(context)?.MayAccessCreator(creatorId) == true;
+        => context.GetAccessToken()?.MayAccessCreator(creatorId) == true;
 
     private static ProblemHttpResult TooLarge(int limit)
         => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The webhook endpoint is too large.", detail: $"The request body exceeds the limit of {limit} bytes.");

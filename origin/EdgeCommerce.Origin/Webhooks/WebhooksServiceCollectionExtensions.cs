@@ -6,7 +6,7 @@ namespace EdgeCommerce.Origin.Webhooks;
 
 internal static class WebhooksServiceCollectionExtensions
 {
-    /// <summary>Signed follow-up webhooks (issue 16): options, the store (the origin store itself) and the dispatcher.</summary>
+    /// <summary>Signed follow-up webhooks: options, the store (the origin store itself) and the dispatcher.</summary>
     public static IServiceCollection AddWebhooks(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);

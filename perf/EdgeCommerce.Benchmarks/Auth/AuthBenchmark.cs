@@ -128,7 +128,7 @@ internal static partial class AuthBenchmark
         return text.ToString();
     }
 
-    private static double Median(IEnumerable<double> values)
+    internal static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
@@ -196,7 +196,7 @@ internal static partial class AuthBenchmark
         end
         """;
 
-    private static async Task<WrkResult> WrkAsync(Uri url, string script, int connections, int seconds, CancellationToken cancellationToken)
+    internal static async Task<WrkResult> WrkAsync(Uri url, string script, int connections, int seconds, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { "-t2", $"-c{connections}", $"-d{seconds}s", "--latency" })
@@ -214,7 +214,7 @@ internal static partial class AuthBenchmark
         return WrkResult.Parse(output);
     }
 
-    private sealed record BenchHost(WebApplication App, Uri Url) : IAsyncDisposable
+    internal sealed record BenchHost(WebApplication App, Uri Url) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {

@@ -10,7 +10,7 @@ using EdgeCommerce.Tests.Common;
 namespace EdgeCommerce.Benchmarks.Drops;
 
 /// <summary>
-/// <c>burst</c>: the opening second of a drop (issue 20). One origin and two edges; per round and
+/// <c>burst</c>: the opening second of a drop. One origin and two edges; per round and
 /// per burst size N, a fresh drop of N units opens a few seconds after it is created, and at the
 /// open N viewers (half on each edge, connections already open) each reserve one unit at the same
 /// moment. Reports each reservation's latency (send → whole answer), the answers, and the origin's

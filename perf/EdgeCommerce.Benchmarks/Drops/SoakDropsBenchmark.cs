@@ -10,7 +10,7 @@ using EdgeCommerce.Tests.Common;
 namespace EdgeCommerce.Benchmarks.Drops;
 
 /// <summary>
-/// <c>soak-drops</c>: edge memory across many drops one after another (issue 15: the state of an
+/// <c>soak-drops</c>: edge memory across many drops one after another (the state of an
 /// ended drop is evicted). One origin and one edge (real processes). Each drop: PUT, wait until it
 /// is on the edge, every viewer RSVPs and reserves with an Idempotency-Key (and replays it), half
 /// confirm, the rest release; then the drop is cancelled. The edge's RSS is read every

@@ -11,7 +11,7 @@ using EdgeCommerce.Tests.Common;
 namespace EdgeCommerce.Benchmarks.Drops;
 
 /// <summary>
-/// <c>stock</c>: how fast a reservation on one edge shows on the others (issue 15 §1), over real
+/// <c>stock</c>: how fast a reservation on one edge shows on the others, over real
 /// processes: one origin and three edges. Each sample reserves one unit on one edge (in turn),
 /// then polls the other two edges' <c>GET /v1/drops/{id}</c> every few milliseconds until both
 /// show one unit fewer; the time from the 201 to the last of them is the sample. The release is

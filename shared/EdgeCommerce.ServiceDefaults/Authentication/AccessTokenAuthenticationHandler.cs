@@ -25,13 +25,6 @@ public sealed class AccessTokenAuthenticationHandler(
     /// <summary>The one body of every 403.</summary>
     public const string ForbiddenBody = """{"type":"https://tools.ietf.org/html/rfc6750#section-3.1","title":"Forbidden","status":403}""";
 
-    /// <summary>The validated token of the current request, if any.</summary>
-    public static AccessToken? TokenOf(HttpContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return (context.User as AccessTokenPrincipal)?.Token;
-    }
-
     /// <summary>
     /// Asked explicitly (<c>HttpContext.AuthenticateAsync</c>, a policy naming this scheme): the
     /// user the token middleware already authenticated, or the same validation it runs.

@@ -12,7 +12,7 @@ namespace EdgeCommerce.ServiceDefaults.Authentication;
 /// Why not <c>UseAuthentication</c>: with a cached validation the token itself costs a digest and
 /// a lookup, but the framework's middleware resolved a scoped authentication service, a handler
 /// provider and a transient handler per request, built two tickets and a claims-transformation set:
-/// together more than the validation (issue 4's profile in perf/RESULTS.md).
+/// together more than the validation (the profile in perf/RESULTS.md).
 /// </remarks>
 internal sealed class AccessTokenAuthenticationMiddleware(RequestDelegate next, AccessTokenAuthenticator authenticator)
 {

@@ -18,7 +18,7 @@ namespace EdgeCommerce.ServiceDefaults.Authentication;
 /// <remarks>
 /// Why: on a personal endpoint whose token validation is a cache hit, the standard evaluation (a
 /// transient evaluator and authorization service, a handler context, the handler pipeline) was a
-/// third of what authorization and authentication together cost per request (issue 4's target:
+/// third of what authorization and authentication together cost per request (the target:
 /// within 10% of the anonymous endpoint; perf/RESULTS.md). The shortcut is taken only while the
 /// registered authorization handlers are ASP.NET Core's pass-through one alone: any other handler
 /// (which might fail a request the requirements allow) turns it off for the process.

@@ -12,6 +12,13 @@ public static class AuthenticationExtensions
 {
     private static readonly PlatformOperatorRequirement s_platformOperator = new();
 
+    /// <summary>The validated access token of the request, if any.</summary>
+    public static AccessToken? GetAccessToken(this HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return (context.User as AccessTokenPrincipal)?.Token;
+    }
+
     /// <summary>
     /// Bearer access tokens for <paramref name="audience"/>, validated locally against the
     /// <see cref="SigningKeyRing"/> (which the host fills: the origin from its store, an edge from

@@ -13,7 +13,7 @@ internal sealed class CreatorAccessFilter(Func<string, IResult> notFound, string
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var creatorId = context.HttpContext.Request.RouteValues[routeValue] as string ?? "";
-        var token = AccessTokenAuthenticationHandler.TokenOf(context.HttpContext);
+        var token = context.HttpContext.GetAccessToken();
         if (token is not null && creatorId.Length > 0 && token.MayAccessCreator(creatorId))
         {
             return next(context);

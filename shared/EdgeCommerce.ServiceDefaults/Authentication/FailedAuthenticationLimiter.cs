@@ -69,10 +69,6 @@ public sealed class FailedAuthenticationLimiter
         Increment(Index(key, _seed2), window);
     }
 
-    /// <summary>How long until the current window ends (what a <c>Retry-After</c> would say).</summary>
-    public TimeSpan UntilNextWindow()
-        => TimeSpan.FromMilliseconds(_windowMs - (_timeProvider.GetUtcNow().ToUnixTimeMilliseconds() % _windowMs));
-
     // A slot holds (window << 32) | count; the window index wraps at 2^32 windows, which only
     // matters if a slot sits untouched for exactly that long.
     private uint CurrentWindow() => unchecked((uint)(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / _windowMs));

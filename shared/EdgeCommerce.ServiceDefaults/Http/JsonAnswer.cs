@@ -16,7 +16,7 @@ namespace EdgeCommerce.ServiceDefaults.Http;
 /// <remarks>
 /// Why not <c>TypedResults.Ok</c>: it serializes with the application's options, which cannot
 /// take a context's fast path, asynchronously and chunked; on the recommendations path that was
-/// the largest single share of the edge's CPU per request (issue 5's profile, perf/RESULTS.md).
+/// the largest single share of the edge's CPU per request (the profile in perf/RESULTS.md).
 /// The buffer is safe to reuse as soon as the copy returns: nothing keeps a reference to it.
 /// </remarks>
 public static class JsonAnswer

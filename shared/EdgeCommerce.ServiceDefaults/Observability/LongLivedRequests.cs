@@ -91,9 +91,6 @@ public sealed class LongLivedRequests
         context.Response.RegisterForDispose(new Scope(this, kind, counts, _timeProvider.GetTimestamp()));
     }
 
-    /// <summary>Whether <paramref name="context"/> was marked long-lived.</summary>
-    public static bool IsLongLived(HttpContext context) => context?.Items.ContainsKey(typeof(LongLivedRequests)) == true;
-
     /// <summary>Leaves a request that matched no route out of the request-duration metric and counts it.</summary>
     public void OnUnmatched(HttpContext context)
     {

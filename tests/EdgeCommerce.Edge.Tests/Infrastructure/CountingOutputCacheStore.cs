@@ -7,7 +7,7 @@ namespace EdgeCommerce.Edge.Tests.Infrastructure;
 
 /// <summary>
 /// Wraps the real output-cache store and records what the middleware and the updater ask of it:
-/// hits and stores per widget, and evicted tags. Implements the buffer-store interface too so
+/// hits and stores per request path, and evicted tags. Implements the buffer-store interface too so
 /// the middleware keeps the path it takes in production.
 /// </summary>
 internal sealed class CountingOutputCacheStore(IOutputCacheStore inner) : IOutputCacheBufferStore
@@ -18,11 +18,11 @@ internal sealed class CountingOutputCacheStore(IOutputCacheStore inner) : IOutpu
 
     public IReadOnlyList<string> EvictedTags => [.. _evictedTags];
 
-    /// <summary>Lookups of <paramref name="creatorId"/>'s widget answered from the cache.</summary>
-    public int HitsFor(string creatorId) => _hitKeys.Count(key => IsWidgetKey(key, creatorId));
+    /// <summary>Lookups of <paramref name="path"/> answered from the cache.</summary>
+    public int HitsFor(string path) => _hitKeys.Count(key => IsKeyOf(key, path));
 
-    /// <summary>Widget responses of <paramref name="creatorId"/> written to the cache.</summary>
-    public int StoresFor(string creatorId) => _storedKeys.Count(key => IsWidgetKey(key, creatorId));
+    /// <summary>Responses of <paramref name="path"/> written to the cache.</summary>
+    public int StoresFor(string path) => _storedKeys.Count(key => IsKeyOf(key, path));
 
     public async ValueTask EvictByTagAsync(string tag, CancellationToken cancellationToken)
     {
@@ -85,7 +85,7 @@ internal sealed class CountingOutputCacheStore(IOutputCacheStore inner) : IOutpu
         }
     }
 
-    // Keys hold the request path, upper-cased since paths are case-insensitive.
-    private static bool IsWidgetKey(string key, string creatorId)
-        => key.Contains("/v1/creators/" + creatorId + "/widget", StringComparison.OrdinalIgnoreCase);
+    // Keys hold the request path as is (the edge's output cache is case-sensitive) followed by a separator.
+    private static bool IsKeyOf(string key, string path)
+        => key.Contains(path + "\u001e", StringComparison.Ordinal) || key.EndsWith(path, StringComparison.Ordinal);
 }

@@ -13,7 +13,8 @@ namespace EdgeCommerce.FunctionalTests.Drops;
 /// Drops sell only what exists, over real processes (an origin and one edge on loopback): a drop
 /// naming a SKU its creator's catalog lacks is refused, a catalog push removing a SKU of a running
 /// drop is refused unless forced, and a forced removal reaches the edge as a withdrawn SKU that
-/// cannot be reserved while the drop's other SKU still can.
+/// cannot be reserved while the drop's other SKU still can, in the creator's output-cached drop
+/// list as soon as the edge applied it.
 /// </summary>
 public sealed class WithdrawnSkuProcessTests
 {
@@ -36,6 +37,9 @@ public sealed class WithdrawnSkuProcessTests
         Assert.Equal(HttpStatusCode.OK, (await PutDropAsync(origin, Withdrawn, cancellationToken)).Status);
         var viewer = await origin.MintTokenAsync("viewer-1", Creator, ["drop:reserve"], "edge", cancellationToken);
         await WaitUntilAsync(async () => (await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken)).IsSuccessStatusCode, "the drop on the edge", edge, cancellationToken);
+        // The creator's public list, asked twice: the second answer comes from the edge's output cache.
+        var listBefore = await edge.Http.GetFromJsonAsync<JsonElement>($"/v1/creators/{Creator}/drops", cancellationToken);
+        _ = await edge.Http.GetFromJsonAsync<JsonElement>($"/v1/creators/{Creator}/drops", cancellationToken);
 
         // Act
         using var refused = await origin.Http.PutAsync($"/admin/v1/creators/{Creator}/catalog", Json(OriginNode.SkuCatalog(Kept)), cancellationToken);
@@ -46,6 +50,7 @@ public sealed class WithdrawnSkuProcessTests
             view = await edge.Http.GetFromJsonAsync<JsonElement>($"/v1/drops/{DropId}", cancellationToken);
             return Sku(view, Withdrawn).GetProperty("withdrawn").GetBoolean();
         }, "the SKU withdrawn on the edge", edge, cancellationToken);
+        var listAfter = await edge.Http.GetFromJsonAsync<JsonElement>($"/v1/creators/{Creator}/drops", cancellationToken);
         var reserveWithdrawn = await ReserveAsync(edge, viewer, Withdrawn, "key-1", cancellationToken);
         var reserveKept = await ReserveAsync(edge, viewer, Kept, "key-2", cancellationToken);
 
@@ -55,6 +60,9 @@ public sealed class WithdrawnSkuProcessTests
         Assert.Equal(HttpStatusCode.OK, forced.StatusCode);
         Assert.Equal(0, Sku(view, Withdrawn).GetProperty("available").GetInt32());
         Assert.False(Sku(view, Kept).GetProperty("withdrawn").GetBoolean());
+        // Once the edge serves the change, its cached list never answers from before it.
+        Assert.False(Sku(listBefore.GetProperty("drops")[0], Withdrawn).GetProperty("withdrawn").GetBoolean());
+        Assert.True(Sku(listAfter.GetProperty("drops")[0], Withdrawn).GetProperty("withdrawn").GetBoolean());
         Assert.Equal(HttpStatusCode.Conflict, reserveWithdrawn.Status);
         Assert.Equal("This item was withdrawn from the drop.", reserveWithdrawn.Body.GetProperty("title").GetString());
         Assert.Equal(HttpStatusCode.Created, reserveKept.Status);

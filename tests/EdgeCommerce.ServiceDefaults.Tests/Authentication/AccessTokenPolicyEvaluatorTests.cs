@@ -188,7 +188,7 @@ public sealed class AccessTokenPolicyEvaluatorTests
             app.Services.GetRequiredService<SigningKeyRing>().Replace(TokenFactory.Issuer, tokens.Ring);
             app.UseAccessTokenAuthentication();
             app.UseAuthorization();
-            app.MapGet("/me", static (HttpContext context) => AccessTokenAuthenticationHandler.TokenOf(context)!.Subject).RequireScope(Scopes.RecommendationsRead);
+            app.MapGet("/me", static (HttpContext context) => context.GetAccessToken()!.Subject).RequireScope(Scopes.RecommendationsRead);
             await app.StartAsync(cancellationToken);
             return new ProbeApp(app, tokens, app.Services.GetRequiredService<CountingAuthenticationService>());
         }

@@ -138,13 +138,13 @@ internal sealed class AuthProbeHost : IAsyncDisposable
 
         endpoints.MapGet("/probe/recs", static (HttpContext context) =>
         {
-            var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+            var token = context.GetAccessToken()!;
             return TypedResults.Ok(new { subject = token.Subject, creator = token.CreatorId });
         }).RequireScope(Scopes.RecommendationsRead);
 
         endpoints.MapGet("/probe/creators/{creatorId}", static IResult (string creatorId, HttpContext context) =>
         {
-            var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+            var token = context.GetAccessToken()!;
             // A creator the caller may not see is answered exactly like one that does not exist.
             if (!KnownCreators.Contains(creatorId) || !token.MayAccessCreator(creatorId))
             {

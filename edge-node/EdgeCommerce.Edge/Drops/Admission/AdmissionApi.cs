@@ -26,7 +26,7 @@ internal static class AdmissionApi
 
     internal static IResult Join(string dropId, HttpContext context, DropAdmission admission)
     {
-        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var token = context.GetAccessToken()!;
         context.Response.Headers.CacheControl = "no-store";
         if (admission.Join(token, dropId) is not { } joined)
         {
@@ -46,7 +46,7 @@ internal static class AdmissionApi
 
     internal static IResult Status(string dropId, string ticket, HttpContext context, DropAdmission admission)
     {
-        var token = AccessTokenAuthenticationHandler.TokenOf(context)!;
+        var token = context.GetAccessToken()!;
         context.Response.Headers.CacheControl = "no-store";
         return admission.Status(token, dropId, ticket) is { } status ? TypedResults.Ok(status) : TicketNotFound();
     }

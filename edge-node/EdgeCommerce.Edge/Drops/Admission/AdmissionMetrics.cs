@@ -35,7 +35,7 @@ internal sealed class AdmissionMetrics : IDisposable
 
     private readonly Funnel.DropFunnel? _funnel;
 
-    /// <param name="funnel">Per-drop counts for the creator's report (issue 16): tickets issued and admitted.</param>
+    /// <param name="funnel">Per-drop counts for the creator's report: tickets issued and admitted.</param>
     public AdmissionMetrics(IMeterFactory meterFactory, Funnel.DropFunnel? funnel = null)
     {
         _funnel = funnel;

@@ -5,7 +5,7 @@ using EdgeCommerce.Contracts.Sync;
 namespace EdgeCommerce.Edge.Drops.Funnel;
 
 /// <summary>
-/// The drop funnel as this edge sees it (issue 16): waiting-room tickets issued and admitted,
+/// The drop funnel as this edge sees it: waiting-room tickets issued and admitted,
 /// reservations created, released and expired, confirms the origin refused, and reserve/confirm
 /// latencies in the shared buckets (<see cref="DropLatencyHistogram"/>), per drop. The counts ride
 /// to the origin on the sync stream (the <c>load</c> of an ack, <see cref="AddTo"/>), cumulative

@@ -1,7 +1,7 @@
 namespace EdgeCommerce.Edge.Drops.Funnel;
 
 /// <summary>
-/// Times the reserve and confirm endpoints for the drop report's edge P95 (issue 16). A confirm's
+/// Times the reserve and confirm endpoints for the drop report's edge P95. A confirm's
 /// route names the reservation, not the drop: the handler's <see cref="DropMetrics"/> call names the
 /// drop in the <see cref="Current"/> slot this filter opened for the request (an async-local flows
 /// into the handler's awaits; the object is shared, so the filter sees what the handler set).

@@ -7,7 +7,7 @@ namespace EdgeCommerce.Edge.Drops.Stock;
 
 /// <summary>
 /// Tells the origin how many units this edge's live reservations hold in each of its leases, so
-/// every edge shows <c>available = allocation − sold − held</c> (issue 15). Every
+/// every edge shows <c>available = allocation − sold − held</c>. Every
 /// <see cref="DropsOptions.HoldsReportInterval"/> it compares each lease's held units with what the
 /// origin last accepted and sends the leases that changed in one call: a burst of reservations is
 /// one report (and one revision per drop at the origin), not one per reservation, and the

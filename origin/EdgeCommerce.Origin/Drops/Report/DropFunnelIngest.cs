@@ -6,7 +6,7 @@ using EdgeCommerce.Origin.Storage.Drops;
 namespace EdgeCommerce.Origin.Drops.Report;
 
 /// <summary>
-/// Takes the drop funnel counts edges send with their acks (issue 16) and writes them to the store
+/// Takes the drop funnel counts edges send with their acks and writes them to the store
 /// every <see cref="FlushInterval"/>, off the stream's loop: only each edge's newest report is kept
 /// until then (they are cumulative, so an older one adds nothing), and a write that fails is
 /// superseded by the edge's next report.

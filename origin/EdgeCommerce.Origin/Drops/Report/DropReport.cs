@@ -1,6 +1,6 @@
 namespace EdgeCommerce.Origin.Drops.Report;
 
-/// <summary>A creator's drop report (issue 16); every figure is defined in docs/drop-report.md.</summary>
+/// <summary>A creator's drop report; every figure is defined in docs/drop-report.md.</summary>
 internal sealed record DropReport(
     string DropId,
     string CreatorId,

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace EdgeCommerce.Origin.Drops.Report;
 
 /// <summary>
-/// The creator's drop report and the operators' sale cancellation (issue 16), beside the drop
+/// The creator's drop report and the operators' sale cancellation, beside the drop
 /// admin API: scope <c>admin:drops</c>, and another creator's drop answers exactly like a missing one.
 /// </summary>
 internal static class DropReportApi
@@ -54,7 +54,7 @@ internal static class DropReportApi
     }
 
     private static bool MayAccess(HttpContext context, string creatorId)
-        => AccessTokenAuthenticationHandler.TokenOf(context)?.MayAccessCreator(creatorId) == true;
+        => context.GetAccessToken()?.MayAccessCreator(creatorId) == true;
 
     private static ProblemHttpResult DropNotFound()
         => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such drop.");

@@ -4,7 +4,7 @@ using EdgeCommerce.Contracts;
 namespace EdgeCommerce.Origin.Drops.Report;
 
 /// <summary>
-/// The creator's report as a page (issue 16): <c>/admin/creators/{creatorId}/drops/{dropId}</c>.
+/// The creator's report as a page: <c>/admin/creators/{creatorId}/drops/{dropId}</c>.
 /// The page itself holds no data and needs no token; its script takes an <c>admin:drops</c> token
 /// from the <c>#token=</c> fragment (as the shop takes a viewer token: never sent to the server in
 /// the URL, removed from the address bar at once) and reads the report and the sales through the
@@ -91,7 +91,10 @@ internal static class DropReportPage
 
     // The figures come from the report as the API gives them; this script only draws them, so the
     // page shows the same definitions as the API and the CLI (docs/drop-report.md).
-    private const string Script = """
+    // The currencies whose minor units are not 2 come from the one table (Iso4217).
+    private static readonly string Script = ScriptTemplate.Replace("MINOR_UNITS", Iso4217.NonDecimalJson, StringComparison.Ordinal);
+
+    private const string ScriptTemplate = """
         'use strict';
         (() => {
           const body = document.body;
@@ -112,7 +115,8 @@ internal static class DropReportPage
             return response.json();
           };
           const base = '/admin/v1/creators/' + encodeURIComponent(creator) + '/drops/' + encodeURIComponent(drop);
-          const digits = (currency) => ['JPY', 'KRW', 'VND', 'CLP', 'ISK'].includes(currency) ? 0 : ['BHD', 'KWD', 'OMR', 'JOD', 'TND'].includes(currency) ? 3 : 2;
+          const minorUnits = new Map(Object.entries(MINOR_UNITS));
+          const digits = (currency) => minorUnits.get(currency) ?? 2;
           const money = (minor, currency) => minor === null || minor === undefined ? '—'
             : (minor / Math.pow(10, digits(currency))).toLocaleString('en', { minimumFractionDigits: digits(currency), maximumFractionDigits: digits(currency) }) + (currency ? ' ' + currency : '');
           const pct = (ratio) => ratio === null ? '—' : (ratio * 100).toFixed(1) + '%';

@@ -4,7 +4,7 @@ using EdgeCommerce.Contracts.Sync;
 namespace EdgeCommerce.Origin.Storage.Drops;
 
 /// <summary>
-/// Units held by the edges' live reservations (issue 15), stored with each lease (<c>held</c>,
+/// Units held by the edges' live reservations, stored with each lease (<c>held</c>,
 /// <c>held_until_ms</c>) rather than in origin memory: every origin replica publishes the same
 /// numbers, a restarted origin publishes what the edges last reported, and a report is a revision
 /// on the one ordered stream like every other stock movement.

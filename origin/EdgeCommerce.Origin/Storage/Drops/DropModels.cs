@@ -40,7 +40,7 @@ internal sealed record StoredDrop(string CreatorId, string DropId, long Revision
 /// <param name="MaxUnits">The most one lease may hold.</param>
 /// <param name="MinUnits">The fewest units worth granting (one reservation's quantity).</param>
 /// <param name="WantedUnits">Units buyers on the edge wait for now: granted in full while free, above the shrinking size (they sell at once).</param>
-/// <param name="Placement">Stock placed before the open (issue 20): the edge's share and the origin's reserve; null for a refill.</param>
+/// <param name="Placement">Stock placed before the open: the edge's share and the origin's reserve; null for a refill.</param>
 internal sealed record LeaseAsk(string DropId, string SkuId, string EdgeId, int Units, DateTimeOffset Now, TimeSpan Duration, int MaxUnits, int MinUnits = 1,
     int WantedUnits = 0, LeasePlacement? Placement = null);
 
@@ -112,7 +112,7 @@ internal sealed record SaleRecord(string ReservationId, string SkuId, string Vie
     public DateTimeOffset? CancelledAt { get; init; }
 }
 
-/// <summary>What an edge's live reservations hold in one of its leases (issue 15).</summary>
+/// <summary>What an edge's live reservations hold in one of its leases.</summary>
 /// <param name="NextRelease">When the earliest of those reservations expires (edge clock); null when none.</param>
 internal sealed record LeaseHoldReport(string LeaseId, int Held, DateTimeOffset? NextRelease);
 

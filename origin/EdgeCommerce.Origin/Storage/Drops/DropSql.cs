@@ -508,7 +508,7 @@ internal static partial class DropSql
         if (free < minUnits)
         {
             // When a unit is likely back: the earliest reservation expiry an edge reported, else
-            // the earliest lease end (issue 15: not the lease's end while reservations end sooner).
+            // the earliest lease end (not the lease's end while reservations end sooner).
             var next = await ScalarAsync(scope.Connection, scope.Transaction, """
                 SELECT MIN(CASE WHEN held > 0 AND held_until_ms > @now AND held_until_ms < expires_at_ms THEN held_until_ms ELSE expires_at_ms END)
                 FROM drop_leases WHERE drop_id = @drop AND sku_id = @sku AND expires_at_ms > @now AND units > sold;

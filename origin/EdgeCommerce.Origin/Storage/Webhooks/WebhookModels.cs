@@ -1,6 +1,6 @@
 namespace EdgeCommerce.Origin.Storage.Webhooks;
 
-/// <summary>The events a creator's endpoint may subscribe to (issue 16).</summary>
+/// <summary>The events a creator's endpoint may subscribe to.</summary>
 internal static class WebhookEvents
 {
     public const string DropOpened = "drop.opened";

@@ -1,12 +1,12 @@
 using System.Collections.Frozen;
 
-namespace EdgeCommerce.Origin.CatalogAdmin;
+namespace EdgeCommerce.Contracts;
 
 /// <summary>
 /// Active ISO 4217 currencies a shop can price in, with their minor units (decimal places).
 /// Fund codes and precious metals (XAU, XDR…) are left out on purpose: nobody buys a hoodie in them.
 /// </summary>
-internal static class Iso4217
+public static class Iso4217
 {
     private const string Table =
         "AED2 AFN2 ALL2 AMD2 AOA2 ARS2 AUD2 AWG2 AZN2 BAM2 BBD2 BDT2 BGN2 BHD3 BIF0 BMD2 BND2 BOB2 BRL2 BSD2 " +
@@ -24,4 +24,13 @@ internal static class Iso4217
 
     /// <summary>Minor units of <paramref name="code"/> (2 for EUR, 0 for JPY), or false when it is not a currency we accept.</summary>
     public static bool TryGetMinorUnits(string code, out int minorUnits) => s_minorUnits.TryGetValue(code, out minorUnits);
+
+    /// <summary>Minor units of <paramref name="code"/> for display: 2 for a code not in the table (or none).</summary>
+    public static int MinorUnitsOrTwo(string? code) => code is not null && s_minorUnits.TryGetValue(code, out var minorUnits) ? minorUnits : 2;
+
+    /// <summary>The currencies whose minor units are not 2, as a JSON object (<c>{"BHD":3,…}</c>) for a page's script.</summary>
+    public static string NonDecimalJson { get; } = "{" + string.Join(',', s_minorUnits
+        .Where(static entry => entry.Value != 2)
+        .OrderBy(static entry => entry.Key, StringComparer.Ordinal)
+        .Select(static entry => "\"" + entry.Key + "\":" + entry.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "}";
 }

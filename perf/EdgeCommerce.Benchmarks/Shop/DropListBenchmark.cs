@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Text;
+using EdgeCommerce.Benchmarks.Auth;
+using EdgeCommerce.Benchmarks.Infrastructure;
+using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Edge.Shop;
+using EdgeCommerce.Edge.Sync;
+using EdgeCommerce.Tests.Common;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeCommerce.Benchmarks.Shop;
+
+/// <summary>
+/// <c>drop-list</c>: what the output cache saves on the creator's public drop list
+/// (<c>/v1/creators/{creatorId}/drops</c>), over real sockets with wrk. Two hosts in this process
+/// serve the edge's own handler over the same replica, one through <see cref="CreatorDropsCachePolicy"/>
+/// and one computing every answer; both run the output-cache middleware. Rounds alternate the order.
+/// </summary>
+internal static class DropListBenchmark
+{
+    private const string Creator = "creator-bench";
+
+    public static async Task<int> RunAsync(BenchArguments args, CancellationToken cancellationToken)
+    {
+        var rounds = args.Int("rounds", 3, min: 1);
+        var seconds = args.Int("duration", 10, min: 1);
+        var connections = args.Int("connections", 32, min: 1);
+        var drops = args.Int("drops", 3, min: 1);
+        var skus = args.Int("skus", 8, min: 1);
+        var save = !args.Flag("no-save");
+        args.EnsureAllRead();
+        if (!File.Exists("/usr/bin/wrk"))
+        {
+            await Console.Error.WriteLineAsync("drop-list needs wrk (apt-get install -y wrk).");
+            return 2;
+        }
+
+        var holder = new ReplicaHolder();
+        holder.Swap(CatalogReplica.Empty.ApplySnapshot(SnapshotOf(drops, skus)).Replica);
+        await using var cached = await StartHostAsync(holder, cache: true, cancellationToken);
+        await using var computed = await StartHostAsync(holder, cache: false, cancellationToken);
+        using var work = new TempDirectory("edgecommerce-bench-drop-list");
+        var script = work.Combine("get.lua");
+        await File.WriteAllTextAsync(script, "wrk.method = \"GET\"\n", cancellationToken);
+
+        Console.WriteLine($"drop-list: {rounds} rounds × 2 variants × {seconds} s, wrk -t2 -c{connections}, {drops} drops of {skus} SKUs; load {MachineInfo.LoadAverage}");
+        var path = "/v1/creators/" + Creator + "/drops";
+        var variants = new (string Name, Uri Url)[] { ("computed", new Uri(computed.Url, path)), ("output cache", new Uri(cached.Url, path)) };
+        foreach (var variant in variants)
+        {
+            await AuthBenchmark.WrkAsync(variant.Url, script, connections, 2, cancellationToken);
+        }
+
+        var results = variants.ToDictionary(static v => v.Name, static _ => new List<AuthBenchmark.WrkResult>());
+        for (var round = 1; round <= rounds; round++)
+        {
+            foreach (var variant in round % 2 == 1 ? variants : variants.Reverse())
+            {
+                var cpuBefore = CpuTime.ProcessMilliseconds(Environment.ProcessId) ?? 0;
+                var result = await AuthBenchmark.WrkAsync(variant.Url, script, connections, seconds, cancellationToken);
+                result = result with { CpuMicrosecondsPerRequest = ((CpuTime.ProcessMilliseconds(Environment.ProcessId) ?? 0) - cpuBefore) * 1000 / Math.Max(1, result.Requests) };
+                if (result.Non2xx > 0)
+                {
+                    await Console.Error.WriteLineAsync($"{variant.Name}: {result.Non2xx} answers were not 2xx; the run proves nothing.");
+                    return 1;
+                }
+
+                results[variant.Name].Add(result);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  round {round} {variant.Name,-14} {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Ms:0.000} ms  p99 {result.P99Ms:0.000} ms  {result.CpuMicrosecondsPerRequest:0.0} µs CPU/request"));
+            }
+        }
+
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"## Output cache on the creator's drop list ({TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC)");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"`dotnet run -c Release --project perf/EdgeCommerce.Benchmarks -- {args.CommandLine}`");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{MachineInfo.Describe()}; wrk -t2 -c{connections}, {seconds} s per run, {rounds} rounds alternating the order; {drops} drops of {skus} SKUs; server and wrk share the 2 cores. Medians of the rounds.");
+        text.AppendLine();
+        text.AppendLine("| variant | requests/s (median) | p50 ms | p99 ms | server CPU µs/request (median) |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: |");
+        foreach (var (name, _) in variants)
+        {
+            var runs = results[name];
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {name} | {AuthBenchmark.Median(runs.Select(static r => r.RequestsPerSecond)):N0} | {AuthBenchmark.Median(runs.Select(static r => r.P50Ms)):0.000} | {AuthBenchmark.Median(runs.Select(static r => r.P99Ms)):0.000} | {AuthBenchmark.Median(runs.Select(static r => r.CpuMicrosecondsPerRequest)):0.0} |");
+        }
+
+        var report = text.ToString();
+        Console.WriteLine(report);
+        if (save)
+        {
+            ResultsFile.Append(report);
+            Console.WriteLine($"Appended to {ResultsFile.Path}");
+        }
+
+        return 0;
+    }
+
+    /// <summary>One creator with a 20-product catalog and <paramref name="drops"/> drops under way or coming.</summary>
+    private static Contracts.Sync.Snapshot SnapshotOf(int drops, int skus)
+    {
+        var catalog = CatalogFactory.Build(Creator, products: 20, skusPerProduct: 2, version: 1, revision: 1);
+        var snapshot = new Contracts.Sync.Snapshot { Revision = 1, Creators = { catalog } };
+        var now = TimeProvider.System.GetUtcNow();
+        var skuIds = catalog.Products.SelectMany(static p => p.Skus).Select(static s => s.Id).ToList();
+        for (var d = 0; d < drops; d++)
+        {
+            var start = now.AddMinutes(-5 + (d * 120));
+            var drop = new DropState
+            {
+                DropId = string.Create(CultureInfo.InvariantCulture, $"drop-{d}"),
+                CreatorId = Creator,
+                Revision = 1,
+                Title = string.Create(CultureInfo.InvariantCulture, $"Live drop {d}"),
+                StartsAtUnixMs = start.ToUnixTimeMilliseconds(),
+                EndsAtUnixMs = start.AddHours(1).ToUnixTimeMilliseconds(),
+                EarlyAccessMinutes = 10,
+                EarlyAccessAudience = "rsvp",
+                PerViewerLimit = 2,
+            };
+            for (var s = 0; s < skus; s++)
+            {
+                drop.Skus.Add(new DropSku { SkuId = skuIds[s % skuIds.Count], Allocation = 500, Sold = 120 });
+            }
+
+            snapshot.Drops.Add(drop);
+        }
+
+        return snapshot;
+    }
+
+    /// <summary>The edge's drop-list handler over <paramref name="holder"/>, with or without its output-cache policy.</summary>
+    private static async Task<AuthBenchmark.BenchHost> StartHostAsync(ReplicaHolder holder, bool cache, CancellationToken cancellationToken)
+    {
+        var port = FreePort.Next();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(options => options.ListenLocalhost(port));
+        builder.Services.AddSingleton(holder);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOutputCache(static options => options.UseCaseSensitivePaths = true);
+        var app = builder.Build();
+        app.UseOutputCache();
+        var endpoint = app.MapGet("/v1/creators/{creatorId}/drops", static (string creatorId, HttpContext context, ReplicaHolder replicas, TimeProvider time)
+            => ShopApi.ListDrops(creatorId, context, replicas, time));
+        if (cache)
+        {
+            endpoint.CacheOutput(CreatorDropsCachePolicy.Instance);
+        }
+
+        await app.StartAsync(cancellationToken);
+        return new AuthBenchmark.BenchHost(app, new Uri($"http://localhost:{port}"));
+    }
+}
