@@ -13,11 +13,13 @@ COPY eng/ eng/
 COPY shared/EdgeCommerce.Contracts/EdgeCommerce.Contracts.csproj shared/EdgeCommerce.Contracts/
 COPY shared/EdgeCommerce.ServiceDefaults/EdgeCommerce.ServiceDefaults.csproj shared/EdgeCommerce.ServiceDefaults/
 COPY origin/EdgeCommerce.Origin/EdgeCommerce.Origin.csproj origin/EdgeCommerce.Origin/
+COPY origin/EdgeCommerce.Recommendations/EdgeCommerce.Recommendations.csproj origin/EdgeCommerce.Recommendations/
 COPY edge-node/EdgeCommerce.Edge/EdgeCommerce.Edge.csproj edge-node/EdgeCommerce.Edge/
 RUN dotnet restore origin/EdgeCommerce.Origin/EdgeCommerce.Origin.csproj \
  && dotnet restore edge-node/EdgeCommerce.Edge/EdgeCommerce.Edge.csproj
 COPY shared/ shared/
 COPY origin/EdgeCommerce.Origin/ origin/EdgeCommerce.Origin/
+COPY origin/EdgeCommerce.Recommendations/ origin/EdgeCommerce.Recommendations/
 COPY edge-node/ edge-node/
 
 FROM build AS publish-origin

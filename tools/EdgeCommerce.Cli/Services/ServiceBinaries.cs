@@ -41,7 +41,7 @@ internal sealed class ServiceBinaries(string binRoot, string configuration)
         if (!File.Exists(path))
         {
             throw new Common.CliException(
-                $"{project} is not built: expected {path}. Build it with `dotnet build origin/EdgeCommerce.Cli -c {Configuration}` "
+                $"{project} is not built: expected {path}. Build it with `dotnet build tools/EdgeCommerce.Cli -c {Configuration}` "
                 + "(./edgecommerce does this for you), or set EDGECOMMERCE_BIN and EDGECOMMERCE_CONFIGURATION.");
         }
 
