@@ -1,3 +1,4 @@
+using EdgeCommerce.Contracts.Edges;
 using EdgeCommerce.Origin.Storage;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace EdgeCommerce.Origin.Edges;
 /// <remarks>A revoked edge is listed (marked revoked) but never healthy, so never offered to browsers.</remarks>
 internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, IOptions<RoutingOptions> options, TimeProvider timeProvider, EdgeRevocations? revocations = null)
 {
-    public async Task<EdgeListResponse> ListAsync(CancellationToken cancellationToken)
+    public async Task<EdgeList> ListAsync(CancellationToken cancellationToken)
     {
         var head = await store.GetHeadRevisionAsync(cancellationToken);
         var compacted = await store.GetCompactedRevisionAsync(cancellationToken);
@@ -49,7 +50,7 @@ internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, I
                 record.LastContact, record.LastRejection, revoked, registry.ViaOf(record.Id)));
         }
 
-        return new EdgeListResponse(head, compacted, edges);
+        return new EdgeList(head, compacted, edges);
     }
 
     /// <summary>
@@ -79,25 +80,3 @@ internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, I
         }
     }
 }
-
-/// <param name="CompactedRevision">Change records at or below this revision are gone; an edge behind it gets a snapshot.</param>
-internal sealed record EdgeListResponse(long HeadRevision, long CompactedRevision, IReadOnlyList<EdgeView> Edges);
-
-/// <param name="LagSeconds">Age of the oldest change the edge lacks; null when that change was compacted away.</param>
-/// <param name="Healthy">Connected, not revoked and within <see cref="RoutingOptions.MaxLag"/>: offered to browsers.</param>
-/// <param name="Revoked">An operator revoked this edge (<c>edges revoke</c>): refused until allowed again.</param>
-/// <param name="Via">The relay the edge streams through, as that relay reported it to this origin replica; null for an edge with its own stream.</param>
-internal sealed record EdgeView(
-    string Id,
-    string Region,
-    string Url,
-    int ProtocolVersion,
-    long AppliedRevision,
-    long LagRevisions,
-    double? LagSeconds,
-    bool Connected,
-    bool Healthy,
-    DateTimeOffset LastContact,
-    string? LastRejection,
-    bool Revoked = false,
-    string? Via = null);

@@ -1,4 +1,5 @@
 using EdgeCommerce.Contracts;
+using EdgeCommerce.Contracts.Edges;
 using EdgeCommerce.Origin.Storage;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -28,7 +29,7 @@ internal static class EdgesApi
         return endpoints;
     }
 
-    internal static async Task<Ok<EdgeListResponse>> ListEdges(EdgeDirectory directory, HttpContext context, CancellationToken cancellationToken)
+    internal static async Task<Ok<EdgeList>> ListEdges(EdgeDirectory directory, HttpContext context, CancellationToken cancellationToken)
     {
         context.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(await directory.ListAsync(cancellationToken));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeCommerce.Cli.Demo;
+using EdgeCommerce.Contracts.Edges;
 
 namespace EdgeCommerce.Cli.Common;
 

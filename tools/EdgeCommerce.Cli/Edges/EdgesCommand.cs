@@ -47,13 +47,14 @@ internal sealed class EdgesCommand : Command
 
         var idWidth = Math.Max("EDGE".Length, list.Edges.Max(static e => e.Id.Length));
         var regionWidth = Math.Max("REGION".Length, list.Edges.Max(static e => e.Region.Length));
-        await context.Out.WriteLineAsync($"{"EDGE".PadRight(idWidth)}  {"REGION".PadRight(regionWidth)}  {"STATE",-12}  {"APPLIED",8}  {"LAG",6}  {"LAG (s)",8}  URL");
+        var viaWidth = Math.Max("origin".Length, list.Edges.Max(static e => e.Via?.Length ?? 0));
+        await context.Out.WriteLineAsync($"{"EDGE".PadRight(idWidth)}  {"REGION".PadRight(regionWidth)}  {"STATE",-12}  {"APPLIED",8}  {"LAG",6}  {"LAG (s)",8}  {"VIA".PadRight(viaWidth)}  URL");
         foreach (var edge in list.Edges)
         {
             var state = edge.Revoked ? "revoked" : edge.Healthy ? "healthy" : edge.Connected ? "behind" : "disconnected";
             var lagSeconds = edge.LagSeconds is { } seconds ? seconds.ToString("0.000", CultureInfo.InvariantCulture) : "?";
             await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{edge.Id.PadRight(idWidth)}  {edge.Region.PadRight(regionWidth)}  {state,-12}  {edge.AppliedRevision,8}  {edge.LagRevisions,6}  {lagSeconds,8}  {edge.Url}"));
+                $"{edge.Id.PadRight(idWidth)}  {edge.Region.PadRight(regionWidth)}  {state,-12}  {edge.AppliedRevision,8}  {edge.LagRevisions,6}  {lagSeconds,8}  {(edge.Via ?? "origin").PadRight(viaWidth)}  {edge.Url}"));
             if (edge.LastRejection is { } rejection)
             {
                 await context.Out.WriteLineAsync($"{new string(' ', idWidth)}  last refused batch: {rejection}");
