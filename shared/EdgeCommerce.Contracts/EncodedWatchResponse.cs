@@ -47,7 +47,14 @@ public static class SyncWire
     /// <summary>Writes <see cref="WatchResponse.EncodedBytes"/> when present, else serializes as the generated marshaller does.</summary>
     public static Marshaller<WatchResponse> ResponseMarshaller { get; } = Marshallers.Create(SerializeResponse, static context => WatchResponse.Parser.ParseFrom(context.PayloadAsReadOnlySequence()));
 
-    private static Marshaller<EdgeMessage> EdgeMessageMarshaller { get; } = Marshallers.Create(static (EdgeMessage message, SerializationContext context) => SerializeMessage(message, context), static context => EdgeMessage.Parser.ParseFrom(context.PayloadAsReadOnlySequence()));
+    /// <summary>
+    /// The largest message an edge may send on a Sync stream, except a relay's report of the edges
+    /// below it (bounded by the service's receive limit instead): a hello or an ack is a few hundred
+    /// bytes, and a stream must not make the server buffer more for them.
+    /// </summary>
+    public const int MaxEdgeMessageBytes = 64 * 1024;
+
+    private static Marshaller<EdgeMessage> EdgeMessageMarshaller { get; } = Marshallers.Create(static (EdgeMessage message, SerializationContext context) => SerializeMessage(message, context), DeserializeEdgeMessage);
 
     private static Marshaller<WatchRequest> WatchRequestMarshaller { get; } = Marshallers.Create(static (WatchRequest message, SerializationContext context) => SerializeMessage(message, context), static context => WatchRequest.Parser.ParseFrom(context.PayloadAsReadOnlySequence()));
 
@@ -67,6 +74,32 @@ public static class SyncWire
         ArgumentNullException.ThrowIfNull(binder);
         binder.AddMethod(Watch, service is null ? null : new ServerStreamingServerMethod<WatchRequest, WatchResponse>(service.Watch));
         binder.AddMethod(Sync, service is null ? null : new DuplexStreamingServerMethod<EdgeMessage, WatchResponse>(service.Sync));
+    }
+
+    /// <summary>
+    /// Parses an edge's message; one over <see cref="MaxEdgeMessageBytes"/> that is not a downstream
+    /// report is refused with <c>RESOURCE_EXHAUSTED</c>, as the framework's receive limit would.
+    /// </summary>
+    private static EdgeMessage DeserializeEdgeMessage(DeserializationContext context)
+    {
+        if (context.PayloadLength <= MaxEdgeMessageBytes)
+        {
+            return EdgeMessage.Parser.ParseFrom(context.PayloadAsReadOnlySequence());
+        }
+
+        EdgeMessage? message;
+        try
+        {
+            message = EdgeMessage.Parser.ParseFrom(context.PayloadAsReadOnlySequence());
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            message = null;
+        }
+
+        return message is { KindCase: EdgeMessage.KindOneofCase.Downstream }
+            ? message
+            : throw new RpcException(new Status(StatusCode.ResourceExhausted, $"Only a relay's downstream report may be larger than {MaxEdgeMessageBytes} bytes."));
     }
 
     private static void SerializeResponse(WatchResponse message, SerializationContext context)

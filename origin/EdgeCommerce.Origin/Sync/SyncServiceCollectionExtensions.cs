@@ -20,7 +20,8 @@ internal static class SyncServiceCollectionExtensions
             grpc.MaxSendMessageSize = 256 * 1024 * 1024;
         }).AddServiceOptions<CatalogSyncService>(static grpc =>
         {
-            // A relay's DownstreamReport lists every edge behind it (a few hundred bytes each).
+            // A relay's DownstreamReport lists every edge behind it (a few hundred bytes each); any
+            // other message is held to SyncWire.MaxEdgeMessageBytes by the method's own marshaller.
             grpc.MaxReceiveMessageSize = CatalogSyncService.MaxDownstreamReportBytes;
         });
         services.AddOptions<SyncOptions>()

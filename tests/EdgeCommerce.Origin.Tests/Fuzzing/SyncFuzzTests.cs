@@ -30,7 +30,7 @@ public sealed class SyncFuzzTests(OriginApiFixture fixture) : IClassFixture<Orig
     private const int Maximum = 20_000;
 
     /// <summary>The origin's gRPC MaxReceiveMessageSize: a longer message is refused whole (RESOURCE_EXHAUSTED).</summary>
-    private const int MaxMessageBytes = 64 * 1024;
+    private const int MaxMessageBytes = SyncWire.MaxEdgeMessageBytes;
 
     private static readonly TimeSpan s_budget = TimeSpan.FromSeconds(2);
 
@@ -70,7 +70,7 @@ public sealed class SyncFuzzTests(OriginApiFixture fixture) : IClassFixture<Orig
             var hello = Decode(bytes) is { KindCase: EdgeMessage.KindOneofCase.Hello } message ? message.Hello : null;
             // The token is the named edge's, except now and then another edge's (or when no valid id is named).
             var subject = hello is not null && Identifiers.IsValid(hello.EdgeId) && _mutator.Next(8) != 0 ? hello.EdgeId : valid.EdgeId;
-            var expected = bytes.Length > MaxMessageBytes ? StatusCode.ResourceExhausted : ExpectedForHello(hello, subject);
+            var expected = OverTheLimit(bytes) ? StatusCode.ResourceExhausted : ExpectedForHello(hello, subject);
             var input = $"hello input {i} ({_mutator.Replay}, token for {subject}): {Convert.ToBase64String(bytes)}";
 
             using var call = await OpenAsync(subject, bytes);
@@ -248,9 +248,16 @@ public sealed class SyncFuzzTests(OriginApiFixture fixture) : IClassFixture<Orig
 
     /// <summary>OK when <paramref name="bytes"/> is an acknowledgement of a revision the stream sent (it sent up to <paramref name="head"/>), else what ends the stream.</summary>
     private static StatusCode ExpectedForAck(byte[] bytes, long head)
-        => bytes.Length > MaxMessageBytes ? StatusCode.ResourceExhausted
+        => OverTheLimit(bytes) ? StatusCode.ResourceExhausted
         : Decode(bytes) is { KindCase: EdgeMessage.KindOneofCase.Ack, Ack.AppliedRevision: var applied } && applied >= 0 && applied <= head ? StatusCode.OK
         : StatusCode.InvalidArgument;
+
+    /// <summary>
+    /// Whether the origin refuses <paramref name="bytes"/> for their size: over the limit and not a
+    /// downstream report (which only a relay's stream may send, and this stream's refuses as not an ack).
+    /// </summary>
+    private static bool OverTheLimit(byte[] bytes)
+        => bytes.Length > MaxMessageBytes && Decode(bytes) is not { KindCase: EdgeMessage.KindOneofCase.Downstream };
 
     private static EdgeMessage? Decode(byte[] bytes)
     {

@@ -85,6 +85,39 @@ public sealed class SyncWireTests(OriginApiFixture fixture) : IClassFixture<Orig
         Assert.Equal(new WatchResponse { Changes = reads[0].Batch!.Clone() }.ToByteArray(), bytes);
     }
 
+    [Fact]
+    public void EdgeMessageMarshaller_OverTheEdgeLimit_OnlyARelaysDownstreamReportIsRead()
+    {
+        // Arrange: would catch every stream allowed the relays' receive limit (megabytes of acks
+        // buffered per stream), or a relay's report of many edges refused like an oversized ack.
+        var report = new DownstreamReport();
+        for (var i = 0; report.CalculateSize() <= SyncWire.MaxEdgeMessageBytes; i++)
+        {
+            report.Edges.Add(new DownstreamEdge { EdgeId = $"edge-{i:D5}", Region = "eu-west", PublicUrl = $"https://edge-{i:D5}.example.com", AppliedRevision = i });
+        }
+
+        var bigReport = new EdgeMessage { Downstream = report }.ToByteArray();
+        var bigAck = new EdgeMessage { Ack = new Ack { AppliedRevision = 1, Rejection = new Rejection { Reason = new string('x', SyncWire.MaxEdgeMessageBytes) } } }.ToByteArray();
+        var deserialize = SyncWire.Sync.RequestMarshaller.ContextualDeserializer;
+
+        // Act
+        var read = deserialize(new PayloadContext(bigReport));
+        var refused = Assert.Throws<RpcException>(() => deserialize(new PayloadContext(bigAck)));
+
+        // Assert
+        Assert.Equal(report.Edges.Count, read.Downstream.Edges.Count);
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+    }
+
+    private sealed class PayloadContext(byte[] payload) : DeserializationContext
+    {
+        public override int PayloadLength => payload.Length;
+
+        public override byte[] PayloadAsNewBuffer() => (byte[])payload.Clone();
+
+        public override ReadOnlySequence<byte> PayloadAsReadOnlySequence() => new(payload);
+    }
+
     private sealed class CapturingContext : SerializationContext
     {
         public byte[]? Completed { get; private set; }
