@@ -5,7 +5,7 @@ using Grpc.Core;
 namespace EdgeCommerce.Benchmarks.Fanout;
 
 /// <summary>
-/// R real edge processes configured as relays (issue 19 §1: <c>Relay:Enabled=true</c> and an HTTP/2
+/// R real edge processes configured as relays (<c>Relay:Enabled=true</c> and an HTTP/2
 /// <c>Kestrel:Endpoints:Relay</c> listener; see docs/architecture.md, "Relays"), each following the
 /// origin (or the latency proxy in front of it) and serving <c>CatalogSync.Sync</c> to the simulated
 /// edges of its region. Started through <see cref="EdgeHost"/>, so a relay is the edge build users run.
@@ -88,7 +88,7 @@ internal static class RelayTier
         }
 
         var hint = failure.StatusCode is StatusCode.Unimplemented or StatusCode.Unavailable or StatusCode.Internal
-            ? "This edge build does not serve CatalogSync.Sync to downstream edges: relay mode needs an edge with relays (issue 19 §1, the `relay` branch) that accepts "
+            ? "This edge build does not serve CatalogSync.Sync to downstream edges: relay mode needs an edge build that serves relays (`Relay:Enabled`) and accepts "
             : "The relay refused a simulated edge's stream. Relay settings given: ";
         throw new InvalidOperationException(
             $"Relay {relay.Id} at {sync}: {failure.StatusCode}: {failure.Status.Detail}. {hint}{string.Join(' ', settings)}. "
