@@ -64,32 +64,9 @@ internal static partial class AuthBenchmark
             ("authorized, no cache", new Uri(uncached.Url, "/authorized"), withTokens),
         };
 
-        // Warm both hosts (JIT, connection pools, the cache) before anything is measured.
-        foreach (var variant in variants)
+        if (await RunRoundsAsync(variants, connections, seconds, rounds, cancellationToken) is not { } results)
         {
-            await WrkAsync(variant.Url, variant.Script, connections, 2, cancellationToken);
-        }
-
-        var results = variants.ToDictionary(static v => v.Name, static _ => new List<WrkResult>());
-        for (var round = 1; round <= rounds; round++)
-        {
-            foreach (var variant in round % 2 == 1 ? variants : variants.Reverse())
-            {
-                // Both hosts live in this process and only one is driven at a time: its CPU time over
-                // the run, per request, compares the variants even when other work shares the cores.
-                var cpuBefore = CpuTime.ProcessMilliseconds(Environment.ProcessId) ?? 0;
-                var result = await WrkAsync(variant.Url, variant.Script, connections, seconds, cancellationToken);
-                result = result with { CpuMicrosecondsPerRequest = ((CpuTime.ProcessMilliseconds(Environment.ProcessId) ?? 0) - cpuBefore) * 1000 / Math.Max(1, result.Requests) };
-                if (result.Non2xx > 0)
-                {
-                    await Console.Error.WriteLineAsync($"{variant.Name}: {result.Non2xx} answers were not 2xx; the run proves nothing.");
-                    return 1;
-                }
-
-                results[variant.Name].Add(result);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  round {round} {variant.Name,-22} {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Ms:0.000} ms  p99 {result.P99Ms:0.000} ms  {result.CpuMicrosecondsPerRequest:0.0} µs CPU/request"));
-            }
+            return 1;
         }
 
         var report = Report(args, variants.Select(static v => v.Name).ToList(), results, rounds, seconds, connections, tokenCount);
@@ -195,6 +172,44 @@ internal static partial class AuthBenchmark
           return wrk.format("GET", nil, { ["{{header}}"] = "{{prefix}}" .. tokens[i] })
         end
         """;
+
+    /// <summary>
+    /// Warms every variant (JIT, connection pools, caches), then runs wrk on each in every round,
+    /// alternating the order. The hosts live in this process and only one is driven at a time, so its
+    /// CPU time over a run, per request, compares the variants even when other work shares the cores.
+    /// Null (after saying why) when a run had answers other than 2xx: such a run proves nothing.
+    /// </summary>
+    internal static async Task<Dictionary<string, List<WrkResult>>?> RunRoundsAsync(
+        IReadOnlyList<(string Name, Uri Url, string Script)> variants, int connections, int seconds, int rounds, CancellationToken cancellationToken)
+    {
+        foreach (var variant in variants)
+        {
+            await WrkAsync(variant.Url, variant.Script, connections, 2, cancellationToken);
+        }
+
+        var width = variants.Max(static v => v.Name.Length);
+        var results = variants.ToDictionary(static v => v.Name, static _ => new List<WrkResult>());
+        for (var round = 1; round <= rounds; round++)
+        {
+            foreach (var variant in round % 2 == 1 ? variants : variants.Reverse())
+            {
+                var cpuBefore = CpuTime.ProcessMilliseconds(Environment.ProcessId) ?? 0;
+                var result = await WrkAsync(variant.Url, variant.Script, connections, seconds, cancellationToken);
+                result = result with { CpuMicrosecondsPerRequest = ((CpuTime.ProcessMilliseconds(Environment.ProcessId) ?? 0) - cpuBefore) * 1000 / Math.Max(1, result.Requests) };
+                if (result.Non2xx > 0)
+                {
+                    await Console.Error.WriteLineAsync($"{variant.Name}: {result.Non2xx} answers were not 2xx; the run proves nothing.");
+                    return null;
+                }
+
+                results[variant.Name].Add(result);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  round {round} {variant.Name.PadRight(width)} {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Ms:0.000} ms  p99 {result.P99Ms:0.000} ms  {result.CpuMicrosecondsPerRequest:0.0} µs CPU/request"));
+            }
+        }
+
+        return results;
+    }
 
     internal static async Task<WrkResult> WrkAsync(Uri url, string script, int connections, int seconds, CancellationToken cancellationToken)
     {

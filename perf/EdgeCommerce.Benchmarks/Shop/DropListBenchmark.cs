@@ -49,30 +49,10 @@ internal static class DropListBenchmark
 
         Console.WriteLine($"drop-list: {rounds} rounds × 2 variants × {seconds} s, wrk -t2 -c{connections}, {drops} drops of {skus} SKUs; load {MachineInfo.LoadAverage}");
         var path = "/v1/creators/" + Creator + "/drops";
-        var variants = new (string Name, Uri Url)[] { ("computed", new Uri(computed.Url, path)), ("output cache", new Uri(cached.Url, path)) };
-        foreach (var variant in variants)
+        (string Name, Uri Url, string Script)[] variants = [("computed", new Uri(computed.Url, path), script), ("output cache", new Uri(cached.Url, path), script)];
+        if (await AuthBenchmark.RunRoundsAsync(variants, connections, seconds, rounds, cancellationToken) is not { } results)
         {
-            await AuthBenchmark.WrkAsync(variant.Url, script, connections, 2, cancellationToken);
-        }
-
-        var results = variants.ToDictionary(static v => v.Name, static _ => new List<AuthBenchmark.WrkResult>());
-        for (var round = 1; round <= rounds; round++)
-        {
-            foreach (var variant in round % 2 == 1 ? variants : variants.Reverse())
-            {
-                var cpuBefore = CpuTime.ProcessMilliseconds(Environment.ProcessId) ?? 0;
-                var result = await AuthBenchmark.WrkAsync(variant.Url, script, connections, seconds, cancellationToken);
-                result = result with { CpuMicrosecondsPerRequest = ((CpuTime.ProcessMilliseconds(Environment.ProcessId) ?? 0) - cpuBefore) * 1000 / Math.Max(1, result.Requests) };
-                if (result.Non2xx > 0)
-                {
-                    await Console.Error.WriteLineAsync($"{variant.Name}: {result.Non2xx} answers were not 2xx; the run proves nothing.");
-                    return 1;
-                }
-
-                results[variant.Name].Add(result);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  round {round} {variant.Name,-14} {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Ms:0.000} ms  p99 {result.P99Ms:0.000} ms  {result.CpuMicrosecondsPerRequest:0.0} µs CPU/request"));
-            }
+            return 1;
         }
 
         var text = new StringBuilder();
@@ -84,7 +64,7 @@ internal static class DropListBenchmark
         text.AppendLine();
         text.AppendLine("| variant | requests/s (median) | p50 ms | p99 ms | server CPU µs/request (median) |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: |");
-        foreach (var (name, _) in variants)
+        foreach (var (name, _, _) in variants)
         {
             var runs = results[name];
             text.AppendLine(CultureInfo.InvariantCulture,
