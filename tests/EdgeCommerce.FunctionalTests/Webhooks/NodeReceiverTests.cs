@@ -77,9 +77,7 @@ public sealed class NodeReceiverTests
         Assert.True(drop.IsSuccessStatusCode, await drop.Content.ReadAsStringAsync(cancellationToken));
         var line = await receiver.WaitForLineAsync(static l => l.StartsWith("msg_", StringComparison.Ordinal), TimeSpan.FromSeconds(60), cancellationToken);
         var forged = await PostForgedAsync(port, cancellationToken);
-        // The receiver prints the event before it answers 204, so the origin records the attempt a
-        // moment after the line appears.
-        var deliveries = await DeliveriesOnceAttemptedAsync(origin, cancellationToken);
+        var deliveries = await SettledDeliveries.ReadAsync(origin.Http, Creator, "node-1", cancellationToken);
 
         // Assert: the receiver verified the delivery (it printed it and answered 204, so the origin
         // counts it delivered at the first attempt) and refused the forgery.
@@ -89,21 +87,6 @@ public sealed class NodeReceiverTests
         Assert.Equal(("node-drop", Title), (JsonDocument.Parse(parts[2]).RootElement.GetProperty("dropId").GetString(), JsonDocument.Parse(parts[2]).RootElement.GetProperty("title").GetString()));
         Assert.Equal(("delivered", 1), (delivery.GetProperty("state").GetString(), delivery.GetProperty("attempts").GetInt32()));
         Assert.Equal(HttpStatusCode.BadRequest, forged);
-    }
-
-    private static async Task<JsonElement> DeliveriesOnceAttemptedAsync(OriginNode origin, CancellationToken cancellationToken)
-    {
-        var elapsed = Stopwatch.StartNew();
-        while (true)
-        {
-            var deliveries = await origin.Http.GetFromJsonAsync<JsonElement>($"/admin/v1/creators/{Creator}/webhooks/node-1/deliveries", cancellationToken);
-            if (deliveries.GetProperty("deliveries")[0].GetProperty("attempts").GetInt32() > 0 || elapsed.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                return deliveries;
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
     }
 
     private static StringContent Json(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");

@@ -95,7 +95,7 @@ public sealed class WebhookProcessTests
         using var cancelDrop = await origin.Http.DeleteAsync($"/admin/v1/creators/{Creator}/drops/{DropId}", cancellationToken);
         Assert.True(cancelDrop.IsSuccessStatusCode, await cancelDrop.Content.ReadAsStringAsync(cancellationToken));
         await WaitUntilAsync(() => received.Where(static r => r.Status == 200).Select(static r => r.Id).Distinct().Count() >= 6, "six events delivered", received, cancellationToken);
-        var deliveries = await origin.Http.GetFromJsonAsync<JsonElement>($"/admin/v1/creators/{Creator}/webhooks/hook-1/deliveries", cancellationToken);
+        var deliveries = await SettledDeliveries.ReadAsync(origin.Http, Creator, "hook-1", cancellationToken);
 
         // Assert: every request verifies with the StandardWebhooks library and the secret shown once.
         Assert.False(listed.GetProperty("webhooks")[0].TryGetProperty("secret", out var hidden) && hidden.ValueKind != JsonValueKind.Null);
