@@ -1,3 +1,4 @@
+using EdgeCommerce.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -29,6 +30,7 @@ public static class ServiceDefaultsExtensions
         // 400 in every environment; the Development default throws, which the exception handler
         // turns into a 500 and an Error log.
         builder.Services.Configure<RouteHandlerOptions>(static options => options.ThrowOnBadRequest = false);
+        builder.Services.AddKestrelLimitsFromConfiguration(builder.Configuration);
         builder.Services.AddHealthChecks();
         builder.Services.AddOpenApi();
         builder.AddObservability();

@@ -29,6 +29,7 @@ internal static class RelayServiceCollectionExtensions
         builder.Services.AddSingleton<RelayChangeLog>();
         builder.Services.AddSingleton<RelayDownstreams>();
         builder.Services.AddSingleton<RelayTokenValidator>();
+        builder.Services.AddSingleton<RelayTokenRenewals>();
         return builder;
     }
 

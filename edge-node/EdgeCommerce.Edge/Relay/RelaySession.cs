@@ -23,7 +23,8 @@ internal sealed class RelaySession(
     WatchRequest hello,
     AccessToken presented,
     IServerStreamWriter<WatchResponse> writer,
-    RelayDownstreams.Downstream stream)
+    RelayDownstreams.Downstream stream,
+    RelayTokenRenewals.Registration? renewal = null)
 {
     private readonly HashSet<string> _modelsSent = new(StringComparer.Ordinal);
     private long _offered;
@@ -80,6 +81,7 @@ internal sealed class RelaySession(
                 return;
             }
 
+            await SendRenewalAsync(cancellationToken);
             if (batches.Count > 0)
             {
                 continue;
@@ -93,6 +95,15 @@ internal sealed class RelaySession(
             {
                 await WriteHeartbeatAsync(Math.Max(log.Head, sent), holder.Current.ClusterId, cancellationToken);
             }
+        }
+    }
+
+    /// <summary>The edge's token as the origin renewed it (through this relay's stream), sent as the origin would send it to a direct edge.</summary>
+    private async Task SendRenewalAsync(CancellationToken cancellationToken)
+    {
+        if (renewal?.TakePending() is { } renewed)
+        {
+            await writer.WriteAsync(new WatchResponse { TokenRenewal = renewed }, cancellationToken);
         }
     }
 

@@ -27,7 +27,8 @@ internal sealed class RelaySyncService(
     IOptions<EdgeOptions> edgeOptions,
     TimeProvider timeProvider,
     IHostApplicationLifetime lifetime,
-    ILogger<RelaySyncService> logger) : CatalogSync.CatalogSyncBase
+    ILogger<RelaySyncService> logger,
+    RelayTokenRenewals renewals) : CatalogSync.CatalogSyncBase
 {
     /// <summary>What grpc-dotnet calls instead of the generated binding (the second parameter must be the generated base).</summary>
     public static void BindService(ServiceBinderBase binder, CatalogSync.CatalogSyncBase? service) => SyncWire.Bind(binder, service);
@@ -37,7 +38,8 @@ internal sealed class RelaySyncService(
 
     public override async Task Sync(IAsyncStreamReader<EdgeMessage> requestStream, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
     {
-        var presented = await tokens.AuthenticateAsync(context.GetHttpContext().Items[RelayServiceCollectionExtensions.AuthorizationItem] as string)
+        var authorization = context.GetHttpContext().Items[RelayServiceCollectionExtensions.AuthorizationItem] as string;
+        var presented = await tokens.AuthenticateAsync(authorization)
             ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "Unauthenticated."));
         bool read;
         try
@@ -82,10 +84,11 @@ internal sealed class RelaySyncService(
         }
 
         using var stream = downstreams.Connect(hello);
+        using var renewal = renewals.Register(hello.EdgeId, RelayTokenValidator.BearerToken(authorization!));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping, stream.Ended);
         var cancellationToken = linked.Token;
         RelayLog.EdgeConnected(logger, hello.EdgeId, hello.Region, hello.FromRevision);
-        var session = new RelaySession(holder, log, options.Value, edgeOptions.Value, timeProvider, logger, hello, presented, responseStream, stream);
+        var session = new RelaySession(holder, log, options.Value, edgeOptions.Value, timeProvider, logger, hello, presented, responseStream, stream, renewal);
         var acks = ReadAcksAsync(hello, requestStream, linked, stream, session);
         try
         {

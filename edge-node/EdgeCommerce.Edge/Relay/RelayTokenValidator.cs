@@ -16,15 +16,19 @@ internal sealed class RelayTokenValidator(SigningKeyRing keys, IOptions<AccessTo
     /// <summary>The token in <paramref name="authorization"/> (<c>Bearer …</c>) when it is valid and carries <c>edge:sync</c>; otherwise null (never why).</summary>
     public async ValueTask<AccessToken?> AuthenticateAsync(string? authorization)
     {
-        const string Bearer = "Bearer ";
         if (authorization is null || !authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }
 
-        var (token, _) = await _validator.ValidateAsync(authorization[Bearer.Length..].Trim());
+        var (token, _) = await _validator.ValidateAsync(BearerToken(authorization));
         return token is not null && token.HasScope(Scopes.EdgeSync) ? token : null;
     }
+
+    /// <summary>The token in an <c>authorization</c> value that starts with <c>Bearer </c>.</summary>
+    public static string BearerToken(string authorization) => authorization[Bearer.Length..].Trim();
+
+    private const string Bearer = "Bearer ";
 
     public void Dispose() => _validator.Dispose();
 }

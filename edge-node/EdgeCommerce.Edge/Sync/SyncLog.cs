@@ -83,6 +83,10 @@ internal static partial class SyncLog
         Message = "{Path} was open to other users (mode {Found}); made it owner-only (0700 for a directory, 0600 for a file).")]
     public static partial void DataModeTightened(ILogger logger, string path, UnixFileMode found);
 
+    [LoggerMessage(EventId = 1118, EventName = "SyncReturning", Level = LogLevel.Information,
+        Message = "Leaving fallback {FallbackAddress} to try the preferred sync address {PreferredAddress} again, from revision {Revision}.")]
+    public static partial void Returning(ILogger logger, string fallbackAddress, string preferredAddress, long revision);
+
     /// <remarks>Warning when a stream that had delivered went idle; Debug after a failed attempt, whose line names the next address.</remarks>
     [LoggerMessage(EventId = 1116, EventName = "SyncFailingOver",
         Message = "Moving the watch stream to origin replica {OriginAddress}, resuming from revision {Revision}.")]

@@ -77,6 +77,16 @@ public sealed class SyncOptions
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// While the edge follows a fallback (any sync address but the first, e.g. the origin after its
+    /// regional relay went away), it goes back to the first address after a random delay between
+    /// half of this and all of it (so the edges of a restarted relay do not all come back at once):
+    /// the fallback stream is ended, the first address is tried from the held revision, and when it
+    /// still delivers nothing the edge moves on along the list at once. The default is 30 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan ReturnInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// A stream silent for this long is taken for dead and reopened. The origin sends heartbeats
     /// every 2 seconds by default. The default is 10 seconds.
     /// </summary>

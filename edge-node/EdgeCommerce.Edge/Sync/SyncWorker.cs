@@ -25,7 +25,8 @@ internal sealed class SyncWorker(
     TimeProvider timeProvider,
     ILogger<SyncWorker> logger,
     EdgeLoadReport? loadReport = null,
-    Relay.RelayDownstreams? downstreams = null) : BackgroundService
+    Relay.RelayDownstreams? downstreams = null,
+    Relay.RelayTokenRenewals? relayTokens = null) : BackgroundService
 {
     private long _lastLoadReport;
 
@@ -37,10 +38,14 @@ internal sealed class SyncWorker(
         var options = syncOptions.Value;
         var failures = 0;
         var origin = 0;
+        var returning = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             var delivered = false;
             var idle = false;
+            var leaveFallback = false;
+            var returnAttempt = returning;
+            returning = false;
             RpcException? failure = null;
             var address = channels.Addresses[origin].ToString();
             try
@@ -52,6 +57,11 @@ internal sealed class SyncWorker(
             {
                 // Shutting down: not a failure.
                 break;
+            }
+            catch (ReturnToPreferredException)
+            {
+                delivered = true;
+                leaveFallback = true;
             }
             catch (StreamIdleException)
             {
@@ -77,6 +87,19 @@ internal sealed class SyncWorker(
             }
 
             state.OnDisconnected();
+            if (leaveFallback)
+            {
+                // Following a fallback for a while: the preferred address (the regional relay) may
+                // be back. Try it at once, from the held revision.
+                var preferred = channels.Addresses[0].ToString();
+                var revision = holder.Current.Revision;
+                SyncLog.Returning(logger, address, preferred, revision);
+                origin = 0;
+                failures = 0;
+                returning = true;
+                continue;
+            }
+
             if ((!delivered || idle) && channels.Addresses.Count > 1)
             {
                 // Nothing came through, or the origin stopped answering: try the next origin
@@ -84,6 +107,13 @@ internal sealed class SyncWorker(
                 origin = (origin + 1) % channels.Addresses.Count;
                 var moved = channels.Addresses[origin].ToString();
                 SyncLog.FailingOver(logger, failure is null ? LogLevel.Warning : LogLevel.Debug, moved, holder.Current.Revision);
+            }
+
+            if (returnAttempt && !delivered)
+            {
+                // The preferred address is still gone: straight back along the list (the fallback
+                // that was serving), without a backoff or a failure counted against it.
+                continue;
             }
 
             failures = delivered ? 0 : failures + 1;
@@ -122,7 +152,11 @@ internal sealed class SyncWorker(
             Relay = downstreams is not null,
         };
 
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        // On a fallback, a jittered timer ends the stream to try the preferred address again.
+        using var leave = origin > 0 ? new CancellationTokenSource(ReturnDelay(options), timeProvider) : null;
+        using var idle = leave is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(stoppingToken)
+            : CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, leave.Token);
         idle.CancelAfter(options.IdleTimeout);
         var address = channels.Addresses[origin].ToString();
         state.OnStreamOpening(address);
@@ -135,6 +169,7 @@ internal sealed class SyncWorker(
             var clusterId = replica.ClusterId;
             SnapshotAssembly? assembly = null;
             var acked = false;
+            var tokensForwarded = false;
             while (await call.ResponseStream.MoveNext(idle.Token))
             {
                 idle.CancelAfter(options.IdleTimeout);
@@ -156,6 +191,8 @@ internal sealed class SyncWorker(
                             // are reported up (every heartbeat, so the origin's view stays live).
                             downstreams.OnRevoked(response.Heartbeat.RevokedEdgeIds);
                             await call.RequestStream.WriteAsync(new EdgeMessage { Downstream = downstreams.TakeReport(force: true) }, idle.Token);
+                            await ForwardTokensAsync(call, all: !tokensForwarded, idle.Token);
+                            tokensForwarded = true;
                         }
 
                         if (assembly is null && holder.Current.Revision >= response.Heartbeat.HeadRevision && (DueLoad() is var load && (load is not null || !acked)))
@@ -195,6 +232,11 @@ internal sealed class SyncWorker(
                         await ApplyBatchOrRejectAsync(call, response.Changes, idle.Token, stoppingToken);
                         applied = holder.Current.Revision;
                         break;
+                    case WatchResponse.KindOneofCase.DownstreamRenewals:
+                        // A relay: renewed tokens of the edges below, passed on to their streams.
+                        relayTokens?.OnRenewals(response.DownstreamRenewals);
+                        state.OnMessage(0);
+                        break;
                     case WatchResponse.KindOneofCase.TokenRenewal when response.TokenRenewal.Token.Length > 0:
                         await channels.Credentials.RenewAsync(response.TokenRenewal.Token, stoppingToken);
                         SyncLog.TokenRenewed(logger, response.TokenRenewal.ExpiresAtUnix);
@@ -214,16 +256,44 @@ internal sealed class SyncWorker(
                         // After the ack: the origin caps what an edge below applied at what this relay acknowledged.
                         await call.RequestStream.WriteAsync(new EdgeMessage { Downstream = report }, idle.Token);
                     }
+
+                    if (tokensForwarded)
+                    {
+                        // Edges that connected since: their tokens now, not at the next idle heartbeat.
+                        await ForwardTokensAsync(call, all: false, idle.Token);
+                    }
                 }
             }
         }
         catch (Exception ex) when (idle.IsCancellationRequested && !stoppingToken.IsCancellationRequested
             && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
         {
+            if (leave?.IsCancellationRequested == true)
+            {
+                throw new ReturnToPreferredException();
+            }
+
             throw new StreamIdleException();
         }
 
         return delivered;
+    }
+
+    /// <summary>
+    /// A relay's downstream edges' tokens, for the origin to renew (all of them on a new upstream
+    /// stream, since the origin keeps them per stream; afterwards only those of new downstream streams).
+    /// </summary>
+    private async Task ForwardTokensAsync(AsyncDuplexStreamingCall<EdgeMessage, WatchResponse> call, bool all, CancellationToken cancellationToken)
+    {
+        if (relayTokens is null)
+        {
+            return;
+        }
+
+        foreach (var tokens in relayTokens.TakeTokens(all))
+        {
+            await call.RequestStream.WriteAsync(new EdgeMessage { DownstreamTokens = tokens }, cancellationToken);
+        }
     }
 
     /// <summary>
@@ -298,5 +368,11 @@ internal sealed class SyncWorker(
         return TimeSpan.FromMilliseconds((ceiling / 2) + (Random.Shared.NextDouble() * ceiling / 2));
     }
 
+    /// <summary>How long a fallback stream runs before the preferred address is tried again: between half of <see cref="SyncOptions.ReturnInterval"/> and all of it.</summary>
+    internal static TimeSpan ReturnDelay(SyncOptions options)
+        => options.ReturnInterval * (0.5 + (Random.Shared.NextDouble() / 2));
+
     private sealed class StreamIdleException : Exception;
+
+    private sealed class ReturnToPreferredException : Exception;
 }

@@ -18,6 +18,10 @@ internal sealed class EdgeRevocations(IEdgeRevocationStore store, EdgeRegistry r
 
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private volatile FrozenSet<string>? _revoked;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the set next changes (an edge revoked or allowed), so relays hear it at once.</summary>
+    public Task Changed => Volatile.Read(ref _changed).Task;
 
     /// <summary>Whether <paramref name="edgeId"/> is revoked, from the set (loaded on first use: fail closed, never "unknown").</summary>
     public async ValueTask<bool> IsRevokedAsync(string edgeId, CancellationToken cancellationToken)
@@ -57,6 +61,11 @@ internal sealed class EdgeRevocations(IEdgeRevocationStore store, EdgeRegistry r
             var next = (await store.ListRevokedEdgesAsync(cancellationToken)).ToFrozenSet(StringComparer.Ordinal);
             var previous = _revoked;
             _revoked = next;
+            if (previous is not null && !previous.SetEquals(next))
+            {
+                Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            }
+
             foreach (var edgeId in next)
             {
                 if (previous is null || !previous.Contains(edgeId))

@@ -34,7 +34,8 @@ internal sealed class CatalogSyncService(
     EdgeUrlPolicy urlPolicy,
     EdgeRevocations revocations,
     ILogger<CatalogSyncService> logger,
-    Drops.Report.DropFunnelIngest? funnels = null) : CatalogSync.CatalogSyncBase
+    Drops.Report.DropFunnelIngest? funnels = null,
+    RelayedTokenRenewer? relayedTokens = null) : CatalogSync.CatalogSyncBase
 {
     /// <summary>The newest protocol version this origin speaks.</summary>
     public const uint ProtocolVersion = 2;
@@ -122,8 +123,10 @@ internal sealed class CatalogSyncService(
         var renewal = readAcks is not null && presented is not null
             ? new SyncTokenRenewer(hello.EdgeId, presented, issuer, keys, tokenOptions.Value.MaxLifetime, timeProvider)
             : null;
+        // A relay's downstream edges' tokens are renewed on its stream, by the same rule.
+        var downstreamRenewals = hello.Relay && renewal is not null ? relayedTokens?.Open(hello.EdgeId) : null;
         var session = new SyncSession(store, feed, signal, registry, options.Value, timeProvider, logger, hello, token, responseStream, renewal, stream, presented,
-            hello.Relay ? revocations : null);
+            hello.Relay ? revocations : null, downstreamRenewals);
         Task? acks = null;
         try
         {
@@ -136,7 +139,7 @@ internal sealed class CatalogSyncService(
 
             if (readAcks is not null)
             {
-                acks = ReadAcksAsync(hello, token, readAcks, linked, stream, session);
+                acks = ReadAcksAsync(hello, token, readAcks, linked, stream, session, downstreamRenewals);
             }
 
             await session.RunAsync(cancellationToken);
@@ -184,7 +187,8 @@ internal sealed class CatalogSyncService(
     /// message ends the stream with <c>INVALID_ARGUMENT</c>, one over the receive limit with
     /// <c>RESOURCE_EXHAUSTED</c>; the edge closing its side ends it too.
     /// </summary>
-    private async Task ReadAcksAsync(WatchRequest hello, long token, IAsyncStreamReader<EdgeMessage> requestStream, CancellationTokenSource linked, EdgeStream stream, SyncSession session)
+    private async Task ReadAcksAsync(WatchRequest hello, long token, IAsyncStreamReader<EdgeMessage> requestStream, CancellationTokenSource linked, EdgeStream stream, SyncSession session,
+        RelayedTokenRenewer.Stream? downstreamRenewals)
     {
         var edgeId = hello.EdgeId;
         long acknowledged = 0;
@@ -196,6 +200,12 @@ internal sealed class CatalogSyncService(
                 if (message.KindCase == EdgeMessage.KindOneofCase.Downstream && hello.Relay)
                 {
                     await OnDownstreamReportAsync(edgeId, message.Downstream, acknowledged, linked.Token);
+                    continue;
+                }
+
+                if (message.KindCase == EdgeMessage.KindOneofCase.DownstreamTokens && downstreamRenewals is not null)
+                {
+                    await downstreamRenewals.OfferAsync(message.DownstreamTokens, linked.Token);
                     continue;
                 }
 

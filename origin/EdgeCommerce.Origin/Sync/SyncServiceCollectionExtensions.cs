@@ -29,6 +29,7 @@ internal static class SyncServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<ChangeFeed>();
+        services.TryAddSingleton<RelayedTokenRenewer>();
         services.AddHostedService<ChangeLogCompactor>();
         return services;
     }

@@ -34,7 +34,8 @@ internal sealed partial class SyncSession(
     SyncTokenRenewer? tokenRenewal,
     EdgeStream? stream = null,
     AccessToken? presented = null,
-    EdgeRevocations? relayRevocations = null)
+    EdgeRevocations? relayRevocations = null,
+    RelayedTokenRenewer.Stream? downstreamRenewals = null)
 {
     private long _offered;
     private long _headAtOpen = long.MaxValue;
@@ -154,7 +155,20 @@ internal sealed partial class SyncSession(
         // would leave one live 2-second timer per stream per write under a burst.
         try
         {
-            await changed.WaitAsync(options.HeartbeatInterval, timeProvider, cancellationToken);
+            if (relayRevocations is null)
+            {
+                await changed.WaitAsync(options.HeartbeatInterval, timeProvider, cancellationToken);
+                return false;
+            }
+
+            // A relay also wakes when an edge is revoked: it hears it on a heartbeat now and ends
+            // that edge's stream, rather than at its next idle heartbeat.
+            await Task.WhenAny(changed, relayRevocations.Changed).WaitAsync(options.HeartbeatInterval, timeProvider, cancellationToken);
+            if (!changed.IsCompleted)
+            {
+                await WriteHeartbeatAsync(Math.Max(signal.Head, sent), cancellationToken);
+            }
+
             return false;
         }
         catch (TimeoutException)
@@ -171,6 +185,10 @@ internal sealed partial class SyncSession(
             await WriteHeartbeatAsync(Math.Max(signal.Head, sent), cancellationToken);
             registry.OnContact(hello.EdgeId, registryToken);
             await RenewTokenIfDueAsync(cancellationToken);
+            if (downstreamRenewals is not null && await downstreamRenewals.RenewDueAsync(cancellationToken) is { } renewals)
+            {
+                await writer.WriteAsync(renewals, cancellationToken);
+            }
         }
 
         return true;

@@ -274,6 +274,61 @@ public sealed class SyncWorkerTests
         Assert.Empty(edge.Errors);
     }
 
+    /// <summary>
+    /// Would catch an edge that fell back (its relay gone) and stayed on the fallback for as long as
+    /// that stream lasted, and one that came back with a snapshot instead of its revision.
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task ExecuteAsync_OnAFallback_ReturnsToThePreferredAddressOnceItIsBack_FromTheHeldRevision()
+    {
+        // Arrange: origin-a (the regional relay) is down at first; origin-b serves.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var back = new TaskCompletionSource();
+        await using var edge = await WorkerHarness.StartAsync(host => host == "origin-a" && !back.Task.IsCompleted ? StatusCode.Unavailable : null, cancellationToken, "http://origin-a", "http://origin-b");
+        var fallback = await edge.NextStreamAsync(cancellationToken);
+        await fallback.SendAsync(new Heartbeat { HeadRevision = 3, ClusterId = "cluster-1" }, cancellationToken);
+        await fallback.SendChunkedAsync(Snapshot(3, CatalogOf("a", 3, "p1")), perChunk: 1, cancellationToken);
+        await fallback.NextAckAsync(cancellationToken);
+
+        // Act: origin-a is back; the clock moves past the return interval.
+        back.SetResult();
+        var returned = await edge.NextStreamAsync(cancellationToken);
+
+        // Assert: the edge left the live fallback stream itself and resumed at origin-a from revision 3.
+        Assert.Equal("origin-b", fallback.Host);
+        Assert.Equal("origin-a", returned.Host);
+        Assert.Equal((3L, "cluster-1"), (returned.Hello.FromRevision, returned.Hello.ClusterId));
+        Assert.True(fallback.HungUp.IsCompleted, "the fallback stream was expected to be ended by the edge");
+        Assert.Equal("http://origin-a/", edge.State.OriginAddress);
+        Assert.Contains(1118, edge.Logger.Entries.Select(static e => e.EventId));
+        Assert.Empty(edge.Errors);
+    }
+
+    /// <summary>Would catch a return attempt that strands the edge (or backs off) while the preferred address is still gone.</summary>
+    [Fact(Timeout = 30_000)]
+    public async Task ExecuteAsync_ReturnAttemptWhileThePreferredIsStillDown_BackOnTheFallbackFromTheHeldRevision()
+    {
+        // Arrange: origin-a refuses every stream.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var edge = await WorkerHarness.StartAsync(static host => host == "origin-a" ? StatusCode.Unavailable : null, cancellationToken, "http://origin-a", "http://origin-b");
+        var fallback = await edge.NextStreamAsync(cancellationToken);
+        await fallback.SendAsync(new Heartbeat { HeadRevision = 3, ClusterId = "cluster-1" }, cancellationToken);
+        await fallback.SendChunkedAsync(Snapshot(3, CatalogOf("a", 3, "p1")), perChunk: 1, cancellationToken);
+        await fallback.NextAckAsync(cancellationToken);
+        var failuresBefore = edge.Logger.Entries.Count(static e => e.EventId == 1104);
+
+        // Act
+        var next = await edge.NextStreamAsync(cancellationToken);
+
+        // Assert: it tried origin-a (and said so), then went straight back to origin-b from revision 3.
+        Assert.Equal("origin-b", next.Host);
+        Assert.Equal((3L, "cluster-1"), (next.Hello.FromRevision, next.Hello.ClusterId));
+        Assert.True(fallback.HungUp.IsCompleted);
+        Assert.Contains(1118, edge.Logger.Entries.Select(static e => e.EventId));
+        Assert.Equal(failuresBefore, edge.Logger.Entries.Count(static e => e.EventId == 1104));
+        Assert.Empty(edge.Errors);
+    }
+
     private static TimeSpan[] Sample(int failures)
         => [.. Enumerable.Range(0, Samples).Select(_ => SyncWorker.Backoff(s_options, failures))];
 

@@ -1,92 +1,318 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Tests.Common;
 
 namespace EdgeCommerce.FunctionalTests.Sync;
 
 /// <summary>
-/// The relay tier over real processes: an origin, a relay edge (<c>Relay:Enabled</c>) and two
-/// edges that sync from the relay (falling back to the origin) while their inventory calls go to
-/// the origin.
+/// The relay tier over real processes: an origin, two relay edges (<c>Relay:Enabled</c>) and four
+/// edges, two behind each relay, each falling back to the other relay and then the origin, with
+/// their inventory calls going to the origin. One test (six edge processes are the expensive part):
+/// every kind of change reaches all four, tokens renew and revocations bite through the relays,
+/// a killed relay's edges move and come back, and no revision is lost or applied twice.
 /// </summary>
 public sealed class RelayTests
 {
+    private const string Creator = "relay-creator";
+    private const string ShopCreator = "creator-a";
+    private const string DropId = "relay-drop";
+    private const int MaxStreamsPerConnection = 250;
+
     [Fact]
-    public async Task EdgesBehindARelay_GetChangesThroughIt_AndMoveToTheOriginWhenItIsKilled_WithoutLosingOrRepeatingARevision()
+    public async Task TwoRelaysFourEdges_EveryChangeReachesAll_RevocationsBite_AndAKilledRelaysEdgesMoveAndReturn_WithoutLosingOrRepeatingARevision()
     {
-        // Arrange
+        // Arrange: the origin (given an HTTP/2 stream limit, which Kestrel must advertise), two relays, four edges.
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
-        var first = await origin.PushCatalogAsync("relay-creator", OriginNode.SimpleCatalog("Before the relay"), cancellationToken);
-        var relayPort = FreePort.Next();
-        var relayAddress = new Uri($"http://127.0.0.1:{relayPort}");
-        await using var relay = await origin.StartEdgeAsync("relay-a", "eu-west", data.Combine("relay-a"), cancellationToken, via: null,
-            "--Relay:Enabled=true", $"--Kestrel:Endpoints:Relay:Url=http://127.0.0.1:{relayPort}", "--Kestrel:Endpoints:Relay:Protocols=Http2");
-        await relay.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() >= first, TimeSpan.FromSeconds(30), "the relay's snapshot", cancellationToken);
-        string[] behindRelay = [$"--Sync:OriginAddresses:0={origin.GrpcAddress}", $"--Sync:InventoryAddress={origin.GrpcAddress}"];
-        await using var edge1 = await origin.StartEdgeAsync("edge-r1", "eu-west", data.Combine("edge-r1"), cancellationToken, relayAddress, behindRelay);
-        await using var edge2 = await origin.StartEdgeAsync("edge-r2", "eu-west", data.Combine("edge-r2"), cancellationToken, relayAddress, behindRelay);
-        EdgeNode[] edges = [edge1, edge2];
-        var snapshotAt = new Dictionary<string, long>();
-        foreach (var edge in edges)
+        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken,
+            "--Keys:PublishLead=00:00:01", $"--Kestrel:Limits:Http2:MaxStreamsPerConnection={MaxStreamsPerConnection}");
+        Assert.Equal(MaxStreamsPerConnection, await AdvertisedMaxConcurrentStreamsAsync(origin.GrpcPort, cancellationToken));
+        await origin.PushCatalogAsync(ShopCreator, ShopCatalog(), cancellationToken);
+        var first = await origin.PushCatalogAsync(Creator, OriginNode.SimpleCatalog("Before the relays"), cancellationToken);
+        var (relayA, relayAAddress) = await StartRelayAsync(origin, "relay-a", data, cancellationToken);
+        var (relayB, relayBAddress) = await StartRelayAsync(origin, "relay-b", data, cancellationToken);
+        await using var relayANode = relayA;
+        await using var relayBNode = relayB;
+        foreach (var relay in new[] { relayA, relayB })
         {
-            var status = await edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() >= first, TimeSpan.FromSeconds(30), "the snapshot from the relay", cancellationToken);
-            Assert.Equal(relayAddress.ToString(), status.GetProperty("originAddress").GetString());
-            snapshotAt[edge.Id] = status.GetProperty("appliedRevision").GetInt64();
+            await relay.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() >= first, TimeSpan.FromSeconds(30), "the relay's snapshot", cancellationToken);
         }
 
-        // Act: a catalog change and a key rotation while the edges follow the relay.
+        var edges = await Task.WhenAll(
+            StartBehindAsync(origin, "edge-a1", relayAAddress, relayBAddress, data, cancellationToken),
+            StartBehindAsync(origin, "edge-a2", relayAAddress, relayBAddress, data, cancellationToken),
+            StartBehindAsync(origin, "edge-b1", relayBAddress, relayAAddress, data, cancellationToken),
+            StartBehindAsync(origin, "edge-b2", relayBAddress, relayAAddress, data, cancellationToken));
+        await using var edgeA1 = edges[0];
+        await using var edgeA2 = edges[1];
+        await using var edgeB1 = edges[2];
+        await using var edgeB2 = edges[3];
+        var preferred = new Dictionary<string, Uri> { ["edge-a1"] = relayAAddress, ["edge-a2"] = relayAAddress, ["edge-b1"] = relayBAddress, ["edge-b2"] = relayBAddress };
+        var snapshotAt = new Dictionary<string, long>();
+        var provisioned = new Dictionary<string, string>();
+        foreach (var edge in edges)
+        {
+            var status = await edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() >= first, TimeSpan.FromSeconds(30), "the snapshot from its relay", cancellationToken);
+            Assert.Equal(preferred[edge.Id].ToString(), status.GetProperty("originAddress").GetString());
+            snapshotAt[edge.Id] = status.GetProperty("appliedRevision").GetInt64();
+            provisioned[edge.Id] = await ReadSyncTokenAsync(edge, cancellationToken);
+        }
+
+        // Act + Assert: a catalog change reaches all four through their relays; the registry shows
+        // every edge, the four with via and the revision they acknowledged to their relay.
+        var head = await origin.PushCatalogAsync(Creator, OriginNode.SimpleCatalog("Through the relays"), cancellationToken);
+        await WaitForAllAsync(edges, head, "Through the relays", cancellationToken);
+        var registry = await WaitForRegistryAsync(origin, r => Via(r, "edge-a1") == "relay-a" && Via(r, "edge-a2") == "relay-a" && Via(r, "edge-b1") == "relay-b" && Via(r, "edge-b2") == "relay-b"
+            && edges.All(e => Applied(r, e.Id) == head) && Applied(r, "relay-a") == head && Applied(r, "relay-b") == head, cancellationToken);
+        Assert.Null(Via(registry, "relay-a"));
+        Assert.Null(Via(registry, "relay-b"));
+
+        // A drop reaches all four.
+        var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+        await PutDropAsync(origin, admin, cancellationToken);
+        foreach (var edge in edges)
+        {
+            await edge.WaitForDropAsync(DropId, cancellationToken);
+        }
+
+        // A model activation reaches all four, its bytes served by the relays from their own disks.
+        JsonElement model;
+        using (var trained = await origin.Http.PostAsync("/admin/v1/models/train?demo=true", null, cancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.Created, trained.StatusCode);
+            model = await trained.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        }
+
+        var viewerBefore = await MintViewerAsync(origin, cancellationToken);
+        foreach (var edge in edges)
+        {
+            await edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() >= model.GetProperty("activatedRevision").GetInt64(), TimeSpan.FromSeconds(30), "the model's activation", cancellationToken);
+            var recommended = await RecommendAsync(edge, viewerBefore, cancellationToken);
+            Assert.Equal("model", recommended.GetProperty("source").GetString());
+            Assert.Equal(model.GetProperty("version").GetString(), recommended.GetProperty("modelVersion").GetString());
+        }
+
+        // Key rotation: every edge's edge:sync token is renewed with the new key, the four behind
+        // relays through them (the relays cannot mint), each written over its token file.
+        var oldKey = await SigningKeyAsync(origin, cancellationToken);
         using (var rotated = await origin.Http.PostAsync("/admin/v1/keys/rotate", null, cancellationToken))
         {
             rotated.EnsureSuccessStatusCode();
         }
 
-        var second = await origin.PushCatalogAsync("relay-creator", OriginNode.SimpleCatalog("Through the relay"), cancellationToken);
-
-        // Assert: they arrive through the relay.
         foreach (var edge in edges)
         {
-            var status = await edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() == second, TimeSpan.FromSeconds(30), "the change through the relay", cancellationToken);
-            Assert.Equal(relayAddress.ToString(), status.GetProperty("originAddress").GetString());
-            await AssertWidgetAsync(edge, "Through the relay", cancellationToken);
+            await WaitUntilAsync(async () => await ReadSyncTokenAsync(edge, cancellationToken) != provisioned[edge.Id], TimeSpan.FromSeconds(30), $"{edge.Id}'s sync token renewed through its relay", edge, cancellationToken);
         }
 
-        // Assert: the origin's registry shows every edge, the two below the relay with via and
-        // the revision they acknowledged to it (forwarded by the relay, never above its own).
-        var registry = await WaitForRegistryAsync(origin, edges => Via(edges, "edge-r1") == "relay-a" && Via(edges, "edge-r2") == "relay-a"
-            && Applied(edges, "edge-r1") == second && Applied(edges, "edge-r2") == second && Applied(edges, "relay-a") == second, cancellationToken);
-        Assert.Null(Via(registry, "relay-a"));
-
-        // Act: the operator revokes edge-r2; the relay ends its stream as the origin would, and the
-        // origin refuses it too when it falls back there.
-        using (var revoked = await origin.Http.PostAsync("/admin/v1/edges/edge-r2/revoke", null, cancellationToken))
+        // Key revocation: a token the old key signed stops working at every edge; the edges keep
+        // syncing with their renewed tokens.
+        Assert.NotEqual(oldKey, await SigningKeyAsync(origin, cancellationToken));
+        using (var revoked = await origin.Http.PostAsync($"/admin/v1/keys/{oldKey}/revoke", null, cancellationToken))
         {
             revoked.EnsureSuccessStatusCode();
         }
 
-        await edge2.WaitForStatusAsync(static s => !s.GetProperty("connected").GetBoolean(), TimeSpan.FromSeconds(30), "the revoked edge cut off", cancellationToken);
-
-        // Act: the relay dies (kill -9) and the origin writes on.
-        await relay.KillAsync();
-        var third = await origin.PushCatalogAsync("relay-creator", OriginNode.SimpleCatalog("After the relay"), cancellationToken);
-
-        // Assert: edge-r1 moved to the origin and resumed from its revision: still one snapshot
-        // (the relay's), and exactly the changes after it, none lost, none applied twice.
-        foreach (var edge in new[] { edge1 })
+        // The revoked key took the operator's token with it; the origin writes a new one.
+        await WaitUntilAsync(async () =>
         {
-            var status = await edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() == third, TimeSpan.FromSeconds(60), "the failover to the origin", cancellationToken);
-            Assert.Equal(origin.GrpcAddress.ToString(), status.GetProperty("originAddress").GetString());
-            Assert.Equal(1, status.GetProperty("snapshotsReceived").GetInt64());
-            Assert.Equal(third - snapshotAt[edge.Id], status.GetProperty("changesApplied").GetInt64());
-            await AssertWidgetAsync(edge, "After the relay", cancellationToken);
+            await origin.RefreshAdminTokenAsync(cancellationToken);
+            using var keys = await origin.Http.GetAsync("/admin/v1/keys", cancellationToken);
+            return keys.IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(30), "a new operator token", edgeA1, cancellationToken);
+        var viewerAfter = await MintViewerAsync(origin, cancellationToken);
+        foreach (var edge in edges)
+        {
+            await WaitUntilAsync(async () => await MeAsync(edge, viewerBefore, cancellationToken) == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(30), $"the revoked key's token refused at {edge.Id}", edge, cancellationToken);
+            await WaitUntilAsync(async () => await MeAsync(edge, viewerAfter, cancellationToken) == HttpStatusCode.OK, TimeSpan.FromSeconds(30), $"the new key's token accepted at {edge.Id}", edge, cancellationToken);
         }
 
-        registry = await WaitForRegistryAsync(origin, edges => Applied(edges, "edge-r1") == third && Via(edges, "edge-r1") is null, cancellationToken);
-        var revokedEdge = await edge2.GetStatusAsync(cancellationToken);
-        Assert.True(revokedEdge.GetProperty("appliedRevision").GetInt64() < third);
-        Assert.True(Find(registry, "edge-r2").GetProperty("revoked").GetBoolean());
+        head = await origin.PushCatalogAsync(Creator, OriginNode.SimpleCatalog("After the key revocation"), cancellationToken);
+        await WaitForAllAsync(edges, head, "After the key revocation", cancellationToken);
+
+        // Edge revocation: edge-b2's stream through relay-b is cut, and it cannot come back through
+        // either relay nor the origin (each answers PERMISSION_DENIED).
+        using (var revoked = await origin.Http.PostAsync("/admin/v1/edges/edge-b2/revoke", null, cancellationToken))
+        {
+            revoked.EnsureSuccessStatusCode();
+        }
+
+        await edgeB2.WaitForStatusAsync(static s => !s.GetProperty("connected").GetBoolean(), TimeSpan.FromSeconds(30), "the revoked edge cut off at its relay", cancellationToken);
+        var refused = await edgeB2.WaitForStatusAsync(static s => s.GetProperty("failedAttempts").GetInt64() >= 4, TimeSpan.FromSeconds(30), "the revoked edge refused at both relays and the origin", cancellationToken);
+        Assert.Contains("PermissionDenied", refused.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        Assert.False(refused.GetProperty("connected").GetBoolean());
+        EdgeNode[] live = [edgeA1, edgeA2, edgeB1];
+
+        // A relay killed (kill -9): its edges move to the other relay and resume from their revision.
+        await relayA.KillAsync();
+        head = await origin.PushCatalogAsync(Creator, OriginNode.SimpleCatalog("After relay-a died"), cancellationToken);
+        await WaitForAllAsync(live, head, "After relay-a died", cancellationToken);
+        foreach (var edge in new[] { edgeA1, edgeA2 })
+        {
+            await edge.WaitForStatusAsync(s => s.GetProperty("originAddress").GetString() == relayBAddress.ToString() && s.GetProperty("connected").GetBoolean(), TimeSpan.FromSeconds(30), "following relay-b", cancellationToken);
+        }
+
+        await WaitForRegistryAsync(origin, r => Via(r, "edge-a1") == "relay-b" && Via(r, "edge-a2") == "relay-b" && Via(r, "edge-b1") == "relay-b"
+            && live.All(e => Applied(r, e.Id) == head) && Find(r, "edge-b2").GetProperty("revoked").GetBoolean() && Applied(r, "edge-b2") < head, cancellationToken);
+
+        // The relay comes back (its persisted replica): its edges return to it (Sync:ReturnInterval),
+        // from their revision, without a snapshot.
+        await relayA.RestartAsync(cancellationToken);
+        foreach (var edge in new[] { edgeA1, edgeA2 })
+        {
+            await edge.WaitForStatusAsync(s => s.GetProperty("originAddress").GetString() == relayAAddress.ToString() && s.GetProperty("connected").GetBoolean(), TimeSpan.FromSeconds(30), "back on relay-a", cancellationToken);
+        }
+
+        head = await origin.PushCatalogAsync(Creator, OriginNode.SimpleCatalog("Relay-a is back"), cancellationToken);
+        await WaitForAllAsync(live, head, "Relay-a is back", cancellationToken);
+        await WaitForRegistryAsync(origin, r => Via(r, "edge-a1") == "relay-a" && Via(r, "edge-a2") == "relay-a" && Via(r, "edge-b1") == "relay-b"
+            && live.All(e => Applied(r, e.Id) == head) && Applied(r, "relay-a") == head, cancellationToken);
+
+        // Assert: through all of it, each edge took one snapshot (its relay's) and applied exactly
+        // the changes after it: none lost, none applied twice. The revoked edge is stuck below the head.
+        foreach (var edge in live)
+        {
+            var status = await edge.GetStatusAsync(cancellationToken);
+            Assert.Equal(1, status.GetProperty("snapshotsReceived").GetInt64());
+            Assert.Equal(head - snapshotAt[edge.Id], status.GetProperty("changesApplied").GetInt64());
+            Assert.Equal(head, status.GetProperty("appliedRevision").GetInt64());
+        }
+
+        Assert.True((await edgeB2.GetStatusAsync(cancellationToken)).GetProperty("appliedRevision").GetInt64() < head);
+    }
+
+    private static async Task<(EdgeNode Relay, Uri Address)> StartRelayAsync(OriginNode origin, string id, TempDirectory data, CancellationToken cancellationToken)
+    {
+        var port = FreePort.Next();
+        var relay = await origin.StartEdgeAsync(id, "eu-west", data.Combine(id), cancellationToken, via: null,
+            "--Relay:Enabled=true", $"--Kestrel:Endpoints:Relay:Url=http://127.0.0.1:{port}", "--Kestrel:Endpoints:Relay:Protocols=Http2");
+        return (relay, new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    /// <summary>An edge syncing from <paramref name="relay"/>, then <paramref name="otherRelay"/>, then the origin; inventory at the origin.</summary>
+    private static Task<EdgeNode> StartBehindAsync(OriginNode origin, string id, Uri relay, Uri otherRelay, TempDirectory data, CancellationToken cancellationToken)
+        => origin.StartEdgeAsync(id, "eu-west", data.Combine(id), cancellationToken, relay,
+            $"--Sync:OriginAddresses:0={otherRelay}", $"--Sync:OriginAddresses:1={origin.GrpcAddress}", $"--Sync:InventoryAddress={origin.GrpcAddress}",
+            "--Sync:ReturnInterval=00:00:02");
+
+    private static async Task WaitForAllAsync(IEnumerable<EdgeNode> edges, long revision, string title, CancellationToken cancellationToken)
+    {
+        foreach (var edge in edges)
+        {
+            await edge.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() >= revision, TimeSpan.FromSeconds(30), $"revision {revision}", cancellationToken);
+            using var widget = await edge.Http.GetAsync($"/v1/creators/{Creator}/widget", cancellationToken);
+            Assert.Equal(HttpStatusCode.OK, widget.StatusCode);
+            Assert.Contains(title, await widget.Content.ReadAsStringAsync(cancellationToken), StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, EdgeNode edge, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{what} did not happen within {timeout}.\n{edge.Output}");
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    private static async Task<string> ReadSyncTokenAsync(EdgeNode edge, CancellationToken cancellationToken)
+        => (await File.ReadAllTextAsync(edge.DataDirectory + ".sync.token", cancellationToken)).Trim();
+
+    private static async Task<string> SigningKeyAsync(OriginNode origin, CancellationToken cancellationToken)
+        => (await origin.Http.GetFromJsonAsync<JsonElement>("/admin/v1/keys", cancellationToken))
+            .GetProperty("keys").EnumerateArray().Single(static k => k.GetProperty("signing").GetBoolean()).GetProperty("keyId").GetString()!;
+
+    private static async Task<string> MintViewerAsync(OriginNode origin, CancellationToken cancellationToken)
+        => await origin.MintTokenAsync("viewer-1", ShopCreator, ["recs:read"], "edge", cancellationToken, ttlSeconds: 600);
+
+    private static async Task<HttpStatusCode> MeAsync(EdgeNode edge, string token, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/me");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await edge.Http.SendAsync(request, cancellationToken);
+        return response.StatusCode;
+    }
+
+    private static async Task<JsonElement> RecommendAsync(EdgeNode edge, string token, CancellationToken cancellationToken)
+    {
+        // The token's key reaches the edge on the stream: retry the first 401s briefly.
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/recommendations?creatorId={ShopCreator}&k=5");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await edge.Http.SendAsync(request, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.Unauthorized && attempt < 100)
+            {
+                await Task.Delay(100, cancellationToken);
+                continue;
+            }
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        }
+    }
+
+    /// <summary>A shop of twelve products, enough for the demo training to produce a model.</summary>
+    private static string ShopCatalog()
+        => "{\"products\":[" + string.Join(",", new[] { "hoodie", "tee", "cap", "poster" }.SelectMany(kind => Enumerable.Range(1, 3).Select(v =>
+            $$"""{"id":"a-{{kind}}-0{{v}}","title":"{{kind}} {{v}}","price":{"amountMinor":{{1000 + (v * 700)}},"currency":"EUR"},"skus":[{"id":"a-{{kind}}-0{{v}}-m","label":"M"}]}"""))) + "]}";
+
+    private static async Task PutDropAsync(OriginNode origin, string admin, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/{ShopCreator}/drops/{DropId}");
+        put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+        put.Content = new StringContent(JsonSerializer.Serialize(new
+        {
+            title = "Relay drop",
+            startsAt = now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            endsAt = now.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            perViewerLimit = 1,
+            allocations = new[] { new { skuId = "a-tee-01-m", units = 5 } },
+        }), Encoding.UTF8, "application/json");
+        using var response = await origin.Http.SendAsync(put, cancellationToken);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// SETTINGS_MAX_CONCURRENT_STREAMS as the server sends it on a new HTTP/2 connection (RFC 9113
+    /// §6.5): the client preface and an empty SETTINGS frame, then the server's first SETTINGS frame.
+    /// </summary>
+    private static async Task<long> AdvertisedMaxConcurrentStreamsAsync(int port, CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+        var stream = client.GetStream();
+        byte[] preface = [.. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8, 0, 0, 0, 4, 0, 0, 0, 0, 0];
+        await stream.WriteAsync(preface, cancellationToken);
+        var header = new byte[9];
+        while (true)
+        {
+            await stream.ReadExactlyAsync(header, cancellationToken);
+            var length = (header[0] << 16) | (header[1] << 8) | header[2];
+            var payload = new byte[length];
+            await stream.ReadExactlyAsync(payload, cancellationToken);
+            if (header[3] != 4 || (header[4] & 1) != 0)
+            {
+                continue;
+            }
+
+            for (var offset = 0; offset + 6 <= length; offset += 6)
+            {
+                if (((payload[offset] << 8) | payload[offset + 1]) == 3)
+                {
+                    return ((long)payload[offset + 2] << 24) | ((long)payload[offset + 3] << 16) | ((long)payload[offset + 4] << 8) | payload[offset + 5];
+                }
+            }
+
+            return 100; // Absent: no limit advertised (Kestrel always sends it; 100 is its default).
+        }
     }
 
     private static async Task<JsonElement> WaitForRegistryAsync(OriginNode origin, Func<JsonElement, bool> condition, CancellationToken cancellationToken)
@@ -116,11 +342,4 @@ public sealed class RelayTests
 
     private static long Applied(JsonElement edges, string id)
         => Find(edges, id) is { ValueKind: JsonValueKind.Object } edge ? edge.GetProperty("appliedRevision").GetInt64() : -1;
-
-    private static async Task AssertWidgetAsync(EdgeNode edge, string title, CancellationToken cancellationToken)
-    {
-        using var widget = await edge.Http.GetAsync("/v1/creators/relay-creator/widget", cancellationToken);
-        Assert.Equal(HttpStatusCode.OK, widget.StatusCode);
-        Assert.Contains(title, await widget.Content.ReadAsStringAsync(cancellationToken), StringComparison.Ordinal);
-    }
 }

@@ -1,0 +1,98 @@
+using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.ServiceDefaults.Authentication;
+using Microsoft.Extensions.DependencyInjection;
+using static EdgeCommerce.Origin.Tests.CatalogAdmin.CatalogSamples;
+using static EdgeCommerce.Origin.Tests.Sync.OriginSyncClient;
+
+namespace EdgeCommerce.Origin.Tests.Sync;
+
+/// <summary>
+/// What the origin does for a relay's stream beyond an edge's: revocations told at once, and the
+/// tokens of the edges behind it renewed on it. The host's clock is fake: a heartbeat comes only
+/// when a test moves it, so a message that arrives without moving it was not a heartbeat's timer.
+/// Each test has its own host (they revoke and move the clock).
+/// </summary>
+public sealed class RelayStreamTests
+{
+    /// <summary>Would catch a relay that hears of a revoked edge only at its next idle heartbeat (the edge streaming on through it meanwhile).</summary>
+    [Fact(Timeout = 30_000)]
+    public async Task Sync_RelayStream_EdgeRevoked_HeartbeatListingItArrivesWithoutWaitingForTheInterval()
+    {
+        // Arrange: a relay's stream, and the edge's own stream so the origin knows the edge.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var origin = new OriginApiFixture();
+        await origin.InitializeAsync();
+        using var client = new OriginSyncClient(origin);
+        var head = await client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        var edgeId = NewId("edge");
+        using var edge = await client.SyncAsync(Hello(edgeId, head, origin.Store.ClusterId), cancellationToken);
+        Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(edge, cancellationToken)).KindCase);
+        var hello = Hello(NewId("relay"), head, origin.Store.ClusterId);
+        hello.Relay = true;
+        using var relay = await client.SyncAsync(hello, cancellationToken);
+        var first = await NextAsync(relay, cancellationToken);
+
+        // Act: the clock stays where it is.
+        using (var revoked = await client.Admin.PostAsync($"/admin/v1/edges/{edgeId}/revoke", null, cancellationToken))
+        {
+            revoked.EnsureSuccessStatusCode();
+        }
+
+        var next = await NextAsync(relay, cancellationToken);
+
+        // Assert
+        Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, first.KindCase);
+        Assert.DoesNotContain(edgeId, first.Heartbeat.RevokedEdgeIds);
+        Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, next.KindCase);
+        Assert.Contains(edgeId, next.Heartbeat.RevokedEdgeIds);
+        Assert.Empty(origin.ErrorLogs);
+    }
+
+    /// <summary>
+    /// Would catch an edge behind a relay whose token is never renewed (it strands once the token
+    /// expires or its key is revoked), and a relay that gets a token minted for an edge id the
+    /// token it forwarded was not issued to.
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task Sync_RelayForwardsADownstreamEdgesToken_RenewalComesOnTheRelaysStream_OnlyForTheTokensOwnEdge()
+    {
+        // Arrange: a relay's stream; one downstream edge's token is past half the longest lifetime,
+        // another's is forwarded under a different edge id.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var origin = new OriginApiFixture();
+        await origin.InitializeAsync();
+        using var client = new OriginSyncClient(origin);
+        var head = await client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        var hello = Hello(NewId("relay"), head, origin.Store.ClusterId);
+        hello.Relay = true;
+        using var relay = await client.SyncAsync(hello, cancellationToken);
+        Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(relay, cancellationToken)).KindCase);
+        var downstreamId = NewId("edge");
+        var downstreamToken = await origin.MintAsync(downstreamId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1));
+        var otherToken = await origin.MintAsync(NewId("other"), null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1));
+        var tokens = new DownstreamTokens();
+        tokens.Edges.Add(new DownstreamToken { EdgeId = downstreamId, Token = downstreamToken });
+        tokens.Edges.Add(new DownstreamToken { EdgeId = NewId("edge"), Token = otherToken });
+
+        // Act: forward them, then let heartbeats come due until renewals arrive.
+        await relay.RequestStream.WriteAsync(new EdgeMessage { DownstreamTokens = tokens }, cancellationToken);
+        WatchResponse? renewals = null;
+        for (var heartbeats = 0; heartbeats < 20 && renewals is null; heartbeats++)
+        {
+            origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
+            var message = await NextAsync(relay, cancellationToken);
+            renewals = message.KindCase == WatchResponse.KindOneofCase.DownstreamRenewals ? message : null;
+        }
+
+        // Assert: one renewal, for the edge the token was issued to, good for the longest lifetime.
+        Assert.NotNull(renewals);
+        var renewal = Assert.Single(renewals.DownstreamRenewals.Edges);
+        Assert.Equal(downstreamId, renewal.EdgeId);
+        var (renewed, _) = await origin.Services.GetRequiredService<AccessTokenValidator>().ValidateAsync(renewal.Renewal.Token);
+        Assert.NotNull(renewed);
+        Assert.Equal(downstreamId, renewed.Subject);
+        Assert.Equal([Scopes.EdgeSync], renewed.Scopes);
+        Assert.Equal(origin.TimeProvider.GetUtcNow().AddHours(24).ToUnixTimeSeconds(), renewal.Renewal.ExpiresAtUnix);
+        Assert.Empty(origin.ErrorLogs);
+    }
+}
