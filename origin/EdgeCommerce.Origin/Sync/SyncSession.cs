@@ -40,6 +40,9 @@ internal sealed partial class SyncSession(
     private long _offered;
     private long _headAtOpen = long.MaxValue;
 
+    // Completes once the revoked edges differ from those on the last heartbeat to a relay.
+    private Task _revocationsHeard = Task.CompletedTask;
+
     /// <summary>
     /// The highest revision this stream sent (or is sending: set before the write, so an ack can
     /// never overtake it), or confirmed as the edge's own when continuing from its hello. An edge
@@ -161,9 +164,10 @@ internal sealed partial class SyncSession(
                 return false;
             }
 
-            // A relay also wakes when an edge is revoked: it hears it on a heartbeat now and ends
-            // that edge's stream, rather than at its next idle heartbeat.
-            await Task.WhenAny(changed, relayRevocations.Changed).WaitAsync(options.HeartbeatInterval, timeProvider, cancellationToken);
+            // A relay also wakes when the revoked edges changed since its last heartbeat (also
+            // while this stream was busy writing): it hears it on a heartbeat now and ends that
+            // edge's stream, rather than at its next idle heartbeat.
+            await Task.WhenAny(changed, _revocationsHeard).WaitAsync(options.HeartbeatInterval, timeProvider, cancellationToken);
             if (!changed.IsCompleted)
             {
                 await WriteHeartbeatAsync(Math.Max(signal.Head, sent), cancellationToken);
@@ -331,7 +335,9 @@ internal sealed partial class SyncSession(
         };
         if (relayRevocations is not null)
         {
-            // A relay refuses and ends the streams of revoked edges as the origin does.
+            // A relay refuses and ends the streams of revoked edges as the origin does. The signal
+            // is taken before the set is read, so a change after the read always wakes the stream.
+            _revocationsHeard = relayRevocations.Changed;
             heartbeat.RevokedEdgeIds.Add(await relayRevocations.RevokedAsync(cancellationToken));
         }
 

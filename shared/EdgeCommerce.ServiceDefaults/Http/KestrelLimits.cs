@@ -7,9 +7,9 @@ namespace EdgeCommerce.ServiceDefaults.Http;
 /// <summary>
 /// Binds <c>Kestrel:Limits</c> (for example <c>Kestrel:Limits:Http2:MaxStreamsPerConnection</c>)
 /// onto Kestrel's options. The host binds only <c>Kestrel:Endpoints</c> and certificates from
-/// configuration by itself, so without this a limit given in settings or the environment is
-/// silently ignored (the origin kept advertising 100 streams per HTTP/2 connection to relays and
-/// simulated edges that had been given 10,000).
+/// configuration by itself, so without this a limit given in settings or the environment would be
+/// silently ignored (an origin given 10,000 streams per HTTP/2 connection for its relays and
+/// simulated edges would still advertise Kestrel's default of 100).
 /// </summary>
 internal static class KestrelLimits
 {

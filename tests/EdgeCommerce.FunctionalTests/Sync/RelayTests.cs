@@ -34,8 +34,9 @@ public sealed class RelayTests
         Assert.Equal(MaxStreamsPerConnection, await AdvertisedMaxConcurrentStreamsAsync(origin.GrpcPort, cancellationToken));
         await origin.PushCatalogAsync(ShopCreator, ShopCatalog(), cancellationToken);
         var first = await origin.PushCatalogAsync(Creator, OriginNode.SimpleCatalog("Before the relays"), cancellationToken);
-        var (relayA, relayAAddress) = await StartRelayAsync(origin, "relay-a", data, cancellationToken);
-        var (relayB, relayBAddress) = await StartRelayAsync(origin, "relay-b", data, cancellationToken);
+        var relays = await Task.WhenAll(StartRelayAsync(origin, "relay-a", data, cancellationToken), StartRelayAsync(origin, "relay-b", data, cancellationToken));
+        var (relayA, relayAAddress) = relays[0];
+        var (relayB, relayBAddress) = relays[1];
         await using var relayANode = relayA;
         await using var relayBNode = relayB;
         foreach (var relay in new[] { relayA, relayB })

@@ -92,7 +92,9 @@ public sealed class RelayStreamTests
         Assert.NotNull(renewed);
         Assert.Equal(downstreamId, renewed.Subject);
         Assert.Equal([Scopes.EdgeSync], renewed.Scopes);
-        Assert.Equal(origin.TimeProvider.GetUtcNow().AddHours(24).ToUnixTimeSeconds(), renewal.Renewal.ExpiresAtUnix);
+        // Minted at the heartbeat that sent it: this one or the one before (the loop read a heartbeat first).
+        var now = origin.TimeProvider.GetUtcNow().AddHours(24);
+        Assert.InRange(renewal.Renewal.ExpiresAtUnix, (now - OriginApiFixture.HeartbeatInterval).ToUnixTimeSeconds(), now.ToUnixTimeSeconds());
         Assert.Empty(origin.ErrorLogs);
     }
 }
