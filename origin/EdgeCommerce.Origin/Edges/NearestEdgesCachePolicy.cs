@@ -60,8 +60,9 @@ internal sealed class NearestEdgesCachePolicy : IOutputCachePolicy
         }
 
         var fingerprint = await services.GetRequiredService<EdgeDirectory>().FingerprintAsync(cancellationToken);
-        var previous = Interlocked.Exchange(ref _current, fingerprint);
-        if (previous is not null && !string.Equals(previous, fingerprint, StringComparison.Ordinal))
+        var previous = Volatile.Read(ref _current);
+        if (!string.Equals(previous, fingerprint, StringComparison.Ordinal)
+            && Interlocked.CompareExchange(ref _current, fingerprint, previous) == previous && previous is not null)
         {
             // The registry moved on: the older state's entries can no longer be looked up.
             await services.GetRequiredService<IOutputCacheStore>().EvictByTagAsync(TagPrefix + previous, cancellationToken);
