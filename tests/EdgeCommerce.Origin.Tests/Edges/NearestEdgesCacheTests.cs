@@ -1,9 +1,18 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Reflection;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Origin.Edges;
+using EdgeCommerce.Origin.Storage;
+using EdgeCommerce.Tests.Common;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using static EdgeCommerce.Origin.Tests.CatalogAdmin.CatalogSamples;
 
 namespace EdgeCommerce.Origin.Tests.Edges;
@@ -138,6 +147,47 @@ public sealed class NearestEdgesCacheTests
     }
 
     [Fact]
+    public async Task Nearest_RegistryChangesWhileTheAnswerIsComputed_AnswerNotStoredUnderTheOlderState()
+    {
+        // Arrange: the key is taken with "flapper" connected; while the directory reads the store,
+        // flapper disconnects, so the answer (without it) is the newer state's. Stored under the
+        // key, it would answer once flapper is back (the same fingerprint): this catches storing
+        // without comparing the answer's fingerprint with the key's.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var data = new TempDirectory("edgecommerce-nearest-race");
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = data.Path });
+        builder.Services.AddMetrics();
+        builder.Services.AddOriginStorage();
+        StoreHook? hook = null;
+        builder.Services.AddSingleton<IOriginStore>(sp => (IOriginStore)(hook = StoreHook.Wrap(sp.GetRequiredService<OriginStore>())));
+        builder.Services.AddEdgeRegistry();
+        await using var app = builder.Build();
+        app.UseOutputCache();
+        app.MapGet("/v1/edges/nearest", static (string? region, EdgeDirectory directory, HttpContext context, CancellationToken token)
+            => EdgesApi.Nearest(region, directory, context, token)).CacheOutput(NearestEdgesCachePolicy.PolicyName);
+        await app.StartAsync(cancellationToken);
+        using var client = app.GetTestClient();
+        var registry = app.Services.GetRequiredService<EdgeRegistry>();
+        Connect(registry, "steady", "eu-west");
+        var flapper = Connect(registry, "flapper", "eu-west");
+        Assert.NotNull(hook);
+        hook.BeforeListEdges = () => registry.OnDisconnected("flapper", flapper);
+
+        // Act
+        var racing = await AskAsync(client, "eu-west", cancellationToken);
+        Connect(registry, "flapper", "eu-west");
+        var back = await AskAsync(client, "eu-west", cancellationToken);
+
+        // Assert
+        Assert.Equal(["https://steady.example.com"], racing.Urls);
+        Assert.Equal(["https://flapper.example.com", "https://steady.example.com"], back.Urls);
+        await app.StopAsync(cancellationToken);
+    }
+
+    [Fact]
     public async Task Nearest_CacheNearestOff_EveryAnswerComputed()
     {
         // Arrange
@@ -186,5 +236,41 @@ public sealed class NearestEdgesCacheTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         return ([.. body.GetProperty("edges").EnumerateArray().Select(static e => e.GetProperty("url").GetString())], response.Headers.Age is not null);
+    }
+
+    /// <summary>The store, with a callback run once before the next registry read.</summary>
+    public class StoreHook : DispatchProxy
+    {
+        private IOriginStore _inner = null!;
+
+        internal Action? BeforeListEdges { get; set; }
+
+        internal static StoreHook Wrap(IOriginStore inner)
+        {
+            var proxy = Create<IOriginStore, StoreHook>();
+            var hook = (StoreHook)(object)proxy;
+            hook._inner = inner;
+            return hook;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            ArgumentNullException.ThrowIfNull(targetMethod);
+            if (targetMethod.Name == nameof(IOriginStore.ListEdgesAsync) && BeforeListEdges is { } before)
+            {
+                BeforeListEdges = null;
+                before();
+            }
+
+            try
+            {
+                return targetMethod.Invoke(_inner, args);
+            }
+            catch (TargetInvocationException ex) when (ex.InnerException is not null)
+            {
+                ExceptionDispatchInfo.Throw(ex.InnerException);
+                throw;
+            }
+        }
     }
 }
