@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using EdgeCommerce.Benchmarks.Auth;
 using EdgeCommerce.Benchmarks.Drops;
+using EdgeCommerce.Benchmarks.Edges;
 using EdgeCommerce.Benchmarks.Fanout;
 using EdgeCommerce.Benchmarks.Infrastructure;
 using EdgeCommerce.Benchmarks.Propagation;
@@ -20,7 +21,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth" or "reservations" or "hung" or "stock" or "burst" or "soak-drops" or "fanout" or "wan-check" or "drop-list")
+        if (args.Length > 0 && args[0] is "propagation" or "snapshot" or "auth" or "reservations" or "hung" or "stock" or "burst" or "soak-drops" or "fanout" or "wan-check" or "drop-list" or "nearest")
         {
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) =>
@@ -54,6 +55,7 @@ public static class Program
                     "fanout" => await FanoutBenchmark.RunAsync(parsed, stop.Token),
                     "wan-check" => await WanCheck.RunAsync(parsed, stop.Token),
                     "drop-list" => await DropListBenchmark.RunAsync(parsed, stop.Token),
+                    "nearest" => await NearestBenchmark.RunAsync(parsed, stop.Token),
                     _ => await SnapshotBenchmark.RunAsync(parsed, stop.Token),
                 };
             }

@@ -22,9 +22,8 @@ internal readonly record struct ReservationBody(ReservationBodyStatus Status, st
 /// Reads <c>{"skuId": "...", "quantity": n}</c> straight from the request's pipe with
 /// <see cref="Utf8JsonReader"/>: no stream wrapper, no <see cref="JsonDocument"/> and no clone of
 /// it, and no error dictionary unless there is an error (the reservation path is the hot one of a
-/// drop). The answers are those of the DOM reader it replaced: 400 for anything that is not one
-/// JSON value (depth at most 4), 413 past 4 KiB, 422 naming every field that is wrong, unknown or
-/// repeated.
+/// drop). It answers 400 for anything that is not one JSON value (depth at most 4), 413 past
+/// 4 KiB, 422 naming every field that is wrong, unknown or repeated.
 /// </summary>
 internal static class ReservationRequestReader
 {

@@ -79,8 +79,8 @@ internal sealed record RecommendationsResponse(string CreatorId, long Revision, 
 
 /// <summary>
 /// The answer's serializer, generated at build time and used through its own type info
-/// (<see cref="JsonAnswer"/>): the reflection-based serializer, then the generated metadata under
-/// the application's options, were each a visible share of a request that does one inference and
+/// (<see cref="JsonAnswer"/>): the reflection-based serializer and the generated metadata under
+/// the application's options each cost a visible share of a request that does one inference and
 /// writes ~1 KB.
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]

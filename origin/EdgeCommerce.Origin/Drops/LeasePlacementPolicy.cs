@@ -17,9 +17,9 @@ namespace EdgeCommerce.Origin.Drops;
 /// A weight is an edge's expected buyers plus one, so an edge that expects nobody still gets a
 /// unit or two and no signal at all means equal shares. An edge that has not asked yet (its count
 /// is unknown) is weighed as the mean of those that have, so the first edge to ask does not take
-/// everything. The weights follow the buyers of this drop only: the edges' reported traffic
-/// (every request, browsing included) did not, and shares sized by it stranded units (the
-/// <c>burst</c> benchmark: 185 of 1,000 buyers). A wrong weight costs refill round trips, not
+/// everything. The weights follow the buyers of this drop only, not the edges' reported traffic
+/// (every request, browsing included): shares sized by traffic strand units where viewers browse
+/// but do not buy (perf/RESULTS.md, <c>burst</c>). A wrong weight costs refill round trips, not
 /// sales: the reserve serves the busier edge first, and once the origin holds fewer free units
 /// than an idle edge, that edge gives its free units back (the edge's <c>StockPlacement</c>),
 /// where the busy edge's waiting buyers get them.

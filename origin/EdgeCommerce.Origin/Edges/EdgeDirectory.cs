@@ -9,23 +9,39 @@ namespace EdgeCommerce.Origin.Edges;
 /// by every replica) overlaid with this process's fresher view of its own streams.
 /// </summary>
 /// <remarks>A revoked edge is listed (marked revoked) but never healthy, so never offered to browsers.</remarks>
-internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, IOptions<RoutingOptions> options, TimeProvider timeProvider, EdgeRevocations? revocations = null)
+internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, IOptions<RoutingOptions> options, TimeProvider timeProvider, EdgeRevocations? revocations = null, RevisionSignal? signal = null)
 {
-    public async Task<EdgeList> ListAsync(CancellationToken cancellationToken)
+    public async Task<EdgeList> ListAsync(CancellationToken cancellationToken) => (await ReadAsync(cancellationToken)).List;
+
+    /// <summary>The in-memory state a nearest answer depends on, for its output-cache key (<see cref="NearestEdgesCachePolicy.Fingerprint"/>).</summary>
+    public async ValueTask<string> FingerprintAsync(CancellationToken cancellationToken)
     {
+        var head = signal?.Head ?? await store.GetHeadRevisionAsync(cancellationToken);
+        var revoked = revocations is null ? null : await revocations.RevokedAsync(cancellationToken);
+        var local = registry.Local().Select(e => (e, revoked?.Contains(e.Id) == true)).ToList();
+        return NearestEdgesCachePolicy.Fingerprint(head, local, timeProvider.GetUtcNow(), options.Value.ContactTimeout);
+    }
+
+    private async Task<DirectoryRead> ReadAsync(CancellationToken cancellationToken)
+    {
+        // Read before the store, so the store's state is at least as new as the fingerprint says.
+        var published = signal?.Head;
         var head = await store.GetHeadRevisionAsync(cancellationToken);
         var compacted = await store.GetCompactedRevisionAsync(cancellationToken);
         var records = (await store.ListEdgesAsync(cancellationToken)).ToDictionary(static e => e.Id, StringComparer.Ordinal);
-        foreach (var local in registry.Local())
+        var local = registry.Local();
+        foreach (var record in local)
         {
-            if (!records.TryGetValue(local.Id, out var stored) || stored.LastContact <= local.LastContact)
+            if (!records.TryGetValue(record.Id, out var stored) || stored.LastContact <= record.LastContact)
             {
-                records[local.Id] = local;
+                records[record.Id] = record;
             }
         }
 
         var now = timeProvider.GetUtcNow();
         var settings = options.Value;
+        // One read of the set for the answer and its fingerprint alike.
+        var revokedSet = revocations is null ? null : await revocations.RevokedAsync(cancellationToken);
         var edges = new List<EdgeView>(records.Count);
         foreach (var record in records.Values.OrderBy(static e => e.Id, StringComparer.Ordinal))
         {
@@ -39,7 +55,7 @@ internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, I
             }
 
             var connected = record.Connected && now - record.LastContact <= settings.ContactTimeout;
-            var revoked = revocations is not null && await revocations.IsRevokedAsync(record.Id, cancellationToken);
+            var revoked = revokedSet?.Contains(record.Id) == true;
             // Applied 0 while the origin holds changes: the edge acknowledged nothing on its stream yet
             // (a new stream, or a snapshot still arriving). Recent changes would make its lag in
             // seconds look small, but it has nothing a browser could be sent for.
@@ -50,7 +66,9 @@ internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, I
                 record.LastContact, record.LastRejection, revoked, registry.ViaOf(record.Id)));
         }
 
-        return new EdgeList(head, compacted, edges);
+        var fingerprint = NearestEdgesCachePolicy.Fingerprint(
+            published ?? head, local.Select(e => (e, revokedSet?.Contains(e.Id) == true)).ToList(), now, settings.ContactTimeout);
+        return new DirectoryRead(new EdgeList(head, compacted, edges), fingerprint, local.Select(static e => e.Id).ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>
@@ -58,15 +76,20 @@ internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, I
     /// then everything else; within a rank, the least lag first.
     /// </summary>
     public async Task<IReadOnlyList<EdgeView>> NearestAsync(string? region, CancellationToken cancellationToken)
+        => (await NearestAnswerAsync(region, cancellationToken)).Edges;
+
+    /// <summary><see cref="NearestAsync"/> with what it was computed from, for the output cache (<see cref="NearestEdgesCachePolicy"/>).</summary>
+    public async Task<NearestAnswer> NearestAnswerAsync(string? region, CancellationToken cancellationToken)
     {
-        var all = await ListAsync(cancellationToken);
+        var read = await ReadAsync(cancellationToken);
         var adjacency = region is not null && options.Value.Adjacency.TryGetValue(region, out var near) ? near : [];
-        return all.Edges
+        var edges = read.List.Edges
             .Where(static e => e.Healthy && e.Url.Length > 0)
             .OrderBy(e => Rank(e.Region))
             .ThenBy(static e => e.LagRevisions)
             .ThenBy(static e => e.Id, StringComparer.Ordinal)
             .ToList();
+        return new NearestAnswer(edges, read.Fingerprint, edges.Any(static e => e.LagRevisions > 0), edges.Any(e => !read.LocalIds.Contains(e.Id)));
 
         int Rank(string edgeRegion)
         {
@@ -80,3 +103,6 @@ internal sealed class EdgeDirectory(IOriginStore store, EdgeRegistry registry, I
         }
     }
 }
+
+/// <param name="LocalIds">The edges this process's registry holds (the rest are known from the store only).</param>
+internal sealed record DirectoryRead(EdgeList List, string Fingerprint, IReadOnlySet<string> LocalIds);

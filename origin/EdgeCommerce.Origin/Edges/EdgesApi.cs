@@ -23,6 +23,7 @@ internal static class EdgesApi
             .WithSummary("Revokes one edge: its streams end, its tokens are refused for sync and drops, nearest routing drops it, and it cannot reconnect until allowed.");
         edge.MapPost("/allow", Allow).WithName("AllowEdge").WithSummary("Lifts an edge's revocation: it may connect again (with a valid token).");
         endpoints.MapGet("/v1/edges/nearest", Nearest)
+            .CacheOutput(NearestEdgesCachePolicy.PolicyName)
             .WithTags("Edges")
             .WithName("NearestEdges")
             .WithSummary("Healthy edges for a browser in the given region, nearest first. Public: only regions and URLs.");
@@ -85,13 +86,14 @@ internal static class EdgesApi
             });
         }
 
-        var edges = await directory.NearestAsync(region, cancellationToken);
+        var answer = await directory.NearestAnswerAsync(region, cancellationToken);
+        context.Items[NearestEdgesCachePolicy.AnswerKey] = answer;
         // Browsers and embed scripts may cache the answer briefly; health changes within seconds.
         context.Response.Headers.CacheControl = "public, max-age=5";
         // Creators' pages ask this from their own origin (the edge's /embed.js): public data, no
         // credentials, a simple GET, so any site may read it.
         context.Response.Headers.AccessControlAllowOrigin = "*";
-        return TypedResults.Ok(new NearestEdgesResponse(region, edges.Select(static e => new NearestEdge(e.Region, e.Url)).ToList()));
+        return TypedResults.Ok(new NearestEdgesResponse(region, answer.Edges.Select(static e => new NearestEdge(e.Region, e.Url)).ToList()));
     }
 }
 

@@ -22,6 +22,13 @@ internal static class EdgesServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EdgeRegistry>();
         services.TryAddSingleton<EdgeDirectory>();
+        // The public nearest-edge answer, which every creator page asks on load. Entries are a few
+        // hundred bytes per region and registry state.
+        services.AddOutputCache(static options =>
+        {
+            options.SizeLimit = 8 * 1024 * 1024;
+            options.AddPolicy(NearestEdgesCachePolicy.PolicyName, new NearestEdgesCachePolicy());
+        });
         services.AddHostedService<EdgeRegistryFlusher>();
         services.TryAddSingleton<EdgeUrlPolicy>();
         // Revocations live in the origin store; a test double of IOriginStore that does not keep

@@ -46,4 +46,10 @@ public sealed class RoutingOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan RevocationRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Whether <c>/v1/edges/nearest</c> answers go through the output cache (see
+    /// <see cref="NearestEdgesCachePolicy"/>); false computes every answer (for comparison). The default is true.
+    /// </summary>
+    public bool CacheNearest { get; set; } = true;
 }

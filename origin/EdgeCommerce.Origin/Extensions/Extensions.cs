@@ -34,6 +34,8 @@ internal static class Extensions
         ArgumentNullException.ThrowIfNull(app);
 
         app.UseCleartextGuard();
+        // Before authentication: the only output-cached answer is public (/v1/edges/nearest).
+        app.UseOutputCache();
         app.UseAccessTokenAuthentication();
         app.UseAuthorization();
         app.MapCatalogAdminApi();

@@ -44,7 +44,7 @@ internal sealed partial class OriginStore(StoreDialect dialect, RevisionSignal s
 
         await ExecuteAsync(connection, transaction, "INSERT INTO identity (cluster_id) SELECT @id WHERE NOT EXISTS (SELECT 1 FROM identity);",
             cancellationToken, ("id", Guid.NewGuid().ToString("N")));
-        await DropSql.EnsureSchemaAsync(connection, transaction, Dialect.DropSchema, Dialect.DropUpgradeV3, cancellationToken);
+        await DropSql.EnsureSchemaAsync(connection, transaction, Dialect.DropDdl, cancellationToken);
         await ExecuteAsync(connection, transaction, Dialect.UnversionedSchema, cancellationToken);
         ClusterId = (string)(await ScalarAsync(connection, transaction, "SELECT cluster_id FROM identity;", cancellationToken))!;
         var head = await ReadHeadAsync(connection, transaction, cancellationToken);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using EdgeCommerce.Benchmarks.Auth;
 using EdgeCommerce.Benchmarks.Infrastructure;
 using EdgeCommerce.Contracts.Sync;
@@ -55,29 +54,10 @@ internal static class DropListBenchmark
             return 1;
         }
 
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"## Output cache on the creator's drop list ({TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC)");
-        text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"`dotnet run -c Release --project perf/EdgeCommerce.Benchmarks -- {args.CommandLine}`");
-        text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{MachineInfo.Describe()}; wrk -t2 -c{connections}, {seconds} s per run, {rounds} rounds alternating the order; {drops} drops of {skus} SKUs; server and wrk share the 2 cores. Medians of the rounds.");
-        text.AppendLine();
-        text.AppendLine("| variant | requests/s (median) | p50 ms | p99 ms | server CPU µs/request (median) |");
-        text.AppendLine("| --- | ---: | ---: | ---: | ---: |");
-        foreach (var (name, _, _) in variants)
-        {
-            var runs = results[name];
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {name} | {AuthBenchmark.Median(runs.Select(static r => r.RequestsPerSecond)):N0} | {AuthBenchmark.Median(runs.Select(static r => r.P50Ms)):0.000} | {AuthBenchmark.Median(runs.Select(static r => r.P99Ms)):0.000} | {AuthBenchmark.Median(runs.Select(static r => r.CpuMicrosecondsPerRequest)):0.0} |");
-        }
-
-        var report = text.ToString();
-        Console.WriteLine(report);
-        if (save)
-        {
-            ResultsFile.Append(report);
-            Console.WriteLine($"Appended to {ResultsFile.Path}");
-        }
+        VariantReport.Write(
+            "Output cache on the creator's drop list", args,
+            $"wrk -t2 -c{connections}, {seconds} s per run, {rounds} rounds alternating the order; {drops} drops of {skus} SKUs; server and wrk share the 2 cores.",
+            variants.Select(static v => v.Name), results, save);
 
         return 0;
     }

@@ -17,7 +17,7 @@ namespace EdgeCommerce.ServiceDefaults.Authentication;
 /// </summary>
 /// <remarks>
 /// Why: on a personal endpoint whose token validation is a cache hit, the standard evaluation (a
-/// transient evaluator and authorization service, a handler context, the handler pipeline) was a
+/// transient evaluator and authorization service, a handler context, the handler pipeline) is a
 /// third of what authorization and authentication together cost per request (the target:
 /// within 10% of the anonymous endpoint; perf/RESULTS.md). The shortcut is taken only while the
 /// registered authorization handlers are ASP.NET Core's pass-through one alone: any other handler

@@ -15,7 +15,7 @@ namespace EdgeCommerce.ServiceDefaults.Http;
 /// </summary>
 /// <remarks>
 /// Why not <c>TypedResults.Ok</c>: it serializes with the application's options, which cannot
-/// take a context's fast path, asynchronously and chunked; on the recommendations path that was
+/// take a context's fast path, asynchronously and chunked; on the recommendations path that is
 /// the largest single share of the edge's CPU per request (the profile in perf/RESULTS.md).
 /// The buffer is safe to reuse as soon as the copy returns: nothing keeps a reference to it.
 /// </remarks>

@@ -19,15 +19,12 @@ internal abstract class StoreDialect
 
     public int SchemaVersion => SchemaSteps[^1].Version;
 
-    /// <summary>The drop tables' whole schema, handed to <see cref="Drops.DropSql.EnsureSchemaAsync"/>.</summary>
-    public abstract string DropSchema { get; }
-
-    /// <summary>The drop tables' version 2 to 3 statements, handed to <see cref="Drops.DropSql.EnsureSchemaAsync"/>.</summary>
-    public abstract string DropUpgradeV3 { get; }
+    /// <summary>The drop tables in this database's types, handed to <see cref="Drops.DropSql.EnsureSchemaAsync"/>.</summary>
+    public abstract Drops.DropDdl DropDdl { get; }
 
     /// <summary>
-    /// Tables created idempotently beside the versioned steps (no version bump), so the features
-    /// that own them merged without renumbering other features' steps; fold into the next version.
+    /// Tables created idempotently beside the versioned steps (no version bump), so a feature adds
+    /// its tables without renumbering other features' steps; fold into the next version.
     /// </summary>
     public abstract string UnversionedSchema { get; }
 

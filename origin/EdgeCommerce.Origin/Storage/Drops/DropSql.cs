@@ -9,241 +9,14 @@ namespace EdgeCommerce.Origin.Storage.Drops;
 /// <summary>
 /// The drop rules, written once over ADO.NET for both stores: the SQL below is the subset SQLite
 /// and PostgreSQL share (named <c>@parameters</c>, <c>ON CONFLICT</c>, partial unique indexes), and
-/// each store only supplies the write transaction (<see cref="DropWriteScope"/>). Times are Unix
-/// milliseconds; flags are integers, so the same readers work on both.
+/// each store only supplies the write transaction (<see cref="DropWriteScope"/>) and the tables in
+/// its own types (<see cref="DropDdl"/>). Times are Unix milliseconds; flags are integers, so the
+/// same readers work on both.
 /// </summary>
 internal static partial class DropSql
 {
     /// <summary>Lease grants shrink with stock: at most a quarter of what is free (at least one unit).</summary>
     public const int ShrinkDivisor = 4;
-
-    public const string SqliteSchema = """
-        CREATE TABLE IF NOT EXISTS drops (
-            drop_id TEXT PRIMARY KEY,
-            creator_id TEXT NOT NULL,
-            revision INTEGER NOT NULL,
-            content_hash BLOB NOT NULL,
-            document TEXT NOT NULL,
-            definition BLOB NOT NULL,
-            payload BLOB NOT NULL,
-            cancelled INTEGER NOT NULL
-        ) STRICT;
-        CREATE INDEX IF NOT EXISTS drops_by_creator ON drops (creator_id, drop_id);
-        CREATE TABLE IF NOT EXISTS drop_skus (
-            drop_id TEXT NOT NULL,
-            sku_id TEXT NOT NULL,
-            allocation INTEGER NOT NULL,
-            sold INTEGER NOT NULL,
-            PRIMARY KEY (drop_id, sku_id)
-        ) STRICT;
-        CREATE TABLE IF NOT EXISTS drop_leases (
-            lease_id TEXT PRIMARY KEY,
-            drop_id TEXT NOT NULL,
-            sku_id TEXT NOT NULL,
-            edge_id TEXT NOT NULL,
-            units INTEGER NOT NULL,
-            sold INTEGER NOT NULL,
-            expires_at_ms INTEGER NOT NULL,
-            held INTEGER NOT NULL DEFAULT 0,
-            held_until_ms INTEGER NOT NULL DEFAULT 0
-        ) STRICT;
-        CREATE INDEX IF NOT EXISTS drop_leases_by_sku ON drop_leases (drop_id, sku_id, expires_at_ms);
-        CREATE TABLE IF NOT EXISTS drop_sales (
-            reservation_id TEXT PRIMARY KEY,
-            drop_id TEXT NOT NULL,
-            creator_id TEXT NOT NULL,
-            sku_id TEXT NOT NULL,
-            viewer TEXT NOT NULL,
-            idempotency_key TEXT NOT NULL,
-            quantity INTEGER NOT NULL,
-            lease_id TEXT NOT NULL,
-            confirmed_at_ms INTEGER NOT NULL,
-            price_minor INTEGER,
-            currency TEXT,
-            unit_cost_minor INTEGER,
-            reconciled INTEGER NOT NULL DEFAULT 0,
-            cancelled_at_ms INTEGER
-        ) STRICT;
-        CREATE INDEX IF NOT EXISTS drop_sales_by_viewer ON drop_sales (drop_id, creator_id, viewer);
-        CREATE UNIQUE INDEX IF NOT EXISTS drop_sales_by_key ON drop_sales (drop_id, creator_id, viewer, idempotency_key) WHERE idempotency_key <> '';
-        CREATE TABLE IF NOT EXISTS drop_rsvps (
-            drop_id TEXT NOT NULL,
-            creator_id TEXT NOT NULL,
-            viewer TEXT NOT NULL,
-            created_at_ms INTEGER NOT NULL,
-            PRIMARY KEY (drop_id, creator_id, viewer)
-        ) STRICT;
-        CREATE INDEX IF NOT EXISTS drop_sales_by_buyer ON drop_sales (creator_id, viewer, confirmed_at_ms);
-        CREATE TABLE IF NOT EXISTS drop_exceptions (
-            drop_id TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            count INTEGER NOT NULL,
-            PRIMARY KEY (drop_id, kind)
-        ) STRICT;
-        CREATE TABLE IF NOT EXISTS drop_edge_funnels (
-            drop_id TEXT NOT NULL,
-            edge_id TEXT NOT NULL,
-            boot_id TEXT NOT NULL,
-            sequence INTEGER NOT NULL,
-            queued INTEGER NOT NULL,
-            admitted INTEGER NOT NULL,
-            reserved INTEGER NOT NULL,
-            released INTEGER NOT NULL,
-            expired INTEGER NOT NULL,
-            confirm_failed INTEGER NOT NULL,
-            reserve_buckets BLOB NOT NULL,
-            confirm_buckets BLOB NOT NULL,
-            PRIMARY KEY (drop_id, edge_id, boot_id)
-        ) STRICT;
-        CREATE TABLE IF NOT EXISTS webhooks (
-            creator_id TEXT NOT NULL,
-            webhook_id TEXT NOT NULL,
-            url TEXT NOT NULL,
-            events TEXT NOT NULL,
-            secret TEXT NOT NULL,
-            created_at_ms INTEGER NOT NULL,
-            PRIMARY KEY (creator_id, webhook_id)
-        ) STRICT;
-        CREATE TABLE IF NOT EXISTS webhook_outbox (
-            seq INTEGER NOT NULL,
-            event_id TEXT NOT NULL,
-            creator_id TEXT NOT NULL,
-            webhook_id TEXT NOT NULL,
-            drop_id TEXT NOT NULL,
-            event_type TEXT NOT NULL,
-            payload TEXT NOT NULL,
-            created_at_ms INTEGER NOT NULL,
-            attempts INTEGER NOT NULL,
-            next_attempt_at_ms INTEGER NOT NULL,
-            lease_owner TEXT,
-            lease_until_ms INTEGER NOT NULL,
-            delivered_at_ms INTEGER,
-            dead_at_ms INTEGER,
-            last_error TEXT,
-            PRIMARY KEY (event_id, creator_id, webhook_id)
-        ) STRICT;
-        CREATE UNIQUE INDEX IF NOT EXISTS webhook_outbox_by_seq ON webhook_outbox (seq);
-        CREATE INDEX IF NOT EXISTS webhook_outbox_by_webhook ON webhook_outbox (creator_id, webhook_id, drop_id, seq);
-        CREATE TABLE IF NOT EXISTS webhook_announcements (
-            drop_id TEXT NOT NULL,
-            event_type TEXT NOT NULL,
-            PRIMARY KEY (drop_id, event_type)
-        ) STRICT;
-        """;
-
-    public const string PostgresSchema = """
-        CREATE TABLE IF NOT EXISTS drops (
-            drop_id text PRIMARY KEY,
-            creator_id text NOT NULL,
-            revision bigint NOT NULL,
-            content_hash bytea NOT NULL,
-            document text NOT NULL,
-            definition bytea NOT NULL,
-            payload bytea NOT NULL,
-            cancelled bigint NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS drops_by_creator ON drops (creator_id, drop_id);
-        CREATE TABLE IF NOT EXISTS drop_skus (
-            drop_id text NOT NULL,
-            sku_id text NOT NULL,
-            allocation bigint NOT NULL,
-            sold bigint NOT NULL,
-            PRIMARY KEY (drop_id, sku_id)
-        );
-        CREATE TABLE IF NOT EXISTS drop_leases (
-            lease_id text PRIMARY KEY,
-            drop_id text NOT NULL,
-            sku_id text NOT NULL,
-            edge_id text NOT NULL,
-            units bigint NOT NULL,
-            sold bigint NOT NULL,
-            expires_at_ms bigint NOT NULL,
-            held bigint NOT NULL DEFAULT 0,
-            held_until_ms bigint NOT NULL DEFAULT 0
-        );
-        CREATE INDEX IF NOT EXISTS drop_leases_by_sku ON drop_leases (drop_id, sku_id, expires_at_ms);
-        CREATE TABLE IF NOT EXISTS drop_sales (
-            reservation_id text PRIMARY KEY,
-            drop_id text NOT NULL,
-            creator_id text NOT NULL,
-            sku_id text NOT NULL,
-            viewer text NOT NULL,
-            idempotency_key text NOT NULL,
-            quantity bigint NOT NULL,
-            lease_id text NOT NULL,
-            confirmed_at_ms bigint NOT NULL,
-            price_minor bigint,
-            currency text,
-            unit_cost_minor bigint,
-            reconciled bigint NOT NULL DEFAULT 0,
-            cancelled_at_ms bigint
-        );
-        CREATE INDEX IF NOT EXISTS drop_sales_by_viewer ON drop_sales (drop_id, creator_id, viewer);
-        CREATE UNIQUE INDEX IF NOT EXISTS drop_sales_by_key ON drop_sales (drop_id, creator_id, viewer, idempotency_key) WHERE idempotency_key <> '';
-        CREATE TABLE IF NOT EXISTS drop_rsvps (
-            drop_id text NOT NULL,
-            creator_id text NOT NULL,
-            viewer text NOT NULL,
-            created_at_ms bigint NOT NULL,
-            PRIMARY KEY (drop_id, creator_id, viewer)
-        );
-        CREATE INDEX IF NOT EXISTS drop_sales_by_buyer ON drop_sales (creator_id, viewer, confirmed_at_ms);
-        CREATE TABLE IF NOT EXISTS drop_exceptions (
-            drop_id text NOT NULL,
-            kind text NOT NULL,
-            count bigint NOT NULL,
-            PRIMARY KEY (drop_id, kind)
-        );
-        CREATE TABLE IF NOT EXISTS drop_edge_funnels (
-            drop_id text NOT NULL,
-            edge_id text NOT NULL,
-            boot_id text NOT NULL,
-            sequence bigint NOT NULL,
-            queued bigint NOT NULL,
-            admitted bigint NOT NULL,
-            reserved bigint NOT NULL,
-            released bigint NOT NULL,
-            expired bigint NOT NULL,
-            confirm_failed bigint NOT NULL,
-            reserve_buckets bytea NOT NULL,
-            confirm_buckets bytea NOT NULL,
-            PRIMARY KEY (drop_id, edge_id, boot_id)
-        );
-        CREATE TABLE IF NOT EXISTS webhooks (
-            creator_id text NOT NULL,
-            webhook_id text NOT NULL,
-            url text NOT NULL,
-            events text NOT NULL,
-            secret text NOT NULL,
-            created_at_ms bigint NOT NULL,
-            PRIMARY KEY (creator_id, webhook_id)
-        );
-        CREATE TABLE IF NOT EXISTS webhook_outbox (
-            seq bigint NOT NULL,
-            event_id text NOT NULL,
-            creator_id text NOT NULL,
-            webhook_id text NOT NULL,
-            drop_id text NOT NULL,
-            event_type text NOT NULL,
-            payload text NOT NULL,
-            created_at_ms bigint NOT NULL,
-            attempts bigint NOT NULL,
-            next_attempt_at_ms bigint NOT NULL,
-            lease_owner text,
-            lease_until_ms bigint NOT NULL,
-            delivered_at_ms bigint,
-            dead_at_ms bigint,
-            last_error text,
-            PRIMARY KEY (event_id, creator_id, webhook_id)
-        );
-        CREATE UNIQUE INDEX IF NOT EXISTS webhook_outbox_by_seq ON webhook_outbox (seq);
-        CREATE INDEX IF NOT EXISTS webhook_outbox_by_webhook ON webhook_outbox (creator_id, webhook_id, drop_id, seq);
-        CREATE TABLE IF NOT EXISTS webhook_announcements (
-            drop_id text NOT NULL,
-            event_type text NOT NULL,
-            PRIMARY KEY (drop_id, event_type)
-        );
-        """;
 
     /// <summary>
     /// The drop tables' own schema version (<c>meta</c> row <c>drops_schema</c>). 2: a viewer is
@@ -255,40 +28,11 @@ internal static partial class DropSql
     public const int SchemaVersion = 3;
 
     /// <summary>
-    /// Version 2 to 3: existing leases hold nothing reported until their edge reports. The one
-    /// statement with a store-specific word: SQLite's STRICT tables take only <c>INTEGER</c>, and
-    /// PostgreSQL's <c>integer</c> is too small for Unix milliseconds.
-    /// </summary>
-    private static string AddHoldsV2(DbConnection connection)
-    {
-        var type = connection is Microsoft.Data.Sqlite.SqliteConnection ? "INTEGER" : "bigint";
-        return $"ALTER TABLE drop_leases ADD COLUMN held {type} NOT NULL DEFAULT 0; ALTER TABLE drop_leases ADD COLUMN held_until_ms {type} NOT NULL DEFAULT 0;";
-    }
-
-    /// <summary>Version 2 to 3 on SQLite: the new sale columns (the new tables come from the schema's <c>IF NOT EXISTS</c>).</summary>
-    public const string SqliteUpgradeV3 = """
-        ALTER TABLE drop_sales ADD COLUMN price_minor INTEGER;
-        ALTER TABLE drop_sales ADD COLUMN currency TEXT;
-        ALTER TABLE drop_sales ADD COLUMN unit_cost_minor INTEGER;
-        ALTER TABLE drop_sales ADD COLUMN reconciled INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE drop_sales ADD COLUMN cancelled_at_ms INTEGER;
-        """;
-
-    /// <summary>Version 2 to 3 on PostgreSQL: the same columns in its types.</summary>
-    public const string PostgresUpgradeV3 = """
-        ALTER TABLE drop_sales ADD COLUMN price_minor bigint;
-        ALTER TABLE drop_sales ADD COLUMN currency text;
-        ALTER TABLE drop_sales ADD COLUMN unit_cost_minor bigint;
-        ALTER TABLE drop_sales ADD COLUMN reconciled bigint NOT NULL DEFAULT 0;
-        ALTER TABLE drop_sales ADD COLUMN cancelled_at_ms bigint;
-        """;
-
-    /// <summary>
     /// Version 1 to 2, the same statements on both stores: sales and RSVPs are moved aside, made
-    /// again by the store's <c>ddl</c> with <c>creator_id</c> in the viewer's key, and copied back
+    /// again by the store's <c>ddl.Tables</c> with <c>creator_id</c> in the viewer's key, and copied back
     /// with the creator of their drop (a drop's creator never changes, so that is who the viewer
     /// belonged to; drops are never deleted, and a row without its drop would keep an empty
-    /// creator rather than be lost). The old indexes go first so the <c>ddl</c> makes the new ones
+    /// creator rather than be lost). The old indexes go first so the tables' DDL makes the new ones
     /// under their names.
     /// </summary>
     private const string MoveAsideV1 = """
@@ -315,9 +59,8 @@ internal static partial class DropSql
     /// the store's schema version, so the drop feature migrates independently of other features'
     /// schema changes.
     /// </summary>
-    /// <param name="ddl">The store's whole schema (<see cref="SqliteSchema"/>, <see cref="PostgresSchema"/>).</param>
-    /// <param name="upgradeV3">The store's version 2 to 3 statements (<see cref="SqliteUpgradeV3"/>, <see cref="PostgresUpgradeV3"/>).</param>
-    public static async Task EnsureSchemaAsync(DbConnection connection, DbTransaction transaction, string ddl, string upgradeV3, CancellationToken cancellationToken)
+    /// <param name="ddl">The drop tables in the store's own types (its dialect's <see cref="DropDdl"/>).</param>
+    public static async Task EnsureSchemaAsync(DbConnection connection, DbTransaction transaction, DropDdl ddl, CancellationToken cancellationToken)
     {
         var stored = await ScalarAsync(connection, transaction, "SELECT value FROM meta WHERE key = 'drops_schema';", cancellationToken);
         var version = stored is null ? 0 : Convert.ToInt64(stored, CultureInfo.InvariantCulture);
@@ -335,9 +78,9 @@ internal static partial class DropSql
         {
             // Sales gain nullable columns (what sales before version 3 did not record stays unknown,
             // never made up); then the schema's IF NOT EXISTS adds the new tables and indexes.
-            await ExecuteAsync(connection, transaction, AddHoldsV2(connection), cancellationToken);
-            await ExecuteAsync(connection, transaction, upgradeV3, cancellationToken);
-            await ExecuteAsync(connection, transaction, ddl, cancellationToken);
+            await ExecuteAsync(connection, transaction, ddl.LeaseHoldsV3, cancellationToken);
+            await ExecuteAsync(connection, transaction, ddl.SalesV3, cancellationToken);
+            await ExecuteAsync(connection, transaction, ddl.Tables, cancellationToken);
             await ExecuteAsync(connection, transaction, "UPDATE meta SET value = @version WHERE key = 'drops_schema';", cancellationToken, ("version", (long)SchemaVersion));
             return;
         }
@@ -347,21 +90,14 @@ internal static partial class DropSql
             // Sales and RSVPs are made anew by the ddl (with version 3's sale columns); drop_leases
             // is made only when missing, so an existing one gains the held columns here.
             await ExecuteAsync(connection, transaction, MoveAsideV1, cancellationToken);
-            await ExecuteAsync(connection, transaction, ddl, cancellationToken);
+            await ExecuteAsync(connection, transaction, ddl.Tables, cancellationToken);
             await ExecuteAsync(connection, transaction, CopyBackV1, cancellationToken);
-            await ExecuteAsync(connection, transaction, AddHoldsV2(connection), cancellationToken);
+            await ExecuteAsync(connection, transaction, ddl.LeaseHoldsV3, cancellationToken);
             await ExecuteAsync(connection, transaction, "UPDATE meta SET value = @version WHERE key = 'drops_schema';", cancellationToken, ("version", (long)SchemaVersion));
             return;
         }
 
-        if (version == 2)
-        {
-            await ExecuteAsync(connection, transaction, AddHoldsV2(connection), cancellationToken);
-            await ExecuteAsync(connection, transaction, "UPDATE meta SET value = @version WHERE key = 'drops_schema';", cancellationToken, ("version", (long)SchemaVersion));
-            return;
-        }
-
-        await ExecuteAsync(connection, transaction, ddl, cancellationToken);
+        await ExecuteAsync(connection, transaction, ddl.Tables, cancellationToken);
         await ExecuteAsync(connection, transaction, "INSERT INTO meta (key, value) VALUES ('drops_schema', @version);", cancellationToken, ("version", (long)SchemaVersion));
     }
 

@@ -25,9 +25,7 @@ internal sealed class PostgresDialect(NpgsqlDataSource dataSource) : StoreDialec
 
     public override IReadOnlyList<SchemaStep> SchemaSteps => PostgresSchema.Steps;
 
-    public override string DropSchema => DropSql.PostgresSchema;
-
-    public override string DropUpgradeV3 => DropSql.PostgresUpgradeV3;
+    public override DropDdl DropDdl => PostgresDropSchema.Ddl;
 
     public override string UnversionedSchema => PostgresSchema.Unversioned;
 

@@ -3,7 +3,7 @@ namespace EdgeCommerce.Origin.Storage.Dialects.Postgres;
 /// <summary>
 /// The PostgreSQL schema: Unix-millisecond times in <c>bigint</c> (as on SQLite, so both compare
 /// alike), the applied versions in <c>schema_version</c>. A new version is one more step at the
-/// end of <see cref="Steps"/>. The drop tables are in <see cref="Drops.DropSql.PostgresSchema"/>.
+/// end of <see cref="Steps"/>. The drop tables are in <see cref="PostgresDropSchema"/>.
 /// </summary>
 internal static class PostgresSchema
 {

@@ -39,9 +39,7 @@ internal sealed class SqliteDialect : StoreDialect, IDisposable
 
     public override IReadOnlyList<SchemaStep> SchemaSteps => SqliteSchema.Steps;
 
-    public override string DropSchema => DropSql.SqliteSchema;
-
-    public override string DropUpgradeV3 => DropSql.SqliteUpgradeV3;
+    public override DropDdl DropDdl => SqliteDropSchema.Ddl;
 
     public override string UnversionedSchema => SqliteSchema.Unversioned;
 

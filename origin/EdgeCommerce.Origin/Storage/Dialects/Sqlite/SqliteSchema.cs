@@ -3,7 +3,7 @@ namespace EdgeCommerce.Origin.Storage.Dialects.Sqlite;
 /// <summary>
 /// The SQLite schema: <c>STRICT</c> tables, Unix-millisecond times and 0/1 flags in
 /// <c>INTEGER</c>, the version in <c>PRAGMA user_version</c>. A new version is one more step at
-/// the end of <see cref="Steps"/>. The drop tables are in <see cref="Drops.DropSql.SqliteSchema"/>.
+/// the end of <see cref="Steps"/>. The drop tables are in <see cref="SqliteDropSchema"/>.
 /// </summary>
 internal static class SqliteSchema
 {
