@@ -63,7 +63,7 @@ public sealed class DropTenancyProcessTests
         {
             Assert.True(onB.Status == HttpStatusCode.NotFound, $"{endpoint}: {onB.Status} {onB.Body}");
             Assert.Equal(onMissing.Status, onB.Status);
-            Assert.Equal(WithoutTraceId(onMissing.Body), WithoutTraceId(onB.Body));
+            Assert.Equal(ProblemBodies.WithoutTraceId(onMissing.Body), ProblemBodies.WithoutTraceId(onB.Body));
         }
 
         // The origin's state for B: nothing recorded by A's calls; B's viewer still buys the whole limit.
@@ -97,13 +97,5 @@ public sealed class DropTenancyProcessTests
         var answer = await edge.SendAsync(method, path, token, cancellationToken,
             quantity is { } units ? ViewerCalls.ReserveJson(Sku, units) : null, quantity is null ? null : "key-1");
         return new Answer(answer.Status, answer.Text);
-    }
-
-    /// <summary>The body with the problem's per-request <c>traceId</c> blanked (it differs between any two requests).</summary>
-    private static string WithoutTraceId(string body)
-    {
-        const string TraceId = "\"traceId\":\"";
-        var at = body.IndexOf(TraceId, StringComparison.Ordinal);
-        return at < 0 ? body : body[..(at + TraceId.Length)] + body[body.IndexOf('"', at + TraceId.Length)..];
     }
 }
