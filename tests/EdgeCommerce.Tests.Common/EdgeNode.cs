@@ -48,7 +48,17 @@ public sealed class EdgeNode : IAsyncDisposable
     public static async Task<EdgeNode> StartAsync(string id, string region, Uri originGrpc, string syncToken, string dataDirectory, CancellationToken cancellationToken, params string[] settings)
     {
         var node = new EdgeNode(id, region, originGrpc, syncToken, dataDirectory, FreePort.Next(), settings);
-        await node.StartProcessAsync(cancellationToken);
+        try
+        {
+            await node.StartProcessAsync(cancellationToken);
+        }
+        catch
+        {
+            // A process that never became ready may still run: nobody else holds it to stop it.
+            await node.DisposeAsync();
+            throw;
+        }
+
         return node;
     }
 
