@@ -48,7 +48,17 @@ public sealed class EdgeNode : IAsyncDisposable
     public static async Task<EdgeNode> StartAsync(string id, string region, Uri originGrpc, string syncToken, string dataDirectory, CancellationToken cancellationToken, params string[] settings)
     {
         var node = new EdgeNode(id, region, originGrpc, syncToken, dataDirectory, FreePort.Next(), settings);
-        await node.StartProcessAsync(cancellationToken);
+        try
+        {
+            await node.StartProcessAsync(cancellationToken);
+        }
+        catch
+        {
+            // A process that never became ready may still run: nobody else holds it to stop it.
+            await node.DisposeAsync();
+            throw;
+        }
+
         return node;
     }
 
@@ -79,6 +89,10 @@ public sealed class EdgeNode : IAsyncDisposable
 
         throw new TimeoutException($"Edge {Id}: {what} did not happen within {timeout}. Last status: {status}\n{Output}");
     }
+
+    /// <summary>Polls <paramref name="condition"/> every 200 ms for up to 60 s, or fails with <paramref name="what"/> and this edge's output.</summary>
+    public Task WaitUntilAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken)
+        => Poll.UntilAsync(condition, what, () => Output, TimeSpan.FromMilliseconds(200), cancellationToken);
 
     /// <summary>Polls <c>GET /v1/drops/{dropId}</c> until the drop has reached this edge, or fails with the edge's output.</summary>
     public Task WaitForDropAsync(string dropId, CancellationToken cancellationToken)

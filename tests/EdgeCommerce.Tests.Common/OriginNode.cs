@@ -45,7 +45,17 @@ public sealed class OriginNode : IAsyncDisposable
     public static async Task<OriginNode> StartAsync(string dataDirectory, CancellationToken cancellationToken, params string[] settings)
     {
         var node = new OriginNode(dataDirectory, FreePort.Next(), FreePort.Next());
-        await node.StartProcessAsync(settings, cancellationToken);
+        try
+        {
+            await node.StartProcessAsync(settings, cancellationToken);
+        }
+        catch
+        {
+            // A process that never became ready may still run: nobody else holds it to stop it.
+            await node.DisposeAsync();
+            throw;
+        }
+
         return node;
     }
 

@@ -1,10 +1,10 @@
 using System.Collections.Frozen;
-using System.Diagnostics.Metrics;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Drops;
 using EdgeCommerce.Edge.Node;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Authentication;
+using EdgeCommerce.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -26,7 +26,7 @@ public sealed class DropRecoveryTests : IDisposable
     private readonly FakeTimeProvider _time = new(s_now);
     private readonly ReplicaHolder _holder = new();
     private readonly InMemoryDropOrigin _origin;
-    private readonly MeterFactory _meters = new();
+    private readonly TestMeterFactory _meters = new();
     private readonly DropReservations _reservations;
 
     public DropRecoveryTests()
@@ -286,19 +286,5 @@ public sealed class DropRecoveryTests : IDisposable
         drop.Revision = revision;
         var snapshot = new Snapshot { Revision = revision, Drops = { drop } };
         _holder.Swap(_holder.Current.ApplySnapshot(snapshot).Replica);
-    }
-
-    private sealed class MeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(static m => m.Dispose());
     }
 }

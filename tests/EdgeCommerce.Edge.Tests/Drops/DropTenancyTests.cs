@@ -1,15 +1,14 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Drops;
 using EdgeCommerce.Edge.Drops.Admission;
 using EdgeCommerce.Edge.Tests.Infrastructure;
 using EdgeCommerce.ServiceDefaults.Authentication;
+using EdgeCommerce.Tests.Common;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EdgeCommerce.Edge.Tests.Drops;
 
@@ -38,11 +37,7 @@ public sealed class DropTenancyTests : IAsyncLifetime
 
     public DropTenancyTests()
     {
-        _fixture = new EdgeApiFixture(keepSyncWorker: false, services =>
-        {
-            services.RemoveAll<IDropInventoryOrigin>();
-            services.AddSingleton<IDropInventoryOrigin>(_ => _origin);
-        });
+        _fixture = new EdgeApiFixture(keepSyncWorker: false, DropOriginServices.Use(() => _origin));
     }
 
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
@@ -211,32 +206,11 @@ public sealed class DropTenancyTests : IAsyncLifetime
     }
 
     private static Task<HttpResponseMessage> Reserve(HttpClient client, string dropId, int quantity, string? key = null, string? ticket = null)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/drops/{dropId}/reservations")
-        {
-            Content = new StringContent($$"""{"skuId":"{{Sku}}","quantity":{{quantity}}}""", Encoding.UTF8, "application/json"),
-        };
-        if (key is not null)
-        {
-            request.Headers.TryAddWithoutValidation(DropsApi.IdempotencyKeyHeader, key);
-        }
+        => DropRequests.ReserveAsync(client, dropId, Sku, quantity, key, ticket, CancellationToken);
 
-        if (ticket is not null)
-        {
-            request.Headers.TryAddWithoutValidation(AdmissionApi.QueueTicketHeader, ticket);
-        }
-
-        return client.SendAsync(request, CancellationToken);
-    }
-
-    /// <summary>The body's bytes as text, with the problem's per-request <c>traceId</c> blanked (it differs between any two requests).</summary>
+    /// <summary>The body's bytes as text, with the problem's per-request <c>traceId</c> blanked.</summary>
     private static async Task<string> Body(HttpResponseMessage response)
-    {
-        const string TraceId = "\"traceId\":\"";
-        var body = await response.Content.ReadAsStringAsync(CancellationToken);
-        var at = body.IndexOf(TraceId, StringComparison.Ordinal);
-        return at < 0 ? body : body[..(at + TraceId.Length)] + body[body.IndexOf('"', at + TraceId.Length)..];
-    }
+        => ProblemBodies.WithoutTraceId(await response.Content.ReadAsStringAsync(CancellationToken));
 
     private static async Task<JsonElement> Json(HttpResponseMessage response)
         => await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken);

@@ -1,18 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Contracts.Sync;
-using EdgeCommerce.Edge.Drops;
 using EdgeCommerce.Edge.Tests.Infrastructure;
 using EdgeCommerce.ServiceDefaults.Authentication;
-using Google.Protobuf;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace EdgeCommerce.Edge.Tests.Drops;
 
@@ -23,20 +16,13 @@ namespace EdgeCommerce.Edge.Tests.Drops;
 /// </summary>
 public sealed class DropsApiTests : IAsyncLifetime
 {
-    private const string Issuer = "https://origin.edgecommerce.test";
-    private const string KeyId = "drops-key-1";
-
-    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly EdgeTokens _tokens = new();
     private readonly EdgeApiFixture _fixture;
     private InMemoryDropOrigin _origin = null!;
 
     public DropsApiTests()
     {
-        _fixture = new EdgeApiFixture(keepSyncWorker: false, services =>
-        {
-            services.RemoveAll<IDropInventoryOrigin>();
-            services.AddSingleton<IDropInventoryOrigin>(_ => _origin);
-        });
+        _fixture = new EdgeApiFixture(keepSyncWorker: false, DropOriginServices.Use(() => _origin));
     }
 
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
@@ -46,11 +32,10 @@ public sealed class DropsApiTests : IAsyncLifetime
         _origin = new InMemoryDropOrigin(_fixture.Time, TimeSpan.FromMinutes(10));
         _origin.AddSku("d1", "hoodie-m", 3, 2);
         await _fixture.InitializeAsync();
-        var parameters = _key.ExportParameters(false);
         var snapshot = new Snapshot
         {
             Revision = 1,
-            Keys = new KeySet { Issuer = Issuer, Keys = { new PublicKey { Kid = KeyId, X = ByteString.CopyFrom(parameters.Q.X), Y = ByteString.CopyFrom(parameters.Q.Y) } } },
+            Keys = _tokens.KeySet,
             Drops = { Drop(revision: 1, sold: 0) },
         };
         await _fixture.Updater.ApplySnapshotAsync(snapshot, CancellationToken);
@@ -261,7 +246,7 @@ public sealed class DropsApiTests : IAsyncLifetime
     {
         Assert.Empty(_fixture.ErrorLogs);
         await _fixture.DisposeAsync();
-        _key.Dispose();
+        _tokens.Dispose();
     }
 
     private static async Task<JsonElement> ReadEventAsync(StreamReader reader)
@@ -295,20 +280,8 @@ public sealed class DropsApiTests : IAsyncLifetime
 
     private HttpClient Client(string scope, string subject = "viewer-1")
     {
-        var now = _fixture.Time.GetUtcNow();
-        var token = EcdsaSignature.ToLowS(new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
-        {
-            TokenType = "at+jwt",
-            Issuer = Issuer,
-            Audience = Audiences.Edge,
-            IssuedAt = now.UtcDateTime,
-            NotBefore = now.UtcDateTime,
-            Expires = now.AddMinutes(10).UtcDateTime,
-            Claims = new Dictionary<string, object> { ["sub"] = subject, ["creator"] = "c1", ["scope"] = scope, ["jti"] = Guid.NewGuid().ToString("N") },
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(_key) { KeyId = KeyId }, SecurityAlgorithms.EcdsaSha256),
-        }));
         var client = _fixture.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens.Mint(_fixture.Time.GetUtcNow(), "c1", scope, subject));
         return client;
     }
 

@@ -1,10 +1,10 @@
 using System.Collections.Frozen;
-using System.Diagnostics.Metrics;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Drops;
 using EdgeCommerce.Edge.Node;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Authentication;
+using EdgeCommerce.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -23,7 +23,7 @@ public sealed class OpeningTests : IDisposable
     private readonly ReplicaHolder _holder = new();
     private readonly InMemoryDropOrigin _origin;
     private readonly GatedOrigin _gated;
-    private readonly MeterFactory _meters = new();
+    private readonly TestMeterFactory _meters = new();
     private readonly DropReservations _reservations;
     private readonly StockPlacement _placement;
 
@@ -252,19 +252,5 @@ public sealed class OpeningTests : IDisposable
         public Task<ReclaimLeasesReply> ReclaimLeasesAsync(ReclaimLeasesRequest request, CancellationToken cancellationToken) => inner.ReclaimLeasesAsync(request, cancellationToken);
 
         public Task<FindSaleReply> FindSaleAsync(FindSaleRequest request, CancellationToken cancellationToken) => inner.FindSaleAsync(request, cancellationToken);
-    }
-
-    private sealed class MeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(static m => m.Dispose());
     }
 }

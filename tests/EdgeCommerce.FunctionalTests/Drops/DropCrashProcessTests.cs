@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using EdgeCommerce.Hosting.Processes;
 using EdgeCommerce.Tests.Common;
+using EdgeCommerce.Tests.Common.Drops;
 
 namespace EdgeCommerce.FunctionalTests.Drops;
 
@@ -33,25 +31,22 @@ public sealed class DropCrashProcessTests
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken, "--Sync:HeartbeatInterval=00:00:00.500");
         string[] edgeSettings = ["--Drops:LeaseUnits=1", "--Drops:Admission:Enabled=false", "--RateLimits:ViewerBurst=100000", "--RateLimits:ViewerPerSecond=100000"];
-        await using var edgeA = await EdgeNode.StartAsync("edge-a", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-a", cancellationToken),
-            data.Combine("edge-a"), cancellationToken, edgeSettings);
-        await using var edgeB = await EdgeNode.StartAsync("edge-b", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-b", cancellationToken),
-            data.Combine("edge-b"), cancellationToken, edgeSettings);
-        var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-a", "edge-b"], cancellationToken, ["--Sync:HeartbeatInterval=00:00:00.500"], edgeSettings);
+        var (origin, edgeA, edgeB) = (stack.Origin, stack.Edges[0], stack.Edges[1]);
+        var admin = await origin.MintOpsTokenAsync(cancellationToken);
         await PutDropAsync(origin, admin, allocation: 3, perViewerLimit: 2, cancellationToken);
         var viewers = await Task.WhenAll(Enumerable.Range(0, 5).Select(v => origin.MintTokenAsync($"viewer-{v}", Creator, ["drop:reserve"], "edge", cancellationToken)));
         await edgeA.WaitForDropAsync(DropId, cancellationToken);
         await edgeB.WaitForDropAsync(DropId, cancellationToken);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
-        var sold = await ReserveAsync(http, edgeA, viewers[0], "key-0", cancellationToken);
-        var soldId = sold.Body!.Value.GetProperty("reservationId").GetString()!;
-        var confirmed = await SendAsync(http, HttpMethod.Post, new Uri(edgeA.Address, $"/v1/reservations/{soldId}/confirm"), viewers[0], null, null, cancellationToken);
-        var held = await ReserveAsync(http, edgeA, viewers[1], "key-1", cancellationToken);
-        var heldId = held.Body!.Value.GetProperty("reservationId").GetString()!;
-        await ReserveAsync(http, edgeA, viewers[2], "key-2", cancellationToken);
-        var refusedElsewhere = await ReserveAsync(http, edgeB, viewers[3], "key-3", cancellationToken);
+        var sold = await http.ReserveAsync(edgeA, DropId, viewers[0], Sku, 1, "key-0", cancellationToken);
+        var soldId = sold.Body.GetProperty("reservationId").GetString()!;
+        var confirmed = await http.SendAsync(HttpMethod.Post, new Uri(edgeA.Address, $"/v1/reservations/{soldId}/confirm"), viewers[0], cancellationToken);
+        var held = await http.ReserveAsync(edgeA, DropId, viewers[1], Sku, 1, "key-1", cancellationToken);
+        var heldId = held.Body.GetProperty("reservationId").GetString()!;
+        await http.ReserveAsync(edgeA, DropId, viewers[2], Sku, 1, "key-2", cancellationToken);
+        var refusedElsewhere = await http.ReserveAsync(edgeB, DropId, viewers[3], Sku, 1, "key-3", cancellationToken);
         var leasedBefore = await LeasedAsync(origin, admin, cancellationToken);
 
         // Act
@@ -67,15 +62,15 @@ public sealed class DropCrashProcessTests
         }
 
         var unitsBackAfter = restart.Elapsed;
-        var confirmRetried = await SendAsync(http, HttpMethod.Post, new Uri(edgeA.Address, $"/v1/reservations/{soldId}/confirm"), viewers[0], null, null, cancellationToken);
-        var heldRetried = await SendAsync(http, HttpMethod.Post, new Uri(edgeA.Address, $"/v1/reservations/{heldId}/confirm"), viewers[1], null, null, cancellationToken);
-        var elsewhere = await ReserveAsync(http, edgeB, viewers[3], "key-3b", cancellationToken);
-        var here = await ReserveAsync(http, edgeA, viewers[4], "key-4", cancellationToken);
-        var oneTooMany = await ReserveAsync(http, edgeA, viewers[1], "key-1b", cancellationToken);
+        var confirmRetried = await http.SendAsync(HttpMethod.Post, new Uri(edgeA.Address, $"/v1/reservations/{soldId}/confirm"), viewers[0], cancellationToken);
+        var heldRetried = await http.SendAsync(HttpMethod.Post, new Uri(edgeA.Address, $"/v1/reservations/{heldId}/confirm"), viewers[1], cancellationToken);
+        var elsewhere = await http.ReserveAsync(edgeB, DropId, viewers[3], Sku, 1, "key-3b", cancellationToken);
+        var here = await http.ReserveAsync(edgeA, DropId, viewers[4], Sku, 1, "key-4", cancellationToken);
+        var oneTooMany = await http.ReserveAsync(edgeA, DropId, viewers[1], Sku, 1, "key-1b", cancellationToken);
         foreach (var (answer, edge, token) in new[] { (elsewhere, edgeB, viewers[3]), (here, edgeA, viewers[4]) })
         {
-            var id = answer.Body!.Value.GetProperty("reservationId").GetString()!;
-            Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{id}/confirm"), token, null, null, cancellationToken)).Status);
+            var id = answer.Body.GetProperty("reservationId").GetString()!;
+            Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{id}/confirm"), token, cancellationToken)).Status);
         }
 
         // Assert
@@ -89,14 +84,14 @@ public sealed class DropCrashProcessTests
         // (a process start alone took 15 s under it), and the old code took the lease's 10 minutes.
         Assert.True(unitsBackAfter < TimeSpan.FromSeconds(60), $"units back {unitsBackAfter.TotalSeconds:F3} s after the kill");
         Assert.Equal(HttpStatusCode.OK, confirmRetried.Status);
-        Assert.Equal((soldId, "confirmed"), (confirmRetried.Body!.Value.GetProperty("reservationId").GetString(), confirmRetried.Body.Value.GetProperty("status").GetString()));
+        Assert.Equal((soldId, "confirmed"), (confirmRetried.Body.GetProperty("reservationId").GetString(), confirmRetried.Body.GetProperty("status").GetString()));
         Assert.Equal(HttpStatusCode.NotFound, heldRetried.Status);
         Assert.Equal(HttpStatusCode.Created, elsewhere.Status);
         Assert.Equal(HttpStatusCode.Created, here.Status);
         Assert.NotEqual(HttpStatusCode.Created, oneTooMany.Status);
-        var drop = await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}", admin, cancellationToken);
+        var drop = await origin.GetDropAsync(Creator, DropId, admin, cancellationToken);
         var sku = drop.GetProperty("skus")[0];
-        var sales = (await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}/sales", admin, cancellationToken)).GetProperty("sales").EnumerateArray().ToList();
+        var sales = (await origin.GetSalesAsync(Creator, DropId, admin, cancellationToken)).EnumerateArray().ToList();
         Assert.Equal(3, sku.GetProperty("sold").GetInt32());
         Assert.Equal(3, sales.Count);
         Assert.DoesNotContain(sales, s => s.GetProperty("reservationId").GetString() == heldId);
@@ -113,11 +108,10 @@ public sealed class DropCrashProcessTests
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken, "--Sync:HeartbeatInterval=00:00:00.500");
-        await using var edge = await EdgeNode.StartAsync("edge-c", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-c", cancellationToken),
-            data.Combine("edge"), cancellationToken,
-            "--Origin:CallTimeout=00:00:03", "--Drops:Admission:Enabled=false", "--RateLimits:ViewerBurst=100000", "--RateLimits:ViewerPerSecond=100000");
-        var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-c"], cancellationToken, ["--Sync:HeartbeatInterval=00:00:00.500"],
+            ["--Origin:CallTimeout=00:00:03", "--Drops:Admission:Enabled=false", "--RateLimits:ViewerBurst=100000", "--RateLimits:ViewerPerSecond=100000"]);
+        var (origin, edge) = (stack.Origin, stack.Edge);
+        var admin = await origin.MintOpsTokenAsync(cancellationToken);
         await PutDropAsync(origin, admin, allocation: 10, perViewerLimit: 1, cancellationToken);
         var viewer = await origin.MintTokenAsync("viewer-x", Creator, ["drop:reserve"], "edge", cancellationToken);
         await edge.WaitForDropAsync(DropId, cancellationToken);
@@ -132,18 +126,18 @@ public sealed class DropCrashProcessTests
             using (var leaving = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 leaving.CancelAfter(TimeSpan.FromMilliseconds(500));
-                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ReserveAsync(http, edge, viewer, "key-1", leaving.Token));
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => http.ReserveAsync(edge, DropId, viewer, Sku, 1, "key-1", leaving.Token));
             }
 
             Assert.True(PosixSignals.Send(origin.ProcessId, PosixSignals.SigCont));
             frozen = false;
-            Answer again;
+            EdgeAnswer again;
             var thawed = Stopwatch.StartNew();
             // 429 only while the edge has not yet seen the first request go (it is still waiting for
             // its lease): the count must come back within seconds, not after a reservation's TTL.
             do
             {
-                again = await ReserveAsync(http, edge, viewer, "key-2", cancellationToken);
+                again = await http.ReserveAsync(edge, DropId, viewer, Sku, 1, "key-2", cancellationToken);
                 if (again.Status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests)
                 {
                     await Task.Delay(200, cancellationToken);
@@ -164,50 +158,11 @@ public sealed class DropCrashProcessTests
     }
 
     private static async Task<int> LeasedAsync(OriginNode origin, string admin, CancellationToken cancellationToken)
-        => (await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}", admin, cancellationToken)).GetProperty("skus")[0].GetProperty("leased").GetInt32();
-
-    private static Task<Answer> ReserveAsync(HttpClient http, EdgeNode edge, string token, string key, CancellationToken cancellationToken)
-        => SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token, $$"""{"skuId":"{{Sku}}","quantity":1}""", key, cancellationToken);
-
-    private static async Task<Answer> SendAsync(HttpClient http, HttpMethod method, Uri uri, string token, string? json, string? key, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(method, uri);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (key is not null)
-        {
-            request.Headers.Add("Idempotency-Key", key);
-        }
-
-        if (json is not null)
-        {
-            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-        }
-
-        using var response = await http.SendAsync(request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        JsonElement? body = text.Length > 0 && response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) == true
-            ? JsonDocument.Parse(text).RootElement.Clone()
-            : null;
-        return new Answer(response.StatusCode, body);
-    }
+        => (await origin.GetDropAsync(Creator, DropId, admin, cancellationToken)).GetProperty("skus")[0].GetProperty("leased").GetInt32();
 
     private static async Task PutDropAsync(OriginNode origin, string admin, int allocation, int perViewerLimit, CancellationToken cancellationToken)
     {
         await origin.PushSkusAsync(Creator, cancellationToken, Sku);
-        var now = DateTimeOffset.UtcNow;
-        using var put = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/{DropId}");
-        put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
-        put.Content = new StringContent(JsonSerializer.Serialize(new
-        {
-            title = "Crash drop",
-            startsAt = now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            endsAt = now.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            perViewerLimit,
-            allocations = new[] { new { skuId = Sku, units = allocation } },
-        }), Encoding.UTF8, "application/json");
-        using var response = await origin.Http.SendAsync(put, cancellationToken);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        await origin.PutDropAsync(Creator, DropId, DropAdmin.RunningDropJson("Crash drop", perViewerLimit, (Sku, allocation)), cancellationToken, admin);
     }
-
-    private sealed record Answer(HttpStatusCode Status, JsonElement? Body);
 }

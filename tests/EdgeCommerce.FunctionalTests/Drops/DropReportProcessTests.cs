@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Tests.Common;
+using EdgeCommerce.Tests.Common.Drops;
 using Microsoft.Playwright;
 
 namespace EdgeCommerce.FunctionalTests.Drops;
@@ -31,8 +29,8 @@ public sealed class DropReportProcessTests
         // Arrange: hoodies at 59.00 EUR costing 21.00; caps at 25.00 with no cost given.
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
-        await using var edge = await origin.StartEdgeAsync("edge-report-1", "eu-west", data.Combine("edge"), cancellationToken);
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-report-1"], cancellationToken);
+        var (origin, edge) = (stack.Origin, stack.Edge);
         await origin.PushCatalogAsync(Creator, """
             {"products":[
               {"id":"hoodie","title":"Tour hoodie","price":{"amountMinor":5900,"currency":"EUR"},"skus":[{"id":"hoodie-m","label":"M","unitCostMinor":2100}]},
@@ -47,16 +45,16 @@ public sealed class DropReportProcessTests
         // v1 bought in an earlier drop of the creator: a repeat buyer once it buys in this one.
         await PutDropAsync(origin, EarlierDrop, DateTimeOffset.UtcNow.AddMinutes(-1), cancellationToken);
         await edge.WaitForDropAsync(EarlierDrop, cancellationToken);
-        var earlier = await ReserveAsync(edge, EarlierDrop, viewers["v1"], Hoodie, 1, "earlier-1", null, cancellationToken);
+        var earlier = await edge.ReserveAsync(EarlierDrop, viewers["v1"], Hoodie, 1, "earlier-1", cancellationToken);
         Assert.True(earlier.Status == HttpStatusCode.Created, earlier.Body.ToString());
-        Assert.Equal(HttpStatusCode.OK, (await SendAsync(edge, HttpMethod.Post, $"/v1/reservations/{Id(earlier)}/confirm", viewers["v1"], cancellationToken)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await edge.SendAsync(HttpMethod.Post, $"/v1/reservations/{earlier.ReservationId}/confirm", viewers["v1"], cancellationToken)).Status);
 
         // This drop, scheduled far ahead so every viewer is early: three RSVP, all six queue.
         await PutDropAsync(origin, DropId, DateTimeOffset.UtcNow.AddHours(1), cancellationToken);
         await edge.WaitForDropAsync(DropId, cancellationToken);
         foreach (var name in new[] { "v1", "v2", "v3" })
         {
-            Assert.Equal(HttpStatusCode.OK, (await SendAsync(edge, HttpMethod.Post, $"/v1/drops/{DropId}/rsvp", viewers[name], cancellationToken)).Status);
+            Assert.Equal(HttpStatusCode.OK, (await edge.SendAsync(HttpMethod.Post, $"/v1/drops/{DropId}/rsvp", viewers[name], cancellationToken)).Status);
         }
 
         var plan = new (string Viewer, string Sku, int Quantity, string Then)[]
@@ -67,18 +65,18 @@ public sealed class DropReportProcessTests
         var tickets = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var step in plan)
         {
-            var queued = await ReserveAsync(edge, DropId, viewers[step.Viewer], step.Sku, step.Quantity, "key-" + step.Viewer, null, cancellationToken);
+            var queued = await edge.ReserveAsync(DropId, viewers[step.Viewer], step.Sku, step.Quantity, "key-" + step.Viewer, cancellationToken);
             Assert.True(queued.Status == HttpStatusCode.Accepted, queued.Body.ToString());
             tickets[step.Viewer] = queued.Body;
         }
 
         // Act: the drop opens in 3 s; each viewer, once admitted, reserves and does what the plan says.
         await PutDropAsync(origin, DropId, DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3), cancellationToken);
-        await WaitUntilAsync(async () =>
+        await edge.WaitUntilAsync(async () =>
         {
             foreach (var step in plan)
             {
-                var status = await SendAsync(edge, HttpMethod.Get, tickets[step.Viewer].GetProperty("statusUrl").GetString()!, viewers[step.Viewer], cancellationToken);
+                var status = await edge.SendAsync(HttpMethod.Get, tickets[step.Viewer].GetProperty("statusUrl").GetString()!, viewers[step.Viewer], cancellationToken);
                 if (status.Body.GetProperty("state").GetString() != "admitted")
                 {
                     return false;
@@ -86,18 +84,18 @@ public sealed class DropReportProcessTests
             }
 
             return true;
-        }, "every viewer admitted", edge, cancellationToken);
+        }, "every viewer admitted", cancellationToken);
         var reservations = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var step in plan)
         {
-            var reserved = await ReserveAsync(edge, DropId, viewers[step.Viewer], step.Sku, step.Quantity, "key-" + step.Viewer,
-                tickets[step.Viewer].GetProperty("ticket").GetString(), cancellationToken);
+            var reserved = await edge.ReserveAsync(DropId, viewers[step.Viewer], step.Sku, step.Quantity, "key-" + step.Viewer, cancellationToken,
+                tickets[step.Viewer].GetProperty("ticket").GetString());
             Assert.True(reserved.Status == HttpStatusCode.Created, $"{step.Viewer}: {reserved.Status} {reserved.Body}");
-            reservations[step.Viewer] = Id(reserved);
+            reservations[step.Viewer] = reserved.ReservationId;
             var path = $"/v1/reservations/{reservations[step.Viewer]}";
             var answer = step.Then == "release"
-                ? await SendAsync(edge, HttpMethod.Delete, path, viewers[step.Viewer], cancellationToken)
-                : await SendAsync(edge, HttpMethod.Post, path + "/confirm", viewers[step.Viewer], cancellationToken);
+                ? await edge.SendAsync(HttpMethod.Delete, path, viewers[step.Viewer], cancellationToken)
+                : await edge.SendAsync(HttpMethod.Post, path + "/confirm", viewers[step.Viewer], cancellationToken);
             Assert.True(answer.Status is HttpStatusCode.OK or HttpStatusCode.NoContent, $"{step.Viewer} {step.Then}: {answer.Status}");
         }
 
@@ -105,13 +103,13 @@ public sealed class DropReportProcessTests
         Assert.True(cancel.IsSuccessStatusCode, await cancel.Content.ReadAsStringAsync(cancellationToken));
         // The edge's counts arrive with its acks (every 5 s at most): wait until the last step is in.
         var report = default(JsonElement);
-        await WaitUntilAsync(async () =>
+        await edge.WaitUntilAsync(async () =>
         {
             report = await origin.Http.GetFromJsonAsync<JsonElement>($"/admin/v1/creators/{Creator}/drops/{DropId}/report", cancellationToken);
             var funnel = report.GetProperty("funnel");
             return funnel.GetProperty("reserved").GetInt64() == plan.Length && funnel.GetProperty("released").GetInt64() == 1
                 && report.GetProperty("edgeP95Ms").GetProperty("confirm").ValueKind == JsonValueKind.Number;
-        }, "the edge's funnel counts at the origin", edge, cancellationToken);
+        }, "the edge's funnel counts at the origin", cancellationToken);
 
         // Assert: what this test did, counted by hand.
         Assert.Equal("sold_out", report.GetProperty("phase").GetString());
@@ -196,59 +194,6 @@ public sealed class DropReportProcessTests
         await other.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "02-another-creators-token.png"), FullPage = true });
     }
 
-    private sealed record Answer(HttpStatusCode Status, JsonElement Body);
-
-    private static string Id(Answer reserved) => reserved.Body.GetProperty("reservationId").GetString()!;
-
-    private static async Task PutDropAsync(OriginNode origin, string dropId, DateTimeOffset startsAt, CancellationToken cancellationToken)
-    {
-        var body = JsonSerializer.Serialize(new
-        {
-            title = "Report drop",
-            startsAt = startsAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            endsAt = startsAt.AddHours(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            perViewerLimit = 2,
-            allocations = new[] { new { skuId = Hoodie, units = 4 }, new { skuId = Cap, units = 2 } },
-        });
-        using var response = await origin.Http.PutAsync($"/admin/v1/creators/{Creator}/drops/{dropId}", new StringContent(body, Encoding.UTF8, "application/json"), cancellationToken);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-    }
-
-    private static async Task<Answer> ReserveAsync(EdgeNode edge, string dropId, string token, string sku, int quantity, string key, string? ticket, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/drops/{dropId}/reservations");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        request.Headers.Add("Idempotency-Key", key);
-        if (ticket is not null)
-        {
-            request.Headers.Add("Queue-Ticket", ticket);
-        }
-
-        request.Content = new StringContent($$"""{"skuId":"{{sku}}","quantity":{{quantity}}}""", Encoding.UTF8, "application/json");
-        using var response = await edge.Http.SendAsync(request, cancellationToken);
-        return new Answer(response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken));
-    }
-
-    private static async Task<Answer> SendAsync(EdgeNode edge, HttpMethod method, string path, string token, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await edge.Http.SendAsync(request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        return new Answer(response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, EdgeNode edge, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                throw new TimeoutException($"Waited 60 s for {what}.\n{edge.Output}");
-            }
-
-            await Task.Delay(250, cancellationToken);
-        }
-    }
+    private static Task PutDropAsync(OriginNode origin, string dropId, DateTimeOffset startsAt, CancellationToken cancellationToken)
+        => origin.PutDropAsync(Creator, dropId, DropAdmin.DropJson("Report drop", startsAt, startsAt.AddHours(2), 2, (Hoodie, 4), (Cap, 2)), cancellationToken);
 }

@@ -1,11 +1,8 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Tests.Common;
+using EdgeCommerce.Tests.Common.Drops;
 
 namespace EdgeCommerce.FunctionalTests.Drops;
 
@@ -31,13 +28,13 @@ public sealed class DropTenancyProcessTests
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
-        await using var edge = await origin.StartEdgeAsync("edge-tenancy-1", "eu-west", data.Combine("edge"), cancellationToken);
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-tenancy-1"], cancellationToken);
+        var (origin, edge) = (stack.Origin, stack.Edge);
         await PutDropAsync(origin, cancellationToken);
         string[] scopes = ["drop:reserve", "drop:rsvp"];
         var viewerB = await origin.MintTokenAsync(Subject, CreatorB, scopes, "edge", cancellationToken);
         var impostor = await origin.MintTokenAsync(Subject, CreatorA, scopes, "edge", cancellationToken);
-        await WaitUntilAsync(async () => (await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken)).IsSuccessStatusCode, edge, cancellationToken);
+        await edge.WaitUntilAsync(async () => (await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken)).IsSuccessStatusCode, "the drop on the edge", cancellationToken);
         var before = await GetDropAsync(origin, cancellationToken);
 
         // Act: A's token on B's drop, then on a missing drop and reservation for comparison.
@@ -66,7 +63,7 @@ public sealed class DropTenancyProcessTests
         {
             Assert.True(onB.Status == HttpStatusCode.NotFound, $"{endpoint}: {onB.Status} {onB.Body}");
             Assert.Equal(onMissing.Status, onB.Status);
-            Assert.Equal(WithoutTraceId(onMissing.Body), WithoutTraceId(onB.Body));
+            Assert.Equal(ProblemBodies.WithoutTraceId(onMissing.Body), ProblemBodies.WithoutTraceId(onB.Body));
         }
 
         // The origin's state for B: nothing recorded by A's calls; B's viewer still buys the whole limit.
@@ -85,17 +82,7 @@ public sealed class DropTenancyProcessTests
     private static async Task PutDropAsync(OriginNode origin, CancellationToken cancellationToken)
     {
         await origin.PushSkusAsync(CreatorB, cancellationToken, Sku);
-        var now = DateTimeOffset.UtcNow;
-        var body = JsonSerializer.Serialize(new
-        {
-            title = "B's drop",
-            startsAt = now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            endsAt = now.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            perViewerLimit = Limit,
-            allocations = new[] { new { skuId = Sku, units = 10 } },
-        });
-        using var response = await origin.Http.PutAsync($"/admin/v1/creators/{CreatorB}/drops/{DropId}", new StringContent(body, Encoding.UTF8, "application/json"), cancellationToken);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        await origin.PutDropAsync(CreatorB, DropId, DropAdmin.RunningDropJson("B's drop", Limit, (Sku, 10)), cancellationToken);
     }
 
     private static Task<JsonElement> GetDropAsync(OriginNode origin, CancellationToken cancellationToken)
@@ -104,40 +91,11 @@ public sealed class DropTenancyProcessTests
     private static async Task<JsonElement> GetSalesAsync(OriginNode origin, CancellationToken cancellationToken)
         => (await origin.Http.GetFromJsonAsync<JsonElement>($"/admin/v1/creators/{CreatorB}/drops/{DropId}/sales", cancellationToken)).GetProperty("sales");
 
+    /// <summary>A reservation carries the key B's viewer uses too: a key shared across creators would replay B's reservation.</summary>
     private static async Task<Answer> SendAsync(EdgeNode edge, HttpMethod method, string path, string token, int? quantity, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (quantity is { } units)
-        {
-            // B's viewer's key too: a key shared across creators would replay B's reservation.
-            request.Headers.Add("Idempotency-Key", "key-1");
-            request.Content = new StringContent($$"""{"skuId":"{{Sku}}","quantity":{{units}}}""", Encoding.UTF8, "application/json");
-        }
-
-        using var response = await edge.Http.SendAsync(request, cancellationToken);
-        return new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-    }
-
-    /// <summary>The body with the problem's per-request <c>traceId</c> blanked (it differs between any two requests).</summary>
-    private static string WithoutTraceId(string body)
-    {
-        const string TraceId = "\"traceId\":\"";
-        var at = body.IndexOf(TraceId, StringComparison.Ordinal);
-        return at < 0 ? body : body[..(at + TraceId.Length)] + body[body.IndexOf('"', at + TraceId.Length)..];
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, EdgeNode edge, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                throw new TimeoutException($"Waited 60 s for the drop on the edge.\n{edge.Output}");
-            }
-
-            await Task.Delay(200, cancellationToken);
-        }
+        var answer = await edge.SendAsync(method, path, token, cancellationToken,
+            quantity is { } units ? ViewerCalls.ReserveJson(Sku, units) : null, quantity is null ? null : "key-1");
+        return new Answer(answer.Status, answer.Text);
     }
 }

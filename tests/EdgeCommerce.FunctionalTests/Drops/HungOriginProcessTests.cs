@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using EdgeCommerce.Hosting.Processes;
 using EdgeCommerce.Tests.Common;
+using EdgeCommerce.Tests.Common.Drops;
 
 namespace EdgeCommerce.FunctionalTests.Drops;
 
@@ -37,41 +35,39 @@ public sealed class HungOriginProcessTests
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
-        string[] originSettings = ["--Sync:HeartbeatInterval=00:00:00.500"];
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken, originSettings);
-        await using var edge = await EdgeNode.StartAsync("edge-hung", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync("edge-hung", cancellationToken),
-            data.Combine("edge"), cancellationToken,
-            $"--Origin:CallTimeout={s_callTimeout}", "--Origin:BreakDuration=00:00:00.500", "--Sync:IdleTimeout=00:00:02",
-            "--Drops:LeaseUnits=4", "--Drops:Admission:Enabled=false", "--RateLimits:ViewerBurst=100000", "--RateLimits:ViewerPerSecond=100000");
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-hung"], cancellationToken, ["--Sync:HeartbeatInterval=00:00:00.500"],
+            [$"--Origin:CallTimeout={s_callTimeout}", "--Origin:BreakDuration=00:00:00.500", "--Sync:IdleTimeout=00:00:02",
+            "--Drops:LeaseUnits=4", "--Drops:Admission:Enabled=false", "--RateLimits:ViewerBurst=100000", "--RateLimits:ViewerPerSecond=100000"]);
+        var (origin, edge) = (stack.Origin, stack.Edge);
         var frozen = false;
         try
         {
-            var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+            var admin = await origin.MintOpsTokenAsync(cancellationToken);
             await PutDropAsync(origin, admin, cancellationToken);
             var viewers = await Task.WhenAll(Enumerable.Range(0, 20).Select(v => origin.MintTokenAsync($"viewer-{v:D2}", Creator, ["drop:reserve"], "edge", cancellationToken)));
             await edge.WaitForDropAsync(DropId, cancellationToken);
             using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Attempts, PooledConnectionLifetime = TimeSpan.FromMinutes(1) };
             using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
-            var held = await ReserveAsync(http, edge, viewers[0], HeldSku);
+            var held = await http.ReserveAsync(edge, DropId, viewers[0], HeldSku, 1, null, CancellationToken.None);
             Assert.Equal(HttpStatusCode.Created, held.Status);
-            var heldId = held.Body!.Value.GetProperty("reservationId").GetString()!;
+            var heldId = held.Body.GetProperty("reservationId").GetString()!;
 
             // Act 1: freeze the origin; 1,000 reservations of the SKU the edge holds no lease for.
             Assert.True(PosixSignals.Send(origin.ProcessId, PosixSignals.SigStop));
             frozen = true;
-            var answers = await Task.WhenAll(Enumerable.Range(0, Attempts).Select(i => ReserveAsync(http, edge, viewers[1 + (i % 19)], ColdSku)));
-            var fromLease = await ReserveAsync(http, edge, viewers[1], HeldSku);
-            var confirmWhileFrozen = await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{heldId}/confirm"), viewers[0], null);
+            var answers = await Task.WhenAll(Enumerable.Range(0, Attempts).Select(i => http.ReserveAsync(edge, DropId, viewers[1 + (i % 19)], ColdSku, 1, null, CancellationToken.None)));
+            var fromLease = await http.ReserveAsync(edge, DropId, viewers[1], HeldSku, 1, null, CancellationToken.None);
+            var confirmWhileFrozen = await http.SendAsync(HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{heldId}/confirm"), viewers[0], CancellationToken.None);
             var linkDown = await edge.WaitForStatusAsync(static s => !s.GetProperty("connected").GetBoolean(), TimeSpan.FromSeconds(15), "the link marked down", cancellationToken);
 
             // Act 2: thaw it; reserve until one succeeds, then confirm the reservation held across the freeze.
             Assert.True(PosixSignals.Send(origin.ProcessId, PosixSignals.SigCont));
             frozen = false;
             var thawed = Stopwatch.StartNew();
-            Answer recovered;
+            EdgeAnswer recovered;
             do
             {
-                recovered = await ReserveAsync(http, edge, viewers[2], ColdSku);
+                recovered = await http.ReserveAsync(edge, DropId, viewers[2], ColdSku, 1, null, CancellationToken.None);
                 if (recovered.Status != HttpStatusCode.Created)
                 {
                     await Task.Delay(50, cancellationToken);
@@ -80,14 +76,14 @@ public sealed class HungOriginProcessTests
             while (recovered.Status != HttpStatusCode.Created && thawed.Elapsed < TimeSpan.FromSeconds(20));
 
             var recoveredAfter = thawed.Elapsed;
-            var confirmAfter = await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{heldId}/confirm"), viewers[0], null);
+            var confirmAfter = await http.SendAsync(HttpMethod.Post, new Uri(edge.Address, $"/v1/reservations/{heldId}/confirm"), viewers[0], CancellationToken.None);
 
             // Assert
             var latencies = answers.Select(static a => a.Elapsed.TotalSeconds).Order().ToArray();
             TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"while frozen: p50 {latencies[latencies.Length / 2]:F3} s, p99 {latencies[(int)(latencies.Length * 0.99)]:F3} s, p100 {latencies[^1]:F3} s; recovered {recoveredAfter.TotalSeconds:F3} s after SIGCONT"));
             Assert.All(answers, static a => Assert.Equal(HttpStatusCode.ServiceUnavailable, a.Status));
-            Assert.All(answers, static a => Assert.Equal("The origin cannot be reached.", a.Body?.GetProperty("title").GetString()));
+            Assert.All(answers, static a => Assert.Equal("The origin cannot be reached.", a.Body.GetProperty("title").GetString()));
             Assert.All(answers, static a => Assert.True(a.RetryAfter >= 1, "Retry-After must say when to come back"));
             // Bounded by the one shared call timeout, not stacked per waiter (before: p100 53 s for 20
             // viewers) nor hung until the thaw; the margin is for 1,000 answers on 2 loaded cores.
@@ -98,9 +94,9 @@ public sealed class HungOriginProcessTests
             Assert.Equal(HttpStatusCode.Created, recovered.Status);
             Assert.True(recoveredAfter < TimeSpan.FromSeconds(3), $"recovered {recoveredAfter.TotalSeconds:F3} s after SIGCONT");
             Assert.Equal(HttpStatusCode.OK, confirmAfter.Status);
-            Assert.Equal("confirmed", confirmAfter.Body!.Value.GetProperty("status").GetString());
-            var drop = await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}", admin, cancellationToken);
-            var sales = (await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}/sales", admin, cancellationToken)).GetProperty("sales").EnumerateArray().ToList();
+            Assert.Equal("confirmed", confirmAfter.Body.GetProperty("status").GetString());
+            var drop = await origin.GetDropAsync(Creator, DropId, admin, cancellationToken);
+            var sales = (await origin.GetSalesAsync(Creator, DropId, admin, cancellationToken)).EnumerateArray().ToList();
             var heldStock = drop.GetProperty("skus").EnumerateArray().Single(static s => s.GetProperty("skuId").GetString() == HeldSku);
             Assert.Equal(1, heldStock.GetProperty("sold").GetInt32());
             Assert.Equal(heldId, Assert.Single(sales).GetProperty("reservationId").GetString());
@@ -114,46 +110,10 @@ public sealed class HungOriginProcessTests
         }
     }
 
-    private static async Task<Answer> ReserveAsync(HttpClient http, EdgeNode edge, string token, string sku)
-        => await SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token, $$"""{"skuId":"{{sku}}","quantity":1}""");
-
-    private static async Task<Answer> SendAsync(HttpClient http, HttpMethod method, Uri uri, string token, string? json)
-    {
-        using var request = new HttpRequestMessage(method, uri);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (json is not null)
-        {
-            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-        }
-
-        var started = Stopwatch.GetTimestamp();
-        using var response = await http.SendAsync(request, CancellationToken.None);
-        var text = await response.Content.ReadAsStringAsync(CancellationToken.None);
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        JsonElement? body = text.Length > 0 && response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) == true
-            ? JsonDocument.Parse(text).RootElement.Clone()
-            : null;
-        return new Answer(response.StatusCode, body, response.Headers.RetryAfter?.Delta?.TotalSeconds, elapsed);
-    }
-
     private static async Task PutDropAsync(OriginNode origin, string admin, CancellationToken cancellationToken)
     {
         await origin.PushSkusAsync(Creator, cancellationToken, HeldSku, ColdSku);
-        var now = DateTimeOffset.UtcNow;
-        using var put = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/{DropId}");
-        put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
-        put.Content = new StringContent(JsonSerializer.Serialize(new
-        {
-            title = "Hung drop",
-            startsAt = now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            endsAt = now.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            // Twenty viewers send the 1,000 attempts at once: each may hold up to 53 of them in flight.
-            perViewerLimit = 100,
-            allocations = new[] { new { skuId = HeldSku, units = 10 }, new { skuId = ColdSku, units = 50 } },
-        }), Encoding.UTF8, "application/json");
-        using var response = await origin.Http.SendAsync(put, cancellationToken);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        // Twenty viewers send the 1,000 attempts at once: each may hold up to 53 of them in flight.
+        await origin.PutDropAsync(Creator, DropId, DropAdmin.RunningDropJson("Hung drop", 100, (HeldSku, 10), (ColdSku, 50)), cancellationToken, admin);
     }
-
-    private sealed record Answer(HttpStatusCode Status, JsonElement? Body, double? RetryAfter, TimeSpan Elapsed);
 }

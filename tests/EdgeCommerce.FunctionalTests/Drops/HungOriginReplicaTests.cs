@@ -1,11 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using EdgeCommerce.Hosting.Processes;
 using EdgeCommerce.Tests.Common;
+using EdgeCommerce.Tests.Common.Drops;
 
 namespace EdgeCommerce.FunctionalTests.Drops;
 
@@ -50,7 +47,7 @@ public sealed class HungOriginReplicaTests(PostgresServer server)
         var frozen = false;
         try
         {
-            var admin = await origin1.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+            var admin = await origin1.MintOpsTokenAsync(cancellationToken);
             await PutDropAsync(origin1, admin, cancellationToken);
             var viewers = await Task.WhenAll(Enumerable.Range(0, Attempts).Select(v => origin1.MintTokenAsync($"viewer-{v:D3}", Creator, ["drop:reserve"], "edge", cancellationToken)));
             await edge.WaitForStatusAsync(static s => s.GetProperty("ready").GetBoolean(), TimeSpan.FromSeconds(30), "first snapshot", cancellationToken);
@@ -62,17 +59,17 @@ public sealed class HungOriginReplicaTests(PostgresServer server)
             // Act
             Assert.True(PosixSignals.Send(origin2.ProcessId, PosixSignals.SigStop));
             frozen = true;
-            var answers = await Task.WhenAll(viewers.Select(token => SendAsync(http, HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{DropId}/reservations"), token, $$"""{"skuId":"{{Sku}}","quantity":1}""")));
+            var answers = await Task.WhenAll(viewers.Select(token => http.ReserveAsync(edge, DropId, token, Sku, 1, null, CancellationToken.None)));
             // A confirm may meet the frozen replica first and answer 503 "retrying is safe" (the
             // outcome unknown): a buyer retries, and the retry must end confirmed, exactly once.
             var confirms = await Task.WhenAll(answers.Take(10).Select(async (answer, i) =>
             {
-                var uri = new Uri(edge.Address, $"/v1/reservations/{answer.Body!.Value.GetProperty("reservationId").GetString()}/confirm");
-                var confirm = await SendAsync(http, HttpMethod.Post, uri, viewers[i], null);
+                var uri = new Uri(edge.Address, $"/v1/reservations/{answer.ReservationId}/confirm");
+                var confirm = await http.SendAsync(HttpMethod.Post, uri, viewers[i], CancellationToken.None);
                 for (var retry = 0; retry < 5 && confirm.Status == HttpStatusCode.ServiceUnavailable; retry++)
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                    confirm = await SendAsync(http, HttpMethod.Post, uri, viewers[i], null);
+                    confirm = await http.SendAsync(HttpMethod.Post, uri, viewers[i], CancellationToken.None);
                 }
 
                 return confirm;
@@ -87,10 +84,10 @@ public sealed class HungOriginReplicaTests(PostgresServer server)
             Assert.True(slowest <= (3 * s_callTimeout) + TimeSpan.FromSeconds(4), $"slowest {slowest.TotalSeconds:F3} s");
             Assert.All(confirms, static c => Assert.Equal(HttpStatusCode.OK, c.Status));
             Assert.True(followed.GetProperty("appliedRevision").GetInt64() > 0);
-            var sales = (await origin1.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}/sales", admin, cancellationToken)).GetProperty("sales").EnumerateArray()
+            var sales = (await origin1.GetSalesAsync(Creator, DropId, admin, cancellationToken)).EnumerateArray()
                 .Select(static s => s.GetProperty("reservationId").GetString()).ToHashSet(StringComparer.Ordinal);
             Assert.Equal(10, sales.Count);
-            Assert.All(confirms, c => Assert.Contains(c.Body!.Value.GetProperty("reservationId").GetString(), sales));
+            Assert.All(confirms, c => Assert.Contains(c.ReservationId, sales));
         }
         finally
         {
@@ -101,37 +98,9 @@ public sealed class HungOriginReplicaTests(PostgresServer server)
         }
     }
 
-    private static async Task<(HttpStatusCode Status, JsonElement? Body, TimeSpan Elapsed)> SendAsync(HttpClient http, HttpMethod method, Uri uri, string token, string? json)
-    {
-        using var request = new HttpRequestMessage(method, uri);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (json is not null)
-        {
-            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-        }
-
-        var started = Stopwatch.GetTimestamp();
-        using var response = await http.SendAsync(request, CancellationToken.None);
-        var text = await response.Content.ReadAsStringAsync(CancellationToken.None);
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : null, elapsed);
-    }
-
     private static async Task PutDropAsync(OriginNode origin, string admin, CancellationToken cancellationToken)
     {
         await origin.PushSkusAsync(Creator, cancellationToken, Sku);
-        var now = DateTimeOffset.UtcNow;
-        using var put = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/{DropId}");
-        put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
-        put.Content = new StringContent(JsonSerializer.Serialize(new
-        {
-            title = "Replica drop",
-            startsAt = now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            endsAt = now.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            perViewerLimit = 2,
-            allocations = new[] { new { skuId = Sku, units = Allocation } },
-        }), Encoding.UTF8, "application/json");
-        using var response = await origin.Http.SendAsync(put, cancellationToken);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        await origin.PutDropAsync(Creator, DropId, DropAdmin.RunningDropJson("Replica drop", 2, (Sku, Allocation)), cancellationToken, admin);
     }
 }

@@ -1,11 +1,9 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Tests.Common;
+using EdgeCommerce.Tests.Common.Drops;
 
 namespace EdgeCommerce.FunctionalTests.Drops;
 
@@ -32,90 +30,41 @@ public sealed class LiveStockProcessTests
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken, $"--Drops:LeaseDuration={s_lease}");
         string[] edgeSettings = ["--Drops:ReservationTtl=00:00:10", "--Drops:ClockSkewMargin=00:00:01", "--Drops:SweepInterval=00:00:00.200"];
-        var edges = await Task.WhenAll(Enumerable.Range(1, 3).Select(async i =>
-            await EdgeNode.StartAsync($"edge-stock-{i}", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync($"edge-stock-{i}", cancellationToken),
-                data.Combine($"edge{i}"), cancellationToken, edgeSettings)));
-        try
-        {
-            await origin.PushSkusAsync(Creator, cancellationToken, Sku);
-            await PutDropAsync(origin, cancellationToken);
-            foreach (var edge in edges)
-            {
-                await edge.WaitForDropAsync(DropId, cancellationToken);
-            }
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-stock-1", "edge-stock-2", "edge-stock-3"], cancellationToken,
+            originSettings: [$"--Drops:LeaseDuration={s_lease}"], edgeSettings: edgeSettings);
+        var (origin, edges) = (stack.Origin, stack.Edges);
+        var admin = await origin.MintOpsTokenAsync(cancellationToken);
+        await stack.PublishDropAsync(Creator, DropId, DropAdmin.RunningDropJson("Stock drop", Quantity, (Sku, Allocation)), [Sku], cancellationToken, admin);
 
-            var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+        // Act + Assert: a reservation on edge 1, then its release.
+        var reservation = await ReserveAsync(origin, edges[0], "viewer-1", cancellationToken);
+        await WaitForAvailableAsync(edges, Allocation - Quantity, "a reservation of 2 on edge 1", cancellationToken);
+        Assert.Equal(Allocation - Quantity, await OriginAvailableAsync(origin, admin, cancellationToken));
+        await ReleaseAsync(edges[0], reservation, cancellationToken);
+        await WaitForAvailableAsync(edges, Allocation, "its release", cancellationToken);
 
-            // Act + Assert: a reservation on edge 1, then its release.
-            var reservation = await ReserveAsync(origin, edges[0], "viewer-1", cancellationToken);
-            await WaitForAvailableAsync(edges, Allocation - Quantity, "a reservation of 2 on edge 1", cancellationToken);
-            Assert.Equal(Allocation - Quantity, await OriginAvailableAsync(origin, admin, cancellationToken));
-            await ReleaseAsync(edges[0], reservation, cancellationToken);
-            await WaitForAvailableAsync(edges, Allocation, "its release", cancellationToken);
-
-            // Act + Assert: a reservation on edge 3, which is then killed: its lease ends unsold.
-            await ReserveAsync(origin, edges[2], "viewer-3", cancellationToken);
-            await WaitForAvailableAsync(edges, Allocation - Quantity, "a reservation of 2 on edge 3", cancellationToken);
-            await edges[2].KillAsync();
-            await WaitForAvailableAsync(edges[..2], Allocation, "the killed edge's lease to end", cancellationToken, s_lease + s_patience);
-            Assert.Equal(Allocation, await OriginAvailableAsync(origin, admin, cancellationToken));
-        }
-        finally
-        {
-            foreach (var edge in edges)
-            {
-                await edge.DisposeAsync();
-            }
-        }
-    }
-
-    private static async Task PutDropAsync(OriginNode origin, CancellationToken cancellationToken)
-    {
-        var token = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
-        var startsAt = DateTimeOffset.UtcNow.AddMinutes(-1);
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/{DropId}")
-        {
-            Content = new StringContent(JsonSerializer.Serialize(new
-            {
-                title = "Stock drop",
-                startsAt = startsAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-                endsAt = startsAt.AddHours(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-                perViewerLimit = Quantity,
-                allocations = new[] { new { skuId = Sku, units = Allocation } },
-            }), Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await origin.Http.SendAsync(request, cancellationToken);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        // Act + Assert: a reservation on edge 3, which is then killed: its lease ends unsold.
+        await ReserveAsync(origin, edges[2], "viewer-3", cancellationToken);
+        await WaitForAvailableAsync(edges, Allocation - Quantity, "a reservation of 2 on edge 3", cancellationToken);
+        await edges[2].KillAsync();
+        await WaitForAvailableAsync([.. edges.Take(2)], Allocation, "the killed edge's lease to end", cancellationToken, s_lease + s_patience);
+        Assert.Equal(Allocation, await OriginAvailableAsync(origin, admin, cancellationToken));
     }
 
     private static async Task<(string Id, string Token)> ReserveAsync(OriginNode origin, EdgeNode edge, string viewer, CancellationToken cancellationToken)
     {
         var token = await origin.MintTokenAsync(viewer, Creator, ["drop:reserve"], "edge", cancellationToken);
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/drops/{DropId}/reservations")
-        {
-            Content = new StringContent($$"""{"skuId":"{{Sku}}","quantity":{{Quantity}}}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await edge.Http.SendAsync(request, cancellationToken);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body.ToString());
-        return (body.GetProperty("reservationId").GetString()!, token);
+        var reserved = await edge.ReserveAsync(DropId, token, Sku, Quantity, null, cancellationToken);
+        Assert.True(reserved.Status == HttpStatusCode.Created, reserved.Body.ToString());
+        return (reserved.ReservationId, token);
     }
 
     private static async Task ReleaseAsync(EdgeNode edge, (string Id, string Token) reservation, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Delete, $"/v1/reservations/{reservation.Id}");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", reservation.Token);
-        using var response = await edge.Http.SendAsync(request, cancellationToken);
-        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-    }
+        => Assert.Equal(HttpStatusCode.NoContent, (await edge.SendAsync(HttpMethod.Delete, $"/v1/reservations/{reservation.Id}", reservation.Token, cancellationToken)).Status);
 
     private static async Task<int> OriginAvailableAsync(OriginNode origin, string admin, CancellationToken cancellationToken)
-        => (await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}", admin, cancellationToken))
-            .GetProperty("skus")[0].GetProperty("available").GetInt32();
+        => (await origin.GetDropAsync(Creator, DropId, admin, cancellationToken)).GetProperty("skus")[0].GetProperty("available").GetInt32();
 
     /// <summary>Polls every edge's <c>GET /v1/drops/{id}</c> until each shows <paramref name="expected"/> (no timing assertion: the patience is generous).</summary>
     private static async Task WaitForAvailableAsync(IReadOnlyList<EdgeNode> edges, int expected, string after, CancellationToken cancellationToken, TimeSpan? patience = null)

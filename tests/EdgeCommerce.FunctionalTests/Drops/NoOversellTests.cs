@@ -1,12 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Hosting.Processes;
 using EdgeCommerce.Tests.Common;
+using EdgeCommerce.Tests.Common.Drops;
 
 namespace EdgeCommerce.FunctionalTests.Drops;
 
@@ -83,7 +81,6 @@ public sealed class NoOversellTests
         void Mark(string what) => TestContext.Current.TestOutputHelper?.WriteLine($"{clock.Elapsed.TotalSeconds:F1}s {what}");
         using var data = new TempDirectory();
         string[] originSettings = [$"--Drops:LeaseDuration={s_lease}", "--Drops:MaxLeaseUnits=4", "--Sync:HeartbeatInterval=00:00:00.500"];
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken, originSettings);
         string[] edgeSettings =
         [
             "--Drops:ReservationTtl=00:00:02", "--Drops:ClockSkewMargin=00:00:01", "--Drops:SweepInterval=00:00:00.200",
@@ -93,35 +90,21 @@ public sealed class NoOversellTests
             // room's stock cap stay out of the way (the room still gates every reservation).
             "--RateLimits:ViewerBurst=100000", "--RateLimits:ViewerPerSecond=100000", "--Drops:Admission:ViewersPerUnsoldUnit=0",
         ];
-        var edges = await Task.WhenAll(Enumerable.Range(1, 3).Select(async i =>
-            await EdgeNode.StartAsync($"edge-drop-{i}", "eu-west", origin.GrpcAddress, await origin.MintSyncTokenAsync($"edge-drop-{i}", cancellationToken),
-                data.Combine($"edge{i}"), cancellationToken, edgeSettings)));
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-drop-1", "edge-drop-2", "edge-drop-3"], cancellationToken, originSettings, edgeSettings);
+        var (origin, edges) = (stack.Origin, stack.Edges);
 
         Mark("started");
         var frozen = false;
         try
         {
             await origin.PushSkusAsync(Creator, cancellationToken, Sku, ProbeSku);
-            var admin = await MintAsync(origin, "ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
-            var now = DateTimeOffset.UtcNow;
-            using (var put = Admin(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/{DropId}", admin))
-            {
-                put.Content = new StringContent(JsonSerializer.Serialize(new
-                {
-                    title = "Tour drop",
-                    startsAt = now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-                    endsAt = now.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-                    perViewerLimit = PerViewerLimit,
-                    allocations = new[] { new { skuId = Sku, units = Allocation }, new { skuId = ProbeSku, units = ProbeAllocation } },
-                }), Encoding.UTF8, "application/json");
-                using var response = await origin.Http.SendAsync(put, cancellationToken);
-                Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-            }
+            var admin = await origin.MintOpsTokenAsync(cancellationToken);
+            await origin.PutDropAsync(Creator, DropId, DropAdmin.RunningDropJson("Tour drop", PerViewerLimit, (Sku, Allocation), (ProbeSku, ProbeAllocation)), cancellationToken, admin);
 
             var tokens = await Task.WhenAll(Enumerable.Range(0, Viewers)
-                .Select(v => MintAsync(origin, $"viewer-{v:D3}", Creator, ["drop:reserve"], "edge", cancellationToken)));
+                .Select(v => origin.MintTokenAsync($"viewer-{v:D3}", Creator, ["drop:reserve"], "edge", cancellationToken)));
             var probeTokens = await Task.WhenAll(Enumerable.Range(0, Probes)
-                .Select(p => MintAsync(origin, $"probe-{p}", Creator, ["drop:reserve"], "edge", cancellationToken)));
+                .Select(p => origin.MintTokenAsync($"probe-{p}", Creator, ["drop:reserve"], "edge", cancellationToken)));
 
             foreach (var edge in edges)
             {
@@ -137,7 +120,7 @@ public sealed class NoOversellTests
             // The load runs through both restarts and the freeze, and stops 3 s after the thaw.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var clients = Enumerable.Range(0, Viewers * 2)
-                .Select(c => Task.Run(() => RunClientAsync(http, edges[(c + (c / Viewers)) % edges.Length], $"viewer-{c % Viewers:D3}", tokens[c % Viewers],
+                .Select(c => Task.Run(() => RunClientAsync(http, edges[(c + (c / Viewers)) % edges.Count], $"viewer-{c % Viewers:D3}", tokens[c % Viewers],
                     new Random(seed + c), ledger, stop.Token), CancellationToken.None))
                 .ToArray();
 
@@ -151,13 +134,13 @@ public sealed class NoOversellTests
             await origin.RestartAsync(cancellationToken, originSettings);
             Mark("origin restarted");
             await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-            var probeIds = await Task.WhenAll(Enumerable.Range(0, Probes).Select(p => ReserveProbeAsync(http, edges[p % edges.Length], probeTokens[p], ledger)));
+            var probeIds = await Task.WhenAll(Enumerable.Range(0, Probes).Select(p => ReserveProbeAsync(http, edges[p % edges.Count], probeTokens[p], ledger)));
             ledger.FrozenAt = ledger.Now;
             Assert.True(PosixSignals.Send(origin.ProcessId, PosixSignals.SigStop));
             frozen = true;
             Mark("origin frozen");
             var probeConfirms = Enumerable.Range(0, Probes)
-                .Select(p => Task.Run(() => ConfirmUntilFinalAsync(http, edges[p % edges.Length], probeTokens[p], probeIds[p], ledger), CancellationToken.None))
+                .Select(p => Task.Run(() => ConfirmUntilFinalAsync(http, edges[p % edges.Count], probeTokens[p], probeIds[p], ledger), CancellationToken.None))
                 .ToArray();
             await Task.Delay(s_freeze, cancellationToken);
             ledger.ThawedAt = ledger.Now;
@@ -175,14 +158,13 @@ public sealed class NoOversellTests
 
             // Assert
             Mark("leases expired");
-            var drop = await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}", admin, cancellationToken);
+            var drop = await origin.GetDropAsync(Creator, DropId, admin, cancellationToken);
             var skus = drop.GetProperty("skus").EnumerateArray().ToDictionary(static s => s.GetProperty("skuId").GetString()!, StringComparer.Ordinal);
             var sku = skus[Sku];
             var sold = sku.GetProperty("sold").GetInt32();
             var available = sku.GetProperty("available").GetInt32();
             var probeSold = skus[ProbeSku].GetProperty("sold").GetInt32();
-            var sales = (await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{DropId}/sales", admin, cancellationToken))
-                .GetProperty("sales").EnumerateArray()
+            var sales = (await origin.GetSalesAsync(Creator, DropId, admin, cancellationToken)).EnumerateArray()
                 .Select(static s => (Id: s.GetProperty("reservationId").GetString()!, Viewer: s.GetProperty("viewer").GetString()!,
                     Key: s.GetProperty("idempotencyKey").GetString()!, Quantity: s.GetProperty("quantity").GetInt32()))
                 .ToList();
@@ -242,11 +224,6 @@ public sealed class NoOversellTests
             if (frozen)
             {
                 PosixSignals.Send(origin.ProcessId, PosixSignals.SigCont);
-            }
-
-            foreach (var edge in edges)
-            {
-                await edge.DisposeAsync();
             }
         }
     }
@@ -372,29 +349,13 @@ public sealed class NoOversellTests
     private static async Task<(HttpStatusCode Status, JsonElement? Body, double? RetryAfter)> SendAsync(HttpClient http, Ledger ledger, string kind, HttpMethod method, Uri uri,
         string token, string? json, string? key, string? reservationId = null)
     {
-        using var request = new HttpRequestMessage(method, uri);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (key is not null)
-        {
-            request.Headers.Add("Idempotency-Key", key);
-        }
-
-        if (json is not null)
-        {
-            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-        }
-
         var start = ledger.Now;
         try
         {
-            using var response = await http.SendAsync(request, CancellationToken.None);
-            var text = await response.Content.ReadAsStringAsync(CancellationToken.None);
-            JsonElement? body = text.Length > 0 && response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) == true
-                ? JsonDocument.Parse(text).RootElement.Clone()
-                : null;
-            var title = body is { ValueKind: JsonValueKind.Object } problem && problem.TryGetProperty("title", out var t) ? t.GetString() : null;
-            ledger.Record(new Answer(kind, reservationId, start, ledger.Now, response.StatusCode, title));
-            return (response.StatusCode, body, response.Headers.RetryAfter?.Delta?.TotalSeconds);
+            var answer = await http.SendAsync(method, uri, token, CancellationToken.None, json, key);
+            var title = answer.Body is { ValueKind: JsonValueKind.Object } problem && problem.TryGetProperty("title", out var t) ? t.GetString() : null;
+            ledger.Record(new Answer(kind, reservationId, start, ledger.Now, answer.Status, title));
+            return (answer.Status, answer.Body.ValueKind == JsonValueKind.Undefined ? null : answer.Body, answer.RetryAfter);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
         {
@@ -412,20 +373,6 @@ public sealed class NoOversellTests
         catch (OperationCanceledException)
         {
         }
-    }
-
-    private static async Task<string> MintAsync(OriginNode origin, string subject, string? creatorId, string[] scopes, string audience, CancellationToken cancellationToken)
-    {
-        using var response = await origin.Http.PostAsJsonAsync("/admin/v1/tokens", new { subject, creatorId, scopes, audience, ttlSeconds = 3600 }, cancellationToken);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString()!;
-    }
-
-    private static HttpRequestMessage Admin(HttpMethod method, string path, string token)
-    {
-        var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return request;
     }
 
     /// <summary>One answer a client saw; <paramref name="Start"/> and <paramref name="End"/> are on the ledger's clock.</summary>

@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Tests.Common;
+using EdgeCommerce.Tests.Common.Drops;
 
 namespace EdgeCommerce.FunctionalTests.Drops;
 
@@ -26,12 +25,11 @@ public sealed class OpeningProcessTests
         // Arrange: 100 units opening in a few seconds; the origin keeps a fifth in reserve.
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
         string[] edgeSettings = ["--Drops:Admission:Enabled=false", "--RateLimits:ViewerBurst=100000", "--RateLimits:ViewerPerSecond=100000",
             "--RateLimits:CreatorBurst=100000", "--RateLimits:CreatorPerSecond=100000", "--Drops:SweepInterval=00:00:00.200"];
-        await using var edgeA = await origin.StartEdgeAsync("edge-open-a", "eu-west", data.Combine("a"), cancellationToken, settings: edgeSettings);
-        await using var edgeB = await origin.StartEdgeAsync("edge-open-b", "eu-west", data.Combine("b"), cancellationToken, settings: edgeSettings);
-        var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-open-a", "edge-open-b"], cancellationToken, edgeSettings: edgeSettings);
+        var (origin, edgeA, edgeB) = (stack.Origin, stack.Edges[0], stack.Edges[1]);
+        var admin = await origin.MintOpsTokenAsync(cancellationToken);
         // 90 buyers for 100 units: however the shares and refills fall, no buyer's unit can be
         // stranded on the other edge (the reserve covers the larger share's shortfall).
         var viewers = await Task.WhenAll(Enumerable.Range(0, 90).Select(i => origin.MintTokenAsync($"viewer-{i:D3}", Creator, ["drop:reserve"], "edge", cancellationToken)));
@@ -45,8 +43,8 @@ public sealed class OpeningProcessTests
         await DelayUntilAsync(startsAt.AddMilliseconds(50), cancellationToken);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 90 }) { Timeout = TimeSpan.FromSeconds(30) };
         var answers = await Task.WhenAll(viewers.Select((token, i) =>
-            ReserveAsync(http, i % 2 == 0 ? edgeA : edgeB, "opening-drop", token, $"key-{i}", cancellationToken)));
-        var after = await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/opening-drop", admin, cancellationToken);
+            ReserveStatusAsync(http, i % 2 == 0 ? edgeA : edgeB, "opening-drop", token, $"key-{i}", cancellationToken)));
+        var after = await origin.GetDropAsync(Creator, "opening-drop", admin, cancellationToken);
 
         // Assert: before the open both edges held stock (more than one edge's share of the 80
         // placeable units) and the reserve stayed at the origin; at the open every buyer got a unit
@@ -73,13 +71,12 @@ public sealed class OpeningProcessTests
         // origin so (no RSVPs, no queue), so each edge is placed 400 and 200 stay in reserve.
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
         // A generous wait for returned units: this is about whether every buyer is served, not how fast.
         string[] edgeSettings = ["--Drops:Admission:Enabled=false", "--RateLimits:ViewerBurst=100000", "--RateLimits:ViewerPerSecond=100000",
             "--RateLimits:CreatorBurst=100000", "--RateLimits:CreatorPerSecond=100000", "--Drops:SweepInterval=00:00:00.200", "--Drops:SurplusWait=00:00:20"];
-        await using var edgeA = await origin.StartEdgeAsync("edge-busy", "eu-west", data.Combine("a"), cancellationToken, settings: edgeSettings);
-        await using var edgeB = await origin.StartEdgeAsync("edge-quiet", "eu-west", data.Combine("b"), cancellationToken, settings: edgeSettings);
-        var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-busy", "edge-quiet"], cancellationToken, edgeSettings: edgeSettings);
+        var (origin, edgeA, edgeB) = (stack.Origin, stack.Edges[0], stack.Edges[1]);
+        var admin = await origin.MintOpsTokenAsync(cancellationToken);
         using var gate = new SemaphoreSlim(16);
         var viewers = await Task.WhenAll(Enumerable.Range(0, 1000).Select(async i =>
         {
@@ -102,7 +99,7 @@ public sealed class OpeningProcessTests
         await DelayUntilAsync(startsAt.AddMilliseconds(50), cancellationToken);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 100 }) { Timeout = TimeSpan.FromSeconds(60) };
         var answers = await Task.WhenAll(viewers.Select((token, i) =>
-            ReserveAsync(http, i % 5 == 0 ? edgeB : edgeA, "uneven-drop", token, $"key-{i}", cancellationToken)));
+            ReserveStatusAsync(http, i % 5 == 0 ? edgeB : edgeA, "uneven-drop", token, $"key-{i}", cancellationToken)));
 
         // Assert: the reserve and the quiet edge's idle units served the busy edge's buyers.
         Assert.Equal(800, placed.Sku.GetProperty("leased").GetInt32());
@@ -116,9 +113,9 @@ public sealed class OpeningProcessTests
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
-        await using var edge = await origin.StartEdgeAsync("edge-cancel", "eu-west", data.Combine("edge"), cancellationToken);
-        var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-cancel"], cancellationToken);
+        var origin = stack.Origin;
+        var admin = await origin.MintOpsTokenAsync(cancellationToken);
         await PutDropAsync(origin, "cancel-drop", units: 50, opensIn: TimeSpan.FromSeconds(40), cancellationToken);
         await WaitForStockAsync(origin, admin, "cancel-drop", static sku => sku.GetProperty("leased").GetInt32() > 0, cancellationToken);
 
@@ -130,7 +127,7 @@ public sealed class OpeningProcessTests
             Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
         }
 
-        var after = await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/cancel-drop", admin, cancellationToken);
+        var after = await origin.GetDropAsync(Creator, "cancel-drop", admin, cancellationToken);
 
         // Assert: nothing leased any more (before, the placed units stayed leased until they expired).
         var sku = after.GetProperty("skus")[0];
@@ -143,10 +140,10 @@ public sealed class OpeningProcessTests
         // Arrange: leases of 8 s (the edge's reservations of 2 s fit in them).
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken, "--Drops:LeaseDuration=00:00:08");
-        await using var edge = await origin.StartEdgeAsync("edge-dies", "eu-west", data.Combine("edge"), cancellationToken,
-            settings: ["--Drops:ReservationTtl=00:00:02", "--Drops:ClockSkewMargin=00:00:01"]);
-        var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-dies"], cancellationToken,
+            originSettings: ["--Drops:LeaseDuration=00:00:08"], edgeSettings: ["--Drops:ReservationTtl=00:00:02", "--Drops:ClockSkewMargin=00:00:01"]);
+        var (origin, edge) = (stack.Origin, stack.Edge);
+        var admin = await origin.MintOpsTokenAsync(cancellationToken);
         await PutDropAsync(origin, "dies-drop", units: 50, opensIn: TimeSpan.FromSeconds(45), cancellationToken);
         var placed = await WaitForStockAsync(origin, admin, "dies-drop", static sku => sku.GetProperty("leased").GetInt32() > 0, cancellationToken);
 
@@ -174,13 +171,12 @@ public sealed class OpeningProcessTests
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
         string[] originSettings = ["--Drops:LeaseDuration=00:00:10", "--Sync:HeartbeatInterval=00:00:00.500"];
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken, originSettings);
         string[] edgeSettings = ["--Drops:Admission:Enabled=false", "--Drops:ReservationTtl=00:00:03", "--Drops:ClockSkewMargin=00:00:01",
             "--Drops:SweepInterval=00:00:00.200", "--Origin:CallTimeout=00:00:01", "--Sync:InitialBackoff=00:00:00.050", "--Sync:MaxBackoff=00:00:00.500",
             "--RateLimits:ViewerBurst=100000", "--RateLimits:ViewerPerSecond=100000", "--RateLimits:CreatorBurst=100000", "--RateLimits:CreatorPerSecond=100000"];
-        await using var edgeA = await origin.StartEdgeAsync("edge-crash-a", "eu-west", data.Combine("a"), cancellationToken, settings: edgeSettings);
-        await using var edgeB = await origin.StartEdgeAsync("edge-crash-b", "eu-west", data.Combine("b"), cancellationToken, settings: edgeSettings);
-        var admin = await origin.MintTokenAsync("ops", null, ["admin:drops", "admin:platform"], "origin", cancellationToken);
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-crash-a", "edge-crash-b"], cancellationToken, originSettings, edgeSettings);
+        var (origin, edgeA, edgeB) = (stack.Origin, stack.Edges[0], stack.Edges[1]);
+        var admin = await origin.MintOpsTokenAsync(cancellationToken);
         var viewers = await Task.WhenAll(Enumerable.Range(0, 150).Select(i => origin.MintTokenAsync($"buyer-{i:D3}", Creator, ["drop:reserve"], "edge", cancellationToken)));
         var startsAt = await PutDropAsync(origin, "crash-drop", units: 60, opensIn: TimeSpan.FromSeconds(6), cancellationToken);
         await edgeA.WaitForDropAsync("crash-drop", cancellationToken);
@@ -202,9 +198,8 @@ public sealed class OpeningProcessTests
         await Task.Delay(TimeSpan.FromSeconds(11), cancellationToken); // every lease ends
 
         // Assert
-        var sku = (await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/crash-drop", admin, cancellationToken)).GetProperty("skus")[0];
-        var sales = (await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/crash-drop/sales", admin, cancellationToken))
-            .GetProperty("sales").EnumerateArray()
+        var sku = (await origin.GetDropAsync(Creator, "crash-drop", admin, cancellationToken)).GetProperty("skus")[0];
+        var sales = (await origin.GetSalesAsync(Creator, "crash-drop", admin, cancellationToken)).EnumerateArray()
             .Select(static s => (Id: s.GetProperty("reservationId").GetString()!, Viewer: s.GetProperty("viewer").GetString()!, Quantity: s.GetProperty("quantity").GetInt32()))
             .ToList();
         var sold = sku.GetProperty("sold").GetInt32();
@@ -266,19 +261,10 @@ public sealed class OpeningProcessTests
 
     private static async Task<(HttpStatusCode Status, JsonElement? Body)> SendAsync(HttpClient http, HttpMethod method, Uri uri, string token, string? key)
     {
-        using var request = new HttpRequestMessage(method, uri);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (key is not null)
-        {
-            request.Headers.Add("Idempotency-Key", key);
-            request.Content = new StringContent($$"""{"skuId":"{{Sku}}","quantity":1}""", Encoding.UTF8, "application/json");
-        }
-
         try
         {
-            using var response = await http.SendAsync(request, CancellationToken.None);
-            var text = await response.Content.ReadAsStringAsync(CancellationToken.None);
-            return (response.StatusCode, text.StartsWith('{') ? JsonDocument.Parse(text).RootElement.Clone() : null);
+            var answer = await http.SendAsync(method, uri, token, CancellationToken.None, key is null ? null : ViewerCalls.ReserveJson(Sku, 1), key);
+            return (answer.Status, answer.Body.ValueKind == JsonValueKind.Object ? answer.Body : null);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
         {
@@ -286,33 +272,15 @@ public sealed class OpeningProcessTests
         }
     }
 
-    private static async Task<HttpStatusCode> ReserveAsync(HttpClient http, EdgeNode edge, string dropId, string token, string key, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(edge.Address, $"/v1/drops/{dropId}/reservations"))
-        {
-            Content = new StringContent($$"""{"skuId":"{{Sku}}","quantity":1}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        request.Headers.Add("Idempotency-Key", key);
-        using var response = await http.SendAsync(request, cancellationToken);
-        return response.StatusCode;
-    }
+    private static async Task<HttpStatusCode> ReserveStatusAsync(HttpClient http, EdgeNode edge, string dropId, string token, string key, CancellationToken cancellationToken)
+        => (await http.ReserveAsync(edge, dropId, token, Sku, 1, key, cancellationToken)).Status;
 
     /// <summary>PUTs a drop of <paramref name="units"/> starting in <paramref name="opensIn"/> (whole seconds); returns its start.</summary>
     private static async Task<DateTimeOffset> PutDropAsync(OriginNode origin, string dropId, int units, TimeSpan opensIn, CancellationToken cancellationToken)
     {
         await origin.PushSkusAsync(Creator, cancellationToken, Sku);
         var startsAt = DateTimeOffset.FromUnixTimeSeconds((DateTimeOffset.UtcNow + opensIn).ToUnixTimeSeconds() + 1);
-        var body = JsonSerializer.Serialize(new
-        {
-            title = "Opening drop",
-            startsAt = startsAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            endsAt = startsAt.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            perViewerLimit = 1,
-            allocations = new[] { new { skuId = Sku, units } },
-        });
-        using var response = await origin.Http.PutAsync($"/admin/v1/creators/{Creator}/drops/{dropId}", new StringContent(body, Encoding.UTF8, "application/json"), cancellationToken);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        await origin.PutDropAsync(Creator, dropId, DropAdmin.DropJson("Opening drop", startsAt, startsAt.AddHours(1), 1, (Sku, units)), cancellationToken);
         return startsAt;
     }
 
@@ -323,7 +291,7 @@ public sealed class OpeningProcessTests
         JsonElement drop = default;
         while (elapsed.Elapsed < TimeSpan.FromSeconds(30))
         {
-            drop = await origin.GetAdminAsync($"/admin/v1/creators/{Creator}/drops/{dropId}", admin, cancellationToken);
+            drop = await origin.GetDropAsync(Creator, dropId, admin, cancellationToken);
             if (condition(drop.GetProperty("skus")[0]))
             {
                 return (drop.GetProperty("phase").GetString()!, drop.GetProperty("skus")[0].Clone());

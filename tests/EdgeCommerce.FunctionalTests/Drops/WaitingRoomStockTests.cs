@@ -1,12 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Tests.Common;
+using EdgeCommerce.Tests.Common.Drops;
 
 namespace EdgeCommerce.FunctionalTests.Drops;
 
@@ -53,14 +51,11 @@ public sealed class WaitingRoomStockTests
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken,
-            "--Drops:LeaseDuration=00:00:15", "--Sync:HeartbeatInterval=00:00:00.500");
-        var settings = await EdgeSettingsAsync(data, "--Drops:Admission:MaxAdmitted=40");
-        await using var edge1 = await origin.StartEdgeAsync("edge-room-1", "eu-west", data.Combine("edge1"), cancellationToken, settings: settings);
-        await using var edge2 = await origin.StartEdgeAsync("edge-room-2", "eu-west", data.Combine("edge2"), cancellationToken, settings: settings);
-        EdgeNode[] edges = [edge1, edge2];
-        await PutDropAsync(origin, perViewerLimit: 1, cancellationToken);
-        await Task.WhenAll(edges.Select(edge => edge.WaitForDropAsync(DropId, cancellationToken)));
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-room-1", "edge-room-2"], cancellationToken,
+            originSettings: ["--Drops:LeaseDuration=00:00:15", "--Sync:HeartbeatInterval=00:00:00.500"],
+            edgeSettings: await EdgeSettingsAsync(data, "--Drops:Admission:MaxAdmitted=40"));
+        var (origin, edges) = (stack.Origin, stack.Edges);
+        await stack.PublishDropAsync(Creator, DropId, DropJson(perViewerLimit: 1), [Sku], cancellationToken);
         var tokens = new string[Viewers];
         foreach (var batch in Enumerable.Range(0, Viewers).Chunk(25))
         {
@@ -110,13 +105,10 @@ public sealed class WaitingRoomStockTests
         // Arrange: one viewer at a time shops on each edge.
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
-        var settings = await EdgeSettingsAsync(data, "--Drops:Admission:MaxAdmitted=1");
-        await using var dying = await origin.StartEdgeAsync("edge-room-dying", "eu-west", data.Combine("edge1"), cancellationToken, settings: settings);
-        await using var survivor = await origin.StartEdgeAsync("edge-room-survivor", "eu-west", data.Combine("edge2"), cancellationToken, settings: settings);
-        await PutDropAsync(origin, perViewerLimit: 1, cancellationToken);
-        await dying.WaitForDropAsync(DropId, cancellationToken);
-        await survivor.WaitForDropAsync(DropId, cancellationToken);
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-room-dying", "edge-room-survivor"], cancellationToken,
+            edgeSettings: await EdgeSettingsAsync(data, "--Drops:Admission:MaxAdmitted=1"));
+        var (origin, dying, survivor) = (stack.Origin, stack.Edges[0], stack.Edges[1]);
+        await stack.PublishDropAsync(Creator, DropId, DropJson(perViewerLimit: 1), [Sku], cancellationToken);
         var names = new[] { "v1", "v2", "v3", "w1", "w2" };
         var tokens = new Dictionary<string, string>();
         foreach (var name in names)
@@ -129,15 +121,15 @@ public sealed class WaitingRoomStockTests
         {
             // Apart in time, so every join has its own millisecond.
             await Task.Delay(20, cancellationToken);
-            tickets[name] = (await SendAsync(name[0] == 'v' ? dying : survivor, HttpMethod.Post, $"/v1/drops/{DropId}/queue", tokens[name], null, null, cancellationToken)).Body;
+            tickets[name] = (await (name[0] == 'v' ? dying : survivor).SendAsync(HttpMethod.Post, $"/v1/drops/{DropId}/queue", tokens[name], cancellationToken)).Body;
         }
 
         // Act
         await dying.KillAsync();
-        var v2 = await SendAsync(survivor, HttpMethod.Get, tickets["v2"].GetProperty("statusUrl").GetString()!, tokens["v2"], null, null, cancellationToken);
-        var v3 = await SendAsync(survivor, HttpMethod.Post, $"/v1/drops/{DropId}/reservations", tokens["v3"], "k-v3", tickets["v3"].GetProperty("ticket").GetString(), cancellationToken);
-        var w2 = await SendAsync(survivor, HttpMethod.Get, tickets["w2"].GetProperty("statusUrl").GetString()!, tokens["w2"], null, null, cancellationToken);
-        var v2Again = await SendAsync(survivor, HttpMethod.Get, tickets["v2"].GetProperty("statusUrl").GetString()!, tokens["v2"], null, null, cancellationToken);
+        var v2 = await survivor.SendAsync(HttpMethod.Get, tickets["v2"].GetProperty("statusUrl").GetString()!, tokens["v2"], cancellationToken);
+        var v3 = await survivor.ReserveAsync(DropId, tokens["v3"], Sku, 1, "k-v3", cancellationToken, tickets["v3"].GetProperty("ticket").GetString());
+        var w2 = await survivor.SendAsync(HttpMethod.Get, tickets["w2"].GetProperty("statusUrl").GetString()!, tokens["w2"], cancellationToken);
+        var v2Again = await survivor.SendAsync(HttpMethod.Get, tickets["v2"].GetProperty("statusUrl").GetString()!, tokens["v2"], cancellationToken);
 
         // Assert
         Assert.Equal(["admitted", "waiting", "waiting", "admitted", "waiting"], names.Select(n => tickets[n].GetProperty("state").GetString()));
@@ -158,7 +150,7 @@ public sealed class WaitingRoomStockTests
         {
             if (statusUrl is not null)
             {
-                var status = await SendAsync(edge, HttpMethod.Get, statusUrl, token, null, null, cancellationToken);
+                var status = await edge.SendAsync(HttpMethod.Get, statusUrl, token, cancellationToken);
                 switch (status.Status == HttpStatusCode.OK ? status.Body.GetProperty("state").GetString() : null)
                 {
                     case "waiting":
@@ -177,7 +169,7 @@ public sealed class WaitingRoomStockTests
                 }
             }
 
-            var reserved = await SendAsync(edge, HttpMethod.Post, $"/v1/drops/{DropId}/reservations", token, $"viewer-{index}-{attempt}", ticket, cancellationToken);
+            var reserved = await edge.ReserveAsync(DropId, token, Sku, 1, $"viewer-{index}-{attempt}", cancellationToken, ticket);
             switch (reserved.Status)
             {
                 case HttpStatusCode.Created:
@@ -209,7 +201,7 @@ public sealed class WaitingRoomStockTests
         switch (index % 4)
         {
             case 1:
-                var released = await SendAsync(edge, HttpMethod.Delete, $"/v1/reservations/{reservationId}", token, null, null, cancellationToken);
+                var released = await edge.SendAsync(HttpMethod.Delete, $"/v1/reservations/{reservationId}", token, cancellationToken);
                 return released.Status == HttpStatusCode.NoContent ? Outcome.Left : Outcome.Failed;
             case 3:
                 return Outcome.Left;
@@ -217,7 +209,7 @@ public sealed class WaitingRoomStockTests
 
         while (clock.Elapsed < s_deadline)
         {
-            var confirmed = await SendAsync(edge, HttpMethod.Post, $"/v1/reservations/{reservationId}/confirm", token, null, null, cancellationToken);
+            var confirmed = await edge.SendAsync(HttpMethod.Post, $"/v1/reservations/{reservationId}/confirm", token, cancellationToken);
             if (confirmed.Status == HttpStatusCode.OK)
             {
                 return Outcome.Bought;
@@ -252,46 +244,7 @@ public sealed class WaitingRoomStockTests
         ];
     }
 
-    private static async Task PutDropAsync(OriginNode origin, int perViewerLimit, CancellationToken cancellationToken)
-    {
-        await origin.PushSkusAsync(Creator, cancellationToken, Sku);
-        var now = DateTimeOffset.UtcNow;
-        var body = JsonSerializer.Serialize(new
-        {
-            title = "Room drop",
-            startsAt = now.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            endsAt = now.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            perViewerLimit,
-            allocations = new[] { new { skuId = Sku, units = Units } },
-        });
-        using var response = await origin.Http.PutAsync($"/admin/v1/creators/{Creator}/drops/{DropId}", new StringContent(body, Encoding.UTF8, "application/json"), cancellationToken);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-    }
-
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(
-        EdgeNode edge, HttpMethod method, string path, string token, string? idempotencyKey, string? ticket, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (method == HttpMethod.Post && path.EndsWith("/reservations", StringComparison.Ordinal))
-        {
-            request.Content = new StringContent($$"""{"skuId":"{{Sku}}","quantity":1}""", Encoding.UTF8, "application/json");
-        }
-
-        if (idempotencyKey is not null)
-        {
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
-        }
-
-        if (ticket is not null)
-        {
-            request.Headers.Add("Queue-Ticket", ticket);
-        }
-
-        using var response = await edge.Http.SendAsync(request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        return (response.StatusCode, text.Length == 0 ? default : JsonSerializer.Deserialize<JsonElement>(text));
-    }
+    private static string DropJson(int perViewerLimit) => DropAdmin.RunningDropJson("Room drop", perViewerLimit, (Sku, Units));
 
     private readonly record struct Result(Outcome Outcome, bool Queued, bool QueuedThenReserved = false);
 }

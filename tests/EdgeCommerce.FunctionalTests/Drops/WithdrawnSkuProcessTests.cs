@@ -1,11 +1,9 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Tests.Common;
+using EdgeCommerce.Tests.Common.Drops;
 
 namespace EdgeCommerce.FunctionalTests.Drops;
 
@@ -29,14 +27,14 @@ public sealed class WithdrawnSkuProcessTests
         // Arrange: the drop runs and sells both SKUs.
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory();
-        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
-        await using var edge = await origin.StartEdgeAsync("edge-withdraw-1", "eu-west", data.Combine("edge"), cancellationToken);
+        await using var stack = await DropProcesses.StartAsync(data, ["edge-withdraw-1"], cancellationToken);
+        var (origin, edge) = (stack.Origin, stack.Edge);
         await origin.PushSkusAsync(Creator, cancellationToken, Kept, Withdrawn);
         var misspelt = await PutDropAsync(origin, "tee-01-xl", cancellationToken);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, misspelt.Status);
         Assert.Equal(HttpStatusCode.OK, (await PutDropAsync(origin, Withdrawn, cancellationToken)).Status);
         var viewer = await origin.MintTokenAsync("viewer-1", Creator, ["drop:reserve"], "edge", cancellationToken);
-        await WaitUntilAsync(async () => (await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken)).IsSuccessStatusCode, "the drop on the edge", edge, cancellationToken);
+        await edge.WaitUntilAsync(async () => (await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken)).IsSuccessStatusCode, "the drop on the edge", cancellationToken);
         // The creator's public list, asked twice: the second answer comes from the edge's output cache.
         var listBefore = await edge.Http.GetFromJsonAsync<JsonElement>($"/v1/creators/{Creator}/drops", cancellationToken);
         _ = await edge.Http.GetFromJsonAsync<JsonElement>($"/v1/creators/{Creator}/drops", cancellationToken);
@@ -45,14 +43,14 @@ public sealed class WithdrawnSkuProcessTests
         using var refused = await origin.Http.PutAsync($"/admin/v1/creators/{Creator}/catalog", Json(OriginNode.SkuCatalog(Kept)), cancellationToken);
         using var forced = await origin.Http.PutAsync($"/admin/v1/creators/{Creator}/catalog?force=true", Json(OriginNode.SkuCatalog(Kept)), cancellationToken);
         JsonElement view = default;
-        await WaitUntilAsync(async () =>
+        await edge.WaitUntilAsync(async () =>
         {
             view = await edge.Http.GetFromJsonAsync<JsonElement>($"/v1/drops/{DropId}", cancellationToken);
             return Sku(view, Withdrawn).GetProperty("withdrawn").GetBoolean();
-        }, "the SKU withdrawn on the edge", edge, cancellationToken);
+        }, "the SKU withdrawn on the edge", cancellationToken);
         var listAfter = await edge.Http.GetFromJsonAsync<JsonElement>($"/v1/creators/{Creator}/drops", cancellationToken);
-        var reserveWithdrawn = await ReserveAsync(edge, viewer, Withdrawn, "key-1", cancellationToken);
-        var reserveKept = await ReserveAsync(edge, viewer, Kept, "key-2", cancellationToken);
+        var reserveWithdrawn = await edge.ReserveAsync(DropId, viewer, Withdrawn, 1, "key-1", cancellationToken);
+        var reserveKept = await edge.ReserveAsync(DropId, viewer, Kept, 1, "key-2", cancellationToken);
 
         // Assert
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
@@ -73,44 +71,9 @@ public sealed class WithdrawnSkuProcessTests
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
-    private static async Task<(HttpStatusCode Status, string Body)> PutDropAsync(OriginNode origin, string secondSku, CancellationToken cancellationToken)
+    private static Task<(HttpStatusCode Status, string Body)> PutDropAsync(OriginNode origin, string secondSku, CancellationToken cancellationToken)
     {
         var startsAt = DateTimeOffset.UtcNow.AddMinutes(-1);
-        var body = JsonSerializer.Serialize(new
-        {
-            title = "Withdraw drop",
-            startsAt = startsAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            endsAt = startsAt.AddHours(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            perViewerLimit = 2,
-            allocations = new[] { new { skuId = Kept, units = 10 }, new { skuId = secondSku, units = 10 } },
-        });
-        using var response = await origin.Http.PutAsync($"/admin/v1/creators/{Creator}/drops/{DropId}", Json(body), cancellationToken);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-    }
-
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> ReserveAsync(EdgeNode edge, string token, string skuId, string key, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/drops/{DropId}/reservations")
-        {
-            Content = Json($$"""{"skuId":"{{skuId}}","quantity":1}"""),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        request.Headers.Add("Idempotency-Key", key);
-        using var response = await edge.Http.SendAsync(request, cancellationToken);
-        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken));
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, EdgeNode edge, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                throw new TimeoutException($"Waited 60 s for {what}.\n{edge.Output}");
-            }
-
-            await Task.Delay(200, cancellationToken);
-        }
+        return origin.TryPutDropAsync(Creator, DropId, DropAdmin.DropJson("Withdraw drop", startsAt, startsAt.AddHours(2), 2, (Kept, 10), (secondSku, 10)), cancellationToken);
     }
 }

@@ -1,10 +1,7 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using EdgeCommerce.Tests.Common;
+using EdgeCommerce.Tests.Common.Drops;
 
 namespace EdgeCommerce.FunctionalTests.Security;
 
@@ -28,7 +25,7 @@ public sealed class BoundedWorkTests
         await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
         await using var edge = await origin.StartEdgeAsync("edge-bounds-1", "eu-west", data.Combine("edge"), cancellationToken, settings: ["--Streams:MaxPerClient=2"]);
         await PutDropAsync(origin, cancellationToken);
-        await WaitUntilAsync(async () => (await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken)).IsSuccessStatusCode, "the drop on the edge", edge, cancellationToken);
+        await edge.WaitUntilAsync(async () => (await edge.Http.GetAsync($"/v1/drops/{DropId}", cancellationToken)).IsSuccessStatusCode, "the drop on the edge", cancellationToken);
         var first = await OpenAsync(edge, cancellationToken);
         using var second = await OpenAsync(edge, cancellationToken);
 
@@ -36,12 +33,12 @@ public sealed class BoundedWorkTests
         using var third = await OpenAsync(edge, cancellationToken);
         first.Dispose();
         HttpResponseMessage? again = null;
-        await WaitUntilAsync(async () =>
+        await edge.WaitUntilAsync(async () =>
         {
             again?.Dispose();
             again = await OpenAsync(edge, cancellationToken);
             return again.StatusCode == HttpStatusCode.OK;
-        }, "a stream after one closed", edge, cancellationToken);
+        }, "a stream after one closed", cancellationToken);
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
@@ -99,29 +96,6 @@ public sealed class BoundedWorkTests
     {
         await origin.PushSkusAsync(Creator, cancellationToken, "tee-01-m");
         var startsAt = DateTimeOffset.UtcNow.AddHours(1);
-        var body = JsonSerializer.Serialize(new
-        {
-            title = "Bounded drop",
-            startsAt = startsAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            endsAt = startsAt.AddHours(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            perViewerLimit = 1,
-            allocations = new[] { new { skuId = "tee-01-m", units = 10 } },
-        });
-        using var response = await origin.Http.PutAsync($"/admin/v1/creators/{Creator}/drops/{DropId}", new StringContent(body, Encoding.UTF8, "application/json"), cancellationToken);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, EdgeNode edge, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                throw new TimeoutException($"Waited 60 s for {what}.\n{edge.Output}");
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
+        await origin.PutDropAsync(Creator, DropId, DropAdmin.DropJson("Bounded drop", startsAt, startsAt.AddHours(2), 1, ("tee-01-m", 10)), cancellationToken);
     }
 }

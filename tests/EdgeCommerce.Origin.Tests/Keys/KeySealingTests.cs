@@ -304,28 +304,8 @@ public sealed class KeySealingTests : IDisposable
     private static Task<string> MintAsync(OriginApiFixture origin)
         => origin.MintAsync("viewer-1", "creator-a", [Scopes.RecommendationsRead], Audiences.Edge);
 
-    /// <summary>
-    /// A start on this data directory must fail; returns what the origin said (its critical
-    /// KeyEncryptionFailed entry, the message the process also writes to standard error).
-    /// </summary>
-    private async Task<string> StartFailureAsync()
-    {
-        var origin = Origin();
-        var failure = Record.Exception(() => origin.Server);
-        var said = origin.ErrorLogs.SingleOrDefault(static entry => entry.Contains("[1507 KeyEncryptionFailed]", StringComparison.Ordinal));
-        try
-        {
-            await origin.DisposeAsync();
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException or AggregateException)
-        {
-            // A host that never started may not stop cleanly either.
-        }
-
-        Assert.NotNull(failure);
-        Assert.NotNull(said);
-        return said;
-    }
+    /// <summary>A start on this data directory must fail; returns what the origin said.</summary>
+    private Task<string> StartFailureAsync() => OriginStartFailure.KeyEncryptionFailedAsync(Origin());
 
     private async Task<List<(string KeyId, byte[] PrivateKey)>> PrivateKeyColumnAsync()
     {

@@ -1,16 +1,13 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Contracts.Sync;
-using EdgeCommerce.Edge.Drops;
 using EdgeCommerce.Edge.Drops.Admission;
 using EdgeCommerce.Edge.RateLimiting;
 using EdgeCommerce.Edge.Tests.Infrastructure;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EdgeCommerce.Edge.Tests.Drops.Admission;
 
@@ -243,12 +240,7 @@ public sealed class AdmissionApiTests : IAsyncDisposable
 
     private async Task<EdgeApiFixture> StartAsync(Action<IServiceCollection>? configure = null, int perViewerLimit = 2)
     {
-        _fixture = new EdgeApiFixture(keepSyncWorker: false, services =>
-        {
-            services.RemoveAll<IDropInventoryOrigin>();
-            services.AddSingleton<IDropInventoryOrigin>(_ => _origin);
-            configure?.Invoke(services);
-        });
+        _fixture = new EdgeApiFixture(keepSyncWorker: false, DropOriginServices.Use(() => _origin, configure));
         _origin = new InMemoryDropOrigin(_fixture.Time, TimeSpan.FromMinutes(10));
         _origin.AddSku(DropId, Sku, 3, perViewerLimit);
         await _fixture.InitializeAsync();
@@ -276,23 +268,7 @@ public sealed class AdmissionApiTests : IAsyncDisposable
     }
 
     private static Task<HttpResponseMessage> Reserve(HttpClient client, string? key = null, string? ticket = null)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/drops/{DropId}/reservations")
-        {
-            Content = new StringContent($$"""{"skuId":"{{Sku}}","quantity":1}""", Encoding.UTF8, "application/json"),
-        };
-        if (key is not null)
-        {
-            request.Headers.TryAddWithoutValidation(DropsApi.IdempotencyKeyHeader, key);
-        }
-
-        if (ticket is not null)
-        {
-            request.Headers.TryAddWithoutValidation(AdmissionApi.QueueTicketHeader, ticket);
-        }
-
-        return client.SendAsync(request, CancellationToken);
-    }
+        => DropRequests.ReserveAsync(client, DropId, Sku, 1, key, ticket, CancellationToken);
 
     private static async Task<JsonElement> Json(HttpResponseMessage response)
         => await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using EdgeCommerce.Edge.Drops.Admission;
+using EdgeCommerce.Tests.Common;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

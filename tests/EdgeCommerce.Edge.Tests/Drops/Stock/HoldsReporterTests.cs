@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using System.Diagnostics.Metrics;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Drops;
 using EdgeCommerce.Edge.Drops.Stock;
@@ -7,6 +6,7 @@ using EdgeCommerce.Edge.Node;
 using EdgeCommerce.Edge.OriginLink;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Authentication;
+using EdgeCommerce.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -26,7 +26,7 @@ public sealed class HoldsReporterTests : IDisposable
     private readonly ReplicaHolder _holder = new();
     private readonly InMemoryDropOrigin _origin;
     private readonly RecordingHoldsOrigin _holdsOrigin = new();
-    private readonly TestMeters _meters = new();
+    private readonly TestMeterFactory _meters = new();
     private readonly DropReservations _reservations;
     private readonly HoldsReporter _reporter;
 
@@ -151,19 +151,5 @@ public sealed class HoldsReporterTests : IDisposable
             Reports.Add(report.Clone());
             return Task.FromResult(new HoldsReportReply { Applied = report.Leases.Count });
         }
-    }
-
-    private sealed class TestMeters : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(static m => m.Dispose());
     }
 }

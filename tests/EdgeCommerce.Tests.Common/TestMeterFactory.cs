@@ -1,14 +1,15 @@
 using System.Diagnostics.Metrics;
 
-namespace EdgeCommerce.Edge.Tests.Drops.Admission;
+namespace EdgeCommerce.Tests.Common;
 
-/// <summary>Meters for one test, disposed with it.</summary>
-internal sealed class TestMeterFactory : IMeterFactory
+/// <summary>Meters for one test (scoped to this factory, so collectors see no other test's), disposed with it.</summary>
+public sealed class TestMeterFactory : IMeterFactory
 {
     private readonly List<Meter> _meters = [];
 
     public Meter Create(MeterOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var meter = new Meter(options.Name, options.Version, options.Tags, scope: this);
         lock (_meters)
         {
