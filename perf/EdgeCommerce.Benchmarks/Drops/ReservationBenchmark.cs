@@ -14,6 +14,9 @@ namespace EdgeCommerce.Benchmarks.Drops;
 /// beside the same load with every reservation going to the origin (<c>Drops:ReserveAtOrigin</c>),
 /// in one run: one origin, one edge per mode, rounds alternating between the modes. Each client is
 /// its own viewer and loops: POST a reservation (timed, send → whole answer), DELETE it (not timed).
+/// With <c>--baseline-edge</c>, another build serves the leases mode too, alternating with this one
+/// (ABBA), then in windows where both are loaded at once: on a machine shared with other work, only
+/// those see the same conditions, and the bytes allocated per reservation compare on any machine.
 /// </summary>
 internal static class ReservationBenchmark
 {
@@ -32,6 +35,9 @@ internal static class ReservationBenchmark
         // both see the same machine, so their CPU per reservation compares even when other work
         // comes and goes between the alternating rounds. 0 skips them.
         var together = args.Int("together-rounds", 4);
+        // The baseline takes round 1's first place (BAAB…): the first measured window of a run costs
+        // more whichever build it measures (a build measured first is not slower for that).
+        var baselineFirst = args.Flag("baseline-first");
         var save = !args.Flag("no-save");
         var baselineAssembly = args.All("baseline-edge").SingleOrDefault() is { } baselinePath ? Path.GetFullPath(baselinePath) : null;
         args.EnsureAllRead();
@@ -100,15 +106,6 @@ internal static class ReservationBenchmark
             }
         }
 
-        if (warmup > 0)
-        {
-            // Every edge is loaded once before the first round, all at once: otherwise the mode
-            // measured first (this build) would be measured while its tier-1 code is still being
-            // compiled, which the modes measured later in round 1 are spared (edge CPU per
-            // reservation 313 µs against 94-114 in its later rounds, on a busy machine).
-            await Task.WhenAll(hosts.Select(host => LoadAsync(host, tokens, TimeSpan.FromSeconds(2 * warmup), cancellationToken)));
-        }
-
         string[] modes = baseline is null ? ["leases", "origin"] : ["leases", "baseline", "origin"];
         var samples = modes.ToDictionary(static m => m, static _ => new List<double>());
         var elapsed = modes.ToDictionary(static m => m, static _ => 0.0);
@@ -122,7 +119,7 @@ internal static class ReservationBenchmark
         {
             // Leases and the baseline swap places every round (ABBA), so neither always runs first.
             var order = baseline is null ? new[] { ("leases", leases), ("origin", central) }
-                : round % 2 == 0 ? new[] { ("leases", leases), ("baseline", baseline), ("origin", central) }
+                : (round % 2 == 0) != baselineFirst ? new[] { ("leases", leases), ("baseline", baseline), ("origin", central) }
                 : new[] { ("baseline", baseline), ("leases", leases), ("origin", central) };
             foreach (var (mode, edge) in order)
             {
@@ -150,7 +147,7 @@ internal static class ReservationBenchmark
         }
 
         var side = baseline is null || together == 0 ? null : await TogetherAsync(leases, baseline, tokens, together, seconds, warmup, cancellationToken);
-        var report = Report(args, clients, seconds, rounds, warmup, started, loadAtStart, modes, baselineAssembly, samples, elapsed, failures, cpu, allocated, collections, leaseCalls, perRound, side);
+        var report = Report(args, clients, seconds, rounds, warmup, started, loadAtStart, modes, baselineAssembly, samples, elapsed, failures, cpu, allocated, collections, leaseCalls, perRound, side, baselineFirst);
         Console.WriteLine();
         Console.WriteLine(report);
         if (save)
@@ -239,7 +236,7 @@ internal static class ReservationBenchmark
 
     private static string Report(BenchArguments args, int clients, int seconds, int rounds, int warmup, DateTimeOffset started, string loadAtStart, string[] modes, string? baselineAssembly,
         Dictionary<string, List<double>> samples, Dictionary<string, double> elapsed, Dictionary<string, int> failures, Dictionary<string, double> cpu,
-        Dictionary<string, double> allocated, Dictionary<string, double> collections, Dictionary<string, double> leaseCalls, Dictionary<string, List<string>> perRound, TogetherResult? together)
+        Dictionary<string, double> allocated, Dictionary<string, double> collections, Dictionary<string, double> leaseCalls, Dictionary<string, List<string>> perRound, TogetherResult? together, bool baselineFirst)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"## reservations — {started:yyyy-MM-dd HH:mm} UTC");
@@ -247,11 +244,11 @@ internal static class ReservationBenchmark
         text.AppendLine(CultureInfo.InvariantCulture, $"- machine: {MachineInfo.Describe()}; {Repository.Configuration} build");
         text.AppendLine(CultureInfo.InvariantCulture, $"- load average at start: {loadAtStart}; at the end: {MachineInfo.LoadAverage}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- command: `dotnet run -c Release --project perf/EdgeCommerce.Benchmarks -- {args.CommandLine}`");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- one origin (SQLite, synchronous=FULL; leases of 10 s, at most 50 units) and two edges on this machine; {clients} clients (one viewer each) per mode; {rounds} rounds of {seconds} s per mode, alternating leases/origin, each after {warmup} s of warm-up (and every edge loaded for {2 * warmup} s, all at once, before the first round); each client loops POST reservation (timed, send → whole answer) then DELETE it (not timed)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- one origin (SQLite, synchronous=FULL; leases of 10 s, at most 50 units) and two edges on this machine; {clients} clients (one viewer each) per mode; {rounds} rounds of {seconds} s per mode, alternating leases/origin, each after {warmup} s of warm-up; each client loops POST reservation (timed, send → whole answer) then DELETE it (not timed)");
         text.AppendLine("- leases: the edge reserves inside units leased from the origin (asks for what the previous lease sold, 20 at first, at most 50); origin: `Drops:ReserveAtOrigin=true`, every reservation leases exactly its unit from the origin (one origin write transaction each)");
         if (baselineAssembly is not null)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"- baseline: the same leases mode served by another build of the edge, `{baselineAssembly}`, on the same origin; leases and baseline swap order every round (ABBA)");
+            text.AppendLine(CultureInfo.InvariantCulture, $"- baseline: the same leases mode served by another build of the edge, `{baselineAssembly}`, on the same origin; leases and baseline swap order every round ({(baselineFirst ? "BAAB" : "ABBA")})");
         }
 
         text.AppendLine("- edge CPU per reservation: the edge process's CPU time (/proc, 10 ms ticks) over the measured seconds ÷ reservations; it includes the DELETE that follows each one");
