@@ -14,6 +14,9 @@ namespace EdgeCommerce.Benchmarks.Drops;
 /// beside the same load with every reservation going to the origin (<c>Drops:ReserveAtOrigin</c>),
 /// in one run: one origin, one edge per mode, rounds alternating between the modes. Each client is
 /// its own viewer and loops: POST a reservation (timed, send → whole answer), DELETE it (not timed).
+/// With <c>--baseline-edge</c>, another build serves the leases mode too, alternating with this one
+/// (ABBA), then in windows where both are loaded at once: on a machine shared with other work, only
+/// those see the same conditions, and the bytes allocated per reservation compare on any machine.
 /// </summary>
 internal static class ReservationBenchmark
 {
@@ -28,6 +31,13 @@ internal static class ReservationBenchmark
         // 6 s: on 2 CPUs a freshly started edge is still compiling its tier-1 code after 2 s, and the
         // first round then measured the JIT (edge CPU per reservation 170 µs against 113-119 after).
         var warmup = args.Int("warmup-seconds", 6);
+        // Windows in which this build and the baseline are loaded at once (each by its own clients):
+        // both see the same machine, so their CPU per reservation compares even when other work
+        // comes and goes between the alternating rounds. 0 skips them.
+        var together = args.Int("together-rounds", 4);
+        // The baseline takes round 1's first place (BAAB…): the first measured window of a run costs
+        // more whichever build it measures (a build measured first is not slower for that).
+        var baselineFirst = args.Flag("baseline-first");
         var save = !args.Flag("no-save");
         var baselineAssembly = args.All("baseline-edge").SingleOrDefault() is { } baselinePath ? Path.GetFullPath(baselinePath) : null;
         args.EnsureAllRead();
@@ -101,12 +111,15 @@ internal static class ReservationBenchmark
         var elapsed = modes.ToDictionary(static m => m, static _ => 0.0);
         var failures = modes.ToDictionary(static m => m, static _ => 0);
         var cpu = modes.ToDictionary(static m => m, static _ => 0.0);
+        var allocated = modes.ToDictionary(static m => m, static _ => 0.0);
+        var collections = modes.ToDictionary(static m => m, static _ => 0.0);
+        var leaseCalls = modes.ToDictionary(static m => m, static _ => 0.0);
         var perRound = modes.ToDictionary(static m => m, static _ => new List<string>());
         for (var round = 0; round < rounds; round++)
         {
             // Leases and the baseline swap places every round (ABBA), so neither always runs first.
             var order = baseline is null ? new[] { ("leases", leases), ("origin", central) }
-                : round % 2 == 0 ? new[] { ("leases", leases), ("baseline", baseline), ("origin", central) }
+                : (round % 2 == 0) != baselineFirst ? new[] { ("leases", leases), ("baseline", baseline), ("origin", central) }
                 : new[] { ("baseline", baseline), ("leases", leases), ("origin", central) };
             foreach (var (mode, edge) in order)
             {
@@ -115,20 +128,26 @@ internal static class ReservationBenchmark
                     await LoadAsync(edge, tokens, TimeSpan.FromSeconds(warmup), cancellationToken);
                 }
 
+                var gcBefore = await ScrapeGcAsync(edge, cancellationToken);
                 var cpuBefore = CpuTime.ProcessMilliseconds(edge.ProcessId) ?? 0;
                 var (latencies, failed, time) = await LoadAsync(edge, tokens, TimeSpan.FromSeconds(seconds), cancellationToken);
                 var cpuUsed = (CpuTime.ProcessMilliseconds(edge.ProcessId) ?? 0) - cpuBefore;
+                var gcAfter = await ScrapeGcAsync(edge, cancellationToken);
+                allocated[mode] += gcAfter.Allocated - gcBefore.Allocated;
+                collections[mode] += gcAfter.Collections - gcBefore.Collections;
+                leaseCalls[mode] += gcAfter.Leases - gcBefore.Leases;
                 samples[mode].AddRange(latencies);
                 elapsed[mode] += time.TotalSeconds;
                 failures[mode] += failed;
                 cpu[mode] += cpuUsed;
                 var summary = LatencySummary.From(latencies);
                 perRound[mode].Add(string.Create(CultureInfo.InvariantCulture, $"{summary.P50:0.00}/{summary.P95:0.00}"));
-                Console.WriteLine($"  round {round + 1} {mode}: {latencies.Count} reservations, {summary.Cells} ms, {failed} not 201, edge CPU {cpuUsed / Math.Max(1, latencies.Count) * 1000:0} µs per reservation");
+                Console.WriteLine($"  round {round + 1} {mode}: {latencies.Count} reservations, {summary.Cells} ms, {failed} not 201, edge CPU {cpuUsed / Math.Max(1, latencies.Count) * 1000:0} µs, {(gcAfter.Allocated - gcBefore.Allocated) / Math.Max(1, latencies.Count):0} bytes allocated per reservation");
             }
         }
 
-        var report = Report(args, clients, seconds, rounds, warmup, started, loadAtStart, modes, baselineAssembly, samples, elapsed, failures, cpu, perRound);
+        var side = baseline is null || together == 0 ? null : await TogetherAsync(leases, baseline, tokens, together, seconds, warmup, cancellationToken);
+        var report = Report(args, clients, seconds, rounds, warmup, started, loadAtStart, modes, baselineAssembly, samples, elapsed, failures, cpu, allocated, collections, leaseCalls, perRound, side, baselineFirst);
         Console.WriteLine();
         Console.WriteLine(report);
         if (save)
@@ -180,8 +199,44 @@ internal static class ReservationBenchmark
         return ([.. results.SelectMany(static r => r.latencies)], results.Sum(static r => r.failed), Stopwatch.GetElapsedTime(start));
     }
 
+    /// <summary>
+    /// The edge's bytes allocated and garbage collections (all generations) so far (the runtime's
+    /// <c>System.Runtime</c> meter), and the leases it acquired from the origin
+    /// (<c>edgecommerce.drops.leases.acquired</c>), from its <c>/metrics</c>.
+    /// </summary>
+    internal static async Task<(double Allocated, double Collections, double Leases)> ScrapeGcAsync(EdgeHost edge, CancellationToken cancellationToken)
+    {
+        var text = await edge.Http.GetStringAsync("/metrics", cancellationToken);
+        double allocated = 0, collections = 0, leases = 0;
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith('#') || line.Length == 0)
+            {
+                continue;
+            }
+
+            var name = line[..line.IndexOfAny(['{', ' '])];
+            var value = double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1], CultureInfo.InvariantCulture);
+            if (name.StartsWith("dotnet_gc_heap_total_allocated", StringComparison.Ordinal))
+            {
+                allocated += value;
+            }
+            else if (name.StartsWith("dotnet_gc_collections", StringComparison.Ordinal))
+            {
+                collections += value;
+            }
+            else if (name == "edgecommerce_drops_leases_acquired_total")
+            {
+                leases += value;
+            }
+        }
+
+        return (allocated, collections, leases);
+    }
+
     private static string Report(BenchArguments args, int clients, int seconds, int rounds, int warmup, DateTimeOffset started, string loadAtStart, string[] modes, string? baselineAssembly,
-        Dictionary<string, List<double>> samples, Dictionary<string, double> elapsed, Dictionary<string, int> failures, Dictionary<string, double> cpu, Dictionary<string, List<string>> perRound)
+        Dictionary<string, List<double>> samples, Dictionary<string, double> elapsed, Dictionary<string, int> failures, Dictionary<string, double> cpu,
+        Dictionary<string, double> allocated, Dictionary<string, double> collections, Dictionary<string, double> leaseCalls, Dictionary<string, List<string>> perRound, TogetherResult? together, bool baselineFirst)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"## reservations — {started:yyyy-MM-dd HH:mm} UTC");
@@ -193,18 +248,19 @@ internal static class ReservationBenchmark
         text.AppendLine("- leases: the edge reserves inside units leased from the origin (asks for what the previous lease sold, 20 at first, at most 50); origin: `Drops:ReserveAtOrigin=true`, every reservation leases exactly its unit from the origin (one origin write transaction each)");
         if (baselineAssembly is not null)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"- baseline: the same leases mode served by another build of the edge, `{baselineAssembly}`, on the same origin; leases and baseline swap order every round (ABBA)");
+            text.AppendLine(CultureInfo.InvariantCulture, $"- baseline: the same leases mode served by another build of the edge, `{baselineAssembly}`, on the same origin; leases and baseline swap order every round ({(baselineFirst ? "BAAB" : "ABBA")})");
         }
 
         text.AppendLine("- edge CPU per reservation: the edge process's CPU time (/proc, 10 ms ticks) over the measured seconds ÷ reservations; it includes the DELETE that follows each one");
+        text.AppendLine("- edge bytes allocated per reservation, GCs per 1,000: the edge's `dotnet.gc.heap.total_allocated` and `dotnet.gc.collections` (its `/metrics`) over the measured seconds ÷ reservations, DELETE included; unlike CPU time they do not depend on how busy the machine is; leases acquired: the edge's `edgecommerce.drops.leases.acquired` over the measured seconds (each a reservation or more waiting on the origin)");
         text.AppendLine();
-        text.AppendLine("| mode | reservations | per second | p50 ms | p95 ms | p99 ms | max ms | not 201 | edge CPU µs per reservation | p50/p95 per round |");
-        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        text.AppendLine("| mode | reservations | per second | p50 ms | p95 ms | p99 ms | max ms | not 201 | edge CPU µs per reservation | edge bytes allocated per reservation | edge GCs per 1,000 | leases acquired | p50/p95 per round |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var mode in modes)
         {
             var summary = LatencySummary.From(samples[mode]);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {mode} | {summary.Count} | {summary.Count / elapsed[mode]:0} | {summary.Cells} | {failures[mode]} | {cpu[mode] / Math.Max(1, summary.Count) * 1000:0} | {string.Join(", ", perRound[mode])} |");
+                $"| {mode} | {summary.Count} | {summary.Count / elapsed[mode]:0} | {summary.Cells} | {failures[mode]} | {cpu[mode] / Math.Max(1, summary.Count) * 1000:0} | {allocated[mode] / Math.Max(1, summary.Count):0} | {collections[mode] * 1000 / Math.Max(1, summary.Count):0.00} | {leaseCalls[mode]:0} | {string.Join(", ", perRound[mode])} |");
         }
 
         var a = LatencySummary.From(samples["leases"]);
@@ -217,8 +273,50 @@ internal static class ReservationBenchmark
             var c = LatencySummary.From(baselineSamples);
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"Leases (this build) ÷ baseline: p50 ×{a.P50 / c.P50:0.00}, p95 ×{a.P95 / c.P95:0.00}, p99 ×{a.P99 / c.P99:0.00}; throughput ×{(samples["leases"].Count / elapsed["leases"]) / (baselineSamples.Count / elapsed["baseline"]):0.00}; edge CPU per reservation ×{(cpu["leases"] / Math.Max(1, a.Count)) / (cpu["baseline"] / Math.Max(1, c.Count)):0.00}.");
+                $"Leases (this build) ÷ baseline: p50 ×{a.P50 / c.P50:0.00}, p95 ×{a.P95 / c.P95:0.00}, p99 ×{a.P99 / c.P99:0.00}; throughput ×{(samples["leases"].Count / elapsed["leases"]) / (baselineSamples.Count / elapsed["baseline"]):0.00}; edge CPU per reservation ×{(cpu["leases"] / Math.Max(1, a.Count)) / (cpu["baseline"] / Math.Max(1, c.Count)):0.00}; bytes allocated per reservation ×{(allocated["leases"] / Math.Max(1, a.Count)) / Math.Max(1, allocated["baseline"] / Math.Max(1, c.Count)):0.00}.");
         }
+        if (together is not null)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"Side by side ({together.Rounds} windows of {seconds} s, after {warmup} s of warm-up each, this build and the baseline each loaded by its own {clients} clients at the same time, so both share the machine alike): this build ÷ baseline, median of per-window ratios: edge CPU per reservation ×{Median(together.CpuRatios):0.00} ({string.Join(", ", together.CpuRatios.Select(static r => r.ToString("0.00", CultureInfo.InvariantCulture)))}), reservations ×{Median(together.CountRatios):0.00}, p50 ×{Median(together.P50Ratios):0.00}, p95 ×{Median(together.P95Ratios):0.00} ({string.Join(", ", together.P95Ratios.Select(static r => r.ToString("0.00", CultureInfo.InvariantCulture)))}).");
+        }
+
         return text.ToString();
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    /// <summary>Per-window ratios (this build ÷ baseline) from windows in which both edges were loaded at once.</summary>
+    private sealed record TogetherResult(int Rounds, List<double> CpuRatios, List<double> CountRatios, List<double> P50Ratios, List<double> P95Ratios);
+
+    private static async Task<TogetherResult> TogetherAsync(EdgeHost leases, EdgeHost baseline, string[] tokens, int rounds, int seconds, int warmup, CancellationToken cancellationToken)
+    {
+        var result = new TogetherResult(rounds, [], [], [], []);
+        for (var round = 0; round < rounds; round++)
+        {
+            if (warmup > 0)
+            {
+                await Task.WhenAll(LoadAsync(leases, tokens, TimeSpan.FromSeconds(warmup), cancellationToken), LoadAsync(baseline, tokens, TimeSpan.FromSeconds(warmup), cancellationToken));
+            }
+
+            var cpuBefore = (Leases: CpuTime.ProcessMilliseconds(leases.ProcessId) ?? 0, Baseline: CpuTime.ProcessMilliseconds(baseline.ProcessId) ?? 0);
+            var loads = await Task.WhenAll(LoadAsync(leases, tokens, TimeSpan.FromSeconds(seconds), cancellationToken), LoadAsync(baseline, tokens, TimeSpan.FromSeconds(seconds), cancellationToken));
+            var cpuLeases = (CpuTime.ProcessMilliseconds(leases.ProcessId) ?? 0) - cpuBefore.Leases;
+            var cpuBaseline = (CpuTime.ProcessMilliseconds(baseline.ProcessId) ?? 0) - cpuBefore.Baseline;
+            var (a, b) = (LatencySummary.From(loads[0].Latencies), LatencySummary.From(loads[1].Latencies));
+            var (perA, perB) = (cpuLeases / Math.Max(1, a.Count) * 1000, cpuBaseline / Math.Max(1, b.Count) * 1000);
+            result.CpuRatios.Add(perA / perB);
+            result.CountRatios.Add((double)a.Count / Math.Max(1, b.Count));
+            result.P50Ratios.Add(a.P50 / b.P50);
+            result.P95Ratios.Add(a.P95 / b.P95);
+            Console.WriteLine($"  side by side {round + 1}: this build {a.Count} reservations, {a.Cells} ms, {perA:0} µs; baseline {b.Count}, {b.Cells} ms, {perB:0} µs");
+        }
+
+        return result;
     }
 }
