@@ -104,15 +104,7 @@ internal sealed class RelayReportIntake(
             }
         }
 
-        // Edges that acknowledged more than the relay had when they were reported (a stream's first
-        // report goes out before the relay's own first ack): shown up to the cap, raised as it rises.
-        if (_aboveCap.Count > 0)
-        {
-            foreach (var edgeId in _aboveCap.ToList())
-            {
-                Show(edgeId, _known[edgeId], relayApplied, force: false);
-            }
-        }
+        OnRelayAcknowledged(relayApplied);
 
         if (timeProvider.GetElapsedTime(_refreshedAt) >= contactRefresh)
         {
@@ -126,6 +118,24 @@ internal sealed class RelayReportIntake(
             }
 
             registry.OnRelayedAlive(relayId, _known.Keys);
+        }
+    }
+
+    /// <summary>
+    /// The relay acknowledged <paramref name="relayApplied"/>: edges reported above what it had then
+    /// (a stream's first report goes out before the relay's own first ack) are raised up to it now,
+    /// not at its next report, which may be a heartbeat away. Usually there are none.
+    /// </summary>
+    public void OnRelayAcknowledged(long relayApplied)
+    {
+        if (_aboveCap.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var edgeId in _aboveCap.ToList())
+        {
+            Show(edgeId, _known[edgeId], relayApplied, force: false);
         }
     }
 

@@ -233,6 +233,7 @@ internal sealed class CatalogSyncService(
                 {
                     acknowledged = Math.Max(acknowledged, ack.AppliedRevision);
                     registry.OnApplied(edgeId, token, ack.AppliedRevision, rejection);
+                    relayed?.OnRelayAcknowledged(acknowledged);
                 }
                 else
                 {

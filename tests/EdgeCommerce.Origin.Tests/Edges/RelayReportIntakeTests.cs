@@ -66,6 +66,23 @@ public sealed class RelayReportIntakeTests
     }
 
     [Fact]
+    public async Task OnRelayAcknowledged_AfterACappedFirstReport_RaisesTheEdgesWithoutAnotherReport()
+    {
+        // Arrange: would catch edges left at 0 until the relay's next report, a heartbeat away (or
+        // never, when its stream keeps being replaced before one).
+        var intake = Intake();
+        var full = new DownstreamReport();
+        full.Edges.Add(Introduce("edge-1", applied: 10));
+        await intake.ApplyAsync(full, relayApplied: 0, TestContext.Current.CancellationToken);
+
+        // Act
+        intake.OnRelayAcknowledged(10);
+
+        // Assert
+        Assert.Equal(10, Assert.Single(_registry.Local()).AppliedRevision);
+    }
+
+    [Fact]
     public async Task ApplyAsync_RevokedEdge_IsRefusedWhenIntroducedAndDroppedWhenRevokedLater()
     {
         // Arrange: would catch a per-stream cache that keeps believing an edge revoked after it was checked.
