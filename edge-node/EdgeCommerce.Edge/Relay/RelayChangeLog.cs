@@ -22,6 +22,7 @@ internal sealed class RelayChangeLog(IOptions<RelayOptions> options)
     private long _head;
     private long _changes;
     private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WatchResponse? _heartbeat;
 
     /// <summary>The oldest revision a downstream edge can resume from.</summary>
     public long Start
@@ -140,6 +141,26 @@ internal sealed class RelayChangeLog(IOptions<RelayOptions> options)
 
             return (batches, _appended.Task);
         }
+    }
+
+    /// <summary>
+    /// A heartbeat for downstream streams, encoded once and shared by every stream that heartbeats
+    /// within the same second at the same head (an idle relay heartbeats all its streams every
+    /// interval: one serialization per tick instead of one per stream).
+    /// </summary>
+    public WatchResponse Heartbeat(long head, string clusterId, DateTimeOffset now)
+    {
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var cached = Volatile.Read(ref _heartbeat);
+        if (cached is not null && cached.Heartbeat.HeadRevision == head && nowMs - cached.Heartbeat.OriginTimeUnixMs is >= 0 and < 1000
+            && string.Equals(cached.Heartbeat.ClusterId, clusterId, StringComparison.Ordinal))
+        {
+            return cached;
+        }
+
+        var fresh = new WatchResponse { Heartbeat = new Heartbeat { HeadRevision = head, OriginTimeUnixMs = nowMs, ClusterId = clusterId } }.Encode();
+        Volatile.Write(ref _heartbeat, fresh);
+        return fresh;
     }
 
     private TaskCompletionSource Rotate()

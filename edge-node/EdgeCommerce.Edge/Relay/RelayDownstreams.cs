@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using EdgeCommerce.Contracts.Sync;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace EdgeCommerce.Edge.Relay;
 
@@ -9,11 +10,21 @@ namespace EdgeCommerce.Edge.Relay;
 /// acknowledged (never above what this relay sent it) and its last load report, for forwarding
 /// upstream. One stream per edge: a newer stream ends the older one (<c>ABORTED</c>).
 /// </summary>
-internal sealed class RelayDownstreams(TimeProvider timeProvider)
+/// <remarks>
+/// Reports are coalesced so the origin's work does not grow with writes × edges: after a stream's
+/// first (full) report, each one lists only the edges that changed since the previous one (new
+/// edges with their identity, the others with their new applied revision or load) and the edges
+/// that left, and between upstream heartbeats at most one goes out per
+/// <see cref="RelayOptions.ReportInterval"/>, however many acknowledgements arrived meanwhile.
+/// </remarks>
+internal sealed class RelayDownstreams(TimeProvider timeProvider, IOptions<RelayOptions> options)
 {
     private readonly ConcurrentDictionary<string, Downstream> _edges = new(StringComparer.Ordinal);
+    private readonly Lock _goneGate = new();
+    private readonly HashSet<string> _gone = new(StringComparer.Ordinal);
     private volatile HashSet<string> _revoked = new(StringComparer.Ordinal);
     private int _changed;
+    private long _reportedAt;
 
     /// <summary>Whether the origin said <paramref name="edgeId"/> is revoked (on its last heartbeat to this relay).</summary>
     public bool IsRevoked(string edgeId) => _revoked.Contains(edgeId);
@@ -30,30 +41,64 @@ internal sealed class RelayDownstreams(TimeProvider timeProvider)
     }
 
     /// <summary>
-    /// The downstream edges to report upstream, or null when nothing changed since the last report
-    /// and <paramref name="force"/> is false.
+    /// A report for the upstream stream: every edge with its identity when <paramref name="full"/>
+    /// (the stream's first: the upstream knows nothing of this relay's edges yet), otherwise a delta
+    /// of what changed since the previous report (possibly empty: it still tells the upstream that
+    /// the edges it knows are there).
     /// </summary>
-    public DownstreamReport? TakeReport(bool force)
+    public DownstreamReport TakeReport(bool full)
     {
-        if (Interlocked.Exchange(ref _changed, 0) == 0 && !force)
+        Interlocked.Exchange(ref _changed, 0);
+        Interlocked.Exchange(ref _reportedAt, timeProvider.GetTimestamp());
+        var report = new DownstreamReport { Delta = !full };
+        lock (_goneGate)
+        {
+            if (!full)
+            {
+                report.GoneEdgeIds.Add(_gone);
+            }
+
+            _gone.Clear();
+        }
+
+        foreach (var stream in _edges.Values)
+        {
+            var applied = stream.Applied;
+            var load = stream.TakeLoad();
+            var introduce = full || !stream.Reported;
+            if (!introduce && applied == stream.ReportedApplied && load is null)
+            {
+                continue;
+            }
+
+            var edge = new DownstreamEdge { EdgeId = stream.Hello.EdgeId, AppliedRevision = applied, Load = load };
+            if (introduce)
+            {
+                edge.Region = stream.Hello.Region;
+                edge.PublicUrl = stream.Hello.PublicUrl;
+            }
+
+            stream.Reported = true;
+            stream.ReportedApplied = applied;
+            report.Edges.Add(edge);
+        }
+
+        return report;
+    }
+
+    /// <summary>
+    /// A delta report when something changed and <see cref="RelayOptions.ReportInterval"/> passed
+    /// since the previous report, otherwise null (what changed goes with a later one).
+    /// </summary>
+    public DownstreamReport? TakeDueReport()
+    {
+        if (Volatile.Read(ref _changed) == 0
+            || timeProvider.GetElapsedTime(Interlocked.Read(ref _reportedAt)) < options.Value.ReportInterval)
         {
             return null;
         }
 
-        var report = new DownstreamReport();
-        foreach (var stream in _edges.Values)
-        {
-            report.Edges.Add(new DownstreamEdge
-            {
-                EdgeId = stream.Hello.EdgeId,
-                Region = stream.Hello.Region,
-                PublicUrl = stream.Hello.PublicUrl,
-                AppliedRevision = stream.Applied,
-                Load = stream.TakeLoad(),
-            });
-        }
-
-        return report;
+        return TakeReport(full: false);
     }
 
     /// <summary>Something a report carries changed.</summary>
@@ -70,6 +115,11 @@ internal sealed class RelayDownstreams(TimeProvider timeProvider)
             return next;
         });
         previous?.End(StatusCode.Aborted, "A newer stream of this edge replaced this one.");
+        lock (_goneGate)
+        {
+            _gone.Remove(hello.EdgeId);
+        }
+
         MarkChanged();
         return next;
     }
@@ -79,6 +129,11 @@ internal sealed class RelayDownstreams(TimeProvider timeProvider)
     {
         if (_edges.TryRemove(new KeyValuePair<string, Downstream>(stream.Hello.EdgeId, stream)))
         {
+            lock (_goneGate)
+            {
+                _gone.Add(stream.Hello.EdgeId);
+            }
+
             MarkChanged();
         }
     }
@@ -109,6 +164,12 @@ internal sealed class RelayDownstreams(TimeProvider timeProvider)
 
         /// <summary>The highest revision the edge acknowledged on this stream (0 until it does).</summary>
         public long Applied => Interlocked.Read(ref _applied);
+
+        /// <summary>Whether an upstream report introduced this stream's edge (with its identity); only the report taker touches it.</summary>
+        internal bool Reported { get; set; }
+
+        /// <summary>The applied revision the last upstream report carried; only the report taker touches it.</summary>
+        internal long ReportedApplied { get; set; }
 
         /// <summary>The edge's load report since the last upstream report, or null (each goes upstream once).</summary>
         public EdgeLoad? TakeLoad() => Interlocked.Exchange(ref _load, null);

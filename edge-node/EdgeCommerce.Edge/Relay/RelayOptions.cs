@@ -25,6 +25,14 @@ public sealed class RelayOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:05:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The most often the downstream edges' acknowledgements go upstream between heartbeats, as one
+    /// report of what changed (the origin's work per write then does not grow with the edges behind
+    /// this relay). Every upstream heartbeat also carries one. The default is 1 second.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>A snapshot chunk is sent once it holds this many bytes of catalogs. The default is 1 MiB.</summary>
     [Range(1024, 64 * 1024 * 1024)]
     public int SnapshotChunkBytes { get; set; } = 1024 * 1024;

@@ -257,13 +257,5 @@ internal sealed class RelaySession(
     }
 
     private Task WriteHeartbeatAsync(long head, string clusterId, CancellationToken cancellationToken)
-        => writer.WriteAsync(new WatchResponse
-        {
-            Heartbeat = new Heartbeat
-            {
-                HeadRevision = head,
-                OriginTimeUnixMs = timeProvider.GetUtcNow().ToUnixTimeMilliseconds(),
-                ClusterId = clusterId,
-            },
-        }, cancellationToken);
+        => writer.WriteAsync(log.Heartbeat(head, clusterId, timeProvider.GetUtcNow()), cancellationToken);
 }

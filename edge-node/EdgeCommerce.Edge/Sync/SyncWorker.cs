@@ -170,6 +170,8 @@ internal sealed class SyncWorker(
             SnapshotAssembly? assembly = null;
             var acked = false;
             var tokensForwarded = false;
+            // A relay's first report on a stream lists every edge below it; the later ones what changed.
+            var reported = false;
             while (await call.ResponseStream.MoveNext(idle.Token))
             {
                 idle.CancelAfter(options.IdleTimeout);
@@ -190,7 +192,8 @@ internal sealed class SyncWorker(
                             // A relay: the origin's revoked edges end here too, and the edges below
                             // are reported up (every heartbeat, so the origin's view stays live).
                             downstreams.OnRevoked(response.Heartbeat.RevokedEdgeIds);
-                            await call.RequestStream.WriteAsync(new EdgeMessage { Downstream = downstreams.TakeReport(force: true) }, idle.Token);
+                            await call.RequestStream.WriteAsync(new EdgeMessage { Downstream = downstreams.TakeReport(full: !reported) }, idle.Token);
+                            reported = true;
                             await ForwardTokensAsync(call, all: !tokensForwarded, idle.Token);
                             tokensForwarded = true;
                         }
@@ -251,10 +254,11 @@ internal sealed class SyncWorker(
                     state.OnMessage(revision);
                     await call.RequestStream.WriteAsync(new EdgeMessage { Ack = new Ack { AppliedRevision = revision, Load = DueLoad() } }, idle.Token);
                     acked = true;
-                    if (downstreams?.TakeReport(force: false) is { } report)
+                    if (downstreams is not null && (reported ? downstreams.TakeDueReport() : downstreams.TakeReport(full: true)) is { } report)
                     {
                         // After the ack: the origin caps what an edge below applied at what this relay acknowledged.
                         await call.RequestStream.WriteAsync(new EdgeMessage { Downstream = report }, idle.Token);
+                        reported = true;
                     }
 
                     if (tokensForwarded)

@@ -71,6 +71,47 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
         }
     }
 
+    /// <summary><paramref name="edgeId"/>'s stream from <paramref name="relayId"/> ended (unless it has since moved elsewhere).</summary>
+    public void OnRelayGone(string relayId, string edgeId)
+    {
+        if (!_entries.TryGetValue(edgeId, out var entry))
+        {
+            return;
+        }
+
+        lock (entry)
+        {
+            if (entry.Connected && string.Equals(entry.Via, relayId, StringComparison.Ordinal))
+            {
+                entry.Connected = false;
+                Touch(entry);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="relayId"/> says <paramref name="edgeIds"/> are still streaming from it, unchanged:
+    /// their last contact moves on (so they stay connected), nothing else does.
+    /// </summary>
+    public void OnRelayedAlive(string relayId, IEnumerable<string> edgeIds)
+    {
+        foreach (var edgeId in edgeIds)
+        {
+            if (!_entries.TryGetValue(edgeId, out var entry))
+            {
+                continue;
+            }
+
+            lock (entry)
+            {
+                if (entry.Connected && string.Equals(entry.Via, relayId, StringComparison.Ordinal))
+                {
+                    Touch(entry);
+                }
+            }
+        }
+    }
+
     /// <summary>Marks the edges <paramref name="relayId"/> relayed, other than <paramref name="reported"/>, disconnected (all of them when its stream ends).</summary>
     public void OnRelayReported(string relayId, IReadOnlySet<string> reported)
     {

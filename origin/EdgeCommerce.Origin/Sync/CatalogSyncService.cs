@@ -35,7 +35,8 @@ internal sealed class CatalogSyncService(
     EdgeRevocations revocations,
     ILogger<CatalogSyncService> logger,
     Drops.Report.DropFunnelIngest? funnels = null,
-    RelayedTokenRenewer? relayedTokens = null) : CatalogSync.CatalogSyncBase
+    RelayedTokenRenewer? relayedTokens = null,
+    IOptions<RoutingOptions>? routing = null) : CatalogSync.CatalogSyncBase
 {
     /// <summary>The newest protocol version this origin speaks.</summary>
     public const uint ProtocolVersion = 2;
@@ -192,14 +193,18 @@ internal sealed class CatalogSyncService(
     {
         var edgeId = hello.EdgeId;
         long acknowledged = 0;
+        // Each edge behind a relay is checked once per relay stream; its reports then cost per change.
+        var relayed = hello.Relay
+            ? new RelayReportIntake(edgeId, registry, loadReports, urlPolicy, revocations, timeProvider, ContactRefresh)
+            : null;
         try
         {
             while (await requestStream.MoveNext(linked.Token))
             {
                 var message = requestStream.Current;
-                if (message.KindCase == EdgeMessage.KindOneofCase.Downstream && hello.Relay)
+                if (message.KindCase == EdgeMessage.KindOneofCase.Downstream && relayed is not null)
                 {
-                    await OnDownstreamReportAsync(edgeId, message.Downstream, acknowledged, linked.Token);
+                    await relayed.ApplyAsync(message.Downstream, acknowledged, linked.Token);
                     continue;
                 }
 
@@ -238,6 +243,7 @@ internal sealed class CatalogSyncService(
                 {
                     acknowledged = Math.Max(acknowledged, ack.AppliedRevision);
                     registry.OnApplied(edgeId, token, ack.AppliedRevision, rejection);
+                    relayed?.OnRelayAcknowledged(acknowledged);
                 }
                 else
                 {
@@ -277,36 +283,10 @@ internal sealed class CatalogSyncService(
     }
 
     /// <summary>
-    /// A relay's downstream edges. The origin believes only what it can check: each edge id must be
-    /// well formed, not the relay's own, not revoked, with a public URL the routing policy allows
-    /// (as for a hello); its applied revision is capped at what the relay itself acknowledged on this
-    /// stream (a relay cannot have passed on what it does not hold). What a relay cannot prove, and
-    /// the origin takes on its word, is that the edge is connected: only edges whose tokens it
-    /// verified are reported by a relay that follows the code, and a revoked edge is refused anyway.
+    /// How often the unchanged edges behind a relay have their last contact moved on: well within
+    /// <see cref="RoutingOptions.ContactTimeout"/>, so they stay connected while their relay's stream is.
     /// </summary>
-    private async Task OnDownstreamReportAsync(string relayId, DownstreamReport report, long relayApplied, CancellationToken cancellationToken)
-    {
-        var reported = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var edge in report.Edges)
-        {
-            if (!Identifiers.IsValid(edge.EdgeId) || string.Equals(edge.EdgeId, relayId, StringComparison.Ordinal)
-                || edge.Region.Length > 64 || edge.PublicUrl.Length > 2048
-                || urlPolicy.Check(edge.PublicUrl) is not null
-                || await revocations.IsRevokedAsync(edge.EdgeId, cancellationToken)
-                || !reported.Add(edge.EdgeId))
-            {
-                continue;
-            }
-
-            registry.OnRelayed(relayId, edge.EdgeId, edge.Region, edge.PublicUrl, Math.Clamp(edge.AppliedRevision, 0, relayApplied));
-            if (edge.Load is { } load)
-            {
-                loadReports.Report(edge.EdgeId, load);
-            }
-        }
-
-        registry.OnRelayReported(relayId, reported);
-    }
+    private TimeSpan ContactRefresh => (routing?.Value.ContactTimeout ?? TimeSpan.FromSeconds(10)) / 3;
 
     /// <summary>
     /// The endpoint already requires an <c>edge:sync</c> token; it must also have been issued to the

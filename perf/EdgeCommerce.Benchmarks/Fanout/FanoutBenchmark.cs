@@ -290,7 +290,9 @@ internal static class FanoutBenchmark
         var ids = edges.Select(static e => e.Id).ToHashSet(StringComparer.Ordinal);
         var atHead = 0;
         var withVia = 0;
-        for (var attempt = 0; attempt < 20; attempt++)
+        // Up to 30 s: a relay reports its edges' last acknowledgements with its next report, which
+        // after the last write is its next upstream heartbeat (Sync:HeartbeatInterval, 10 s in the runs).
+        for (var attempt = 0; attempt < 120; attempt++)
         {
             using var list = JsonDocument.Parse(await origin.Admin.GetStringAsync("/admin/v1/edges", cancellationToken));
             var shown = list.RootElement.GetProperty("edges").EnumerateArray()

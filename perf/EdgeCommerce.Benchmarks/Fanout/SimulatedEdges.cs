@@ -162,8 +162,9 @@ internal sealed class SimulatedEdges : IAsyncDisposable
         {
             EdgeId = edge.Id,
             Region = edge.Region,
-            // Empty: an edge not offered to browsers (the origin's URL policy accepts it).
-            PublicUrl = "",
+            // A loopback URL (the origin's default URL policy allows loopback only): the edge is listed
+            // in the registry and offered by /v1/edges/nearest as a real one would be.
+            PublicUrl = "http://127.0.0.1/" + edge.Id + "/",
             FromRevision = fromRevision,
             ProtocolVersion = 2,
             ClusterId = clusterId,
