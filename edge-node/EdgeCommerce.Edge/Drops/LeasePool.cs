@@ -100,6 +100,18 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
         }
     }
 
+    /// <summary>Units reservations wait for now (read by a refill while it lets a burst's buyers gather).</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiting;
+            }
+        }
+    }
+
     /// <summary>
     /// The next refill's size: <c>Wanted</c>, the units reservations wait for beyond what the
     /// usable leases still hold (one call for all of them, not one each), and <c>Units</c>, that or
