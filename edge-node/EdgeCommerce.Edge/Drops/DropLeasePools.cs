@@ -206,7 +206,7 @@ internal sealed class DropLeasePools(
                 return (hold, null);
             }
 
-            var (refill, owner) = pool.JoinRefill();
+            var (refill, owner) = pool.JoinRefill(timeProvider.GetUtcNow(), margin);
             if (owner is not null)
             {
                 // Detached from this request: the others waiting on it must not lose it if this viewer leaves.
@@ -274,7 +274,7 @@ internal sealed class DropLeasePools(
             await GatherWaitersAsync(pool);
 
             // No request's token: the call is bounded by Origin:CallTimeout and shared by every waiter.
-            var (units, wanted) = pool.NextRequest(quantity, Options.MaxLeaseUnits, timeProvider.GetUtcNow(), Options.ClockSkewMargin);
+            var (units, wanted) = pool.NextRequest(quantity, Options.MaxLeaseUnits, timeProvider.GetUtcNow(), Options.ClockSkewMargin, owner);
             var reply = await origin.AcquireLeaseAsync(new AcquireLeaseRequest
             {
                 DropId = pool.DropId,

@@ -42,18 +42,21 @@ public sealed class OpeningTests : IDisposable
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task ReserveAsync_BurstWhileTheFirstRefillIsInFlight_OneMoreRefillAsksForEveryWaiterAtOnce()
+    public void ReserveAsync_BurstWhileTheFirstRefillIsInFlight_OneMoreRefillAsksForEveryWaiterAtOnce()
     {
         // Arrange: an open drop of 100; the first lease call hangs until released.
         Publish(Drop(allocation: 100, startsAt: s_now.AddMinutes(-1)));
         _gated.HoldFirstCall();
-        var first = Reserve("viewer-0");
-        await _gated.FirstCallHeld;
 
         // Act: 30 more buyers arrive while it hangs, then it answers.
-        var burst = Enumerable.Range(1, 30).Select(i => Reserve($"viewer-{i}")).ToList();
-        _gated.Release();
-        var results = await Task.WhenAll([first, .. burst]);
+        var results = OneThread.Run(async () =>
+        {
+            var first = Reserve("viewer-0");
+            await _gated.FirstCallHeld;
+            var burst = Enumerable.Range(1, 30).Select(i => Reserve($"viewer-{i}")).ToList();
+            _gated.Release();
+            return await Task.WhenAll([first, .. burst]);
+        });
 
         // Assert: every buyer reserved with two lease calls: the first (its 2 units), then one for
         // all who still wait (their total, granted in full). Before, each refill asked for what the
@@ -62,6 +65,39 @@ public sealed class OpeningTests : IDisposable
         Assert.Equal(2, _origin.LeaseCalls);
         Assert.InRange(_origin.Requests[1].WantedUnits, 29, 31);
         Assert.True(_origin.Requests[1].Units >= _origin.Requests[1].WantedUnits);
+    }
+
+    /// <summary>
+    /// What it would catch: buyers who arrive just after a refill was sent waiting for it to come
+    /// back before their own refill leaves (two round trips at an opening instead of one).
+    /// </summary>
+    [Fact]
+    public void ReserveAsync_BuyersArriveWhileARefillIsInFlight_ASecondRefillServesThemWithoutWaitingForTheFirst()
+    {
+        // Arrange: an open drop of 100; the first lease call (one buyer's) hangs until released.
+        Publish(Drop(allocation: 100, startsAt: s_now.AddMinutes(-1)));
+        _gated.HoldFirstCall();
+
+        // Act: 10 buyers arrive while it hangs.
+        var (served, firstDoneBefore, firstResult) = OneThread.Run(async () =>
+        {
+            var first = Reserve("viewer-0");
+            await _gated.FirstCallHeld;
+            var burst = Enumerable.Range(1, 10).Select(i => Reserve($"viewer-{i}")).ToList();
+            // A guard against the hang the old code had (the burst waited for the held call), not a measure.
+            var served = await Task.WhenAll(burst).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken);
+            var firstDoneBefore = first.IsCompleted;
+            _gated.Release();
+            return (served, firstDoneBefore, await first);
+        });
+
+        // Assert: the 10 were served by a second call for their 10 units while the first was held;
+        // the first buyer still got its unit from its own call.
+        Assert.All(served, static r => Assert.Equal(ReserveStatus.Created, r.Status));
+        Assert.False(firstDoneBefore);
+        Assert.Equal(10, _origin.Requests[0].WantedUnits);
+        Assert.Equal(ReserveStatus.Created, firstResult.Status);
+        Assert.Equal(2, _origin.LeaseCalls);
     }
 
     /// <summary>
