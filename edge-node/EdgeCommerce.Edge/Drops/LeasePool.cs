@@ -7,7 +7,8 @@ namespace EdgeCommerce.Edge.Drops;
 /// that expires first; when none has enough, one refill from the origin runs and every caller
 /// that needs it awaits the same one (single flight): a burst of viewers costs one origin call,
 /// not one each, and when the origin does not answer they all learn it together, not one
-/// timeout after another.
+/// timeout after another. Buyers who arrive once that call is sized and ask for more than it
+/// does start a second one beside it, never more (<see cref="MaxRefillsInFlight"/>).
 /// </summary>
 internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
 {
@@ -23,20 +24,36 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
 
     public string SkuId { get; } = skuId;
 
+    /// <summary>The most refills of one pool asking the origin at once (see <see cref="JoinRefill"/>).</summary>
+    public const int MaxRefillsInFlight = 2;
+
+    /// <summary>The latest refill: the one a new waiter joins.</summary>
     private TaskCompletionSource<AcquireLeaseReply>? _refill;
 
+    /// <summary>Refills that sized their request and have not ended, with the units their waiters wait for.</summary>
+    private readonly List<(TaskCompletionSource<AcquireLeaseReply> Owner, int Wanted)> _inFlight = [];
+
     /// <summary>
-    /// The refill in flight, which the caller awaits; when there is none, a new one whose
-    /// <c>Owner</c> the caller must complete (it alone calls the origin). The refill is forgotten
-    /// before it completes, so a waiter whose units were taken by others starts or joins the next one.
+    /// The refill the caller awaits; when a new one is needed, a new one whose <c>Owner</c> the
+    /// caller must complete (it alone calls the origin). A waiter joins the latest refill while
+    /// that refill has not sized its request yet (it will count this waiter), or while the refills
+    /// asking the origin already ask for every waiting unit; otherwise (given <paramref name="now"/>)
+    /// it starts another, up to <see cref="MaxRefillsInFlight"/> at once: at an opening, a buyer
+    /// who arrived just after a refill was sent then waits one round trip, not the rest of that
+    /// one and then its own. A refill is forgotten before it completes, so a waiter whose units
+    /// were taken by others starts or joins the next one.
     /// </summary>
-    public (Task<AcquireLeaseReply> Refill, TaskCompletionSource<AcquireLeaseReply>? Owner) JoinRefill()
+    public (Task<AcquireLeaseReply> Refill, TaskCompletionSource<AcquireLeaseReply>? Owner) JoinRefill(DateTimeOffset? now = null, TimeSpan margin = default)
     {
         lock (_gate)
         {
-            if (_refill is { } running)
+            if (_refill is { } latest)
             {
-                return (running.Task, null);
+                var sized = _inFlight.Exists(flight => ReferenceEquals(flight.Owner, latest));
+                if (now is not { } at || !sized || _inFlight.Count >= MaxRefillsInFlight || _waiting <= UsableFree(at, margin) + InFlightWanted())
+                {
+                    return (latest.Task, null);
+                }
             }
 
             var owner = new TaskCompletionSource<AcquireLeaseReply>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -54,6 +71,8 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
             {
                 _refill = null;
             }
+
+            _inFlight.RemoveAll(flight => ReferenceEquals(flight.Owner, owner));
         }
     }
 
@@ -100,6 +119,18 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
         }
     }
 
+    /// <summary>Units reservations wait for now (read by a refill while it lets a burst's buyers gather).</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiting;
+            }
+        }
+    }
+
     /// <summary>
     /// The next refill's size: <c>Wanted</c>, the units reservations wait for beyond what the
     /// usable leases still hold (one call for all of them, not one each), and <c>Units</c>, that or
@@ -107,17 +138,47 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
     /// lease grows with the buyers in front of it and with the rate they come at. The origin
     /// grants the wanted units while free and shrinks the rest as stock runs out.
     /// </summary>
-    public (int Units, int Wanted) NextRequest(int quantity, int max, DateTimeOffset now, TimeSpan margin)
+    public (int Units, int Wanted) NextRequest(int quantity, int max, DateTimeOffset now, TimeSpan margin, TaskCompletionSource<AcquireLeaseReply>? owner = null)
     {
         lock (_gate)
         {
-            var free = _leases.Where(lease => lease.ExpiresAt - margin > now).Sum(static lease => lease.Free);
-            var wanted = Math.Clamp(_waiting - free, Math.Max(1, quantity), MaxUnitsPerCall);
+            // Units other refills already ask the origin for are theirs: this one asks for the rest.
+            var wanted = Math.Clamp(_waiting - UsableFree(now, margin) - InFlightWanted(), Math.Max(1, quantity), MaxUnitsPerCall);
             var demand = _takenSinceRefill > 0 ? _takenSinceRefill : _lastRequest;
             _lastRequest = Math.Clamp(Math.Max(demand, wanted), Math.Max(1, quantity), Math.Max(max, wanted));
             _takenSinceRefill = 0;
+            if (owner is not null)
+            {
+                _inFlight.Add((owner, wanted));
+            }
+
             return (_lastRequest, wanted);
         }
+    }
+
+    private int UsableFree(DateTimeOffset now, TimeSpan margin)
+    {
+        var free = 0;
+        foreach (var lease in _leases)
+        {
+            if (lease.ExpiresAt - margin > now)
+            {
+                free += lease.Free;
+            }
+        }
+
+        return free;
+    }
+
+    private int InFlightWanted()
+    {
+        var wanted = 0;
+        foreach (var (_, units) in _inFlight)
+        {
+            wanted += units;
+        }
+
+        return wanted;
     }
 
     /// <summary>The most units one lease request may ask for (the origin's bound).</summary>

@@ -57,7 +57,7 @@ internal sealed partial class DropInventoryService(
 
         var grant = await leaseWriter.AcquireAsync(
             new LeaseAsk(request.DropId, request.SkuId, request.EdgeId, request.Units, timeProvider.GetUtcNow(), value.LeaseDuration, value.MaxLeaseUnits, request.MinUnits,
-                request.WantedUnits, placement),
+                request.WantedUnits, placement, ReserveFraction: value.PrepositionReserve),
             context.CancellationToken);
         metrics.LeaseOutcome(grant.Refusal);
         switch (grant.Refusal)

@@ -25,8 +25,9 @@ internal sealed class DropsOptions
 
     /// <summary>
     /// The part of each SKU's allocation never placed before the open: it stays at the origin for
-    /// the refills of whichever edge sells fastest, so a quiet edge strands at most its share.
-    /// The default is 0.2 (a fifth).
+    /// the refills of whichever edge sells fastest, so a quiet edge strands at most its share. Once
+    /// no more than it is free, a refill gets exactly the units its buyers wait for (no extra that
+    /// would strand on one edge). The default is 0.2 (a fifth).
     /// </summary>
     [Range(0.0, 0.9)]
     public double PrepositionReserve { get; set; } = 0.2;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using EdgeCommerce.Benchmarks.Infrastructure;
 using EdgeCommerce.Tests.Common;
 
@@ -74,32 +73,25 @@ internal static class BurstBenchmark
             await edge.WaitUntilReadyAsync(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(120), cancellationToken);
         }
 
-        var admin = await origin.MintTokenAsync("burst-admin", null, ["admin:drops", "admin:catalog", "admin:platform"], "origin", cancellationToken);
-        using (var catalog = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/{Creator}/catalog"))
-        {
-            catalog.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
-            catalog.Content = new StringContent(OriginNode.SkuCatalog(Sku), Encoding.UTF8, "application/json");
-            using var response = await origin.Admin.SendAsync(catalog, cancellationToken);
-            response.EnsureSuccessStatusCode();
-        }
-
+        await origin.PutSkuCatalogAsync(Creator, Sku, cancellationToken);
         var viewers = await MintViewersAsync(origin, Math.Max(sizes.Max(), steadyClients), cancellationToken);
-        await PutDropAsync(origin, admin, SteadyDrop, DateTimeOffset.UtcNow.AddMinutes(-1), 1_000_000, 100, cancellationToken);
+        var steadyFrom = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await origin.PutDropAsync(Creator, SteadyDrop, "Burst drop", steadyFrom, steadyFrom.AddHours(2), perViewerLimit: 100, Sku, units: 1_000_000, cancellationToken);
         var steadyTokens = viewers[..steadyClients];
         foreach (var edge in edges)
         {
-            await WaitForDropAsync(edge, SteadyDrop, cancellationToken);
+            await edge.WaitForDropAsync(SteadyDrop, cancellationToken);
             await SteadyAsync(edge, steadyTokens, TimeSpan.FromSeconds(warmup), cancellationToken);
         }
 
         // One burst of the smallest size, not measured: the burst's own paths (refills, placement) warm too.
-        await BurstAsync(origin, edges, admin, viewers.AsMemory(0, sizes.Min()), "burst-warmup", openIn, cancellationToken);
+        await BurstAsync(origin, edges, viewers.AsMemory(0, sizes.Min()), "burst-warmup", openIn, cancellationToken);
         var results = sizes.ToDictionary(static n => n, static _ => new List<BurstRound>());
         for (var round = 0; round < rounds; round++)
         {
             foreach (var n in sizes)
             {
-                var result = await BurstAsync(origin, edges, admin, viewers.AsMemory(0, n), $"burst-{n}-r{round + 1}", openIn, cancellationToken);
+                var result = await BurstAsync(origin, edges, viewers.AsMemory(0, n), $"burst-{n}-r{round + 1}", openIn, cancellationToken);
                 results[n].Add(result);
                 var summary = LatencySummary.From(result.Latencies);
                 Console.WriteLine($"  round {round + 1} N={n}: {result.Reserved} reserved, {summary.Cells} ms, answers {result.Answers}, lease calls {result.LeaseCalls}, lease writes {Writes(result)}, last 201 {result.LastCreatedMs:0} ms after the open");
@@ -127,14 +119,14 @@ internal static class BurstBenchmark
 
     private sealed record BurstRound(int Buyers, List<double> Latencies, int Reserved, string Answers, long LeaseCalls, long? LeaseWrites, double LastCreatedMs, string Diagnosis);
 
-    private static async Task<BurstRound> BurstAsync(OriginHost origin, EdgeHost[] edges, string admin, ReadOnlyMemory<string> viewers, string dropId, int openIn, CancellationToken cancellationToken)
+    private static async Task<BurstRound> BurstAsync(OriginHost origin, EdgeHost[] edges, ReadOnlyMemory<string> viewers, string dropId, int openIn, CancellationToken cancellationToken)
     {
         // Whole seconds: the drop document's times have no fraction.
         var startsAt = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + openIn + 1);
-        await PutDropAsync(origin, admin, dropId, startsAt, viewers.Length, 1, cancellationToken);
+        await origin.PutDropAsync(Creator, dropId, "Burst drop", startsAt, startsAt.AddHours(2), perViewerLimit: 1, Sku, units: viewers.Length, cancellationToken);
         foreach (var edge in edges)
         {
-            await WaitForDropAsync(edge, dropId, cancellationToken);
+            await edge.WaitForDropAsync(dropId, cancellationToken);
         }
 
         // One open connection per buyer, as on viewers' pages that already loaded the drop.
@@ -278,39 +270,6 @@ internal static class BurstBenchmark
         }
 
         return (leases, units);
-    }
-
-    private static async Task WaitForDropAsync(EdgeHost edge, string dropId, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            using var response = await edge.Http.GetAsync($"/v1/drops/{dropId}", cancellationToken);
-            if (response.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            await Task.Delay(50, cancellationToken);
-        }
-    }
-
-    private static async Task PutDropAsync(OriginHost origin, string admin, string dropId, DateTimeOffset startsAt, int units, int perViewerLimit, CancellationToken cancellationToken)
-    {
-        using var put = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/creators/{Creator}/drops/{dropId}");
-        put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
-        put.Content = new StringContent(JsonSerializer.Serialize(new
-        {
-            title = "Burst drop",
-            startsAt = startsAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            endsAt = startsAt.AddHours(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            perViewerLimit,
-            allocations = new[] { new { skuId = Sku, units } },
-        }), Encoding.UTF8, "application/json");
-        using var response = await origin.Admin.SendAsync(put, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException($"PUT drop {dropId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
-        }
     }
 
     private static async Task<string[]> MintViewersAsync(OriginHost origin, int count, CancellationToken cancellationToken)

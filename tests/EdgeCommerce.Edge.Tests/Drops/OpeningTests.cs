@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Drops;
@@ -41,17 +42,21 @@ public sealed class OpeningTests : IDisposable
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task ReserveAsync_BurstWhileTheFirstRefillIsInFlight_OneMoreRefillAsksForEveryWaiterAtOnce()
+    public void ReserveAsync_BurstWhileTheFirstRefillIsInFlight_OneMoreRefillAsksForEveryWaiterAtOnce()
     {
         // Arrange: an open drop of 100; the first lease call hangs until released.
         Publish(Drop(allocation: 100, startsAt: s_now.AddMinutes(-1)));
         _gated.HoldFirstCall();
-        var first = Reserve("viewer-0");
 
         // Act: 30 more buyers arrive while it hangs, then it answers.
-        var burst = Enumerable.Range(1, 30).Select(i => Reserve($"viewer-{i}")).ToList();
-        _gated.Release();
-        var results = await Task.WhenAll([first, .. burst]);
+        var results = OneThread.Run(async () =>
+        {
+            var first = Reserve("viewer-0");
+            await _gated.FirstCallHeld;
+            var burst = Enumerable.Range(1, 30).Select(i => Reserve($"viewer-{i}")).ToList();
+            _gated.Release();
+            return await Task.WhenAll([first, .. burst]);
+        });
 
         // Assert: every buyer reserved with two lease calls: the first (its 2 units), then one for
         // all who still wait (their total, granted in full). Before, each refill asked for what the
@@ -60,6 +65,61 @@ public sealed class OpeningTests : IDisposable
         Assert.Equal(2, _origin.LeaseCalls);
         Assert.InRange(_origin.Requests[1].WantedUnits, 29, 31);
         Assert.True(_origin.Requests[1].Units >= _origin.Requests[1].WantedUnits);
+    }
+
+    /// <summary>
+    /// What it would catch: buyers who arrive just after a refill was sent waiting for it to come
+    /// back before their own refill leaves (two round trips at an opening instead of one).
+    /// </summary>
+    [Fact]
+    public void ReserveAsync_BuyersArriveWhileARefillIsInFlight_ASecondRefillServesThemWithoutWaitingForTheFirst()
+    {
+        // Arrange: an open drop of 100; the first lease call (one buyer's) hangs until released.
+        Publish(Drop(allocation: 100, startsAt: s_now.AddMinutes(-1)));
+        _gated.HoldFirstCall();
+
+        // Act: 10 buyers arrive while it hangs.
+        var (served, firstDoneBefore, firstResult) = OneThread.Run(async () =>
+        {
+            var first = Reserve("viewer-0");
+            await _gated.FirstCallHeld;
+            var burst = Enumerable.Range(1, 10).Select(i => Reserve($"viewer-{i}")).ToList();
+            // A guard against the hang the old code had (the burst waited for the held call), not a measure.
+            var served = await Task.WhenAll(burst).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken);
+            var firstDoneBefore = first.IsCompleted;
+            _gated.Release();
+            return (served, firstDoneBefore, await first);
+        });
+
+        // Assert: the 10 were served by a second call for their 10 units while the first was held;
+        // the first buyer still got its unit from its own call.
+        Assert.All(served, static r => Assert.Equal(ReserveStatus.Created, r.Status));
+        Assert.False(firstDoneBefore);
+        Assert.Equal(10, _origin.Requests[0].WantedUnits);
+        Assert.Equal(ReserveStatus.Created, firstResult.Status);
+        Assert.Equal(2, _origin.LeaseCalls);
+    }
+
+    /// <summary>
+    /// What it would catch: a refill sized when only its first buyer waited, while the others of
+    /// the same burst were already running on this process (at an opening, a second round trip
+    /// for them; the burst benchmark's tail). The buyers start on one thread, as requests queued
+    /// together do, so whether they count does not depend on the thread pool's timing.
+    /// </summary>
+    [Fact]
+    public void ReserveAsync_BurstArrivingTogether_OneRefillSizedForEveryBuyer()
+    {
+        // Arrange: an open drop of 100, no lease on this edge.
+        Publish(Drop(allocation: 100, startsAt: s_now.AddMinutes(-1)));
+
+        // Act: 30 buyers arrive at once.
+        var results = OneThread.Run(() => Task.WhenAll(Enumerable.Range(0, 30).Select(i => Reserve($"viewer-{i}"))));
+
+        // Assert: one lease call asking for all 30 (before, one call per lease size step: the
+        // first sized for one waiting buyer, each next one for what the previous lease sold).
+        Assert.All(results, static r => Assert.Equal(ReserveStatus.Created, r.Status));
+        Assert.Equal(1, _origin.LeaseCalls);
+        Assert.Equal(30, _origin.Requests[0].WantedUnits);
     }
 
     [Fact]
@@ -225,9 +285,13 @@ public sealed class OpeningTests : IDisposable
     private sealed class GatedOrigin(InMemoryDropOrigin inner) : IDropInventoryOrigin
     {
         private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _holdNext;
 
         public void HoldFirstCall() => _holdNext = 1;
+
+        /// <summary>Completes once the held call reached the origin (its request sized and sent).</summary>
+        public Task FirstCallHeld => _held.Task;
 
         public void Release() => _gate.TrySetResult();
 
@@ -235,6 +299,7 @@ public sealed class OpeningTests : IDisposable
         {
             if (Interlocked.Exchange(ref _holdNext, 0) == 1)
             {
+                _held.TrySetResult();
                 await _gate.Task.WaitAsync(cancellationToken);
             }
 
@@ -252,5 +317,40 @@ public sealed class OpeningTests : IDisposable
         public Task<ReclaimLeasesReply> ReclaimLeasesAsync(ReclaimLeasesRequest request, CancellationToken cancellationToken) => inner.ReclaimLeasesAsync(request, cancellationToken);
 
         public Task<FindSaleReply> FindSaleAsync(FindSaleRequest request, CancellationToken cancellationToken) => inner.FindSaleAsync(request, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs async code on one thread: continuations and yields queue behind the code already
+    /// running, as requests that arrived together queue on a busy process.
+    /// </summary>
+    private sealed class OneThread : SynchronizationContext
+    {
+        private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = [];
+
+        public override void Post(SendOrPostCallback d, object? state) => _queue.Add((d, state));
+
+        public static T Run<T>(Func<Task<T>> body)
+        {
+            var previous = Current;
+            var context = new OneThread();
+            SetSynchronizationContext(context);
+            try
+            {
+                var task = body();
+                while (!task.IsCompleted)
+                {
+                    if (context._queue.TryTake(out var next, 50))
+                    {
+                        next.Callback(next.State);
+                    }
+                }
+
+                return task.GetAwaiter().GetResult();
+            }
+            finally
+            {
+                SetSynchronizationContext(previous);
+            }
+        }
     }
 }

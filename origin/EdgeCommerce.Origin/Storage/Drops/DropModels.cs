@@ -41,8 +41,9 @@ internal sealed record StoredDrop(string CreatorId, string DropId, long Revision
 /// <param name="MinUnits">The fewest units worth granting (one reservation's quantity).</param>
 /// <param name="WantedUnits">Units buyers on the edge wait for now: granted in full while free, above the shrinking size (they sell at once).</param>
 /// <param name="Placement">Stock placed before the open: the edge's share and the origin's reserve; null for a refill.</param>
+/// <param name="ReserveFraction">The part of the allocation leased only to waiting buyers: once no more is free, a refill gets exactly its <paramref name="WantedUnits"/> (see <see cref="LeaseSizing"/>).</param>
 internal sealed record LeaseAsk(string DropId, string SkuId, string EdgeId, int Units, DateTimeOffset Now, TimeSpan Duration, int MaxUnits, int MinUnits = 1,
-    int WantedUnits = 0, LeasePlacement? Placement = null);
+    int WantedUnits = 0, LeasePlacement? Placement = null, double ReserveFraction = 0);
 
 /// <summary>Terms of a lease placed before a drop opens.</summary>
 /// <param name="Lead">How long before early access (or the start, without early access) placing may begin.</param>

@@ -253,20 +253,7 @@ internal static partial class DropSql
             return Refused(LeaseRefusal.NoneFree, sku, next is null or DBNull ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(next, CultureInfo.InvariantCulture)));
         }
 
-        // Adaptive size: what the edge asks (its recent demand), at most MaxUnits and a quarter of
-        // what is free, so the last units spread over edges instead of stranding on one; never
-        // fewer than one reservation needs.
-        var units = Math.Max(minUnits, Math.Min(Math.Min(Math.Max(1, ask.Units), ask.MaxUnits), Math.Max(1, free / ShrinkDivisor)));
-        if (ask.WantedUnits > 0)
-        {
-            // Buyers already waiting on the edge: their total in full while free, since those units
-            // sell at once and strand nowhere (one call for all of them, not one each). Anything
-            // more shrinks with what stays free after them, so the tail of a burst is not left on
-            // an edge whose buyers are served while another edge's wait.
-            var wanted = Math.Min(Math.Min(ask.WantedUnits, ask.Units), free);
-            var extra = Math.Min(Math.Min(ask.Units - wanted, ask.MaxUnits), (free - wanted) / ShrinkDivisor);
-            units = Math.Max(minUnits, wanted + extra);
-        }
+        var units = LeaseSizing.Refill(ask, sku.Allocation, free, minUnits);
         if (ask.Placement is { } placement)
         {
             // Before the open: the edge's share of what may be placed, keeping the reserve here.
