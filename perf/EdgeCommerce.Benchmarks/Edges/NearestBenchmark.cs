@@ -54,18 +54,10 @@ internal static class NearestBenchmark
 
         Console.WriteLine($"nearest: {rounds} rounds × 2 variants × {seconds} s, wrk -t2 -c{connections}, {edges} edges in {s_regions.Length} regions; load {MachineInfo.LoadAverage}");
         const string path = "/v1/edges/nearest";
-        (string Name, Uri Url, string Script)[] variants = [("computed", new Uri(computed.Url, path), script), ("output cache", new Uri(cached.Url, path), script)];
-        if (await AuthBenchmark.RunRoundsAsync(variants, connections, seconds, rounds, cancellationToken) is not { } results)
-        {
-            return 1;
-        }
-
-        VariantReport.Write(
+        return await VariantReport.CompareOutputCacheAsync(
             "Output cache on the origin's nearest-edge answer", args,
-            $"load average {MachineInfo.LoadAverage} at the end; wrk -t2 -c{connections}, {seconds} s per run, {rounds} rounds alternating the order; {edges} edges in {s_regions.Length} regions, requests rotating over the regions; SQLite store; server and wrk share the 2 cores.",
-            variants.Select(static v => v.Name), results, save);
-
-        return 0;
+            $"{edges} edges in {s_regions.Length} regions, requests rotating over the regions; SQLite store; server and wrk share the 2 cores; load average {MachineInfo.LoadAverage} at the end.",
+            new Uri(computed.Url, path), new Uri(cached.Url, path), script, connections, seconds, rounds, save, cancellationToken);
     }
 
     /// <summary>The origin's store, registry and nearest handler, with <paramref name="edges"/> edges connected and current.</summary>

@@ -11,6 +11,24 @@ namespace EdgeCommerce.Benchmarks.Infrastructure;
 /// </summary>
 internal static class VariantReport
 {
+    /// <summary>
+    /// Measures one response computed on every request against the same served through the output
+    /// cache, rounds alternating, and writes the section; 1 when a run failed.
+    /// </summary>
+    public static async Task<int> CompareOutputCacheAsync(
+        string title, BenchArguments args, string setup, Uri computed, Uri cached, string script,
+        int connections, int seconds, int rounds, bool save, CancellationToken cancellationToken)
+    {
+        (string Name, Uri Url, string Script)[] variants = [("computed", computed, script), ("output cache", cached, script)];
+        if (await AuthBenchmark.RunRoundsAsync(variants, connections, seconds, rounds, cancellationToken) is not { } results)
+        {
+            return 1;
+        }
+
+        Write(title, args, $"wrk -t2 -c{connections}, {seconds} s per run, {rounds} rounds alternating the order; {setup}", variants.Select(static v => v.Name), results, save);
+        return 0;
+    }
+
     public static void Write(
         string title, BenchArguments args, string setup, IEnumerable<string> variants, Dictionary<string, List<AuthBenchmark.WrkResult>> results, bool save)
     {

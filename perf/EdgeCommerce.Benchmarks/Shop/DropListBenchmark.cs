@@ -48,18 +48,10 @@ internal static class DropListBenchmark
 
         Console.WriteLine($"drop-list: {rounds} rounds × 2 variants × {seconds} s, wrk -t2 -c{connections}, {drops} drops of {skus} SKUs; load {MachineInfo.LoadAverage}");
         var path = "/v1/creators/" + Creator + "/drops";
-        (string Name, Uri Url, string Script)[] variants = [("computed", new Uri(computed.Url, path), script), ("output cache", new Uri(cached.Url, path), script)];
-        if (await AuthBenchmark.RunRoundsAsync(variants, connections, seconds, rounds, cancellationToken) is not { } results)
-        {
-            return 1;
-        }
-
-        VariantReport.Write(
+        return await VariantReport.CompareOutputCacheAsync(
             "Output cache on the creator's drop list", args,
-            $"wrk -t2 -c{connections}, {seconds} s per run, {rounds} rounds alternating the order; {drops} drops of {skus} SKUs; server and wrk share the 2 cores.",
-            variants.Select(static v => v.Name), results, save);
-
-        return 0;
+            $"{drops} drops of {skus} SKUs; server and wrk share the 2 cores.",
+            new Uri(computed.Url, path), new Uri(cached.Url, path), script, connections, seconds, rounds, save, cancellationToken);
     }
 
     /// <summary>One creator with a 20-product catalog and <paramref name="drops"/> drops under way or coming.</summary>
