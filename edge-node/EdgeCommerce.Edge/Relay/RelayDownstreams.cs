@@ -12,10 +12,17 @@ namespace EdgeCommerce.Edge.Relay;
 /// </summary>
 /// <remarks>
 /// Reports are coalesced so the origin's work does not grow with writes × edges: after a stream's
-/// first (full) report, each one lists only the edges that changed since the previous one (new
-/// edges with their identity, the others with their new applied revision or load) and the edges
-/// that left, and between upstream heartbeats at most one goes out per
+/// first (full) report, each one lists only the edges whose state changed since the previous one
+/// and the edges that left, and between upstream heartbeats at most one goes out per
 /// <see cref="RelayOptions.ReportInterval"/>, however many acknowledgements arrived meanwhile.
+/// Every write moves every edge's applied revision, so that alone is not listed: an edge that keeps
+/// up is reported once as a <em>follower</em>, and each report carries one revision all followers
+/// acknowledged (<see cref="DownstreamReport.FollowedRevision"/>), which the origin shows them at.
+/// An edge keeps up when, by this report, it acknowledged what the furthest edge had acknowledged by
+/// the previous one (so one report interval of slack, no clock). The others (laggards, and edges
+/// that acknowledged nothing yet) are listed with their own revision whenever it moves; an edge
+/// moving between the two is listed once. A load report goes up only when it moved materially
+/// (<see cref="IsMaterial"/>) or the last one forwarded is <see cref="LoadRefresh"/> old.
 /// </remarks>
 internal sealed class RelayDownstreams(TimeProvider timeProvider, IOptions<RelayOptions> options)
 {
@@ -25,6 +32,14 @@ internal sealed class RelayDownstreams(TimeProvider timeProvider, IOptions<Relay
     private volatile HashSet<string> _revoked = new(StringComparer.Ordinal);
     private int _changed;
     private long _reportedAt;
+    private long _previousTop;
+
+    /// <summary>
+    /// How old the load last forwarded for an edge may get before an unchanged one goes up again:
+    /// well within the origin's <c>Observability:ReportTimeToLive</c> (30 s by default), so a steady
+    /// edge's numbers stay on the dashboard.
+    /// </summary>
+    internal static readonly TimeSpan LoadRefresh = TimeSpan.FromSeconds(15);
 
     /// <summary>Whether the origin said <paramref name="edgeId"/> is revoked (on its last heartbeat to this relay).</summary>
     public bool IsRevoked(string edgeId) => _revoked.Contains(edgeId);
@@ -44,12 +59,14 @@ internal sealed class RelayDownstreams(TimeProvider timeProvider, IOptions<Relay
     /// A report for the upstream stream: every edge with its identity when <paramref name="full"/>
     /// (the stream's first: the upstream knows nothing of this relay's edges yet), otherwise a delta
     /// of what changed since the previous report (possibly empty: it still tells the upstream that
-    /// the edges it knows are there).
+    /// the edges it knows are there, and where the followers are).
     /// </summary>
+    /// <remarks>Called by the upstream stream's worker only (one at a time).</remarks>
     public DownstreamReport TakeReport(bool full)
     {
         Interlocked.Exchange(ref _changed, 0);
-        Interlocked.Exchange(ref _reportedAt, timeProvider.GetTimestamp());
+        var now = timeProvider.GetTimestamp();
+        Interlocked.Exchange(ref _reportedAt, now);
         var report = new DownstreamReport { Delta = !full };
         lock (_goneGate)
         {
@@ -61,29 +78,90 @@ internal sealed class RelayDownstreams(TimeProvider timeProvider, IOptions<Relay
             _gone.Clear();
         }
 
+        long top = 0;
+        foreach (var stream in _edges.Values)
+        {
+            top = Math.Max(top, stream.Applied);
+        }
+
+        // What the furthest edge had by the previous report (not above the furthest now: it may have left).
+        var keepUp = Math.Min(_previousTop, top);
+        _previousTop = top;
+        var followed = long.MaxValue;
         foreach (var stream in _edges.Values)
         {
             var applied = stream.Applied;
+            // Nothing acknowledged yet (a new stream, a snapshot on its way) is not keeping up with anything.
+            var follower = applied > 0 && applied >= keepUp;
+            if (follower)
+            {
+                followed = Math.Min(followed, applied);
+            }
+
             var load = stream.TakeLoad();
+            // A new upstream stream (perhaps another origin replica) gets every load there is.
+            if (load is not null && !full && !IsMaterial(load, stream.ForwardedLoad) && timeProvider.GetElapsedTime(stream.ForwardedLoadAt, now) < LoadRefresh)
+            {
+                load = null;
+            }
+
             var introduce = full || !stream.Reported;
-            if (!introduce && applied == stream.ReportedApplied && load is null)
+            if (!introduce && follower == stream.ReportedFollower && (follower || applied == stream.ReportedApplied) && load is null)
             {
                 continue;
             }
 
-            var edge = new DownstreamEdge { EdgeId = stream.Hello.EdgeId, AppliedRevision = applied, Load = load };
+            var edge = new DownstreamEdge { EdgeId = stream.Hello.EdgeId, AppliedRevision = applied, Load = load, Follower = follower };
             if (introduce)
             {
                 edge.Region = stream.Hello.Region;
                 edge.PublicUrl = stream.Hello.PublicUrl;
             }
 
+            if (load is not null)
+            {
+                stream.ForwardedLoad = load;
+                stream.ForwardedLoadAt = now;
+            }
+
             stream.Reported = true;
             stream.ReportedApplied = applied;
+            stream.ReportedFollower = follower;
             report.Edges.Add(edge);
         }
 
+        // A revision every follower holds (each may hold more): what the origin shows them at.
+        report.FollowedRevision = followed == long.MaxValue ? 0 : followed;
         return report;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="load"/> says something <paramref name="forwarded"/> (the last one sent
+    /// up for the edge) does not, at the precision the dashboard needs: a latency or the request rate
+    /// 10% off (sub-millisecond and sub-request-per-second moves aside), the widget hit ratio 2 points
+    /// off, any change in server errors, something measured that was not (or the reverse), or drop
+    /// funnel counts that moved. The numbers of a busy edge change at every report; these do not
+    /// change with every write.
+    /// </summary>
+    internal static bool IsMaterial(EdgeLoad load, EdgeLoad? forwarded)
+    {
+        if (forwarded is null)
+        {
+            return true;
+        }
+
+        return Moved(load.HasP50Ms, load.P50Ms, forwarded.HasP50Ms, forwarded.P50Ms, 0.5)
+            || Moved(load.HasP95Ms, load.P95Ms, forwarded.HasP95Ms, forwarded.P95Ms, 0.5)
+            || Moved(load.HasP99Ms, load.P99Ms, forwarded.HasP99Ms, forwarded.P99Ms, 0.5)
+            || Moved(true, load.RequestsPerSecond, true, forwarded.RequestsPerSecond, 0.5)
+            || load.HasCacheHitRatio != forwarded.HasCacheHitRatio
+            || Math.Abs(load.CacheHitRatio - forwarded.CacheHitRatio) > 0.02
+            || load.ServerErrors != forwarded.ServerErrors
+            || !string.Equals(load.BootId, forwarded.BootId, StringComparison.Ordinal)
+            || !load.DropFunnels.Equals(forwarded.DropFunnels);
+
+        static bool Moved(bool has, double value, bool had, double was, double floor)
+            => has != had || Math.Abs(value - was) > Math.Max(0.1 * Math.Abs(was), floor);
     }
 
     /// <summary>
@@ -170,6 +248,14 @@ internal sealed class RelayDownstreams(TimeProvider timeProvider, IOptions<Relay
 
         /// <summary>The applied revision the last upstream report carried; only the report taker touches it.</summary>
         internal long ReportedApplied { get; set; }
+
+        /// <summary>Whether the last upstream report that listed the edge called it a follower; only the report taker touches it.</summary>
+        internal bool ReportedFollower { get; set; }
+
+        /// <summary>The load last sent upstream for the edge, and when (timestamp); only the report taker touches them.</summary>
+        internal EdgeLoad? ForwardedLoad { get; set; }
+
+        internal long ForwardedLoadAt { get; set; }
 
         /// <summary>The edge's load report since the last upstream report, or null (each goes upstream once).</summary>
         public EdgeLoad? TakeLoad() => Interlocked.Exchange(ref _load, null);

@@ -11,6 +11,10 @@ namespace EdgeCommerce.Origin.Edges;
 /// A stream token tells a reconnect race apart: only the newest stream of an edge may mark it gone,
 /// and a new stream ends the one it replaces (two streams under one id are a stale connection or a
 /// copied identity: either way the newest wins, and the older one hears so instead of lingering).
+/// An edge a relay reports as a follower (<see cref="RelayLink"/>) is resolved when read: its applied
+/// revision is the one its relay's followers all acknowledged, its last contact its relay stream's,
+/// so a write moves no entry here; its stored record is rewritten at most once per the flusher's
+/// refresh (<see cref="TakeDirty"/>).
 /// </summary>
 internal sealed class EdgeRegistry(TimeProvider timeProvider)
 {
@@ -37,6 +41,8 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
             entry.Connected = true;
             entry.LastRejection = null;
             entry.Via = null;
+            entry.Link = null;
+            entry.Follower = false;
             Touch(entry);
         }
 
@@ -47,9 +53,12 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
     /// <summary>
     /// A relay reported <paramref name="edgeId"/> streaming from it (its token verified by the relay)
     /// at <paramref name="appliedRevision"/> (already capped by the caller at what the relay itself
-    /// acknowledged). An edge with its own stream to this process is left alone: the direct stream knows better.
+    /// acknowledged), or, with <paramref name="follower"/>, as keeping up with it: then the edge's
+    /// applied revision is <paramref name="link"/>'s followed revision whenever it is read. An edge
+    /// with its own stream to this process is left alone: the direct stream knows better.
     /// </summary>
-    public void OnRelayed(string relayId, string edgeId, string region, string publicUrl, long appliedRevision)
+    /// <param name="link">The relay stream's shared state: its last contact (and followed revision) resolve the entry while it is connected through that stream.</param>
+    public void OnRelayed(string relayId, string edgeId, string region, string publicUrl, long appliedRevision, RelayLink? link = null, bool follower = false)
     {
         var entry = _entries.GetOrAdd(edgeId, static id => new Entry(id));
         lock (entry)
@@ -67,6 +76,8 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
             entry.AppliedRevision = appliedRevision;
             entry.Connected = true;
             entry.Via = relayId;
+            entry.Link = link;
+            entry.Follower = follower && link is not null;
             Touch(entry);
         }
     }
@@ -83,31 +94,9 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
         {
             if (entry.Connected && string.Equals(entry.Via, relayId, StringComparison.Ordinal))
             {
+                Unlink(entry);
                 entry.Connected = false;
                 Touch(entry);
-            }
-        }
-    }
-
-    /// <summary>
-    /// <paramref name="relayId"/> says <paramref name="edgeIds"/> are still streaming from it, unchanged:
-    /// their last contact moves on (so they stay connected), nothing else does.
-    /// </summary>
-    public void OnRelayedAlive(string relayId, IEnumerable<string> edgeIds)
-    {
-        foreach (var edgeId in edgeIds)
-        {
-            if (!_entries.TryGetValue(edgeId, out var entry))
-            {
-                continue;
-            }
-
-            lock (entry)
-            {
-                if (entry.Connected && string.Equals(entry.Via, relayId, StringComparison.Ordinal))
-                {
-                    Touch(entry);
-                }
             }
         }
     }
@@ -121,6 +110,7 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
             {
                 if (entry.Connected && string.Equals(entry.Via, relayId, StringComparison.Ordinal) && !reported.Contains(entry.Id))
                 {
+                    Unlink(entry);
                     entry.Connected = false;
                     Touch(entry);
                 }
@@ -179,18 +169,30 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
         entry.Stream = null;
     });
 
-    /// <summary>Entries changed since the last call, as records to persist.</summary>
-    public IReadOnlyList<EdgeRecord> TakeDirty()
+    /// <summary>
+    /// Entries changed since the last call, as records to persist. An entry resolved through its
+    /// relay (<see cref="RelayLink"/>) changes with every write and every report without being
+    /// touched: it is written when its resolved revision or contact moved and its stored record is
+    /// <paramref name="relayedRefresh"/> old, so the store costs per edge per refresh, not per write
+    /// (the flusher passes a third of <see cref="RoutingOptions.ContactTimeout"/>, so another replica
+    /// reading the store still sees the edge connected, its revision at most that stale).
+    /// </summary>
+    public IReadOnlyList<EdgeRecord> TakeDirty(TimeSpan relayedRefresh = default)
     {
+        var now = timeProvider.GetUtcNow();
         var dirty = new List<EdgeRecord>();
         foreach (var entry in _entries.Values)
         {
             lock (entry)
             {
-                if (entry.Dirty)
+                if (entry.Dirty || (entry.Link is not null && now - entry.FlushedAt >= relayedRefresh && entry.ResolvedDiffersFromFlushed()))
                 {
                     entry.Dirty = false;
-                    dirty.Add(entry.ToRecord());
+                    var record = entry.ToRecord();
+                    entry.FlushedApplied = record.AppliedRevision;
+                    entry.FlushedContact = record.LastContact;
+                    entry.FlushedAt = now;
+                    dirty.Add(record);
                 }
             }
         }
@@ -222,6 +224,7 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
             {
                 if (entry.Connected)
                 {
+                    Unlink(entry);
                     entry.Connected = false;
                     Touch(entry);
                 }
@@ -255,6 +258,14 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
         entry.Dirty = true;
     }
 
+    /// <summary>Fixes what the entry's relay link resolved (the edge left that relay stream): it no longer moves with the relay.</summary>
+    private static void Unlink(Entry entry)
+    {
+        entry.AppliedRevision = entry.ResolvedApplied;
+        entry.Link = null;
+        entry.Follower = false;
+    }
+
     private sealed class Entry(string id)
     {
         public string Id => id;
@@ -282,6 +293,47 @@ internal sealed class EdgeRegistry(TimeProvider timeProvider)
 
         public EdgeStream? Stream { get; set; }
 
-        public EdgeRecord ToRecord() => new(id, Region, PublicUrl, ProtocolVersion, AppliedRevision, Connected, LastContact, LastRejection);
+        /// <summary>The relay stream this edge is reported on, or null (a direct stream, or none now).</summary>
+        public RelayLink? Link { get; set; }
+
+        /// <summary>Whether the relay reports the edge as keeping up: its applied revision is <see cref="Link"/>'s followed revision.</summary>
+        public bool Follower { get; set; }
+
+        /// <summary>What the last <see cref="TakeDirty"/> wrote for this entry.</summary>
+        public long FlushedApplied { get; set; }
+
+        public DateTimeOffset FlushedContact { get; set; }
+
+        public DateTimeOffset FlushedAt { get; set; }
+
+        public long ResolvedApplied => Follower && Link is { } link ? link.FollowedRevision : AppliedRevision;
+
+        /// <summary>Heard from as recently as the relay stream it is reported on (the relay vouches for it while that stream lasts).</summary>
+        public DateTimeOffset ResolvedContact => Connected && Link is { } link && link.LastContact > LastContact ? link.LastContact : LastContact;
+
+        public bool ResolvedDiffersFromFlushed() => ResolvedApplied != FlushedApplied || ResolvedContact != FlushedContact;
+
+        public EdgeRecord ToRecord() => new(id, Region, PublicUrl, ProtocolVersion, ResolvedApplied, Connected, ResolvedContact, LastRejection);
     }
+}
+
+/// <summary>
+/// What one relay stream tells the origin about all its followers at once: the revision they all
+/// acknowledged (capped at the relay's own acknowledgement) and when the relay was last heard from.
+/// Written by the stream's <see cref="RelayReportIntake"/>, read by <see cref="EdgeRegistry"/>'s
+/// entries of the edges it reports, so one write per report moves every follower.
+/// </summary>
+internal sealed class RelayLink
+{
+    private long _followedRevision;
+    private long _lastContactTicks;
+
+    /// <summary>A revision every follower on this stream holds.</summary>
+    public long FollowedRevision => Volatile.Read(ref _followedRevision);
+
+    public DateTimeOffset LastContact => new(Volatile.Read(ref _lastContactTicks), TimeSpan.Zero);
+
+    public void Follow(long revision) => Volatile.Write(ref _followedRevision, revision);
+
+    public void Heard(DateTimeOffset at) => Volatile.Write(ref _lastContactTicks, at.UtcTicks);
 }

@@ -35,7 +35,8 @@ internal sealed class EdgeRegistryFlusher(
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        var dirty = registry.TakeDirty();
+        // Edges behind relays are rewritten well within the contact timeout, so other replicas see them connected.
+        var dirty = registry.TakeDirty(options.Value.ContactTimeout / 3);
         try
         {
             await store.RecordEdgesAsync(dirty, cancellationToken);

@@ -16,9 +16,14 @@ namespace EdgeCommerce.Origin.Edges;
 /// One instance per relay stream, used by that stream's reader only. An edge's identity (id, region,
 /// URL) is checked once per stream, when the relay introduces it, and kept; after that a report
 /// (a delta: <see cref="DownstreamReport.Delta"/>) costs the origin one revocation-set lookup and
-/// one registry update per edge that changed, nothing for the others, so the work per write stays
-/// flat however many edges sit behind the relay. The unchanged edges' last contact moves on at most
-/// once per <c>contactRefresh</c>, not per report.
+/// one registry update per edge listed, nothing for the others. An edge the relay lists as a
+/// follower (<see cref="DownstreamEdge.Follower"/>) is not listed again while it keeps up: every
+/// report's <see cref="DownstreamReport.FollowedRevision"/>, capped at the relay's own
+/// acknowledgement, goes into one <see cref="RelayLink"/> that the registry resolves all of this
+/// stream's followers from when read, as it does their last contact (this stream's). So a write
+/// costs the origin one number per relay, however many edges sit behind it; only the laggards, joins,
+/// leaves and material load changes are per edge. Every known edge is checked against the revoked
+/// set once per <c>contactRefresh</c> (a set lookup each).
 /// </remarks>
 internal sealed class RelayReportIntake(
     string relayId,
@@ -32,7 +37,9 @@ internal sealed class RelayReportIntake(
     private readonly Dictionary<string, Known> _known = new(StringComparer.Ordinal);
     private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
     private readonly HashSet<string> _aboveCap = new(StringComparer.Ordinal);
+    private readonly RelayLink _link = new();
     private long _refreshedAt = timeProvider.GetTimestamp();
+    private long _followed;
 
     /// <summary>Identity checks made so far (a cached edge is not checked again).</summary>
     public int IdentityChecks { get; private set; }
@@ -41,6 +48,7 @@ internal sealed class RelayReportIntake(
     public async ValueTask ApplyAsync(DownstreamReport report, long relayApplied, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
+        _link.Heard(timeProvider.GetUtcNow());
         if (report.Delta)
         {
             foreach (var edgeId in report.GoneEdgeIds)
@@ -97,13 +105,23 @@ internal sealed class RelayReportIntake(
             }
 
             known.Reported = Math.Max(0, edge.AppliedRevision);
-            Show(edge.EdgeId, known, relayApplied, force: true);
+            if (edge.Follower)
+            {
+                _aboveCap.Remove(edge.EdgeId);
+                registry.OnRelayed(relayId, edge.EdgeId, known.Region, known.PublicUrl, 0, _link, follower: true);
+            }
+            else
+            {
+                Show(edge.EdgeId, known, relayApplied, force: true);
+            }
+
             if (edge.Load is { } load)
             {
                 loadReports.Report(edge.EdgeId, load);
             }
         }
 
+        _followed = Math.Max(0, report.FollowedRevision);
         OnRelayAcknowledged(relayApplied);
 
         if (timeProvider.GetElapsedTime(_refreshedAt) >= contactRefresh)
@@ -116,8 +134,6 @@ internal sealed class RelayReportIntake(
                     Forget(edgeId);
                 }
             }
-
-            registry.OnRelayedAlive(relayId, _known.Keys);
         }
     }
 
@@ -128,6 +144,9 @@ internal sealed class RelayReportIntake(
     /// </summary>
     public void OnRelayAcknowledged(long relayApplied)
     {
+        // The followers: never above what the relay itself acknowledged (it cannot have passed on more).
+        _link.Follow(Math.Min(_followed, Math.Max(0, relayApplied)));
+        _link.Heard(timeProvider.GetUtcNow());
         if (_aboveCap.Count == 0)
         {
             return;
@@ -154,7 +173,7 @@ internal sealed class RelayReportIntake(
         if (force || shown > known.Shown)
         {
             known.Shown = shown;
-            registry.OnRelayed(relayId, edgeId, known.Region, known.PublicUrl, shown);
+            registry.OnRelayed(relayId, edgeId, known.Region, known.PublicUrl, shown, _link);
         }
 
         if (known.Reported > shown)

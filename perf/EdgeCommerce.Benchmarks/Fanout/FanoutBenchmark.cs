@@ -41,7 +41,10 @@ internal static class FanoutBenchmark
             args.Int("regions", 4, min: 1),
             args.All("relay-setting"),
             args.All("edge-setting"),
-            args.All("origin-setting"));
+            args.All("origin-setting"),
+            // Another build's origin and relays (e.g. the branch point's, for a before/after in one run).
+            args.All("origin").SingleOrDefault() is { } o ? Path.GetFullPath(o) : null,
+            args.All("edge").SingleOrDefault() is { } e ? Path.GetFullPath(e) : null);
         var save = !args.Flag("no-save");
         Environments.Add(args.All("env"));
         args.EnsureAllRead();
@@ -89,7 +92,7 @@ internal static class FanoutBenchmark
         // the origin today does not (it still advertises 100), and the client's
         // EnableMultipleHttp2Connections opens more connections instead: the report counts them.
         string[] originSettings = [$"Kestrel:Limits:Http2:MaxStreamsPerConnection={options.MaxStreamsPerConnection}", .. options.OriginSettings];
-        await using var origin = await OriginHost.StartAsync(data.Combine("origin"), originSettings, cancellationToken);
+        await using var origin = await OriginHost.StartAsync(data.Combine("origin"), originSettings, cancellationToken, options.OriginAssembly);
         var creators = Enumerable.Range(0, options.Creators).Select(static i => $"fan-c{i}").ToArray();
         long head = 0;
         foreach (var creator in creators)

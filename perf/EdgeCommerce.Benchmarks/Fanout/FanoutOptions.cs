@@ -23,4 +23,6 @@ internal sealed record FanoutOptions(
     int WanRegions,
     IReadOnlyList<string> RelaySettings,
     IReadOnlyList<string> EdgeSettings,
-    IReadOnlyList<string> OriginSettings);
+    IReadOnlyList<string> OriginSettings,
+    string? OriginAssembly = null,
+    string? EdgeAssembly = null);

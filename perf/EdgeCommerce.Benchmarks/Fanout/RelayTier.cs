@@ -39,7 +39,7 @@ internal static class RelayTier
                     .Append($"Sync:OriginAddress={upstreams[r]}")
                     .Concat(options.EdgeSettings)
                     .ToList();
-                relays.Add((new EdgeHost($"relay-{r:D2}", origin, data.Combine($"relay-{r:D2}"), settings), new Uri($"http://127.0.0.1:{port}")));
+                relays.Add((new EdgeHost($"relay-{r:D2}", origin, data.Combine($"relay-{r:D2}"), settings, options.EdgeAssembly), new Uri($"http://127.0.0.1:{port}")));
             }
 
             foreach (var pair in relays.Chunk(2))

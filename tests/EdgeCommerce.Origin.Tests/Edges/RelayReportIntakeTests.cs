@@ -128,6 +128,106 @@ public sealed class RelayReportIntakeTests
         Assert.False(shown.ContainsKey("edge-evil"));
     }
 
+    [Fact]
+    public async Task ApplyAsync_Followers_ShowTheFollowedRevisionOnceTheRelayAcknowledgesIt()
+    {
+        // Arrange: would catch an origin that ignores followers (they would stay at the revision they
+        // were introduced at while every write reaches them), or one that shows them above what the
+        // relay itself acknowledged.
+        var intake = Intake();
+        var full = new DownstreamReport { FollowedRevision = 10 };
+        full.Edges.Add([Follower("edge-1", applied: 10), Follower("edge-2", applied: 10)]);
+        await intake.ApplyAsync(full, relayApplied: 10, TestContext.Current.CancellationToken);
+
+        // Act: a write: the relay's next report lists nobody, only where its followers are.
+        await intake.ApplyAsync(new DownstreamReport { Delta = true, FollowedRevision = 11 }, relayApplied: 10, TestContext.Current.CancellationToken);
+        var beforeTheRelaysAck = _registry.Local().Select(static r => r.AppliedRevision).ToList();
+        intake.OnRelayAcknowledged(11);
+
+        // Assert
+        Assert.Equal([10L, 10L], beforeTheRelaysAck);
+        Assert.All(_registry.Local(), static r => Assert.Equal(11, r.AppliedRevision));
+        Assert.All(_registry.Local(), static r => Assert.True(r.Connected));
+        Assert.All(_registry.Local(), r => Assert.Equal("relay-1", _registry.ViaOf(r.Id)));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_FollowerThatFallsBehind_ShowsItsOwnRevisionAndFollowsAgainWhenItCatchesUp()
+    {
+        // Arrange: would catch an origin that keeps resolving a laggard from its relay's followers.
+        var intake = Intake();
+        var full = new DownstreamReport { FollowedRevision = 10 };
+        full.Edges.Add([Follower("edge-1", applied: 10), Follower("edge-2", applied: 10)]);
+        await intake.ApplyAsync(full, relayApplied: 10, TestContext.Current.CancellationToken);
+
+        // Act
+        var behind = Delta(("edge-2", 10));
+        behind.FollowedRevision = 12;
+        await intake.ApplyAsync(behind, relayApplied: 12, TestContext.Current.CancellationToken);
+        var whileBehind = _registry.Local().ToDictionary(static r => r.Id, static r => r.AppliedRevision);
+        var caughtUp = new DownstreamReport { Delta = true, FollowedRevision = 13 };
+        caughtUp.Edges.Add(new DownstreamEdge { EdgeId = "edge-2", AppliedRevision = 13, Follower = true });
+        await intake.ApplyAsync(caughtUp, relayApplied: 13, TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.Equal(12, whileBehind["edge-1"]);
+        Assert.Equal(10, whileBehind["edge-2"]);
+        Assert.All(_registry.Local(), static r => Assert.Equal(13, r.AppliedRevision));
+    }
+
+    [Fact]
+    public async Task TakeDirty_FollowersMovingWithTheirRelay_AreStoredAtMostOncePerRefreshAndFixedWhenTheyLeave()
+    {
+        // Arrange: would catch a store write per follower per write (the flush then costs what the
+        // reports no longer do), or a follower that leaves its relay still moving with it.
+        var intake = Intake();
+        var full = new DownstreamReport { FollowedRevision = 10 };
+        full.Edges.Add([Follower("edge-1", applied: 10), Follower("edge-2", applied: 10)]);
+        await intake.ApplyAsync(full, relayApplied: 10, TestContext.Current.CancellationToken);
+        var refresh = TimeSpan.FromSeconds(3);
+        var introduced = _registry.TakeDirty(refresh);
+
+        // Act
+        await intake.ApplyAsync(new DownstreamReport { Delta = true, FollowedRevision = 11 }, relayApplied: 11, TestContext.Current.CancellationToken);
+        var withinRefresh = _registry.TakeDirty(refresh);
+        _time.Advance(refresh);
+        var afterRefresh = _registry.TakeDirty(refresh);
+        var gone = new DownstreamReport { Delta = true, FollowedRevision = 12 };
+        gone.GoneEdgeIds.Add("edge-1");
+        await intake.ApplyAsync(gone, relayApplied: 12, TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.Equal(2, introduced.Count);
+        Assert.Empty(withinRefresh);
+        Assert.Equal([11L, 11L], afterRefresh.Select(static r => r.AppliedRevision));
+        var shown = _registry.Local().ToDictionary(static r => r.Id);
+        Assert.Equal((11L, false), (shown["edge-1"].AppliedRevision, shown["edge-1"].Connected));
+        Assert.Equal((12L, true), (shown["edge-2"].AppliedRevision, shown["edge-2"].Connected));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_FollowersOfAQuietRelay_StayConnectedOnItsReportsAlone()
+    {
+        // Arrange: the relay lists a follower once; after that its reports (and acks) alone keep it
+        // connected, well past the contact timeout.
+        var intake = Intake();
+        var full = new DownstreamReport { FollowedRevision = 10 };
+        full.Edges.Add(Follower("edge-1", applied: 10));
+        await intake.ApplyAsync(full, relayApplied: 10, TestContext.Current.CancellationToken);
+
+        // Act
+        for (var i = 0; i < 10; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(5));
+            await intake.ApplyAsync(new DownstreamReport { Delta = true, FollowedRevision = 10 }, relayApplied: 10, TestContext.Current.CancellationToken);
+        }
+
+        // Assert
+        var edge = Assert.Single(_registry.Local());
+        Assert.True(edge.Connected);
+        Assert.Equal(_time.GetUtcNow(), edge.LastContact);
+    }
+
     private RelayReportIntake Intake()
     {
         // Loopback is not enough for these URLs: *.example.com is allowed, example.net is not.
@@ -138,6 +238,9 @@ public sealed class RelayReportIntakeTests
 
     private static DownstreamEdge Introduce(string edgeId, long applied)
         => new() { EdgeId = edgeId, Region = "eu-west", PublicUrl = $"https://{edgeId}.example.com", AppliedRevision = applied };
+
+    private static DownstreamEdge Follower(string edgeId, long applied)
+        => new() { EdgeId = edgeId, Region = "eu-west", PublicUrl = $"https://{edgeId}.example.com", AppliedRevision = applied, Follower = true };
 
     private static DownstreamReport Delta(params (string EdgeId, long Applied)[] edges)
     {
