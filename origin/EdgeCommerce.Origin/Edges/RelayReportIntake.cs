@@ -28,7 +28,7 @@ namespace EdgeCommerce.Origin.Edges;
 internal sealed class RelayReportIntake(
     string relayId,
     EdgeRegistry registry,
-    EdgeLoadReports loadReports,
+    Action<string, EdgeLoad> reportLoad,
     EdgeUrlPolicy urlPolicy,
     EdgeRevocations revocations,
     TimeProvider timeProvider,
@@ -117,7 +117,7 @@ internal sealed class RelayReportIntake(
 
             if (edge.Load is { } load)
             {
-                loadReports.Report(edge.EdgeId, load);
+                reportLoad(edge.EdgeId, load);
             }
         }
 

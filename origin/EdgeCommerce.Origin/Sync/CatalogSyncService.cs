@@ -195,7 +195,7 @@ internal sealed class CatalogSyncService(
         long acknowledged = 0;
         // Each edge behind a relay is checked once per relay stream; its reports then cost per change.
         var relayed = hello.Relay
-            ? new RelayReportIntake(edgeId, registry, loadReports, urlPolicy, revocations, timeProvider, ContactRefresh)
+            ? new RelayReportIntake(edgeId, registry, ReportLoad, urlPolicy, revocations, timeProvider, ContactRefresh)
             : null;
         try
         {
@@ -254,8 +254,7 @@ internal sealed class CatalogSyncService(
 
                 if (ack.Load is { } load)
                 {
-                    loadReports.Report(edgeId, load);
-                    funnels?.Report(edgeId, load);
+                    ReportLoad(edgeId, load);
                 }
             }
 
@@ -300,6 +299,13 @@ internal sealed class CatalogSyncService(
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, "This token was not issued to the edge the hello names."));
         }
+    }
+
+    /// <summary>An edge's load, direct or relayed: the dashboards' figures and the drops' funnel counts.</summary>
+    private void ReportLoad(string edgeId, EdgeLoad load)
+    {
+        loadReports.Report(edgeId, load);
+        funnels?.Report(edgeId, load);
     }
 
     private static void Validate(WatchRequest request, uint expectedVersion)

@@ -233,7 +233,7 @@ public sealed class RelayReportIntakeTests
         // Loopback is not enough for these URLs: *.example.com is allowed, example.net is not.
         var policy = new EdgeUrlPolicy(new StaticOptions(new RoutingOptions { AllowedEdgeUrls = ["*.example.com"] }));
         var loads = new EdgeLoadReports(_time, Options.Create(new ObservabilityOptions()));
-        return new RelayReportIntake("relay-1", _registry, loads, policy, _revocations, _time, TimeSpan.FromSeconds(3));
+        return new RelayReportIntake("relay-1", _registry, loads.Report, policy, _revocations, _time, TimeSpan.FromSeconds(3));
     }
 
     private static DownstreamEdge Introduce(string edgeId, long applied)

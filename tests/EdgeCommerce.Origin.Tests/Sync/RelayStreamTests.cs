@@ -1,4 +1,10 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
 using EdgeCommerce.Contracts.Sync;
+using EdgeCommerce.Origin.Drops.Report;
+using EdgeCommerce.Tests.Common;
+using EdgeCommerce.Tests.Common.Drops;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.Extensions.DependencyInjection;
 using static EdgeCommerce.Origin.Tests.CatalogAdmin.CatalogSamples;
@@ -95,6 +101,55 @@ public sealed class RelayStreamTests
         // Minted at the heartbeat that sent it: this one or the one before (the loop read a heartbeat first).
         var now = origin.TimeProvider.GetUtcNow().AddHours(24);
         Assert.InRange(renewal.Renewal.ExpiresAtUnix, (now - OriginApiFixture.HeartbeatInterval).ToUnixTimeSeconds(), now.ToUnixTimeSeconds());
+        Assert.Empty(origin.ErrorLogs);
+    }
+
+    /// <summary>
+    /// Would catch a relay's downstream edges whose drop funnel counts never reach the creator's
+    /// report (the origin passing a relayed edge's load to the dashboards only, as a direct edge's
+    /// goes to both).
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task Sync_RelayReportsADownstreamEdgesFunnelCounts_TheDropReportCountsThem()
+    {
+        // Arrange: a running drop, and a relay's stream.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var origin = new OriginApiFixture();
+        await origin.InitializeAsync();
+        using var client = new OriginSyncClient(origin);
+        var creatorId = NewId("creator");
+        var head = await client.PutAsync(creatorId, ValidCatalog(), cancellationToken);
+        var now = origin.TimeProvider.GetUtcNow();
+        using (var put = await client.Admin.PutAsync($"/admin/v1/creators/{creatorId}/drops/drop-1",
+            new StringContent(DropAdmin.DropJson("Relayed", now.AddMinutes(-1), now.AddHours(1), 2, ("p1-m", 10)), Encoding.UTF8, "application/json"), cancellationToken))
+        {
+            put.EnsureSuccessStatusCode();
+        }
+
+        var hello = Hello(NewId("relay"), head, origin.Store.ClusterId);
+        hello.Relay = true;
+        using var relay = await client.SyncAsync(hello, cancellationToken);
+        Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(relay, cancellationToken)).KindCase);
+        var edgeId = NewId("edge");
+        var load = new EdgeLoad { BootId = "boot-1", FunnelSequence = 1 };
+        load.DropFunnels.Add(new DropFunnelCounts { DropId = "drop-1", Queued = 5, Admitted = 4, Reserved = 3, Released = 1 });
+        var report = new DownstreamReport();
+        report.Edges.Add(new DownstreamEdge { EdgeId = edgeId, Region = "eu-west", PublicUrl = $"https://{edgeId}.example.com", AppliedRevision = head, Load = load });
+
+        // Act: the relay reports its edge; the origin stores funnel counts at its next flush.
+        await relay.RequestStream.WriteAsync(new EdgeMessage { Downstream = report }, cancellationToken);
+        var ingest = origin.Services.GetRequiredService<DropFunnelIngest>();
+        JsonElement funnel = default;
+        await Poll.UntilAsync(async () =>
+        {
+            await ingest.FlushAsync(cancellationToken);
+            var drop = await client.Admin.GetFromJsonAsync<JsonElement>($"/admin/v1/creators/{creatorId}/drops/drop-1/report", cancellationToken);
+            funnel = drop.GetProperty("funnel");
+            return funnel.GetProperty("reserved").GetInt64() > 0;
+        }, "the relayed edge's funnel counts in the drop's report", () => funnel.ToString(), TimeSpan.FromMilliseconds(50), cancellationToken, TimeSpan.FromSeconds(20));
+
+        // Assert
+        Assert.Equal((5L, 4L, 3L, 1L), (funnel.GetProperty("queued").GetInt64(), funnel.GetProperty("admitted").GetInt64(), funnel.GetProperty("reserved").GetInt64(), funnel.GetProperty("released").GetInt64()));
         Assert.Empty(origin.ErrorLogs);
     }
 }
