@@ -215,7 +215,6 @@ internal static class BurstBenchmark
             }
 
             var readingsBefore = await Task.WhenAll(edges.Select(edge => BurstReading.OfEdgeAsync(edge, cancellationToken)));
-            var clientBefore = BurstReading.OfClient();
             int[] processIds = [.. edges.Select(static edge => edge.ProcessId), origin.ProcessId, Environment.ProcessId];
 
             // 20 ms after the open on this machine's clock (the edges share it), so no answer is "not open yet".
@@ -229,6 +228,7 @@ internal static class BurstBenchmark
             // this process in nearly every burst (1.5-7.5 ms, every thread stopped, so every answer in
             // flight was read late and timed as the edges' latency).
             var noGc = StartNoGcRegion(viewers.Length);
+            var clientBefore = BurstReading.OfClient();
             // Read at the go (a few ms of /proc reads, before the clock starts): the threads' work over the burst itself.
             var threadsBefore = processIds.Select(ThreadTimes.Of).ToArray();
             Interlocked.Exchange(ref opened, Stopwatch.GetTimestamp());
