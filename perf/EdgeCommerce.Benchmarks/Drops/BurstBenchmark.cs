@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime;
 using System.Text;
 using EdgeCommerce.Benchmarks.Infrastructure;
 using EdgeCommerce.Tests.Common;
@@ -37,10 +38,15 @@ internal static class BurstBenchmark
         // Per round: when each request left the client and how long each edge took (lease calls
         // per edge), so a slow burst can be told apart as client, edge CPU or waiting for stock.
         var diagnose = args.Flag("diagnose");
+        // With --diagnose: the methods each edge's JIT compiled over each burst (the runtime's
+        // DOTNET_JitDisasmSummary, written to a file per edge), to name the code tiering up at an open.
+        var jitLog = args.Flag("jit-log");
         var originAssembly = args.All("origin").SingleOrDefault() is { } o ? Path.GetFullPath(o) : null;
         var edgeAssembly = args.All("edge").SingleOrDefault() is { } e ? Path.GetFullPath(e) : null;
         var originSettings = args.All("origin-setting");
         var edgeSettings = args.All("edge-setting");
+        // NAME=VALUE environment variables for the edge processes only (e.g. the runtime's DOTNET_ knobs, to compare).
+        var edgeEnvironment = args.All("edge-env").Select(static pair => pair.Split('=', 2)).ToArray();
         args.EnsureAllRead();
         foreach (var path in new[] { originAssembly, edgeAssembly })
         {
@@ -63,9 +69,23 @@ internal static class BurstBenchmark
         await using var edgeA = new EdgeHost("burst-a", origin, data.Combine("a"), common, edgeAssembly);
         await using var edgeB = new EdgeHost("burst-b", origin, data.Combine("b"), common, edgeAssembly);
         EdgeHost[] edges = [edgeA, edgeB];
-        foreach (var edge in edges)
+        var jitLogs = new JitLog[edges.Length];
+        for (var i = 0; i < edges.Length; i++)
         {
-            await edge.StartAsync();
+            jitLogs[i] = new JitLog(jitLog ? data.Combine($"jit-{edges[i].Id}.txt") : null);
+            using (jitLogs[i].ForChild())
+            {
+                foreach (var pair in edgeEnvironment)
+                {
+                    Environment.SetEnvironmentVariable(pair[0], pair[1]);
+                }
+
+                await edges[i].StartAsync();
+                foreach (var pair in edgeEnvironment)
+                {
+                    Environment.SetEnvironmentVariable(pair[0], null);
+                }
+            }
         }
 
         foreach (var edge in edges)
@@ -91,6 +111,11 @@ internal static class BurstBenchmark
         {
             foreach (var n in sizes)
             {
+                foreach (var log in jitLogs)
+                {
+                    log.Skip();
+                }
+
                 var result = await BurstAsync(origin, edges, viewers.AsMemory(0, n), $"burst-{n}-r{round + 1}", openIn, cancellationToken);
                 results[n].Add(result);
                 var summary = LatencySummary.From(result.Latencies);
@@ -98,6 +123,13 @@ internal static class BurstBenchmark
                 if (diagnose)
                 {
                     Console.WriteLine(result.Diagnosis);
+                    for (var i = 0; i < edges.Length; i++)
+                    {
+                        if (jitLogs[i].Enabled)
+                        {
+                            Console.WriteLine($"    edge {i} JIT over the round: {jitLogs[i].Next()}");
+                        }
+                    }
                 }
             }
         }
@@ -174,6 +206,17 @@ internal static class BurstBenchmark
                 }, cancellationToken);
             }
 
+            // The processes' counters 50 ms before the open (after what an edge does 100 ms before it):
+            // what they count by the end is the open's and the burst's.
+            var early = startsAt.AddMilliseconds(-50) - DateTimeOffset.UtcNow;
+            if (early > TimeSpan.Zero)
+            {
+                await Task.Delay(early, cancellationToken);
+            }
+
+            var readingsBefore = await Task.WhenAll(edges.Select(edge => BurstReading.OfEdgeAsync(edge, cancellationToken)));
+            int[] processIds = [.. edges.Select(static edge => edge.ProcessId), origin.ProcessId, Environment.ProcessId];
+
             // 20 ms after the open on this machine's clock (the edges share it), so no answer is "not open yet".
             var wait = startsAt.AddMilliseconds(20) - DateTimeOffset.UtcNow;
             if (wait > TimeSpan.Zero)
@@ -181,12 +224,23 @@ internal static class BurstBenchmark
                 await Task.Delay(wait, cancellationToken);
             }
 
+            // The client's own garbage collection stays out of the burst: --diagnose showed a gen0 GC of
+            // this process in nearly every burst (1.5-7.5 ms, every thread stopped, so every answer in
+            // flight was read late and timed as the edges' latency).
+            var noGc = StartNoGcRegion(viewers.Length);
+            var clientBefore = BurstReading.OfClient();
+            // Read at the go (a few ms of /proc reads, before the clock starts): the threads' work over the burst itself.
+            var threadsBefore = processIds.Select(ThreadTimes.Of).ToArray();
             Interlocked.Exchange(ref opened, Stopwatch.GetTimestamp());
             go.SetResult();
             var answers = await Task.WhenAll(tasks);
+            var clientAfter = BurstReading.OfClient();
+            EndNoGcRegion(noGc);
+            var threadsAfter = processIds.Select(ThreadTimes.Of).ToArray();
             // Leases are granted before the answers they serve: nothing more is counted by waiting.
             var (callsAfter, writesAfter) = await ScrapeLeaseCountersAsync(origin, cancellationToken);
             var acquiredAfter = await Task.WhenAll(edges.Select(edge => ScrapeEdgeLeasesAsync(edge, cancellationToken)));
+            var readingsAfter = await Task.WhenAll(edges.Select(edge => BurstReading.OfEdgeAsync(edge, cancellationToken)));
             var created = answers.Where(static a => a.Status == HttpStatusCode.Created).ToArray();
             var diagnosis = new StringBuilder();
             var sentOffsets = LatencySummary.From([.. answers.Select(static a => a.SentFromOpen)]);
@@ -196,6 +250,16 @@ internal static class BurstBenchmark
                 var mine = LatencySummary.From([.. answers.Where(a => a.Edge == e).Select(static a => a.Took)]);
                 diagnosis.Append(CultureInfo.InvariantCulture, $"; edge {e}: {mine.Cells} ms, refills {acquiredAfter[e].Leases - acquiredBefore[e].Leases} ({acquiredAfter[e].Units - acquiredBefore[e].Units} units)");
             }
+
+            for (var e = 0; e < edges.Length; e++)
+            {
+                var fromOpen = LatencySummary.From([.. answers.Where(a => a.Edge == e).Select(static a => a.FromOpen)]);
+                diagnosis.Append(CultureInfo.InvariantCulture, $"\n    edge {e}: answers from the go {fromOpen.Cells} ms; {readingsAfter[e].Since(readingsBefore[e])}");
+                diagnosis.Append(CultureInfo.InvariantCulture, $"\n      {threadsAfter[e].Since(threadsBefore[e])}");
+            }
+
+            diagnosis.Append(CultureInfo.InvariantCulture, $"\n    origin: {threadsAfter[^2].Since(threadsBefore[^2])}");
+            diagnosis.Append(CultureInfo.InvariantCulture, $"\n    client: {clientAfter.Since(clientBefore)}\n      {threadsAfter[^1].Since(threadsBefore[^1])}");
             var tally = string.Join(", ", answers.GroupBy(static a => (int)a.Status).OrderBy(static g => g.Key).Select(static g => $"{g.Count()}×{g.Key}"));
             return new BurstRound(viewers.Length, [.. created.Select(static a => a.Took)], created.Length, tally, callsAfter - callsBefore,
                 writesAfter is { } w && writesBefore is { } wb ? w - wb : null, created.Length == 0 ? double.NaN : created.Max(static a => a.FromOpen), diagnosis.ToString());
@@ -205,6 +269,38 @@ internal static class BurstBenchmark
             foreach (var client in clients)
             {
                 client.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Asks the runtime for no collection until <see cref="EndNoGcRegion"/> (it collects now if it
+    /// must to guarantee it): 64 KiB per buyer is many times what one reservation costs the client.
+    /// False when the runtime refuses the size.
+    /// </summary>
+    private static bool StartNoGcRegion(int buyers)
+    {
+        try
+        {
+            return GC.TryStartNoGCRegion(Math.Max(16L << 20, buyers * (64L << 10)));
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return false;
+        }
+    }
+
+    private static void EndNoGcRegion(bool started)
+    {
+        if (started && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+        {
+            // Throws when the region was left by a collection (more was allocated than asked for): nothing to end then.
+            try
+            {
+                GC.EndNoGCRegion();
+            }
+            catch (InvalidOperationException)
+            {
             }
         }
     }

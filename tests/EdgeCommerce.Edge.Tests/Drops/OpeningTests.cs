@@ -27,6 +27,7 @@ public sealed class OpeningTests : IDisposable
     private readonly TestMeterFactory _meters = new();
     private readonly DropReservations _reservations;
     private readonly StockPlacement _placement;
+    private int _collections;
 
     public OpeningTests()
     {
@@ -36,7 +37,8 @@ public sealed class OpeningTests : IDisposable
         var edge = Options.Create(new EdgeOptions { Id = "edge-1", Region = "eu", PublicUrl = "http://edge" });
         var metrics = new DropMetrics(_meters);
         _reservations = new DropReservations(_holder, _gated, options, edge, _time, metrics, NullLogger<DropReservations>.Instance);
-        _placement = new StockPlacement(_holder, _reservations, _gated, options, edge, _time, metrics, NullLogger<StockPlacement>.Instance);
+        _placement = new StockPlacement(_holder, _reservations, _gated, options, edge, _time, metrics, NullLogger<StockPlacement>.Instance,
+            collectBeforeOpen: () => Interlocked.Increment(ref _collections));
     }
 
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
@@ -144,6 +146,43 @@ public sealed class OpeningTests : IDisposable
         Assert.All(buyers, static r => Assert.Equal(ReserveStatus.Created, r.Status));
         Assert.Equal(1, _origin.LeaseCalls);
         Assert.Equal(10, _reservations.Leases.FreeUnits("d1", "hoodie-m"));
+    }
+
+    [Fact]
+    public async Task PlaceAsync_OpenWithinTheNextPassWithPlacedStock_CollectsGarbageOnceJustBeforeTheOpen()
+    {
+        // Arrange: a drop opening in 30 s, its stock placed on this edge; then 0.6 s before the open.
+        Publish(Drop(allocation: 40, startsAt: s_now.AddSeconds(30)));
+        await _placement.PlaceAsync(CancellationToken);
+        var farFromTheOpen = Volatile.Read(ref _collections);
+        _time.SetUtcNow(s_now.AddSeconds(29.4));
+
+        // Act: the last passes before the open (a pass every second; two here, as a slow pass would overlap).
+        await _placement.PlaceAsync(CancellationToken);
+        await _placement.PlaceAsync(CancellationToken);
+        var beforeTheLead = Volatile.Read(ref _collections);
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        var atTheLead = Volatile.Read(ref _collections);
+
+        // Assert: nothing 30 s ahead nor before the 100 ms lead; one collection at it, not one per pass
+        // (the old code never collected: a collection could fall in the burst of first reservations).
+        Assert.Equal((0, 0, 1), (farFromTheOpen, beforeTheLead, atTheLead));
+    }
+
+    [Fact]
+    public async Task PlaceAsync_OpenWithinTheNextPassWithoutPlacedStock_CollectsNothing()
+    {
+        // Arrange: the origin is down, so no stock is placed here: this edge expects no burst from its own stock.
+        Publish(Drop(allocation: 40, startsAt: s_now.AddSeconds(0.5)));
+        _origin.Down = true;
+
+        // Act
+        await _placement.PlaceAsync(CancellationToken);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        // Assert
+        Assert.Equal(0, _reservations.Leases.FreeUnits("d1", "hoodie-m"));
+        Assert.Equal(0, Volatile.Read(ref _collections));
     }
 
     [Fact]
