@@ -219,8 +219,7 @@ internal static class DropsApi
 
         // Tenant-checked: another creator's drop goes on to answer exactly like a missing one.
         var replica = holder.Current;
-        if (replica.FindDropFor(token, dropId) is { } known && known.Skus.Any(sku => string.Equals(sku.SkuId, body.SkuId, StringComparison.Ordinal))
-            && Withdrawal.IsWithdrawn(replica, known, body.SkuId))
+        if (replica.FindDropFor(token, dropId) is { } known && Withdrawal.Sells(known, body.SkuId) && Withdrawal.IsWithdrawn(replica, known, body.SkuId))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "This item was withdrawn from the drop.",
                 detail: "The creator removed it from their catalog; it can no longer be reserved.");
@@ -444,7 +443,39 @@ internal static class Withdrawal
     /// nothing: the origin refuses a drop of a creator without a catalog, so that is only a deleted creator (whose drops
     /// the origin may still hold; left to the origin to refuse).
     /// </summary>
+    /// <remarks>Loops, not LINQ: it runs for every reservation, and a lambda capturing <paramref name="skuId"/> is a closure and a delegate per call (and per product).</remarks>
     public static bool IsWithdrawn(CatalogReplica replica, DropState drop, string skuId)
-        => replica.Find(drop.CreatorId) is { } catalog
-            && !catalog.Products.Any(product => product.Skus.Any(sku => string.Equals(sku.Id, skuId, StringComparison.Ordinal)));
+    {
+        if (replica.Find(drop.CreatorId) is not { } catalog)
+        {
+            return false;
+        }
+
+        foreach (var product in catalog.Products)
+        {
+            foreach (var sku in product.Skus)
+            {
+                if (string.Equals(sku.Id, skuId, StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether the drop sells <paramref name="skuId"/>.</summary>
+    public static bool Sells(DropState drop, string skuId)
+    {
+        foreach (var sku in drop.Skus)
+        {
+            if (string.Equals(sku.SkuId, skuId, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
