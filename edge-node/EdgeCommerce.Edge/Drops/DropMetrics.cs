@@ -41,7 +41,7 @@ internal sealed class DropMetrics : IDisposable
         _leases = _meter.CreateCounter<long>("edgecommerce.drops.leases.acquired", "{lease}", "Inventory leases acquired from the origin.");
         _leasedUnits = _meter.CreateCounter<long>("edgecommerce.drops.leases.units", "{unit}", "Units leased from the origin.");
         _returnedUnits = _meter.CreateCounter<long>("edgecommerce.drops.leases.units_returned", "{unit}", "Unused leased units given back to the origin early.");
-        _sweepDuration = _meter.CreateHistogram<double>("edgecommerce.drops.sweep.duration", "s", "How long each housekeeping sweep of the reservations took (expiries, confirms in doubt, lease returns).",
+        _sweepDuration = _meter.CreateHistogram<double>("edgecommerce.drops.sweep.duration", "s", "How long each housekeeping sweep of the reservations took, wall time: expiries, confirms in doubt, and the lease returns to the origin it awaits.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] });
         _swept = _meter.CreateCounter<long>(SweptName, "{reservation}", "Reservations the sweeps looked at (those due to expire or be forgotten), not every one remembered.");
     }

@@ -89,6 +89,7 @@ internal sealed partial class DropReservations
         {
             if (reservation.State == ReservationState.Held && reservation.ConfirmInDoubt && ReferenceEquals(Find(id), reservation))
             {
+                // Not awaited: a hung origin holds each call up to Origin:CallTimeout, and the sweep must go on.
                 SettleInDoubt(reservation);
                 continue;
             }

@@ -435,17 +435,7 @@ internal sealed partial class DropReservations
             return new ReserveResult(ReserveStatus.NotFound);
         }
 
-        DropSku? sku = null;
-        foreach (var candidate in drop.Skus)
-        {
-            if (string.Equals(candidate.SkuId, skuId, StringComparison.Ordinal))
-            {
-                sku = candidate;
-                break;
-            }
-        }
-
-        if (sku is null)
+        if (Withdrawal.SkuOf(drop, skuId) is not { } sku)
         {
             return new ReserveResult(ReserveStatus.UnknownSku);
         }

@@ -36,8 +36,11 @@ internal static class RoomCapacity
 
         long units = 0;
         long unsold = 0;
-        foreach (var sku in drop.Skus)
+        // Indexed: foreach over a protobuf RepeatedField allocates its enumerator, on every reservation here.
+        var skus = drop.Skus;
+        for (var i = 0; i < skus.Count; i++)
         {
+            var sku = skus[i];
             units += Math.Max(0, sku.Allocation - sku.Sold - sku.Leased) + Math.Max(0, localFreeUnits(state, sku.SkuId));
             unsold += Math.Max(0, sku.Allocation - sku.Sold);
         }
