@@ -58,10 +58,20 @@ public static class DropPhases
     private const long MaxUnixMs = 253_402_300_799_999;
 
     /// <summary>True when every SKU sold its whole allocation.</summary>
+    /// <remarks>An indexed loop: <see cref="Of"/> runs several times per reservation, and enumerating a protobuf <c>RepeatedField</c> allocates.</remarks>
     public static bool IsSoldOut(DropState drop)
     {
         ArgumentNullException.ThrowIfNull(drop);
-        return drop.Skus.Count > 0 && drop.Skus.All(static sku => sku.Sold >= sku.Allocation);
+        var skus = drop.Skus;
+        for (var i = 0; i < skus.Count; i++)
+        {
+            if (skus[i].Sold < skus[i].Allocation)
+            {
+                return false;
+            }
+        }
+
+        return skus.Count > 0;
     }
 
     public static DropPhase Of(DropState drop, DateTimeOffset now)

@@ -14,6 +14,9 @@ internal sealed class DropMetrics : IDisposable
 {
     public const string MeterName = "EdgeCommerce.Edge.Drops";
 
+    /// <summary>Reservations the sweeps looked at.</summary>
+    public const string SweptName = "edgecommerce.drops.sweep.reservations";
+
     private readonly Meter _meter;
     private readonly Counter<long> _reservations;
     private readonly Counter<long> _confirmations;
@@ -22,6 +25,8 @@ internal sealed class DropMetrics : IDisposable
     private readonly Counter<long> _leases;
     private readonly Counter<long> _leasedUnits;
     private readonly Counter<long> _returnedUnits;
+    private readonly Histogram<double> _sweepDuration;
+    private readonly Counter<long> _swept;
     private readonly DropFunnel? _funnel;
 
     /// <param name="funnel">Per-drop counts for the creator's report, fed by the same calls.</param>
@@ -36,6 +41,9 @@ internal sealed class DropMetrics : IDisposable
         _leases = _meter.CreateCounter<long>("edgecommerce.drops.leases.acquired", "{lease}", "Inventory leases acquired from the origin.");
         _leasedUnits = _meter.CreateCounter<long>("edgecommerce.drops.leases.units", "{unit}", "Units leased from the origin.");
         _returnedUnits = _meter.CreateCounter<long>("edgecommerce.drops.leases.units_returned", "{unit}", "Unused leased units given back to the origin early.");
+        _sweepDuration = _meter.CreateHistogram<double>("edgecommerce.drops.sweep.duration", "s", "How long each housekeeping sweep of the reservations took, wall time: expiries, confirms in doubt, and the lease returns to the origin it awaits.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] });
+        _swept = _meter.CreateCounter<long>(SweptName, "{reservation}", "Reservations the sweeps looked at (those due to expire or be forgotten), not every one remembered.");
     }
 
     public void Reserved(ReserveStatus status, bool replayed, string? dropId = null)
@@ -116,6 +124,12 @@ internal sealed class DropMetrics : IDisposable
     }
 
     public void UnitsReturned(int units) => _returnedUnits.Add(units);
+
+    public void Swept(int reservations, TimeSpan duration)
+    {
+        _swept.Add(reservations);
+        _sweepDuration.Record(duration.TotalSeconds);
+    }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -74,7 +74,33 @@ internal sealed partial class DropReservations
         var lease = new InventoryLease(reply.LeaseId, reply.Quantity, confirmedAt) { Sold = reply.Quantity };
         var sold = new Reservation(reservationId, reply.DropId, reply.SkuId, reply.Quantity, reply.CreatorId, reply.Viewer, "",
             new LeasePool(reply.DropId, reply.SkuId, 1), lease, confirmedAt) { State = ReservationState.Confirmed };
-        return new ConfirmResult(ConfirmStatus.Confirmed, _reservations.GetOrAdd(reservationId, sold));
+        var remembered = _reservations.GetOrAdd(reservationId, sold);
+        _reservedDrops.TryAdd(remembered.DropId, 0);
+        return new ConfirmResult(ConfirmStatus.Confirmed, remembered);
+    }
+
+    /// <summary>
+    /// Re-sends the confirms in doubt (<see cref="MarkInDoubt"/>) and forgets the reservations no
+    /// longer in doubt (settled, ended, or forgotten with their drop).
+    /// </summary>
+    private void SettleInDoubt()
+    {
+        foreach (var (id, reservation) in _inDoubt)
+        {
+            if (reservation.State == ReservationState.Held && reservation.ConfirmInDoubt && ReferenceEquals(Find(id), reservation))
+            {
+                // Not awaited: a hung origin holds each call up to Origin:CallTimeout, and the sweep must go on.
+                SettleInDoubt(reservation);
+                continue;
+            }
+
+            _inDoubt.TryRemove(new KeyValuePair<string, Reservation>(id, reservation));
+            // A confirm that failed again meanwhile marked it after the check above: keep it.
+            if (reservation.State == ReservationState.Held && reservation.ConfirmInDoubt && ReferenceEquals(Find(id), reservation))
+            {
+                _inDoubt.TryAdd(id, reservation);
+            }
+        }
     }
 
     /// <summary>
@@ -135,12 +161,12 @@ internal sealed partial class DropReservations
             }
         }
 
-        foreach (var (_, reservation) in _reservations)
+        foreach (var (dropId, _) in _reservedDrops)
         {
             // Sales looked up after a restart have no pool in this process.
-            if (reservation.State == ReservationState.Confirmed && IsOver(reservation.DropId))
+            if (IsOver(dropId))
             {
-                (over ??= new HashSet<string>(StringComparer.Ordinal)).Add(reservation.DropId);
+                (over ??= new HashSet<string>(StringComparer.Ordinal)).Add(dropId);
             }
         }
 
@@ -150,6 +176,13 @@ internal sealed partial class DropReservations
         }
 
         var returns = Leases.Evict(over);
+        // Before the walk: a reservation made meanwhile adds its drop back after it is in the
+        // map, so it is either seen by the walk or its drop is checked again next sweep.
+        foreach (var dropId in over)
+        {
+            _reservedDrops.TryRemove(dropId, out _);
+        }
+
         foreach (var (id, reservation) in _reservations)
         {
             if (over.Contains(reservation.DropId))

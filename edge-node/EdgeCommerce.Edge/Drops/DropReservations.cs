@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using EdgeCommerce.Contracts;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Node;
@@ -34,6 +35,15 @@ internal sealed partial class DropReservations
     private readonly DropMetrics _metrics;
     private readonly ILogger<DropReservations> _logger;
     private readonly ConcurrentDictionary<string, Reservation> _reservations = new(StringComparer.Ordinal);
+
+    /// <summary>When the sweep next has to look at each reservation: it touches only those due.</summary>
+    private readonly ReservationDeadlines _deadlines = new();
+
+    /// <summary>Held reservations whose confirm is in doubt: the sweep re-sends their confirms without walking every reservation.</summary>
+    private readonly ConcurrentDictionary<string, Reservation> _inDoubt = new(StringComparer.Ordinal);
+
+    /// <summary>Every drop with a reservation here (sales looked up after a restart have no pool): the drops eviction checks.</summary>
+    private readonly ConcurrentDictionary<string, byte> _reservedDrops = new(StringComparer.Ordinal);
     private readonly ReservationKeys _keys = new();
     private readonly ViewerAllowance _allowance = new();
     private readonly DropRsvps _rsvps;
@@ -207,19 +217,19 @@ internal sealed partial class DropReservations
             // been tried): the reservation stays held and a retry is safe (the origin confirms
             // a reservation id once).
             DropsLog.Unreachable(_logger, "ConfirmSale", ex);
-            reservation.ConfirmInDoubt = true;
+            MarkInDoubt(reservation);
             return new ConfirmResult(ConfirmStatus.OriginUnreachable, reservation, ex.RetryAfter);
         }
         catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
         {
             DropsLog.OriginCallFailed(_logger, "ConfirmSale", ex.StatusCode.ToString());
-            reservation.ConfirmInDoubt = true;
+            MarkInDoubt(reservation);
             return new ConfirmResult(ConfirmStatus.Unavailable, reservation);
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             // The viewer left mid-call: the sale may have landed. The sweep settles it with the origin.
-            reservation.ConfirmInDoubt = true;
+            MarkInDoubt(reservation);
             throw;
         }
     }
@@ -287,52 +297,133 @@ internal sealed partial class DropReservations
     }
 
     /// <summary>
-    /// Ends expired reservations (their units return to the lease), gives the free units of leases
-    /// no longer usable back to the origin, and forgets what is over. Run by <see cref="DropHousekeeping"/>.
+    /// Ends expired reservations (their units return to the lease), re-sends confirms in doubt,
+    /// gives the free units of leases no longer usable back to the origin, and forgets what is
+    /// over. Run by <see cref="DropHousekeeping"/>. It touches only the reservations due
+    /// (<see cref="ReservationDeadlines"/>) and those in doubt, not every one remembered.
     /// </summary>
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var now = _timeProvider.GetUtcNow();
         await EvictEndedDropsAsync(now, cancellationToken);
-        // Enumerating the dictionary itself takes no lock and copies nothing. (.Values takes every
-        // bucket lock, stalling reservations meanwhile, and copies all entries into one array, tens
-        // of thousands during a drop, hence a large-object-heap allocation every sweep.)
-        foreach (var (_, reservation) in _reservations)
+        SettleInDoubt();
+        var examined = 0;
+        List<Reservation>? busy = null;
+        try
         {
-            if (reservation.ConfirmInDoubt && reservation.State == ReservationState.Held && !reservation.Confirming)
+            while (_deadlines.TryTakeDue(now, out var reservation))
             {
-                // Not awaited: a hung origin holds each call up to Origin:CallTimeout, and the sweep must go on.
-                SettleInDoubt(reservation);
-            }
-
-            // A reservation whose confirm is in doubt waits for its lease to end: by then the origin
-            // accepts no sale under it, so whatever landed has landed.
-            if (reservation.State == ReservationState.Held && !reservation.Confirming && now >= reservation.ExpiresAt
-                && (!reservation.ConfirmInDoubt || now >= reservation.Lease.ExpiresAt) && reservation.Gate.Wait(0, cancellationToken))
-            {
+                examined++;
+                // Still due at the next sweep unless visiting it says otherwise (and if it throws).
+                DateTimeOffset? next = null;
+                var again = true;
                 try
                 {
-                    if (reservation.State == ReservationState.Held)
-                    {
-                        EndUnsold(reservation, ReservationState.Expired);
-                        _metrics.Expired(reservation.DropId);
-                    }
+                    next = ReferenceEquals(Find(reservation.Id), reservation) ? Visit(reservation, now) : null;
+                    again = next == now;
                 }
                 finally
                 {
-                    reservation.Gate.Release();
+                    if (again)
+                    {
+                        (busy ??= []).Add(reservation);
+                    }
+                    else if (next is { } at)
+                    {
+                        _deadlines.Later(reservation, at);
+                    }
                 }
             }
-
-            // Ended reservations are kept a while (confirm and release stay idempotent), then forgotten.
-            if (reservation.State is ReservationState.Released or ReservationState.Expired && now >= reservation.ExpiresAt + Options.ReservationTtl)
+        }
+        finally
+        {
+            // Due now still: put back after the loop (which would take them again), for the next sweep.
+            foreach (var reservation in busy ?? [])
             {
-                _reservations.TryRemove(reservation.Id, out _);
-                _keys.Forget(reservation);
+                _deadlines.Later(reservation, now);
             }
         }
 
         await Leases.ReturnUnusableAsync(now, cancellationToken);
+        _metrics.Swept(examined, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>A reservation whose deadline came: expires it if it is held, forgets it once ended a TTL ago. Returns when it is next due (null: never again; <paramref name="now"/>: at the next sweep).</summary>
+    private DateTimeOffset? Visit(Reservation reservation, DateTimeOffset now)
+    {
+        if (reservation.State == ReservationState.Held)
+        {
+            // A reservation whose confirm is in doubt waits for its lease to end: by then the
+            // origin accepts no sale under it, so whatever landed has landed.
+            if (reservation.ConfirmInDoubt && now < reservation.Lease.ExpiresAt)
+            {
+                return reservation.Lease.ExpiresAt;
+            }
+
+            // A call holds it (a confirm, a release): its outcome decides; looked at again next sweep.
+            if (reservation.Confirming || !reservation.Gate.Wait(0))
+            {
+                return now;
+            }
+
+            try
+            {
+                if (reservation.State == ReservationState.Held)
+                {
+                    if (reservation.ConfirmInDoubt && now < reservation.Lease.ExpiresAt)
+                    {
+                        return reservation.Lease.ExpiresAt;
+                    }
+
+                    EndUnsold(reservation, ReservationState.Expired);
+                    _metrics.Expired(reservation.DropId);
+                }
+            }
+            finally
+            {
+                reservation.Gate.Release();
+            }
+        }
+
+        if (reservation.State is not (ReservationState.Released or ReservationState.Expired))
+        {
+            // Confirmed: kept (confirm stays idempotent) until its drop is over.
+            return null;
+        }
+
+        // Ended reservations are kept a while (confirm and release stay idempotent), then forgotten.
+        var forgetAt = reservation.ExpiresAt + Options.ReservationTtl;
+        if (now < forgetAt)
+        {
+            return forgetAt;
+        }
+
+        _reservations.TryRemove(new KeyValuePair<string, Reservation>(reservation.Id, reservation));
+        _keys.Forget(reservation);
+        return null;
+    }
+
+    /// <summary>Remembers a reservation: found by id, due for the sweep at its expiry, its drop checked for eviction.</summary>
+    private Reservation Remember(Reservation reservation)
+    {
+        _reservations[reservation.Id] = reservation;
+        _deadlines.Add(reservation);
+        // After the map (see EvictEndedDropsAsync). Read first: the drop is almost always known,
+        // and a read takes no lock.
+        if (!_reservedDrops.ContainsKey(reservation.DropId))
+        {
+            _reservedDrops.TryAdd(reservation.DropId, 0);
+        }
+
+        return reservation;
+    }
+
+    /// <summary>The confirm's outcome is unknown: the sweep re-sends it until the origin settles it.</summary>
+    private void MarkInDoubt(Reservation reservation)
+    {
+        reservation.ConfirmInDoubt = true;
+        _inDoubt.TryAdd(reservation.Id, reservation);
     }
 
     // ValueTask: the common path (units in a local lease) completes synchronously and allocates no task.
@@ -344,17 +435,7 @@ internal sealed partial class DropReservations
             return new ReserveResult(ReserveStatus.NotFound);
         }
 
-        DropSku? sku = null;
-        foreach (var candidate in drop.Skus)
-        {
-            if (string.Equals(candidate.SkuId, skuId, StringComparison.Ordinal))
-            {
-                sku = candidate;
-                break;
-            }
-        }
-
-        if (sku is null)
+        if (Withdrawal.SkuOf(drop, skuId) is not { } sku)
         {
             return new ReserveResult(ReserveStatus.UnknownSku);
         }
@@ -436,8 +517,7 @@ internal sealed partial class DropReservations
             cancellationToken.ThrowIfCancellationRequested();
         }
 
-        var reservation = new Reservation(NewId(), dropId, skuId, quantity, drop.CreatorId, token.Subject, idempotencyKey, pool, lease, expiresAt);
-        _reservations[reservation.Id] = reservation;
+        var reservation = Remember(new Reservation(NewId(), dropId, skuId, quantity, drop.CreatorId, token.Subject, idempotencyKey, pool, lease, expiresAt));
         return new ReserveResult(ReserveStatus.Created, reservation);
     }
 
@@ -454,5 +534,12 @@ internal sealed partial class DropReservations
         return result;
     }
 
-    private string NewId() => _edgeOptions.Value.Id + "." + Guid.NewGuid().ToString("N");
+    /// <summary>The edge's id, a dot and a random GUID's 32 hex digits, written in one string (no GUID string to concatenate).</summary>
+    private string NewId()
+        => string.Create(_edgeOptions.Value.Id.Length + 33, (EdgeId: _edgeOptions.Value.Id, Guid: Guid.NewGuid()), static (chars, state) =>
+        {
+            state.EdgeId.CopyTo(chars);
+            chars[state.EdgeId.Length] = '.';
+            state.Guid.TryFormat(chars[(state.EdgeId.Length + 1)..], out _, "N");
+        });
 }

@@ -35,12 +35,20 @@ internal static class ViewerRateLimits
             var settings = limits.Value;
             limiter.GlobalLimiter = new OnDemandLimiter(() =>
             {
+                // The partitions' factories are made once here: a factory lambda inside the
+                // partitioner (and GetTokenBucketLimiter's own wrapper of it) allocated two
+                // delegates and a closure per limiter on every request, though a factory only
+                // runs when a viewer's or creator's bucket is first made.
+                Func<(string, string), RateLimiter> viewerBucket = _ => PartitionBucket(settings.ViewerBurst, settings.ViewerPerSecond);
+                Func<string, RateLimiter> creatorBucket = _ => PartitionBucket(settings.CreatorBurst, settings.CreatorPerSecond);
+                var noViewerLimit = RateLimitPartition.GetNoLimiter((string.Empty, string.Empty));
+                var noCreatorLimit = RateLimitPartition.GetNoLimiter(string.Empty);
                 var perViewer = PartitionedRateLimiter.Create<HttpContext, (string, string)>(context => Limited(context) is { } token
-                    ? RateLimitPartition.GetTokenBucketLimiter((token.CreatorId ?? "", token.Subject), _ => Bucket(settings.ViewerBurst, settings.ViewerPerSecond))
-                    : RateLimitPartition.GetNoLimiter((string.Empty, string.Empty)));
+                    ? new RateLimitPartition<(string, string)>((token.CreatorId ?? "", token.Subject), viewerBucket)
+                    : noViewerLimit);
                 var perCreator = PartitionedRateLimiter.Create<HttpContext, string>(context => Limited(context) is { CreatorId: { } creator }
-                    ? RateLimitPartition.GetTokenBucketLimiter(creator, _ => Bucket(settings.CreatorBurst, settings.CreatorPerSecond))
-                    : RateLimitPartition.GetNoLimiter(string.Empty));
+                    ? new RateLimitPartition<string>(creator, creatorBucket)
+                    : noCreatorLimit);
                 return PartitionedRateLimiter.CreateChained(perViewer, perCreator);
             });
             limiter.OnRejected = static (context, cancellationToken) => RejectAsync(context, cancellationToken);
@@ -72,6 +80,18 @@ internal static class ViewerRateLimits
             QueueLimit = 0,
             AutoReplenishment = true,
         };
+    }
+
+    /// <summary>
+    /// A bucket of a partitioned limiter, as <see cref="RateLimitPartition.GetTokenBucketLimiter{TKey}"/>
+    /// makes it: without a timer of its own (the partitioned limiter replenishes every bucket from
+    /// one timer).
+    /// </summary>
+    private static TokenBucketRateLimiter PartitionBucket(int burst, double perSecond)
+    {
+        var options = Bucket(burst, perSecond);
+        options.AutoReplenishment = false;
+        return new TokenBucketRateLimiter(options);
     }
 
     private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken cancellationToken)

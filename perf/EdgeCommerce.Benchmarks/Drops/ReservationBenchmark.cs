@@ -39,6 +39,12 @@ internal static class ReservationBenchmark
         // more whichever build it measures (a build measured first is not slower for that).
         var baselineFirst = args.Flag("baseline-first");
         var save = !args.Flag("no-save");
+        // How long a reservation holds (Drops:ReservationTtl). An ended one is remembered a TTL more,
+        // so this sets how many the edge remembers (rate × 2 TTL): 4 s keeps ~35,000 at 4,000 a
+        // second; the product's 5 min would keep millions. Leases last at least 3 TTL so a lease
+        // stays usable for a reservation (the edge takes none from a lease ending within TTL/2).
+        var ttl = args.Int("reservation-ttl", 4, min: 1);
+        var leaseSeconds = Math.Max(10, 3 * ttl);
         var baselineAssembly = args.All("baseline-edge").SingleOrDefault() is { } baselinePath ? Path.GetFullPath(baselinePath) : null;
         args.EnsureAllRead();
         if (baselineAssembly is not null && !File.Exists(baselineAssembly))
@@ -50,11 +56,11 @@ internal static class ReservationBenchmark
         var loadAtStart = MachineInfo.LoadAverage;
         Console.WriteLine($"reservations: {clients} clients, {rounds} rounds × {seconds} s per mode after {warmup} s warm-up; load {loadAtStart}");
         using var data = new TempDirectory("edgecommerce-bench-drops");
-        await using var origin = await OriginHost.StartAsync(data.Combine("origin"), ["Drops:LeaseDuration=00:00:10", "Drops:MaxLeaseUnits=50"], cancellationToken);
+        await using var origin = await OriginHost.StartAsync(data.Combine("origin"), [string.Create(CultureInfo.InvariantCulture, $"Drops:LeaseDuration={TimeSpan.FromSeconds(leaseSeconds):c}"), "Drops:MaxLeaseUnits=50"], cancellationToken);
         // The per-viewer and per-creator rate limits stay in the path (their cost is measured) but
         // never refuse: 16 viewers of one creator each send thousands of requests per second here,
         // and a 429 is not a reservation.
-        string[] common = ["Drops:ReservationTtl=00:00:04", "Drops:ClockSkewMargin=00:00:01", "Drops:LeaseUnits=20", "Drops:MaxLeaseUnits=50",
+        string[] common = [string.Create(CultureInfo.InvariantCulture, $"Drops:ReservationTtl={TimeSpan.FromSeconds(ttl):c}"), "Drops:ClockSkewMargin=00:00:01", "Drops:LeaseUnits=20", "Drops:MaxLeaseUnits=50",
             "RateLimits:ViewerBurst=1000000", "RateLimits:ViewerPerSecond=1000000", "RateLimits:CreatorBurst=1000000", "RateLimits:CreatorPerSecond=1000000"];
         await using var leases = new EdgeHost("bench-leases", origin, data.Combine("leases"), common);
         await using var central = new EdgeHost("bench-origin", origin, data.Combine("central"), [.. common, "Drops:ReserveAtOrigin=true"]);
@@ -147,7 +153,7 @@ internal static class ReservationBenchmark
         }
 
         var side = baseline is null || together == 0 ? null : await TogetherAsync(leases, baseline, tokens, together, seconds, warmup, cancellationToken);
-        var report = Report(args, clients, seconds, rounds, warmup, started, loadAtStart, modes, baselineAssembly, samples, elapsed, failures, cpu, allocated, collections, leaseCalls, perRound, side, baselineFirst);
+        var report = Report(args, clients, seconds, rounds, warmup, ttl, leaseSeconds, started, loadAtStart, modes, baselineAssembly, samples, elapsed, failures, cpu, allocated, collections, leaseCalls, perRound, side, baselineFirst);
         Console.WriteLine();
         Console.WriteLine(report);
         if (save)
@@ -234,7 +240,7 @@ internal static class ReservationBenchmark
         return (allocated, collections, leases);
     }
 
-    private static string Report(BenchArguments args, int clients, int seconds, int rounds, int warmup, DateTimeOffset started, string loadAtStart, string[] modes, string? baselineAssembly,
+    private static string Report(BenchArguments args, int clients, int seconds, int rounds, int warmup, int ttl, int leaseSeconds, DateTimeOffset started, string loadAtStart, string[] modes, string? baselineAssembly,
         Dictionary<string, List<double>> samples, Dictionary<string, double> elapsed, Dictionary<string, int> failures, Dictionary<string, double> cpu,
         Dictionary<string, double> allocated, Dictionary<string, double> collections, Dictionary<string, double> leaseCalls, Dictionary<string, List<string>> perRound, TogetherResult? together, bool baselineFirst)
     {
@@ -244,7 +250,7 @@ internal static class ReservationBenchmark
         text.AppendLine(CultureInfo.InvariantCulture, $"- machine: {MachineInfo.Describe()}; {Repository.Configuration} build");
         text.AppendLine(CultureInfo.InvariantCulture, $"- load average at start: {loadAtStart}; at the end: {MachineInfo.LoadAverage}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- command: `dotnet run -c Release --project perf/EdgeCommerce.Benchmarks -- {args.CommandLine}`");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- one origin (SQLite, synchronous=FULL; leases of 10 s, at most 50 units) and two edges on this machine; {clients} clients (one viewer each) per mode; {rounds} rounds of {seconds} s per mode, alternating leases/origin, each after {warmup} s of warm-up; each client loops POST reservation (timed, send → whole answer) then DELETE it (not timed)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- one origin (SQLite, synchronous=FULL; leases of {leaseSeconds} s, at most 50 units) and two edges on this machine (reservations held {ttl} s, then remembered {ttl} s more); {clients} clients (one viewer each) per mode; {rounds} rounds of {seconds} s per mode, alternating leases/origin, each after {warmup} s of warm-up; each client loops POST reservation (timed, send → whole answer) then DELETE it (not timed)");
         text.AppendLine("- leases: the edge reserves inside units leased from the origin (asks for what the previous lease sold, 20 at first, at most 50); origin: `Drops:ReserveAtOrigin=true`, every reservation leases exactly its unit from the origin (one origin write transaction each)");
         if (baselineAssembly is not null)
         {

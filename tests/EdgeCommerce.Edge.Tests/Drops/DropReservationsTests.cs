@@ -6,6 +6,7 @@ using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using EdgeCommerce.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -133,6 +134,87 @@ public sealed class DropReservationsTests : IDisposable
         Assert.Equal(ConfirmStatus.Gone, confirmExpired.Status);
         Assert.Equal(ReserveStatus.Created, next.Status);
         Assert.Same(first.Reservation.Lease, next.Reservation!.Lease);
+    }
+
+    /// <summary>
+    /// Reservations made at two times, swept as each group comes due. Catches a sweep that looks
+    /// at every reservation the edge remembers (tens of thousands during a drop, each second)
+    /// instead of only those due, and one that expires a reservation early or leaves a due one held.
+    /// </summary>
+    [Fact]
+    public async Task SweepAsync_ReservationsMadeAtTwoTimes_ExpiresExactlyTheDueOnesAndLooksAtNoOther()
+    {
+        // Arrange
+        using var swept = new MetricCollector<long>(_meters, DropMetrics.MeterName, DropMetrics.SweptName);
+        Publish(Drop(allocation: 10, startsAt: s_now));
+        var early = new[] { await Reserve(Viewer("a")), await Reserve(Viewer("b")), await Reserve(Viewer("c")) };
+        _time.Advance(TimeSpan.FromSeconds(30));
+        var late = new[] { await Reserve(Viewer("d")), await Reserve(Viewer("e")) };
+
+        // Act
+        _time.Advance(s_ttl - TimeSpan.FromSeconds(31));
+        await _reservations.SweepAsync(CancellationToken);
+        var beforeAnyDue = swept.GetMeasurementSnapshot().EvaluateAsCounter();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _reservations.SweepAsync(CancellationToken);
+        var earlyDue = swept.GetMeasurementSnapshot().EvaluateAsCounter();
+        var statesAtEarlyDue = early.Concat(late).Select(r => r.Reservation!.State).ToArray();
+        _time.Advance(TimeSpan.FromSeconds(29));
+        await _reservations.SweepAsync(CancellationToken);
+        var justBeforeLateDue = swept.GetMeasurementSnapshot().EvaluateAsCounter();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _reservations.SweepAsync(CancellationToken);
+
+        // Assert
+        Assert.All(early.Concat(late), r => Assert.Equal(ReserveStatus.Created, r.Status));
+        Assert.Equal(0, beforeAnyDue);
+        Assert.Equal(3, earlyDue);
+        Assert.Equal([ReservationState.Expired, ReservationState.Expired, ReservationState.Expired, ReservationState.Held, ReservationState.Held], statesAtEarlyDue);
+        Assert.Equal(3, justBeforeLateDue);
+        Assert.Equal(5, swept.GetMeasurementSnapshot().EvaluateAsCounter());
+        Assert.All(late, r => Assert.Equal(ReservationState.Expired, r.Reservation!.State));
+        Assert.Equal(0, _reservations.PoolFor("d1", "hoodie-m").Holdings(_time.GetUtcNow()).Held);
+    }
+
+    /// <summary>
+    /// A reservation a call holds (a confirm in flight) when its expiry comes, and a released one.
+    /// Catches a due reservation the sweep takes out of its index and never looks at again (held
+    /// for ever: its unit and the viewer's count never return), and an ended one forgotten before
+    /// a TTL past its expiry (a retried release or confirm would be told "not found") or never.
+    /// </summary>
+    [Fact]
+    public async Task SweepAsync_ReservationBusyAtItsExpiryOrReleased_ExpiredByALaterSweepAndForgottenATtlLater()
+    {
+        // Arrange
+        Publish(Drop(allocation: 10, startsAt: s_now));
+        var busy = (await Reserve(Viewer("a"))).Reservation!;
+        var released = (await Reserve(Viewer("b"))).Reservation!;
+        await _reservations.ReleaseAsync(Viewer("b"), released.Id, CancellationToken);
+
+        // Act
+        _time.Advance(s_ttl);
+        await busy.Gate.WaitAsync(CancellationToken);
+        await _reservations.SweepAsync(CancellationToken);
+        var whileBusy = busy.State;
+        busy.Gate.Release();
+        await _reservations.SweepAsync(CancellationToken);
+        var afterwards = busy.State;
+        _time.Advance(s_ttl - TimeSpan.FromSeconds(1));
+        await _reservations.SweepAsync(CancellationToken);
+        var keptUntil = (_reservations.Find(busy.Id), _reservations.Find(released.Id));
+        var releasedAgain = await _reservations.ReleaseAsync(Viewer("b"), released.Id, CancellationToken);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _reservations.SweepAsync(CancellationToken);
+
+        // Assert
+        Assert.Equal(ReservationState.Held, whileBusy);
+        Assert.Equal(ReservationState.Expired, afterwards);
+        Assert.Equal((busy, released), keptUntil);
+        Assert.Equal(ConfirmStatus.Gone, releasedAgain.Status);
+        Assert.Null(_reservations.Find(busy.Id));
+        Assert.Null(_reservations.Find(released.Id));
+        Assert.Equal(0, _reservations.Tracked().Reservations);
+        Assert.Equal(0, _reservations.Tracked().ViewerCounts);
     }
 
     [Fact]

@@ -223,7 +223,7 @@ internal sealed class DropAdmission(ReplicaHolder holder, DropReservations reser
                 (Options: options.Value, Random, Metrics: metrics, Logger: (ILogger)logger, Now: now));
 
     private RoomConditions Conditions(DropState drop)
-        => new(DropPhases.StartsAt(drop), RoomCapacity.Of(drop, sku => reservations.Leases.FreeUnits(drop.DropId, sku), options.Value));
+        => new(DropPhases.StartsAt(drop), RoomCapacity.Of(drop, (Pools: reservations.Leases, drop.DropId), static (state, sku) => state.Pools.FreeUnits(state.DropId, sku), options.Value));
 
     private static QueueTicketResponse View(TicketStatus status, string ticket, string statusUrl, RoomConditions conditions)
         => new(ticket,

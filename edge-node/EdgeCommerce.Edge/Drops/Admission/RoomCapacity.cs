@@ -21,6 +21,10 @@ internal static class RoomCapacity
 {
     /// <param name="localFreeUnits">Free units in this edge's usable leases of a SKU of the drop.</param>
     public static int Of(DropState drop, Func<string, int> localFreeUnits, AdmissionOptions options)
+        => Of(drop, localFreeUnits, static (free, sku) => free(sku), options);
+
+    /// <summary>As <see cref="Of(DropState, Func{string, int}, AdmissionOptions)"/>, with the lookup's state passed in: no closure on the reservation path.</summary>
+    public static int Of<TState>(DropState drop, TState state, Func<TState, string, int> localFreeUnits, AdmissionOptions options)
     {
         ArgumentNullException.ThrowIfNull(drop);
         ArgumentNullException.ThrowIfNull(localFreeUnits);
@@ -32,9 +36,12 @@ internal static class RoomCapacity
 
         long units = 0;
         long unsold = 0;
-        foreach (var sku in drop.Skus)
+        // Indexed: foreach over a protobuf RepeatedField allocates its enumerator, on every reservation here.
+        var skus = drop.Skus;
+        for (var i = 0; i < skus.Count; i++)
         {
-            units += Math.Max(0, sku.Allocation - sku.Sold - sku.Leased) + Math.Max(0, localFreeUnits(sku.SkuId));
+            var sku = skus[i];
+            units += Math.Max(0, sku.Allocation - sku.Sold - sku.Leased) + Math.Max(0, localFreeUnits(state, sku.SkuId));
             unsold += Math.Max(0, sku.Allocation - sku.Sold);
         }
 
