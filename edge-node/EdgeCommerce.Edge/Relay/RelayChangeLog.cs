@@ -13,15 +13,29 @@ namespace EdgeCommerce.Edge.Relay;
 /// <remarks>
 /// The replica updater appends before it swaps the replica in, so a stream that read the replica
 /// at revision R always finds R within the log (or the log already past it).
+/// <para>
+/// Waking the downstream streams is one pass: every stream waits on the same <see cref="ReadAfter"/>
+/// task, completed (by one thread-pool item, off the updater's path) with its continuations run
+/// inline, so each stream's write is issued in turn without a thread-pool hop, a timer or a
+/// cancellation registration per stream and batch. An idle relay's heartbeats come from one timer
+/// that completes the same task every <see cref="RelayOptions.HeartbeatInterval"/>, not one per stream.
+/// A stream's reads are a binary search in an array, not a walk of the whole log: at the default
+/// capacity the log holds up to 10,000 batches and every stream reads it after every batch.
+/// </para>
 /// </remarks>
-internal sealed class RelayChangeLog(IOptions<RelayOptions> options)
+internal sealed class RelayChangeLog(IOptions<RelayOptions> options, TimeProvider? timeProvider = null) : IDisposable
 {
+    private static readonly WatchResponse[] s_none = [];
     private readonly Lock _gate = new();
-    private readonly LinkedList<Entry> _entries = new();
+    // _entries[_first..] are the log, oldest first; the slots before _first are evicted and
+    // reclaimed once they are half the list (so evicting one batch per append stays O(1) amortized).
+    private readonly List<Entry> _entries = [];
+    private int _first;
     private long _start;
     private long _head;
     private long _changes;
-    private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _wake = NewWake();
+    private ITimer? _ticks;
     private WatchResponse? _heartbeat;
 
     /// <summary>The oldest revision a downstream edge can resume from.</summary>
@@ -51,17 +65,14 @@ internal sealed class RelayChangeLog(IOptions<RelayOptions> options)
     /// <summary>Starts the log again at <paramref name="revision"/> (a snapshot replaced the replica).</summary>
     public void Reset(long revision)
     {
-        TaskCompletionSource appended;
+        TaskCompletionSource wake;
         lock (_gate)
         {
-            _entries.Clear();
-            _changes = 0;
-            _start = revision;
-            _head = revision;
-            appended = Rotate();
+            Clear(revision);
+            wake = Rotate();
         }
 
-        appended.TrySetResult();
+        WakeStreams(wake);
     }
 
     /// <summary>Adds a batch this edge is about to apply; one that does not follow the head restarts the log at its revision.</summary>
@@ -75,60 +86,85 @@ internal sealed class RelayChangeLog(IOptions<RelayOptions> options)
 
         // Encoded here, once: every downstream stream's write copies these bytes.
         var response = new WatchResponse { Changes = batch.Clone() }.Encode();
-        TaskCompletionSource appended;
+        TaskCompletionSource wake;
         lock (_gate)
         {
             if (batch.PreviousRevision != _head)
             {
-                _entries.Clear();
-                _changes = 0;
-                _start = batch.Revision;
-                _head = batch.Revision;
-                }
+                Clear(batch.Revision);
+            }
             else
             {
-                _entries.AddLast(new Entry(batch.PreviousRevision, batch.Revision, response));
+                _entries.Add(new Entry(batch.PreviousRevision, batch.Revision, response));
                 _changes += batch.Changes.Count;
                 _head = batch.Revision;
-                while (_changes > options.Value.LogCapacity && _entries.First is { } oldest && _entries.Count > 1)
+                while (_changes > options.Value.LogCapacity && _entries.Count - _first > 1)
                 {
-                    _entries.RemoveFirst();
-                    _changes -= oldest.Value.Response.Changes.Changes.Count;
-                    _start = oldest.Value.Revision;
+                    var oldest = _entries[_first];
+                    _entries[_first++] = default;
+                    _changes -= oldest.Response.Changes.Changes.Count;
+                    _start = oldest.Revision;
+                }
+
+                if (_first > 64 && _first * 2 > _entries.Count)
+                {
+                    _entries.RemoveRange(0, _first);
+                    _first = 0;
                 }
             }
 
-            appended = Rotate();
+            wake = Rotate();
         }
 
-        appended.TrySetResult();
+        WakeStreams(wake);
     }
 
     /// <summary>
     /// What follows <paramref name="after"/>: the batches to send (the first cut to start right after
     /// it when it falls inside one), an empty list when there is nothing yet, or null when the log no
-    /// longer reaches back to it (the stream needs a snapshot). Also a task that completes at the next append.
+    /// longer reaches back to it (the stream needs a snapshot). Also a task that completes at the
+    /// next append, reset or heartbeat tick (whichever comes first); its continuations run inline,
+    /// one stream after another, so a waiter must not block.
     /// </summary>
-    public (IReadOnlyList<WatchResponse>? Batches, Task Appended) ReadAfter(long after)
+    public (IReadOnlyList<WatchResponse>? Batches, Task Wake) ReadAfter(long after)
     {
         lock (_gate)
         {
+            _ticks ??= StartTicks();
             if (after < _start)
             {
-                return (null, _appended.Task);
+                return (null, _wake.Task);
             }
 
-            var batches = new List<WatchResponse>();
-            foreach (var entry in _entries)
+            if (after >= _head)
             {
-                if (entry.Revision <= after)
-                {
-                    continue;
-                }
+                // The common read: a stream that just sent the head looks again before it waits.
+                return (s_none, _wake.Task);
+            }
 
+            // Revisions increase along the log: the first entry past `after`, by binary search.
+            var low = _first;
+            var high = _entries.Count;
+            while (low < high)
+            {
+                var middle = low + ((high - low) / 2);
+                if (_entries[middle].Revision <= after)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle;
+                }
+            }
+
+            var batches = new WatchResponse[_entries.Count - low];
+            for (var i = low; i < _entries.Count; i++)
+            {
+                var entry = _entries[i];
                 if (entry.PreviousRevision >= after)
                 {
-                    batches.Add(entry.Response);
+                    batches[i - low] = entry.Response;
                     continue;
                 }
 
@@ -136,10 +172,10 @@ internal sealed class RelayChangeLog(IOptions<RelayOptions> options)
                 // origin): the rest of the batch, encoded for this stream alone.
                 var cut = new ChangeBatch { PreviousRevision = after, Revision = entry.Revision };
                 cut.Changes.Add(entry.Response.Changes.Changes.Where(change => change.Revision > after));
-                batches.Add(new WatchResponse { Changes = cut });
+                batches[i - low] = new WatchResponse { Changes = cut };
             }
 
-            return (batches, _appended.Task);
+            return (batches, _wake.Task);
         }
     }
 
@@ -163,12 +199,55 @@ internal sealed class RelayChangeLog(IOptions<RelayOptions> options)
         return fresh;
     }
 
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _ticks?.Dispose();
+            _ticks = null;
+        }
+    }
+
+    private void Clear(long revision)
+    {
+        _entries.Clear();
+        _first = 0;
+        _changes = 0;
+        _start = revision;
+        _head = revision;
+    }
+
+    private ITimer StartTicks()
+    {
+        var interval = options.Value.HeartbeatInterval;
+        return (timeProvider ?? TimeProvider.System).CreateTimer(static state => ((RelayChangeLog)state!).Tick(), this, interval, interval);
+    }
+
+    private void Tick()
+    {
+        TaskCompletionSource wake;
+        lock (_gate)
+        {
+            wake = Rotate();
+        }
+
+        // Already on a timer's thread-pool callback: the pass runs here.
+        wake.TrySetResult();
+    }
+
     private TaskCompletionSource Rotate()
     {
-        var appended = _appended;
-        _appended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return appended;
+        var wake = _wake;
+        _wake = NewWake();
+        return wake;
     }
+
+    /// <summary>One thread-pool item runs every waiting stream's continuation in turn, off the caller's path (the replica updater).</summary>
+    private static void WakeStreams(TaskCompletionSource wake)
+        => ThreadPool.UnsafeQueueUserWorkItem(static wake => wake.TrySetResult(), wake, preferLocal: false);
+
+    // Continuations inline on purpose (see the class remarks): no RunContinuationsAsynchronously.
+    private static TaskCompletionSource NewWake() => new(TaskCreationOptions.None);
 
     private readonly record struct Entry(long PreviousRevision, long Revision, WatchResponse Response);
 }

@@ -28,12 +28,16 @@ internal sealed class RelaySession(
 {
     private readonly HashSet<string> _modelsSent = new(StringComparer.Ordinal);
     private long _offered;
+    private long _lastWrite;
 
     /// <summary>The highest revision this stream sent or is sending (set before the write, so an ack never overtakes it).</summary>
     public long OfferedRevision => Interlocked.Read(ref _offered);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // Completed once when the stream ends, instead of a cancellation registration per wait.
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = cancellationToken.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), stopped);
         var replica = holder.Current;
         var openedAt = replica.Revision;
         var sent = hello.FromRevision;
@@ -53,7 +57,7 @@ internal sealed class RelaySession(
 
         while (!cancellationToken.IsCancellationRequested)
         {
-            var (batches, appended) = log.ReadAfter(sent);
+            var (batches, wake) = log.ReadAfter(sent);
             if (batches is null)
             {
                 // The log restarted past this stream (the relay took a snapshot from upstream):
@@ -67,7 +71,7 @@ internal sealed class RelaySession(
             {
                 await SendModelsOfAsync(response.Changes, cancellationToken);
                 Offer(response.Changes.Revision);
-                await writer.WriteAsync(response, cancellationToken);
+                await WriteAsync(response, cancellationToken);
                 sent = response.Changes.Revision;
                 if (PresentedKeyDropped(response.Changes, openedAt))
                 {
@@ -87,23 +91,32 @@ internal sealed class RelaySession(
                 continue;
             }
 
-            try
-            {
-                await appended.WaitAsync(options.HeartbeatInterval, timeProvider, cancellationToken);
-            }
-            catch (TimeoutException)
+            if (HeartbeatDue())
             {
                 await WriteHeartbeatAsync(Math.Max(log.Head, sent), holder.Current.ClusterId, cancellationToken);
             }
+
+            // The log's wake (next append, or its heartbeat tick) or the stream's end. The wake's
+            // continuations run inline, one stream after another, so nothing here may block.
+            await Task.WhenAny(wake, stopped.Task);
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
     }
+
+    /// <summary>
+    /// Whether the stream is due a heartbeat at this wake: nothing written for half the interval.
+    /// The log's ticks come every interval, so a stream is never silent for more than 1.5 intervals.
+    /// </summary>
+    internal bool HeartbeatDue()
+        => timeProvider.GetElapsedTime(Interlocked.Read(ref _lastWrite)) >= options.HeartbeatInterval / 2;
 
     /// <summary>The edge's token as the origin renewed it (through this relay's stream), sent as the origin would send it to a direct edge.</summary>
     private async Task SendRenewalAsync(CancellationToken cancellationToken)
     {
         if (renewal?.TakePending() is { } renewed)
         {
-            await writer.WriteAsync(new WatchResponse { TokenRenewal = renewed }, cancellationToken);
+            await WriteAsync(new WatchResponse { TokenRenewal = renewed }, cancellationToken);
         }
     }
 
@@ -159,7 +172,7 @@ internal sealed class RelaySession(
     private async Task<long> SendSnapshotAsync(CatalogReplica replica, string reason, CancellationToken cancellationToken)
     {
         RelayLog.SnapshotStarting(logger, hello.EdgeId, replica.Revision, reason);
-        await writer.WriteAsync(new WatchResponse { SnapshotBegin = new SnapshotBegin { Revision = replica.Revision, Creators = replica.Creators.Count } }, cancellationToken);
+        await WriteAsync(new WatchResponse { SnapshotBegin = new SnapshotBegin { Revision = replica.Revision, Creators = replica.Creators.Count } }, cancellationToken);
         var chunk = new SnapshotChunk();
         var chunkBytes = 0;
         foreach (var catalog in replica.Creators.Values.OrderBy(static c => c.CreatorId, StringComparer.Ordinal))
@@ -168,7 +181,7 @@ internal sealed class RelaySession(
             chunkBytes += catalog.CalculateSize();
             if (chunkBytes >= options.SnapshotChunkBytes)
             {
-                await writer.WriteAsync(new WatchResponse { SnapshotChunk = chunk }, cancellationToken);
+                await WriteAsync(new WatchResponse { SnapshotChunk = chunk }, cancellationToken);
                 chunk = new SnapshotChunk();
                 chunkBytes = 0;
             }
@@ -176,7 +189,7 @@ internal sealed class RelaySession(
 
         if (chunk.Creators.Count > 0)
         {
-            await writer.WriteAsync(new WatchResponse { SnapshotChunk = chunk }, cancellationToken);
+            await WriteAsync(new WatchResponse { SnapshotChunk = chunk }, cancellationToken);
         }
 
         var end = new SnapshotEnd { Revision = replica.Revision, Creators = replica.Creators.Count, Keys = replica.Keys, Model = replica.Model };
@@ -187,7 +200,7 @@ internal sealed class RelaySession(
         }
 
         Offer(replica.Revision);
-        await writer.WriteAsync(new WatchResponse { SnapshotEnd = end }, cancellationToken);
+        await WriteAsync(new WatchResponse { SnapshotEnd = end }, cancellationToken);
         return replica.Revision;
     }
 
@@ -231,7 +244,7 @@ internal sealed class RelaySession(
                 Offset = offset,
                 Data = ByteString.CopyFrom(bytes, offset, Math.Min(size, bytes.Length - offset)),
             };
-            await writer.WriteAsync(new WatchResponse { ModelChunk = chunk }, cancellationToken);
+            await WriteAsync(new WatchResponse { ModelChunk = chunk }, cancellationToken);
         }
 
         _modelsSent.Add(model.Sha256);
@@ -257,5 +270,11 @@ internal sealed class RelaySession(
     }
 
     private Task WriteHeartbeatAsync(long head, string clusterId, CancellationToken cancellationToken)
-        => writer.WriteAsync(log.Heartbeat(head, clusterId, timeProvider.GetUtcNow()), cancellationToken);
+        => WriteAsync(log.Heartbeat(head, clusterId, timeProvider.GetUtcNow()), cancellationToken);
+
+    private Task WriteAsync(WatchResponse response, CancellationToken cancellationToken)
+    {
+        Interlocked.Exchange(ref _lastWrite, timeProvider.GetTimestamp());
+        return writer.WriteAsync(response, cancellationToken);
+    }
 }

@@ -99,6 +99,35 @@ public sealed class RelayChangeLogTests
         Assert.Single(log.ReadAfter(10).Batches!);
     }
 
+    [Fact]
+    public void ReadAfter_ALongLogAfterManyEvictions_ReturnsExactlyWhatFollows()
+    {
+        // Arrange: 1,000 batches through a log of 100 changes, so the evicted slots are reclaimed
+        // several times; would catch a search that starts or ends one batch off after a compaction.
+        var log = new RelayChangeLog(Options.Create(new RelayOptions { LogCapacity = 100 }));
+        log.Reset(0);
+        for (var revision = 1; revision <= 1000; revision++)
+        {
+            log.Append(Batch(revision - 1, revision));
+        }
+
+        // Act
+        var tooOld = log.ReadAfter(899).Batches;
+        var fromStart = log.ReadAfter(900).Batches!;
+        var lastFifty = log.ReadAfter(950).Batches!;
+        var atHead = log.ReadAfter(1000).Batches!;
+        var ahead = log.ReadAfter(1200).Batches!;
+
+        // Assert
+        Assert.Null(tooOld);
+        Assert.Equal(900, log.Start);
+        Assert.Equal(Enumerable.Range(901, 100).Select(static r => (long)r), fromStart.Select(static r => r.Changes.Revision));
+        Assert.Equal(Enumerable.Range(951, 50).Select(static r => (long)r), lastFifty.Select(static r => r.Changes.Revision));
+        Assert.All(lastFifty.Zip(lastFifty.Skip(1)), static pair => Assert.Equal(pair.First.Changes.Revision, pair.Second.Changes.PreviousRevision));
+        Assert.Empty(atHead);
+        Assert.Empty(ahead);
+    }
+
     private static ChangeBatch Batch(long previous, params long[] revisions)
     {
         var batch = new ChangeBatch { PreviousRevision = previous, Revision = revisions[^1] };
