@@ -178,10 +178,14 @@ internal sealed class SigningKeyManager(
     {
         var state = _state;
         var now = timeProvider.GetUtcNow();
-        var connected = registry.Local().Where(static edge => edge.Connected).ToList();
+        // The edges are read only for a key published but not yet signing: every stream's heartbeat
+        // asks (its token renewal check, and a relay's for each edge behind it), so reading them on
+        // every call would walk every edge once per edge.
+        List<EdgeRecord>? connected = null;
         foreach (var key in state.Records.Where(key => IsPublished(key, now) && key.RetireAt is null).Reverse())
         {
-            if (now >= key.SigningFrom || connected.All(edge => edge.AppliedRevision >= key.PublishedRevision))
+            if (now >= key.SigningFrom
+                || (connected ??= registry.Local().Where(static edge => edge.Connected).ToList()).All(edge => edge.AppliedRevision >= key.PublishedRevision))
             {
                 return (key.KeyId, state.PrivateKeys[key.KeyId]);
             }
