@@ -24,17 +24,12 @@ public sealed class RelaySessionWakeTests
     {
         // Arrange: would catch a session that starts a timer per stream and wait again (a relay
         // with thousands of streams then creates and cancels thousands of timers per batch).
-        var time = new CountingTimeProvider();
-        var options = new RelayOptions { HeartbeatInterval = s_interval };
-        using var log = new RelayChangeLog(Options.Create(options), time);
-        var holder = new ReplicaHolder();
-        holder.Swap(CatalogReplica.Empty.ApplySnapshot(new Snapshot { Revision = 10 }, "cluster-a").Replica);
-        log.Reset(10);
-        var downstreams = new RelayDownstreams(time, Options.Create(options));
+        using var relay = new Relay();
+        var (time, log) = (relay.Time, relay.Log);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var writers = new[] { new RecordingWriter(), new RecordingWriter() };
         // Started as the server starts them: on the thread pool, without the test's context.
-        var runs = writers.Select((writer, i) => writer.Run = Task.Run(() => Session(holder, log, options, time, downstreams, "edge-" + i, writer).RunAsync(stop.Token), TestContext.Current.CancellationToken)).ToList();
+        var runs = writers.Select((writer, i) => writer.Run = Task.Run(() => relay.Session("edge-" + i, writer).RunAsync(stop.Token), TestContext.Current.CancellationToken)).ToList();
         foreach (var writer in writers)
         {
             await writer.WaitForAsync(1);
@@ -75,16 +70,11 @@ public sealed class RelaySessionWakeTests
     public async Task RunAsync_StreamThatJustGotABatch_IsNotHeartbeatenAtTheNextTick()
     {
         // Arrange: would catch a shared tick that heartbeats every stream whatever it just sent.
-        var time = new CountingTimeProvider();
-        var options = new RelayOptions { HeartbeatInterval = s_interval };
-        using var log = new RelayChangeLog(Options.Create(options), time);
-        var holder = new ReplicaHolder();
-        holder.Swap(CatalogReplica.Empty.ApplySnapshot(new Snapshot { Revision = 10 }, "cluster-a").Replica);
-        log.Reset(10);
-        var downstreams = new RelayDownstreams(time, Options.Create(options));
+        using var relay = new Relay();
+        var (time, log) = (relay.Time, relay.Log);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var writer = new RecordingWriter();
-        var run = writer.Run = Task.Run(() => Session(holder, log, options, time, downstreams, "edge-0", writer).RunAsync(stop.Token), TestContext.Current.CancellationToken);
+        var run = writer.Run = Task.Run(() => relay.Session("edge-0", writer).RunAsync(stop.Token), TestContext.Current.CancellationToken);
         await writer.WaitForAsync(1);
         time.Advance(s_interval * 0.8);
         log.Append(Batch(10, 11));
@@ -105,11 +95,34 @@ public sealed class RelaySessionWakeTests
             writer.Written.Select(static r => r.KindCase));
     }
 
-    private static RelaySession Session(ReplicaHolder holder, RelayChangeLog log, RelayOptions options, TimeProvider time, RelayDownstreams downstreams, string edgeId, RecordingWriter writer)
+    /// <summary>A relay whose replica and log are at revision 10, on counting fake time.</summary>
+    private sealed class Relay : IDisposable
     {
-        var hello = new WatchRequest { EdgeId = edgeId, FromRevision = 10, ClusterId = "cluster-a", ProtocolVersion = SyncWorker.ProtocolVersion };
-        var token = new AccessToken(edgeId, null, FrozenSet<string>.Empty, null, time.GetUtcNow().AddDays(1), "key-1", "token-" + edgeId);
-        return new RelaySession(holder, log, options, new EdgeOptions { Id = "relay-1" }, time, NullLogger.Instance, hello, token, writer, downstreams.Connect(hello));
+        private readonly RelayOptions _options = new() { HeartbeatInterval = s_interval };
+        private readonly ReplicaHolder _holder = new();
+        private readonly RelayDownstreams _downstreams;
+
+        public Relay()
+        {
+            Log = new RelayChangeLog(Options.Create(_options), Time);
+            _holder.Swap(CatalogReplica.Empty.ApplySnapshot(new Snapshot { Revision = 10 }, "cluster-a").Replica);
+            Log.Reset(10);
+            _downstreams = new RelayDownstreams(Time, Options.Create(_options));
+        }
+
+        public CountingTimeProvider Time { get; } = new();
+
+        public RelayChangeLog Log { get; }
+
+        /// <summary>A downstream edge's session from revision 10, writing to <paramref name="writer"/>.</summary>
+        public RelaySession Session(string edgeId, RecordingWriter writer)
+        {
+            var hello = new WatchRequest { EdgeId = edgeId, FromRevision = 10, ClusterId = "cluster-a", ProtocolVersion = SyncWorker.ProtocolVersion };
+            var token = new AccessToken(edgeId, null, FrozenSet<string>.Empty, null, Time.GetUtcNow().AddDays(1), "key-1", "token-" + edgeId);
+            return new RelaySession(_holder, Log, _options, new EdgeOptions { Id = "relay-1" }, Time, NullLogger.Instance, hello, token, writer, _downstreams.Connect(hello));
+        }
+
+        public void Dispose() => Log.Dispose();
     }
 
     private static ChangeBatch Batch(long previous, long revision)
