@@ -37,9 +37,8 @@ internal static partial class AuthBenchmark
         var tokenCount = args.Int("tokens", 1_000, min: 1);
         var save = !args.Flag("no-save");
         args.EnsureAllRead();
-        if (!File.Exists("/usr/bin/wrk"))
+        if (await WrkMissingAsync("auth"))
         {
-            await Console.Error.WriteLineAsync("auth needs wrk (apt-get install -y wrk).");
             return 2;
         }
 
@@ -78,6 +77,18 @@ internal static partial class AuthBenchmark
         }
 
         return 0;
+    }
+
+    /// <summary>True, after saying so, when wrk (which the benchmarks over HTTP load with) is not installed.</summary>
+    internal static async Task<bool> WrkMissingAsync(string benchmark)
+    {
+        if (File.Exists("/usr/bin/wrk"))
+        {
+            return false;
+        }
+
+        await Console.Error.WriteLineAsync($"{benchmark} needs wrk (apt-get install -y wrk).");
+        return true;
     }
 
     private static string Report(BenchArguments args, List<string> names, Dictionary<string, List<WrkResult>> results, int rounds, int seconds, int connections, int tokenCount)

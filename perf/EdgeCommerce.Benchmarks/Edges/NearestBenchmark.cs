@@ -33,9 +33,8 @@ internal static class NearestBenchmark
         var edges = args.Int("edges", 12, min: 1);
         var save = !args.Flag("no-save");
         args.EnsureAllRead();
-        if (!File.Exists("/usr/bin/wrk"))
+        if (await AuthBenchmark.WrkMissingAsync("nearest"))
         {
-            await Console.Error.WriteLineAsync("nearest needs wrk (apt-get install -y wrk).");
             return 2;
         }
 

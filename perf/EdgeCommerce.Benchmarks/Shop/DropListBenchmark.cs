@@ -32,9 +32,8 @@ internal static class DropListBenchmark
         var skus = args.Int("skus", 8, min: 1);
         var save = !args.Flag("no-save");
         args.EnsureAllRead();
-        if (!File.Exists("/usr/bin/wrk"))
+        if (await AuthBenchmark.WrkMissingAsync("drop-list"))
         {
-            await Console.Error.WriteLineAsync("drop-list needs wrk (apt-get install -y wrk).");
             return 2;
         }
 

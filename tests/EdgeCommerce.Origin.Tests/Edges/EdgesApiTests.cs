@@ -6,6 +6,7 @@ using EdgeCommerce.Origin.Edges;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using Microsoft.Extensions.DependencyInjection;
 using static EdgeCommerce.Origin.Tests.CatalogAdmin.CatalogSamples;
+using static EdgeCommerce.Origin.Tests.Edges.RegistryEdges;
 
 namespace EdgeCommerce.Origin.Tests.Edges;
 
@@ -178,10 +179,6 @@ public sealed class EdgesApiTests
         await origin.InitializeAsync();
         return origin;
     }
-
-    /// <param name="appliedRevision">What the edge acknowledged; by default 1 (the first signing key, written when the first client is made): an edge that acknowledged nothing is never healthy.</param>
-    private static long Connect(EdgeRegistry registry, string id, string region, long appliedRevision = 1)
-        => registry.OnConnected(id, region, $"https://{id}.example.com", 2, appliedRevision);
 
     private static async Task<List<string?>> NearestUrlsAsync(HttpClient client, string region, CancellationToken cancellationToken)
     {

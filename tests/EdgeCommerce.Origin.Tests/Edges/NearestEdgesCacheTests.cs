@@ -14,6 +14,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static EdgeCommerce.Origin.Tests.CatalogAdmin.CatalogSamples;
+using static EdgeCommerce.Origin.Tests.Edges.RegistryEdges;
 
 namespace EdgeCommerce.Origin.Tests.Edges;
 
@@ -213,9 +214,6 @@ public sealed class NearestEdgesCacheTests
         using var first = origin.CreateClient();
         return origin;
     }
-
-    private static long Connect(EdgeRegistry registry, string id, string region)
-        => registry.OnConnected(id, region, $"https://{id}.example.com", 2, appliedRevision: 1);
 
     private static async Task PostAsync(HttpClient admin, string path, CancellationToken cancellationToken)
     {

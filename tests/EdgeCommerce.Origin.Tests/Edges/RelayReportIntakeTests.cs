@@ -27,8 +27,7 @@ public sealed class RelayReportIntakeTests
         // Arrange: would catch an origin that re-checks every edge on every report, or a delta that
         // loses the edges it does not list.
         var intake = Intake();
-        var full = new DownstreamReport();
-        full.Edges.Add(Enumerable.Range(1, 3).Select(static i => Introduce($"edge-{i}", applied: 10)));
+        var full = Full([.. Enumerable.Range(1, 3).Select(static i => Introduce($"edge-{i}", applied: 10))]);
         await intake.ApplyAsync(full, relayApplied: 10, TestContext.Current.CancellationToken);
 
         // Act: two deltas, each with some of the edges (as a relay sends them once they acknowledged more).
@@ -52,8 +51,7 @@ public sealed class RelayReportIntakeTests
         // Arrange: a stream's first report goes out before the relay's own first ack; the edges in it
         // must not stay at 0 when no later delta lists them (they changed nothing).
         var intake = Intake();
-        var full = new DownstreamReport();
-        full.Edges.Add(Introduce("edge-1", applied: 10));
+        var full = Full(Introduce("edge-1", applied: 10));
 
         // Act
         await intake.ApplyAsync(full, relayApplied: 0, TestContext.Current.CancellationToken);
@@ -71,8 +69,7 @@ public sealed class RelayReportIntakeTests
         // Arrange: would catch edges left at 0 until the relay's next report, a heartbeat away (or
         // never, when its stream keeps being replaced before one).
         var intake = Intake();
-        var full = new DownstreamReport();
-        full.Edges.Add(Introduce("edge-1", applied: 10));
+        var full = Full(Introduce("edge-1", applied: 10));
         await intake.ApplyAsync(full, relayApplied: 0, TestContext.Current.CancellationToken);
 
         // Act
@@ -88,8 +85,7 @@ public sealed class RelayReportIntakeTests
         // Arrange: would catch a per-stream cache that keeps believing an edge revoked after it was checked.
         _revokedStore.Revoked.Add("edge-bad");
         var intake = Intake();
-        var full = new DownstreamReport();
-        full.Edges.Add([Introduce("edge-bad", applied: 10), Introduce("edge-ok", applied: 10)]);
+        var full = Full(Introduce("edge-bad", applied: 10), Introduce("edge-ok", applied: 10));
         await intake.ApplyAsync(full, relayApplied: 10, TestContext.Current.CancellationToken);
         var refused = _registry.Local().Any(static r => r.Id == "edge-bad");
 
@@ -111,8 +107,7 @@ public sealed class RelayReportIntakeTests
     {
         // Arrange
         var intake = Intake();
-        var full = new DownstreamReport();
-        full.Edges.Add([Introduce("edge-1", applied: 10), Introduce("edge-2", applied: 10)]);
+        var full = Full(Introduce("edge-1", applied: 10), Introduce("edge-2", applied: 10));
         full.Edges.Add(new DownstreamEdge { EdgeId = "edge-evil", PublicUrl = "https://evil.example.net", AppliedRevision = 10 });
         await intake.ApplyAsync(full, relayApplied: 10, TestContext.Current.CancellationToken);
 
@@ -241,6 +236,14 @@ public sealed class RelayReportIntakeTests
 
     private static DownstreamEdge Follower(string edgeId, long applied)
         => new() { EdgeId = edgeId, Region = "eu-west", PublicUrl = $"https://{edgeId}.example.com", AppliedRevision = applied, Follower = true };
+
+    /// <summary>A stream's full report (not a delta) of <paramref name="edges"/>.</summary>
+    private static DownstreamReport Full(params DownstreamEdge[] edges)
+    {
+        var report = new DownstreamReport();
+        report.Edges.Add(edges);
+        return report;
+    }
 
     private static DownstreamReport Delta(params (string EdgeId, long Applied)[] edges)
     {

@@ -3,9 +3,10 @@ using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Origin.Drops.Report;
+using EdgeCommerce.ServiceDefaults.Authentication;
 using EdgeCommerce.Tests.Common;
 using EdgeCommerce.Tests.Common.Drops;
-using EdgeCommerce.ServiceDefaults.Authentication;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using static EdgeCommerce.Origin.Tests.CatalogAdmin.CatalogSamples;
 using static EdgeCommerce.Origin.Tests.Sync.OriginSyncClient;
@@ -33,9 +34,7 @@ public sealed class RelayStreamTests
         var edgeId = NewId("edge");
         using var edge = await client.SyncAsync(Hello(edgeId, head, origin.Store.ClusterId), cancellationToken);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(edge, cancellationToken)).KindCase);
-        var hello = Hello(NewId("relay"), head, origin.Store.ClusterId);
-        hello.Relay = true;
-        using var relay = await client.SyncAsync(hello, cancellationToken);
+        using var relay = await OpenRelayAsync(client, origin, head, cancellationToken);
         var first = await NextAsync(relay, cancellationToken);
 
         // Act: the clock stays where it is.
@@ -69,9 +68,7 @@ public sealed class RelayStreamTests
         await origin.InitializeAsync();
         using var client = new OriginSyncClient(origin);
         var head = await client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
-        var hello = Hello(NewId("relay"), head, origin.Store.ClusterId);
-        hello.Relay = true;
-        using var relay = await client.SyncAsync(hello, cancellationToken);
+        using var relay = await OpenRelayAsync(client, origin, head, cancellationToken);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(relay, cancellationToken)).KindCase);
         var downstreamId = NewId("edge");
         var downstreamToken = await origin.MintAsync(downstreamId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1));
@@ -126,9 +123,7 @@ public sealed class RelayStreamTests
             put.EnsureSuccessStatusCode();
         }
 
-        var hello = Hello(NewId("relay"), head, origin.Store.ClusterId);
-        hello.Relay = true;
-        using var relay = await client.SyncAsync(hello, cancellationToken);
+        using var relay = await OpenRelayAsync(client, origin, head, cancellationToken);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(relay, cancellationToken)).KindCase);
         var edgeId = NewId("edge");
         var load = new EdgeLoad { BootId = "boot-1", FunnelSequence = 1 };
@@ -151,5 +146,13 @@ public sealed class RelayStreamTests
         // Assert
         Assert.Equal((5L, 4L, 3L, 1L), (funnel.GetProperty("queued").GetInt64(), funnel.GetProperty("admitted").GetInt64(), funnel.GetProperty("reserved").GetInt64(), funnel.GetProperty("released").GetInt64()));
         Assert.Empty(origin.ErrorLogs);
+    }
+
+    /// <summary>A relay's stream (its hello says so) from <paramref name="head"/>.</summary>
+    private static Task<AsyncDuplexStreamingCall<EdgeMessage, WatchResponse>> OpenRelayAsync(OriginSyncClient client, OriginApiFixture origin, long head, CancellationToken cancellationToken)
+    {
+        var hello = Hello(NewId("relay"), head, origin.Store.ClusterId);
+        hello.Relay = true;
+        return client.SyncAsync(hello, cancellationToken);
     }
 }
