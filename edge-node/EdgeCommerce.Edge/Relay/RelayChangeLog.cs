@@ -38,6 +38,9 @@ internal sealed class RelayChangeLog(IOptions<RelayOptions> options, TimeProvide
     private ITimer? _ticks;
     private WatchResponse? _heartbeat;
 
+    /// <summary>The bytes of the model a batch activates, read and encoded once for every downstream stream.</summary>
+    public ModelChunks Models { get; } = new();
+
     /// <summary>The oldest revision a downstream edge can resume from.</summary>
     public long Start
     {

@@ -2,7 +2,6 @@ using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Edge.Node;
 using EdgeCommerce.Edge.Sync;
 using EdgeCommerce.ServiceDefaults.Authentication;
-using Google.Protobuf;
 using Grpc.Core;
 
 namespace EdgeCommerce.Edge.Relay;
@@ -217,7 +216,8 @@ internal sealed class RelaySession(
 
     /// <summary>
     /// A model's bytes from this relay's own disk (where its <c>ModelActivator</c> kept them before
-    /// the activation was applied), in chunks ahead of the activation, once per stream.
+    /// the activation was applied), in chunks ahead of the activation, once per stream; read and
+    /// encoded once for all streams (<see cref="RelayChangeLog.Models"/>).
     /// </summary>
     private async Task SendModelAsync(ModelActivation model, CancellationToken cancellationToken)
     {
@@ -226,42 +226,32 @@ internal sealed class RelaySession(
             return;
         }
 
-        var bytes = ReadModel(model.Sha256);
-        if (bytes is null)
+        if (await log.Models.GetAsync(model.Sha256, options.SnapshotChunkBytes, () => ReadModelAsync(model), cancellationToken) is not { } chunks)
         {
             RelayLog.ModelMissing(logger, model.Version, model.Sha256);
             return;
         }
 
-        var size = Math.Max(1, options.SnapshotChunkBytes);
-        for (var offset = 0; offset < bytes.Length; offset += size)
+        foreach (var chunk in chunks)
         {
-            var chunk = new ModelChunk
-            {
-                Version = model.Version,
-                Sha256 = model.Sha256,
-                TotalSize = bytes.Length,
-                Offset = offset,
-                Data = ByteString.CopyFrom(bytes, offset, Math.Min(size, bytes.Length - offset)),
-            };
-            await WriteAsync(new WatchResponse { ModelChunk = chunk }, cancellationToken);
+            await WriteAsync(chunk, cancellationToken);
         }
 
         _modelsSent.Add(model.Sha256);
     }
 
-    private byte[]? ReadModel(string sha256)
+    private async Task<(string Version, byte[] Onnx)?> ReadModelAsync(ModelActivation model)
     {
         // The name comes from the origin's change log, but it becomes a path: hex digits only.
-        if (!sha256.All(char.IsAsciiHexDigit))
+        if (!model.Sha256.All(char.IsAsciiHexDigit))
         {
             return null;
         }
 
-        var path = Path.Combine(Path.GetFullPath(edgeOptions.DataDirectory), "models", sha256 + ".onnx");
+        var path = Path.Combine(Path.GetFullPath(edgeOptions.DataDirectory), "models", model.Sha256 + ".onnx");
         try
         {
-            return File.ReadAllBytes(path);
+            return (model.Version, await File.ReadAllBytesAsync(path));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

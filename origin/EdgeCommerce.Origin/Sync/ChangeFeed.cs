@@ -36,6 +36,9 @@ internal sealed class ChangeFeed(IOriginStore store)
     /// <summary>How many times the store was read (for tests and benchmarks: one per revision, not one per stream).</summary>
     public long StoreReads => Interlocked.Read(ref _storeReads);
 
+    /// <summary>The bytes of the model the changes activate, read and encoded once for every stream as well.</summary>
+    public ModelChunks Models { get; } = new();
+
     /// <summary>
     /// The changes after <paramref name="afterRevision"/> (at most <paramref name="maxCount"/>) and
     /// their batch for the wire (null when there are none).

@@ -1,6 +1,5 @@
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Origin.Storage;
-using Google.Protobuf;
 
 namespace EdgeCommerce.Origin.Sync;
 
@@ -8,7 +7,7 @@ namespace EdgeCommerce.Origin.Sync;
 /// Models on the stream (protocol 2): a model's bytes go out as <see cref="ModelChunk"/>s right
 /// before the batch (or <see cref="SnapshotEnd"/>) that activates it, so an edge never meets an
 /// activation whose bytes it could have had but did not (make-before-break). Each model is sent
-/// at most once per stream.
+/// at most once per stream, and read and encoded once for all of them (<see cref="ChangeFeed.Models"/>).
 /// </summary>
 internal sealed partial class SyncSession
 {
@@ -24,9 +23,10 @@ internal sealed partial class SyncSession
             }
 
             var activation = ModelActivation.Parser.ParseFrom(record.Payload);
-            if (!_modelsSent.Contains(activation.Sha256) && await store.GetModelAsync(activation.Version, cancellationToken) is { } model)
+            if (!_modelsSent.Contains(activation.Sha256))
             {
-                await SendModelAsync(model, cancellationToken);
+                // One read for every stream the activation wakes, not bounded by any one stream's token.
+                await SendModelAsync(activation.Sha256, async () => await store.GetModelAsync(activation.Version, CancellationToken.None) is { } model ? (model.Version, model.Onnx) : null, cancellationToken);
             }
         }
     }
@@ -44,28 +44,24 @@ internal sealed partial class SyncSession
 
         if (!_modelsSent.Contains(model.Sha256))
         {
-            await SendModelAsync(model, cancellationToken);
+            await SendModelAsync(model.Sha256, () => Task.FromResult<(string, byte[])?>((model.Version, model.Onnx)), cancellationToken);
         }
 
         return new ModelActivation { Version = model.Version, Sha256 = model.Sha256, Size = model.Onnx.Length };
     }
 
-    private async Task SendModelAsync(ModelRecord model, CancellationToken cancellationToken)
+    private async Task SendModelAsync(string sha256, Func<Task<(string Version, byte[] Onnx)?>> read, CancellationToken cancellationToken)
     {
-        var size = Math.Max(1, options.SnapshotChunkBytes);
-        for (var offset = 0; offset < model.Onnx.Length; offset += size)
+        if (await feed.Models.GetAsync(sha256, options.SnapshotChunkBytes, read, cancellationToken) is not { } chunks)
         {
-            var chunk = new ModelChunk
-            {
-                Version = model.Version,
-                Sha256 = model.Sha256,
-                TotalSize = model.Onnx.Length,
-                Offset = offset,
-                Data = ByteString.CopyFrom(model.Onnx, offset, Math.Min(size, model.Onnx.Length - offset)),
-            };
-            await writer.WriteAsync(new WatchResponse { ModelChunk = chunk }, cancellationToken);
+            return;
         }
 
-        _modelsSent.Add(model.Sha256);
+        foreach (var chunk in chunks)
+        {
+            await writer.WriteAsync(chunk, cancellationToken);
+        }
+
+        _modelsSent.Add(sha256);
     }
 }

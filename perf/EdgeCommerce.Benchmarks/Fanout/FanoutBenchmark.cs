@@ -21,11 +21,16 @@ internal static class FanoutBenchmark
 {
     public static async Task<int> RunAsync(BenchArguments args, CancellationToken cancellationToken)
     {
+        if (args.Flag("client-inline", defaultValue: true) && !InlineSocketCompletions.InEffect)
+        {
+            return await InlineSocketCompletions.RelaunchAsync(args.Arguments, cancellationToken);
+        }
+
         var options = new FanoutOptions(
             args.Ints("edges", [100, 1000, 5000]),
             Counts(args, "relays", [0]),
             args.Int("writes", 100, min: 1),
-            args.Int("warmup", 10),
+            args.Int("warmup", 100),
             args.Int("creators", 4, min: 1),
             args.Int("products", 10, min: 1),
             args.Int("skus", 3, min: 1),
@@ -391,7 +396,7 @@ internal static class FanoutBenchmark
         text.AppendLine(CultureInfo.InvariantCulture, $"- load average at start: {loadAtStart}; at the end: {MachineInfo.LoadAverage}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- command: `dotnet run -c Release --project perf/EdgeCommerce.Benchmarks -- {args.CommandLine}`");
         text.AppendLine(CultureInfo.InvariantCulture, $"- each write: one of {options.Creators} creators, {options.Products} products × {options.Skus} SKUs; {options.Writes} writes measured after {options.Warmup} warm-up, each once every edge had the previous; pause {options.PauseMilliseconds} ms");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- simulated edges: real `Sync` streams in the benchmark process, own `edge:sync` token each, {options.Connections} channel(s) per upstream (HTTP/2, several connections allowed), opened {options.Wave} at a time ({(options.Cold ? "each taking a snapshot" : "the first wave taking snapshots, the others resuming from the seed's revision as after a restart")}); origin and relays given `Kestrel:Limits:Http2:MaxStreamsPerConnection={options.MaxStreamsPerConnection}` (streams per connection in effect: N ÷ the connections counted in the details)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- simulated edges: real `Sync` streams in the benchmark process, own `edge:sync` token each, {options.Connections} channel(s) per upstream (HTTP/2, several connections allowed), opened {options.Wave} at a time ({(options.Cold ? "each taking a snapshot" : "the first wave taking snapshots, the others resuming from the seed's revision as after a restart")}), socket completions {(InlineSocketCompletions.InEffect ? "inline (the services' off)" : "on the thread pool (`--client-inline false`)")}; origin and relays given `Kestrel:Limits:Http2:MaxStreamsPerConnection={options.MaxStreamsPerConnection}` (streams per connection in effect: N ÷ the connections counted in the details)");
         if (options.RelaySettings.Count + options.EdgeSettings.Count + options.OriginSettings.Count > 0)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"- settings: relay {string.Join(' ', options.RelaySettings)}; edge {string.Join(' ', options.EdgeSettings)}; origin {string.Join(' ', options.OriginSettings)}");

@@ -12,14 +12,21 @@ internal sealed class BenchArguments
     private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
 
-    private BenchArguments(string commandLine) => CommandLine = commandLine;
+    private BenchArguments(string[] arguments)
+    {
+        Arguments = arguments;
+        CommandLine = string.Join(' ', arguments.Select(Quote));
+    }
+
+    /// <summary>The arguments as given, the benchmark's name first.</summary>
+    public IReadOnlyList<string> Arguments { get; }
 
     /// <summary>The command as typed (for the results file).</summary>
     public string CommandLine { get; }
 
     public static BenchArguments Parse(string[] args)
     {
-        var parsed = new BenchArguments(string.Join(' ', args.Select(Quote)));
+        var parsed = new BenchArguments([.. args]);
         for (var i = 1; i < args.Length; i++)
         {
             var arg = args[i];
@@ -71,7 +78,7 @@ internal sealed class BenchArguments
                 .ToList()
             : defaultValue;
 
-    public bool Flag(string name) => Single(name) is { } text && bool.Parse(text);
+    public bool Flag(string name, bool defaultValue = false) => Single(name) is { } text ? bool.Parse(text) : defaultValue;
 
     /// <summary>A repeatable option, e.g. <c>--edge-setting Sync:PersistInterval=00:10:00</c>.</summary>
     public IReadOnlyList<string> All(string name)

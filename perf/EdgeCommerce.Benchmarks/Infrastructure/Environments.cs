@@ -11,6 +11,8 @@ internal static class Environments
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["DOTNET_gcServer"] = "0",
+        // A benchmark client may run with it on (fanout's simulated edges); the services run as deployed.
+        ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "0",
     };
 
     /// <summary>
