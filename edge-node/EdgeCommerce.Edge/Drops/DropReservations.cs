@@ -78,15 +78,6 @@ internal sealed partial class DropReservations
     /// <summary>This edge's lease pools (for the holds report, <see cref="Stock.HoldsReporter"/>).</summary>
     public IEnumerable<LeasePool> Pools() => Leases.All();
 
-    /// <summary>Every reservation still remembered, enumerated without locking or copying (for the holds report).</summary>
-    public IEnumerable<Reservation> Reservations()
-    {
-        foreach (var (_, reservation) in _reservations)
-        {
-            yield return reservation;
-        }
-    }
-
     /// <summary>The lease pool of a SKU, made on first use: reservations and <see cref="StockPlacement"/> share it.</summary>
     public LeasePool PoolFor(string dropId, string skuId) => Leases.For(dropId, skuId);
 
@@ -409,6 +400,7 @@ internal sealed partial class DropReservations
     {
         _reservations[reservation.Id] = reservation;
         _deadlines.Add(reservation);
+        reservation.Lease.Made(reservation);
         // After the map (see EvictEndedDropsAsync). Read first: the drop is almost always known,
         // and a read takes no lock.
         if (!_reservedDrops.ContainsKey(reservation.DropId))

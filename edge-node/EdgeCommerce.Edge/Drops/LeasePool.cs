@@ -258,7 +258,7 @@ internal sealed class LeasePool(string dropId, string skuId, int firstRequest)
         {
             foreach (var lease in _leases)
             {
-                into.Add(new Stock.LeaseHolding(lease.Id, lease.Held, lease.ExpiresAt));
+                into.Add(new Stock.LeaseHolding(lease, lease.Held));
             }
         }
     }

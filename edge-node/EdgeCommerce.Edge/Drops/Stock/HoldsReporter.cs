@@ -24,8 +24,6 @@ internal sealed class HoldsReporter(
     // Only the reporting loop (or a test, instead of it) touches these: no lock.
     private readonly Dictionary<string, (int Held, DateTimeOffset LeaseExpiresAt)> _reported = new(StringComparer.Ordinal);
     private readonly List<LeaseHolding> _holdings = [];
-    private readonly Dictionary<string, long> _nextReleases = new(StringComparer.Ordinal);
-    private DateTimeOffset _nextReleasesAt = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -59,19 +57,21 @@ internal sealed class HoldsReporter(
         {
             _holdings.Clear();
             pool.CopyHoldings(_holdings);
-            foreach (var holding in _holdings)
+            foreach (var (lease, held) in _holdings)
             {
                 // An ended lease's holds stop counting everywhere by its expiry; the origin would skip it.
-                if (holding.ExpiresAt <= now || report.Leases.Count >= MaxLeasesPerReport)
+                if (lease.ExpiresAt <= now || report.Leases.Count >= MaxLeasesPerReport)
                 {
                     continue;
                 }
 
-                var reported = _reported.TryGetValue(holding.LeaseId, out var last) ? last.Held : 0;
-                if (holding.Held != reported)
+                var reported = _reported.TryGetValue(lease.Id, out var last) ? last.Held : 0;
+                if (held != reported)
                 {
-                    report.Leases.Add(new LeaseHeld { DropId = pool.DropId, LeaseId = holding.LeaseId, Held = holding.Held });
-                    sent.Add((holding.LeaseId, holding.Held, holding.ExpiresAt));
+                    // When a unit is likely back: the origin's "nothing free" answer carries it.
+                    var nextRelease = held > 0 && lease.NextRelease() is { } at ? at.ToUnixTimeMilliseconds() : 0;
+                    report.Leases.Add(new LeaseHeld { DropId = pool.DropId, LeaseId = lease.Id, Held = held, NextReleaseUnixMs = nextRelease });
+                    sent.Add((lease.Id, held, lease.ExpiresAt));
                 }
             }
         }
@@ -89,7 +89,6 @@ internal sealed class HoldsReporter(
             return 0;
         }
 
-        AddNextReleases(report, now);
         try
         {
             await origin.ReportHoldsAsync(report, cancellationToken);
@@ -113,46 +112,9 @@ internal sealed class HoldsReporter(
         return sent.Count;
     }
 
-    /// <summary>
-    /// When the earliest live reservation of each reported lease expires: the origin's "nothing
-    /// free" answer uses it as the time a unit is likely back. Finding it walks every reservation
-    /// the edge remembers (tens of thousands during a drop), so the walk runs at most once per
-    /// <see cref="NextReleaseRefresh"/> and reports in between reuse it: Retry-After is whole
-    /// seconds anyway, and walking at every report cost the reservation path measurably (perf/RESULTS.md, "stock").
-    /// </summary>
-    private void AddNextReleases(HoldsReport report, DateTimeOffset now)
-    {
-        if (now - _nextReleasesAt >= NextReleaseRefresh)
-        {
-            _nextReleases.Clear();
-            foreach (var reservation in reservations.Reservations())
-            {
-                if (reservation.State == ReservationState.Held)
-                {
-                    var ms = reservation.ExpiresAt.ToUnixTimeMilliseconds();
-                    if (!_nextReleases.TryGetValue(reservation.Lease.Id, out var current) || ms < current)
-                    {
-                        _nextReleases[reservation.Lease.Id] = ms;
-                    }
-                }
-            }
-
-            _nextReleasesAt = now;
-        }
-
-        foreach (var lease in report.Leases)
-        {
-            // A lease new since the last walk has no time yet: the origin then falls back to the lease's end.
-            lease.NextReleaseUnixMs = lease.Held > 0 && _nextReleases.TryGetValue(lease.LeaseId, out var ms) ? ms : 0;
-        }
-    }
-
-    /// <summary>How long a walk of the reservations for <see cref="AddNextReleases"/> stays good.</summary>
-    internal static readonly TimeSpan NextReleaseRefresh = TimeSpan.FromSeconds(1);
-
     /// <summary>The origin's limit per report; more changed leases go in the next one.</summary>
     private const int MaxLeasesPerReport = 1000;
 }
 
 /// <summary>One lease's held units as its pool saw them.</summary>
-internal readonly record struct LeaseHolding(string LeaseId, int Held, DateTimeOffset ExpiresAt);
+internal readonly record struct LeaseHolding(InventoryLease Lease, int Held);

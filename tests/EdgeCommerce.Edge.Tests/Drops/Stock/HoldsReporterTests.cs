@@ -58,7 +58,7 @@ public sealed class HoldsReporterTests : IDisposable
     /// <summary>
     /// Three reservations between two ticks are one report with the lease's held units (3, not the
     /// lease's 4) and the earliest reservation's expiry; nothing changed is no call; a release is
-    /// reported as the new absolute count (with the next expiry, found again once a second).
+    /// reported as the new absolute count, with the expiry of the first reservation still held.
     /// Before: nothing reported held units at all.
     /// </summary>
     [Fact]
@@ -74,7 +74,6 @@ public sealed class HoldsReporterTests : IDisposable
         var burst = await _reporter.ReportOnceAsync(CancellationToken);
         var idle = await _reporter.ReportOnceAsync(CancellationToken);
         await _reservations.ReleaseAsync(Viewer("viewer-1"), first.Reservation!.Id, CancellationToken);
-        _time.Advance(HoldsReporter.NextReleaseRefresh);
         var afterRelease = await _reporter.ReportOnceAsync(CancellationToken);
 
         // Assert
@@ -85,6 +84,36 @@ public sealed class HoldsReporterTests : IDisposable
             (reported.DropId, reported.LeaseId, reported.Held, reported.NextReleaseUnixMs));
         var released = Assert.Single(_holdsOrigin.Reports[1].Leases);
         Assert.Equal((2, s_now.AddSeconds(1).Add(s_ttl).ToUnixTimeMilliseconds()), (released.Held, released.NextReleaseUnixMs));
+    }
+
+    /// <summary>
+    /// The next release is the expiry of the lease's first reservation still held: reservations made
+    /// before it that were released or confirmed give nothing back any more. Catches a time taken
+    /// from an ended reservation (a Retry-After promising units that are not coming), and a lease
+    /// with nothing held still carrying one.
+    /// </summary>
+    [Fact]
+    public async Task ReportOnceAsync_EarlierReservationsEnded_CarriesTheExpiryOfTheFirstStillHeld()
+    {
+        // Arrange
+        var first = await Reserve("viewer-1");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var second = await Reserve("viewer-2");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var third = await Reserve("viewer-3");
+        await _reservations.ReleaseAsync(Viewer("viewer-1"), first.Reservation!.Id, CancellationToken);
+        await _reservations.ConfirmAsync(Viewer("viewer-2"), second.Reservation!.Id, CancellationToken);
+
+        // Act
+        await _reporter.ReportOnceAsync(CancellationToken);
+        await _reservations.ReleaseAsync(Viewer("viewer-3"), third.Reservation!.Id, CancellationToken);
+        await _reporter.ReportOnceAsync(CancellationToken);
+
+        // Assert
+        var held = Assert.Single(_holdsOrigin.Reports[0].Leases);
+        Assert.Equal((1, third.Reservation.ExpiresAt.ToUnixTimeMilliseconds()), (held.Held, held.NextReleaseUnixMs));
+        var empty = Assert.Single(_holdsOrigin.Reports[1].Leases);
+        Assert.Equal((0, 0L), (empty.Held, empty.NextReleaseUnixMs));
     }
 
     /// <summary>A report the origin did not take is not forgotten: the next tick sends the counts again.</summary>
