@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeCommerce.Hosting.Processes;
 
 namespace EdgeCommerce.Benchmarks.Fanout;
 
@@ -33,15 +34,7 @@ internal static class InlineSocketCompletions
 
         info.Environment[Variable] = "1";
         using var process = Process.Start(info) ?? throw new InvalidOperationException("The benchmark did not start again.");
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
+        await process.WaitForExitOrKillAsync(cancellationToken);
 
         return process.ExitCode;
     }

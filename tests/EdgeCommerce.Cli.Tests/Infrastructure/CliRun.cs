@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeCommerce.Hosting.Processes;
 using EdgeCommerce.Tests.Common;
 
 namespace EdgeCommerce.Cli.Tests.Infrastructure;
@@ -67,15 +68,7 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
+        await process.WaitForExitOrKillAsync(cancellationToken);
 
         return new CliRun(process.ExitCode, await output, await error);
     }

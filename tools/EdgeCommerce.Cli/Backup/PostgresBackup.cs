@@ -172,7 +172,7 @@ internal static class PostgresBackup
         {
             var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
             var error = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
+            await process.WaitForExitOrKillAsync(cancellationToken);
             if (process.ExitCode != 0)
             {
                 throw new CliException($"{tool} failed (exit {process.ExitCode}): {(await error).Trim()} {(await output).Trim()}".TrimEnd());

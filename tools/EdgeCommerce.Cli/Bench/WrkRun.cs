@@ -64,15 +64,7 @@ internal static class WrkRun
         using var process = Process.Start(info) ?? throw new CliException("Could not start wrk.");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
+        await process.WaitForExitOrKillAsync(cancellationToken);
 
         var output = await stdout;
         var line = output.Split('\n').FirstOrDefault(static l => l.StartsWith(Marker, StringComparison.Ordinal));

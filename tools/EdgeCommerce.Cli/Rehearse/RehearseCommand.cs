@@ -219,15 +219,7 @@ internal sealed class RehearseCommand : Command
         info.Environment["RAMP"] = plan.RampSeconds.ToString(CultureInfo.InvariantCulture) + "s";
         info.Environment["HOLD"] = plan.HoldSeconds.ToString(CultureInfo.InvariantCulture) + "s";
         using var process = Process.Start(info) ?? throw new CliException($"Unable to start {plan.K6}.");
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
+        await process.WaitForExitOrKillAsync(cancellationToken);
 
         return process.ExitCode;
     }
