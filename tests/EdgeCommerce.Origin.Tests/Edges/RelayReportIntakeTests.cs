@@ -129,10 +129,7 @@ public sealed class RelayReportIntakeTests
         // Arrange: would catch an origin that ignores followers (they would stay at the revision they
         // were introduced at while every write reaches them), or one that shows them above what the
         // relay itself acknowledged.
-        var intake = Intake();
-        var full = new DownstreamReport { FollowedRevision = 10 };
-        full.Edges.Add([Follower("edge-1", applied: 10), Follower("edge-2", applied: 10)]);
-        await intake.ApplyAsync(full, relayApplied: 10, TestContext.Current.CancellationToken);
+        var intake = await IntakeWithFollowersAsync("edge-1", "edge-2");
 
         // Act: a write: the relay's next report lists nobody, only where its followers are.
         await intake.ApplyAsync(new DownstreamReport { Delta = true, FollowedRevision = 11 }, relayApplied: 10, TestContext.Current.CancellationToken);
@@ -150,10 +147,7 @@ public sealed class RelayReportIntakeTests
     public async Task ApplyAsync_FollowerThatFallsBehind_ShowsItsOwnRevisionAndFollowsAgainWhenItCatchesUp()
     {
         // Arrange: would catch an origin that keeps resolving a laggard from its relay's followers.
-        var intake = Intake();
-        var full = new DownstreamReport { FollowedRevision = 10 };
-        full.Edges.Add([Follower("edge-1", applied: 10), Follower("edge-2", applied: 10)]);
-        await intake.ApplyAsync(full, relayApplied: 10, TestContext.Current.CancellationToken);
+        var intake = await IntakeWithFollowersAsync("edge-1", "edge-2");
 
         // Act
         var behind = Delta(("edge-2", 10));
@@ -175,10 +169,7 @@ public sealed class RelayReportIntakeTests
     {
         // Arrange: would catch a store write per follower per write (the flush then costs what the
         // reports no longer do), or a follower that leaves its relay still moving with it.
-        var intake = Intake();
-        var full = new DownstreamReport { FollowedRevision = 10 };
-        full.Edges.Add([Follower("edge-1", applied: 10), Follower("edge-2", applied: 10)]);
-        await intake.ApplyAsync(full, relayApplied: 10, TestContext.Current.CancellationToken);
+        var intake = await IntakeWithFollowersAsync("edge-1", "edge-2");
         var refresh = TimeSpan.FromSeconds(3);
         var introduced = _registry.TakeDirty(refresh);
 
@@ -205,10 +196,7 @@ public sealed class RelayReportIntakeTests
     {
         // Arrange: the relay lists a follower once; after that its reports (and acks) alone keep it
         // connected, well past the contact timeout.
-        var intake = Intake();
-        var full = new DownstreamReport { FollowedRevision = 10 };
-        full.Edges.Add(Follower("edge-1", applied: 10));
-        await intake.ApplyAsync(full, relayApplied: 10, TestContext.Current.CancellationToken);
+        var intake = await IntakeWithFollowersAsync("edge-1");
 
         // Act
         for (var i = 0; i < 10; i++)
@@ -229,6 +217,16 @@ public sealed class RelayReportIntakeTests
         var policy = new EdgeUrlPolicy(new StaticOptions(new RoutingOptions { AllowedEdgeUrls = ["*.example.com"] }));
         var loads = new EdgeLoadReports(_time, Options.Create(new ObservabilityOptions()));
         return new RelayReportIntake("relay-1", _registry, loads.Report, policy, _revocations, _time, TimeSpan.FromSeconds(3));
+    }
+
+    /// <summary>An intake whose stream's full report introduced <paramref name="edgeIds"/> as followers at revision 10, the relay's own acknowledgement.</summary>
+    private async Task<RelayReportIntake> IntakeWithFollowersAsync(params string[] edgeIds)
+    {
+        var intake = Intake();
+        var full = Full([.. edgeIds.Select(static id => Follower(id, applied: 10))]);
+        full.FollowedRevision = 10;
+        await intake.ApplyAsync(full, relayApplied: 10, TestContext.Current.CancellationToken);
+        return intake;
     }
 
     private static DownstreamEdge Introduce(string edgeId, long applied)
