@@ -49,6 +49,12 @@ passed=$(grep -a -E '^\s+succeeded: [0-9]+' "$LOG" | tail -1 | grep -oE '[0-9]+'
 failed=$(grep -a -E '^\s+failed: [0-9]+' "$LOG" | tail -1 | grep -oE '[0-9]+' || true)
 passed=${passed:-0}
 failed=${failed:-0}
+if [[ $failed -gt 0 ]]; then
+  # The failures again, at the end: a CI log is often read from its tail, and each failed test's
+  # captured output can run to thousands of lines after its name.
+  echo "Failed tests (name and the start of the failure; the whole report is above and in $LOG):"
+  awk '/^failed / { shown = 12 } shown > 0 { if ($0 ~ /^  (Standard|Error) output/) shown = 0; else { print substr($0, 1, 400); shown-- } }' "$LOG"
+fi
 if [[ $status -ne 0 && $failed -eq 0 ]]; then
   # The run broke before reporting a failure (crash, timeout): never report it as green.
   failed=1
