@@ -23,7 +23,8 @@ namespace EdgeCommerce.Origin.Edges;
 /// stream's followers from when read, as it does their last contact (this stream's). So a write
 /// costs the origin one number per relay, however many edges sit behind it; only the laggards, joins,
 /// leaves and material load changes are per edge. Every known edge is checked against the revoked
-/// set once per <c>contactRefresh</c> (a set lookup each).
+/// set once per <c>contactRefresh</c> (a set lookup each). An edge that left the relay, was revoked
+/// or refused goes to <c>departed</c> (the stream's token renewals stop for it).
 /// </remarks>
 internal sealed class RelayReportIntake(
     string relayId,
@@ -32,7 +33,8 @@ internal sealed class RelayReportIntake(
     EdgeUrlPolicy urlPolicy,
     EdgeRevocations revocations,
     TimeProvider timeProvider,
-    TimeSpan contactRefresh)
+    TimeSpan contactRefresh,
+    Action<string>? departed = null)
 {
     private readonly Dictionary<string, Known> _known = new(StringComparer.Ordinal);
     private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
@@ -189,6 +191,8 @@ internal sealed class RelayReportIntake(
     private void Forget(string edgeId)
     {
         _aboveCap.Remove(edgeId);
+        // Before the registry shows it gone: whoever reads that may rely on the rest being done.
+        departed?.Invoke(edgeId);
         if (_known.Remove(edgeId))
         {
             registry.OnRelayGone(relayId, edgeId);

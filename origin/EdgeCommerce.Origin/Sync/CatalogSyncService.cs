@@ -195,7 +195,7 @@ internal sealed class CatalogSyncService(
         long acknowledged = 0;
         // Each edge behind a relay is checked once per relay stream; its reports then cost per change.
         var relayed = hello.Relay
-            ? new RelayReportIntake(edgeId, registry, ReportLoad, urlPolicy, revocations, timeProvider, ContactRefresh)
+            ? new RelayReportIntake(edgeId, registry, ReportLoad, urlPolicy, revocations, timeProvider, ContactRefresh, downstreamRenewals is null ? null : downstreamRenewals.Forget)
             : null;
         try
         {

@@ -75,6 +75,14 @@ internal sealed class RelayedTokenRenewer(
             }
         }
 
+        /// <summary>
+        /// Stops renewing <paramref name="edgeId"/>'s token: its stream from the relay ended (or it
+        /// was revoked or refused). Renewals for it would only be dropped by the relay, and a relay
+        /// whose edges come and go would have the origin sign a token per departed edge until each
+        /// expired. If the edge comes back, the relay forwards its token again with its new stream.
+        /// </summary>
+        public void Forget(string edgeId) => _renewers.TryRemove(edgeId, out _);
+
         /// <summary>The renewals due now (one message), or null. Called by the relay's session only, at its heartbeats.</summary>
         public async Task<WatchResponse?> RenewDueAsync(CancellationToken cancellationToken)
         {

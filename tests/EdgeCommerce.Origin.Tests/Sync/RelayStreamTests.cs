@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeCommerce.Contracts.Sync;
 using EdgeCommerce.Origin.Drops.Report;
+using EdgeCommerce.Origin.Edges;
 using EdgeCommerce.ServiceDefaults.Authentication;
 using EdgeCommerce.Tests.Common;
 using EdgeCommerce.Tests.Common.Drops;
@@ -98,6 +99,56 @@ public sealed class RelayStreamTests
         // Minted at the heartbeat that sent it: this one or the one before (the loop read a heartbeat first).
         var now = origin.TimeProvider.GetUtcNow().AddHours(24);
         Assert.InRange(renewal.Renewal.ExpiresAtUnix, (now - OriginApiFixture.HeartbeatInterval).ToUnixTimeSeconds(), now.ToUnixTimeSeconds());
+        Assert.Empty(origin.ErrorLogs);
+    }
+
+    /// <summary>
+    /// Would catch the origin renewing, on a relay's stream, the token of an edge that left the
+    /// relay: the relay drops such renewals, so each would be a signature for nobody, and a relay
+    /// whose edges come and go would fill the stream's renewals up to its cap with departed edges.
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task Sync_DownstreamEdgeLeftTheRelay_ItsTokenIsNoLongerRenewed_TheStayingEdgesStillIs()
+    {
+        // Arrange: two edges behind a relay, both with tokens past half the longest lifetime.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var origin = new OriginApiFixture();
+        await origin.InitializeAsync();
+        using var client = new OriginSyncClient(origin);
+        var head = await client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        using var relay = await OpenRelayAsync(client, origin, head, cancellationToken);
+        Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(relay, cancellationToken)).KindCase);
+        var (staying, leaving) = (NewId("edge"), NewId("edge"));
+        var report = new DownstreamReport();
+        var tokens = new DownstreamTokens();
+        foreach (var edgeId in new[] { staying, leaving })
+        {
+            report.Edges.Add(new DownstreamEdge { EdgeId = edgeId, Region = "eu-west", PublicUrl = $"https://{edgeId}.example.com", AppliedRevision = head });
+            tokens.Edges.Add(new DownstreamToken { EdgeId = edgeId, Token = await origin.MintAsync(edgeId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1)) });
+        }
+
+        await relay.RequestStream.WriteAsync(new EdgeMessage { Downstream = report }, cancellationToken);
+        await relay.RequestStream.WriteAsync(new EdgeMessage { DownstreamTokens = tokens }, cancellationToken);
+
+        // Act: one edge's stream from the relay ends (the relay's next delta says so); once the
+        // origin shows it gone, heartbeats come due until renewals arrive.
+        var gone = new DownstreamReport { Delta = true };
+        gone.GoneEdgeIds.Add(leaving);
+        await relay.RequestStream.WriteAsync(new EdgeMessage { Downstream = gone }, cancellationToken);
+        var registry = origin.Services.GetRequiredService<EdgeRegistry>();
+        await Poll.UntilAsync(() => Task.FromResult(registry.Local().Any(e => e.Id == leaving && !e.Connected)),
+            "the departed edge shown disconnected", () => string.Join(", ", registry.Local().Select(static e => $"{e.Id} {e.Connected}")), TimeSpan.FromMilliseconds(20), cancellationToken, TimeSpan.FromSeconds(20));
+        WatchResponse? renewals = null;
+        for (var heartbeats = 0; heartbeats < 20 && renewals is null; heartbeats++)
+        {
+            origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
+            var message = await NextAsync(relay, cancellationToken);
+            renewals = message.KindCase == WatchResponse.KindOneofCase.DownstreamRenewals ? message : null;
+        }
+
+        // Assert: both tokens were due at the same heartbeat; only the staying edge's is renewed.
+        Assert.NotNull(renewals);
+        Assert.Equal([staying], renewals.DownstreamRenewals.Edges.Select(static e => e.EdgeId));
         Assert.Empty(origin.ErrorLogs);
     }
 
