@@ -40,6 +40,8 @@ public sealed class EdgeNode : IAsyncDisposable
 
     public string Output => _process?.Output ?? "";
 
+    public int ProcessId => _process?.Id ?? 0;
+
     /// <summary>
     /// Starts an edge and waits until it is alive (not until it is ready: the origin may be down).
     /// <paramref name="syncToken"/> is its <c>edge:sync</c> token (<see cref="OriginNode.MintSyncTokenAsync"/>),

@@ -87,6 +87,10 @@ internal static partial class SyncLog
         Message = "Leaving fallback {FallbackAddress} to try the preferred sync address {PreferredAddress} again, from revision {Revision}.")]
     public static partial void Returning(ILogger logger, string fallbackAddress, string preferredAddress, long revision);
 
+    [LoggerMessage(EventId = 1119, EventName = "SyncReturnUnanswered", Level = LogLevel.Warning,
+        Message = "The preferred sync address {PreferredAddress} sent nothing within {ReturnTimeout}; going back along the list.")]
+    public static partial void ReturnUnanswered(ILogger logger, string preferredAddress, TimeSpan returnTimeout);
+
     /// <remarks>Warning when a stream that had delivered went idle; Debug after a failed attempt, whose line names the next address.</remarks>
     [LoggerMessage(EventId = 1116, EventName = "SyncFailingOver",
         Message = "Moving the watch stream to origin replica {OriginAddress}, resuming from revision {Revision}.")]

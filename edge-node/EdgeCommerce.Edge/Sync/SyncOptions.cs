@@ -87,6 +87,16 @@ public sealed class SyncOptions
     public TimeSpan ReturnInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// When the edge tries the first address again (see <see cref="ReturnInterval"/>), that address
+    /// has this long (at most <see cref="IdleTimeout"/>) to send its first message; the origin and a
+    /// relay send a heartbeat as soon as a stream opens. A relay that is up but hung (accepting
+    /// connections, answering nothing) would otherwise hold the edge off every stream for a whole
+    /// idle timeout at each return. The default is 2 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan ReturnTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// A stream silent for this long is taken for dead and reopened. The origin sends heartbeats
     /// every 2 seconds by default. The default is 10 seconds.
     /// </summary>

@@ -50,7 +50,7 @@ internal sealed class SyncWorker(
             var address = channels.Addresses[origin].ToString();
             try
             {
-                delivered = await FollowAsync(origin, options, failures == 0 ? LogLevel.Information : LogLevel.Debug, stoppingToken);
+                delivered = await FollowAsync(origin, options, failures == 0 ? LogLevel.Information : LogLevel.Debug, returnAttempt, stoppingToken);
                 SyncLog.StreamEnded(logger);
             }
             catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
@@ -136,8 +136,11 @@ internal sealed class SyncWorker(
         }
     }
 
-    /// <summary>Follows one stream until it ends. Returns whether it delivered anything.</summary>
-    private async Task<bool> FollowAsync(int origin, SyncOptions options, LogLevel openingLevel, CancellationToken stoppingToken)
+    /// <summary>
+    /// Follows one stream until it ends. Returns whether it delivered anything: on a
+    /// <paramref name="returnAttempt"/>, nothing within <see cref="SyncOptions.ReturnTimeout"/> ends it undelivered.
+    /// </summary>
+    private async Task<bool> FollowAsync(int origin, SyncOptions options, LogLevel openingLevel, bool returnAttempt, CancellationToken stoppingToken)
     {
         var edge = edgeOptions.Value;
         var replica = holder.Current;
@@ -154,9 +157,9 @@ internal sealed class SyncWorker(
 
         // On a fallback, a jittered timer ends the stream to try the preferred address again.
         using var leave = origin > 0 ? new CancellationTokenSource(ReturnDelay(options), timeProvider) : null;
-        using var idle = leave is null
-            ? CancellationTokenSource.CreateLinkedTokenSource(stoppingToken)
-            : CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, leave.Token);
+        // Back at the preferred address: its first message must come soon, or the edge goes back.
+        using var unanswered = returnAttempt ? new CancellationTokenSource(options.ReturnTimeout < options.IdleTimeout ? options.ReturnTimeout : options.IdleTimeout, timeProvider) : null;
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, leave?.Token ?? default, unanswered?.Token ?? default);
         idle.CancelAfter(options.IdleTimeout);
         var address = channels.Addresses[origin].ToString();
         state.OnStreamOpening(address);
@@ -175,7 +178,12 @@ internal sealed class SyncWorker(
             while (await call.ResponseStream.MoveNext(idle.Token))
             {
                 idle.CancelAfter(options.IdleTimeout);
-                delivered = true;
+                if (!delivered)
+                {
+                    unanswered?.CancelAfter(Timeout.InfiniteTimeSpan);
+                    delivered = true;
+                }
+
                 var response = call.ResponseStream.Current;
                 long? applied = null;
                 switch (response.KindCase)
@@ -275,6 +283,12 @@ internal sealed class SyncWorker(
             if (leave?.IsCancellationRequested == true)
             {
                 throw new ReturnToPreferredException();
+            }
+
+            if (unanswered?.IsCancellationRequested == true && !delivered)
+            {
+                SyncLog.ReturnUnanswered(logger, address, options.ReturnTimeout < options.IdleTimeout ? options.ReturnTimeout : options.IdleTimeout);
+                return false;
             }
 
             throw new StreamIdleException();

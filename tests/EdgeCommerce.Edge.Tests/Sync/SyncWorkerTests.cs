@@ -329,6 +329,39 @@ public sealed class SyncWorkerTests
         Assert.Empty(edge.Errors);
     }
 
+    /// <summary>
+    /// Would catch a return to a preferred address that is up but hung (a relay that accepts the
+    /// stream and sends nothing): the edge would sit without any stream for a whole idle timeout
+    /// (here ten minutes, past the test's timeout) at every return.
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task ExecuteAsync_ReturnAttemptToAHungPreferredAddress_BackOnTheFallbackAfterTheReturnTimeout()
+    {
+        // Arrange: origin-a is down at first, then accepts streams and never answers them.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var hung = new TaskCompletionSource();
+        await using var edge = await WorkerHarness.StartAsync(host => host == "origin-a" && !hung.Task.IsCompleted ? StatusCode.Unavailable : null, cancellationToken, "http://origin-a", "http://origin-b");
+        var fallback = await edge.NextStreamAsync(cancellationToken);
+        await fallback.SendAsync(new Heartbeat { HeadRevision = 3, ClusterId = "cluster-1" }, cancellationToken);
+        await fallback.SendChunkedAsync(Snapshot(3, CatalogOf("a", 3, "p1")), perChunk: 1, cancellationToken);
+        await fallback.NextAckAsync(cancellationToken);
+        var failuresBefore = edge.Logger.Entries.Count(static e => e.EventId == 1104);
+
+        // Act: the clock passes the return interval; origin-a takes the stream and stays silent.
+        hung.SetResult();
+        var attempt = await edge.NextStreamAsync(cancellationToken);
+        var back = await edge.NextStreamAsync(cancellationToken);
+
+        // Assert: it gave origin-a its return timeout, said so, and went straight back to origin-b from revision 3.
+        Assert.Equal("origin-a", attempt.Host);
+        Assert.Equal("origin-b", back.Host);
+        Assert.Equal((3L, "cluster-1"), (back.Hello.FromRevision, back.Hello.ClusterId));
+        Assert.True(attempt.HungUp.IsCompleted, "the unanswered stream was expected to be ended by the edge");
+        Assert.Contains(1119, edge.Logger.Entries.Select(static e => e.EventId));
+        Assert.Equal(failuresBefore, edge.Logger.Entries.Count(static e => e.EventId == 1104));
+        Assert.Empty(edge.Errors);
+    }
+
     private static TimeSpan[] Sample(int failures)
         => [.. Enumerable.Range(0, Samples).Select(_ => SyncWorker.Backoff(s_options, failures))];
 

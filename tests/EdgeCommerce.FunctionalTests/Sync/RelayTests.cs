@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using EdgeCommerce.Hosting.Processes;
 using EdgeCommerce.Tests.Common;
 
 namespace EdgeCommerce.FunctionalTests.Sync;
@@ -14,7 +15,8 @@ namespace EdgeCommerce.FunctionalTests.Sync;
 /// edges, two behind each relay, each falling back to the other relay and then the origin, with
 /// their inventory calls going to the origin. One test (six edge processes are the expensive part):
 /// every kind of change reaches all four, tokens renew and revocations bite through the relays,
-/// a killed relay's edges move and come back, and no revision is lost or applied twice.
+/// a killed relay's edges move and come back, and no revision is lost or applied twice. Another
+/// freezes a relay instead (SIGSTOP): its edge's returns to it give up after the return timeout.
 /// </summary>
 public sealed class RelayTests
 {
@@ -185,6 +187,64 @@ public sealed class RelayTests
         }
 
         Assert.True((await edgeB2.GetStatusAsync(cancellationToken)).GetProperty("appliedRevision").GetInt64() < head);
+    }
+
+    /// <summary>
+    /// Would catch an edge whose relay hangs (alive, its sockets open, answering nothing) sitting a
+    /// whole idle timeout without any stream at every try to return to it, instead of giving the
+    /// relay <c>Sync:ReturnTimeout</c> to answer and going back to the origin.
+    /// </summary>
+    [Fact]
+    public async Task RelayFrozen_ItsEdgeServesFromTheOrigin_EachReturnGivesUpAfterTheReturnTimeout_AndItComesBackOnceTheRelayThaws()
+    {
+        // Arrange: an origin, a relay, and an edge behind it falling back to the origin.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var data = new TempDirectory();
+        await using var origin = await OriginNode.StartAsync(data.Combine("origin"), cancellationToken);
+        var head = await origin.PushCatalogAsync(Creator, OriginNode.SimpleCatalog("Before the freeze"), cancellationToken);
+        var (relay, relayAddress) = await StartRelayAsync(origin, "relay-a", data, cancellationToken);
+        await using var relayNode = relay;
+        await relay.WaitForStatusAsync(s => s.GetProperty("appliedRevision").GetInt64() >= head, TimeSpan.FromSeconds(30), "the relay's snapshot", cancellationToken);
+        await using var edge = await origin.StartEdgeAsync("edge-a1", "eu-west", data.Combine("edge-a1"), cancellationToken, relayAddress,
+            $"--Sync:OriginAddresses:0={origin.GrpcAddress}", $"--Sync:InventoryAddress={origin.GrpcAddress}",
+            "--Sync:ReturnInterval=00:00:02", "--Sync:IdleTimeout=00:00:05");
+        await edge.WaitForStatusAsync(s => s.GetProperty("originAddress").GetString() == relayAddress.ToString() && s.GetProperty("appliedRevision").GetInt64() >= head,
+            TimeSpan.FromSeconds(30), "following the relay", cancellationToken);
+
+        var frozen = false;
+        try
+        {
+            // Act 1: freeze the relay (SIGSTOP); the edge moves to the origin and keeps trying the relay.
+            Assert.True(PosixSignals.Send(relay.ProcessId, PosixSignals.SigStop));
+            frozen = true;
+            await edge.WaitForStatusAsync(s => s.GetProperty("originAddress").GetString() == origin.GrpcAddress.ToString() && s.GetProperty("connected").GetBoolean(),
+                TimeSpan.FromSeconds(30), "following the origin", cancellationToken);
+            await WaitUntilAsync(() => Task.FromResult(edge.Output.Contains("sent nothing within", StringComparison.Ordinal)), TimeSpan.FromSeconds(30),
+                "a return to the frozen relay given up after the return timeout", edge, cancellationToken);
+            head = await origin.PushCatalogAsync(Creator, OriginNode.SimpleCatalog("While the relay is frozen"), cancellationToken);
+            await WaitForAllAsync([edge], head, "While the relay is frozen", cancellationToken);
+
+            // Act 2: thaw it; the edge's next return stays.
+            Assert.True(PosixSignals.Send(relay.ProcessId, PosixSignals.SigCont));
+            frozen = false;
+            await edge.WaitForStatusAsync(s => s.GetProperty("originAddress").GetString() == relayAddress.ToString() && s.GetProperty("connected").GetBoolean(),
+                TimeSpan.FromSeconds(30), "back on the relay", cancellationToken);
+            head = await origin.PushCatalogAsync(Creator, OriginNode.SimpleCatalog("The relay is back"), cancellationToken);
+
+            // Assert: the change after the thaw came through the relay; nothing was lost or applied twice.
+            await WaitForAllAsync([edge], head, "The relay is back", cancellationToken);
+            var status = await edge.GetStatusAsync(cancellationToken);
+            Assert.Equal(relayAddress.ToString(), status.GetProperty("originAddress").GetString());
+            Assert.Equal(1, status.GetProperty("snapshotsReceived").GetInt64());
+            Assert.Equal(head, status.GetProperty("appliedRevision").GetInt64());
+        }
+        finally
+        {
+            if (frozen)
+            {
+                PosixSignals.Send(relay.ProcessId, PosixSignals.SigCont);
+            }
+        }
     }
 
     private static async Task<(EdgeNode Relay, Uri Address)> StartRelayAsync(OriginNode origin, string id, TempDirectory data, CancellationToken cancellationToken)
