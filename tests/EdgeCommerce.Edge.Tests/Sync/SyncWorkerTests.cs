@@ -285,10 +285,7 @@ public sealed class SyncWorkerTests
         var cancellationToken = TestContext.Current.CancellationToken;
         var back = new TaskCompletionSource();
         await using var edge = await WorkerHarness.StartAsync(host => host == "origin-a" && !back.Task.IsCompleted ? StatusCode.Unavailable : null, cancellationToken, "http://origin-a", "http://origin-b");
-        var fallback = await edge.NextStreamAsync(cancellationToken);
-        await fallback.SendAsync(new Heartbeat { HeadRevision = 3, ClusterId = "cluster-1" }, cancellationToken);
-        await fallback.SendChunkedAsync(Snapshot(3, CatalogOf("a", 3, "p1")), perChunk: 1, cancellationToken);
-        await fallback.NextAckAsync(cancellationToken);
+        var fallback = await edge.FollowTheFallbackAsync(cancellationToken);
 
         // Act: origin-a is back; the clock moves past the return interval.
         back.SetResult();
@@ -311,10 +308,7 @@ public sealed class SyncWorkerTests
         // Arrange: origin-a refuses every stream.
         var cancellationToken = TestContext.Current.CancellationToken;
         await using var edge = await WorkerHarness.StartAsync(static host => host == "origin-a" ? StatusCode.Unavailable : null, cancellationToken, "http://origin-a", "http://origin-b");
-        var fallback = await edge.NextStreamAsync(cancellationToken);
-        await fallback.SendAsync(new Heartbeat { HeadRevision = 3, ClusterId = "cluster-1" }, cancellationToken);
-        await fallback.SendChunkedAsync(Snapshot(3, CatalogOf("a", 3, "p1")), perChunk: 1, cancellationToken);
-        await fallback.NextAckAsync(cancellationToken);
+        var fallback = await edge.FollowTheFallbackAsync(cancellationToken);
         var failuresBefore = edge.Logger.Entries.Count(static e => e.EventId == 1104);
 
         // Act
@@ -341,10 +335,7 @@ public sealed class SyncWorkerTests
         var cancellationToken = TestContext.Current.CancellationToken;
         var hung = new TaskCompletionSource();
         await using var edge = await WorkerHarness.StartAsync(host => host == "origin-a" && !hung.Task.IsCompleted ? StatusCode.Unavailable : null, cancellationToken, "http://origin-a", "http://origin-b");
-        var fallback = await edge.NextStreamAsync(cancellationToken);
-        await fallback.SendAsync(new Heartbeat { HeadRevision = 3, ClusterId = "cluster-1" }, cancellationToken);
-        await fallback.SendChunkedAsync(Snapshot(3, CatalogOf("a", 3, "p1")), perChunk: 1, cancellationToken);
-        await fallback.NextAckAsync(cancellationToken);
+        var fallback = await edge.FollowTheFallbackAsync(cancellationToken);
         var failuresBefore = edge.Logger.Entries.Count(static e => e.EventId == 1104);
 
         // Act: the clock passes the return interval; origin-a takes the stream and stays silent.
@@ -432,6 +423,16 @@ public sealed class SyncWorkerTests
             }
 
             return await next;
+        }
+
+        /// <summary>The first stream (the preferred address refusing): a snapshot at revision 3 of cluster-1, acknowledged.</summary>
+        public async Task<OriginStream> FollowTheFallbackAsync(CancellationToken cancellationToken)
+        {
+            var fallback = await NextStreamAsync(cancellationToken);
+            await fallback.SendAsync(new Heartbeat { HeadRevision = 3, ClusterId = "cluster-1" }, cancellationToken);
+            await fallback.SendChunkedAsync(Snapshot(3, CatalogOf("a", 3, "p1")), perChunk: 1, cancellationToken);
+            await fallback.NextAckAsync(cancellationToken);
+            return fallback;
         }
 
         public async ValueTask DisposeAsync()

@@ -35,8 +35,8 @@ public sealed class RelayStreamTests
         var edgeId = NewId("edge");
         using var edge = await client.SyncAsync(Hello(edgeId, head, origin.Store.ClusterId), cancellationToken);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(edge, cancellationToken)).KindCase);
-        using var relay = await OpenRelayAsync(client, origin, head, cancellationToken);
-        var first = await NextAsync(relay, cancellationToken);
+        var opened = await OpenRelayAsync(client, origin, head, cancellationToken);
+        using var relay = opened.Call;
 
         // Act: the clock stays where it is.
         using (var revoked = await client.Admin.PostAsync($"/admin/v1/edges/{edgeId}/revoke", null, cancellationToken))
@@ -47,8 +47,7 @@ public sealed class RelayStreamTests
         var next = await NextAsync(relay, cancellationToken);
 
         // Assert
-        Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, first.KindCase);
-        Assert.DoesNotContain(edgeId, first.Heartbeat.RevokedEdgeIds);
+        Assert.DoesNotContain(edgeId, opened.First.RevokedEdgeIds);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, next.KindCase);
         Assert.Contains(edgeId, next.Heartbeat.RevokedEdgeIds);
         Assert.Empty(origin.ErrorLogs);
@@ -69,8 +68,7 @@ public sealed class RelayStreamTests
         await origin.InitializeAsync();
         using var client = new OriginSyncClient(origin);
         var head = await client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
-        using var relay = await OpenRelayAsync(client, origin, head, cancellationToken);
-        Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(relay, cancellationToken)).KindCase);
+        using var relay = (await OpenRelayAsync(client, origin, head, cancellationToken)).Call;
         var downstreamId = NewId("edge");
         var downstreamToken = await origin.MintAsync(downstreamId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1));
         var otherToken = await origin.MintAsync(NewId("other"), null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1));
@@ -116,8 +114,7 @@ public sealed class RelayStreamTests
         await origin.InitializeAsync();
         using var client = new OriginSyncClient(origin);
         var head = await client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
-        using var relay = await OpenRelayAsync(client, origin, head, cancellationToken);
-        Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(relay, cancellationToken)).KindCase);
+        using var relay = (await OpenRelayAsync(client, origin, head, cancellationToken)).Call;
         var (staying, leaving) = (NewId("edge"), NewId("edge"));
         var report = new DownstreamReport();
         var tokens = new DownstreamTokens();
@@ -174,8 +171,7 @@ public sealed class RelayStreamTests
             put.EnsureSuccessStatusCode();
         }
 
-        using var relay = await OpenRelayAsync(client, origin, head, cancellationToken);
-        Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(relay, cancellationToken)).KindCase);
+        using var relay = (await OpenRelayAsync(client, origin, head, cancellationToken)).Call;
         var edgeId = NewId("edge");
         var load = new EdgeLoad { BootId = "boot-1", FunnelSequence = 1 };
         load.DropFunnels.Add(new DropFunnelCounts { DropId = "drop-1", Queued = 5, Admitted = 4, Reserved = 3, Released = 1 });
@@ -199,11 +195,14 @@ public sealed class RelayStreamTests
         Assert.Empty(origin.ErrorLogs);
     }
 
-    /// <summary>A relay's stream (its hello says so) from <paramref name="head"/>.</summary>
-    private static Task<AsyncDuplexStreamingCall<EdgeMessage, WatchResponse>> OpenRelayAsync(OriginSyncClient client, OriginApiFixture origin, long head, CancellationToken cancellationToken)
+    /// <summary>A relay's stream (its hello says so) from <paramref name="head"/>, and the heartbeat it opens with.</summary>
+    private static async Task<(AsyncDuplexStreamingCall<EdgeMessage, WatchResponse> Call, Heartbeat First)> OpenRelayAsync(OriginSyncClient client, OriginApiFixture origin, long head, CancellationToken cancellationToken)
     {
         var hello = Hello(NewId("relay"), head, origin.Store.ClusterId);
         hello.Relay = true;
-        return client.SyncAsync(hello, cancellationToken);
+        var call = await client.SyncAsync(hello, cancellationToken);
+        var first = await NextAsync(call, cancellationToken);
+        Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, first.KindCase);
+        return (call, first.Heartbeat);
     }
 }
