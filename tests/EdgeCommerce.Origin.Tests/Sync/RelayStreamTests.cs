@@ -18,28 +18,40 @@ namespace EdgeCommerce.Origin.Tests.Sync;
 /// What the origin does for a relay's stream beyond an edge's: revocations told at once, and the
 /// tokens of the edges behind it renewed on it. The host's clock is fake: a heartbeat comes only
 /// when a test moves it, so a message that arrives without moving it was not a heartbeat's timer.
-/// Each test has its own host (they revoke and move the clock).
+/// Each test has its own host (one per test class instance: they revoke and move the clock).
 /// </summary>
-public sealed class RelayStreamTests
+public sealed class RelayStreamTests : IAsyncLifetime
 {
+    private readonly OriginApiFixture _origin = new();
+    private OriginSyncClient _client = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        await _origin.InitializeAsync();
+        _client = new OriginSyncClient(_origin);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _origin.DisposeAsync();
+    }
+
     /// <summary>Would catch a relay that hears of a revoked edge only at its next idle heartbeat (the edge streaming on through it meanwhile).</summary>
     [Fact(Timeout = 30_000)]
     public async Task Sync_RelayStream_EdgeRevoked_HeartbeatListingItArrivesWithoutWaitingForTheInterval()
     {
         // Arrange: a relay's stream, and the edge's own stream so the origin knows the edge.
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var origin = new OriginApiFixture();
-        await origin.InitializeAsync();
-        using var client = new OriginSyncClient(origin);
-        var head = await client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        var head = await _client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
         var edgeId = NewId("edge");
-        using var edge = await client.SyncAsync(Hello(edgeId, head, origin.Store.ClusterId), cancellationToken);
+        using var edge = await _client.SyncAsync(Hello(edgeId, head, _origin.Store.ClusterId), cancellationToken);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(edge, cancellationToken)).KindCase);
-        var opened = await OpenRelayAsync(client, origin, head, cancellationToken);
+        var opened = await OpenRelayAsync(head, cancellationToken);
         using var relay = opened.Call;
 
         // Act: the clock stays where it is.
-        using (var revoked = await client.Admin.PostAsync($"/admin/v1/edges/{edgeId}/revoke", null, cancellationToken))
+        using (var revoked = await _client.Admin.PostAsync($"/admin/v1/edges/{edgeId}/revoke", null, cancellationToken))
         {
             revoked.EnsureSuccessStatusCode();
         }
@@ -50,7 +62,7 @@ public sealed class RelayStreamTests
         Assert.DoesNotContain(edgeId, opened.First.RevokedEdgeIds);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, next.KindCase);
         Assert.Contains(edgeId, next.Heartbeat.RevokedEdgeIds);
-        Assert.Empty(origin.ErrorLogs);
+        Assert.Empty(_origin.ErrorLogs);
     }
 
     /// <summary>
@@ -64,14 +76,11 @@ public sealed class RelayStreamTests
         // Arrange: a relay's stream; one downstream edge's token is past half the longest lifetime,
         // another's is forwarded under a different edge id.
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var origin = new OriginApiFixture();
-        await origin.InitializeAsync();
-        using var client = new OriginSyncClient(origin);
-        var head = await client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
-        using var relay = (await OpenRelayAsync(client, origin, head, cancellationToken)).Call;
+        var head = await _client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        using var relay = (await OpenRelayAsync(head, cancellationToken)).Call;
         var downstreamId = NewId("edge");
-        var downstreamToken = await origin.MintAsync(downstreamId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1));
-        var otherToken = await origin.MintAsync(NewId("other"), null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1));
+        var downstreamToken = await _origin.MintAsync(downstreamId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1));
+        var otherToken = await _origin.MintAsync(NewId("other"), null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1));
         var tokens = new DownstreamTokens();
         tokens.Edges.Add(new DownstreamToken { EdgeId = downstreamId, Token = downstreamToken });
         tokens.Edges.Add(new DownstreamToken { EdgeId = NewId("edge"), Token = otherToken });
@@ -81,7 +90,7 @@ public sealed class RelayStreamTests
         WatchResponse? renewals = null;
         for (var heartbeats = 0; heartbeats < 20 && renewals is null; heartbeats++)
         {
-            origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
+            _origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
             var message = await NextAsync(relay, cancellationToken);
             renewals = message.KindCase == WatchResponse.KindOneofCase.DownstreamRenewals ? message : null;
         }
@@ -90,14 +99,14 @@ public sealed class RelayStreamTests
         Assert.NotNull(renewals);
         var renewal = Assert.Single(renewals.DownstreamRenewals.Edges);
         Assert.Equal(downstreamId, renewal.EdgeId);
-        var (renewed, _) = await origin.Services.GetRequiredService<AccessTokenValidator>().ValidateAsync(renewal.Renewal.Token);
+        var (renewed, _) = await _origin.Services.GetRequiredService<AccessTokenValidator>().ValidateAsync(renewal.Renewal.Token);
         Assert.NotNull(renewed);
         Assert.Equal(downstreamId, renewed.Subject);
         Assert.Equal([Scopes.EdgeSync], renewed.Scopes);
         // Minted at the heartbeat that sent it: this one or the one before (the loop read a heartbeat first).
-        var now = origin.TimeProvider.GetUtcNow().AddHours(24);
+        var now = _origin.TimeProvider.GetUtcNow().AddHours(24);
         Assert.InRange(renewal.Renewal.ExpiresAtUnix, (now - OriginApiFixture.HeartbeatInterval).ToUnixTimeSeconds(), now.ToUnixTimeSeconds());
-        Assert.Empty(origin.ErrorLogs);
+        Assert.Empty(_origin.ErrorLogs);
     }
 
     /// <summary>
@@ -110,18 +119,15 @@ public sealed class RelayStreamTests
     {
         // Arrange: two edges behind a relay, both with tokens past half the longest lifetime.
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var origin = new OriginApiFixture();
-        await origin.InitializeAsync();
-        using var client = new OriginSyncClient(origin);
-        var head = await client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
-        using var relay = (await OpenRelayAsync(client, origin, head, cancellationToken)).Call;
+        var head = await _client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        using var relay = (await OpenRelayAsync(head, cancellationToken)).Call;
         var (staying, leaving) = (NewId("edge"), NewId("edge"));
         var report = new DownstreamReport();
         var tokens = new DownstreamTokens();
         foreach (var edgeId in new[] { staying, leaving })
         {
             report.Edges.Add(new DownstreamEdge { EdgeId = edgeId, Region = "eu-west", PublicUrl = $"https://{edgeId}.example.com", AppliedRevision = head });
-            tokens.Edges.Add(new DownstreamToken { EdgeId = edgeId, Token = await origin.MintAsync(edgeId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1)) });
+            tokens.Edges.Add(new DownstreamToken { EdgeId = edgeId, Token = await _origin.MintAsync(edgeId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1)) });
         }
 
         await relay.RequestStream.WriteAsync(new EdgeMessage { Downstream = report }, cancellationToken);
@@ -132,13 +138,13 @@ public sealed class RelayStreamTests
         var gone = new DownstreamReport { Delta = true };
         gone.GoneEdgeIds.Add(leaving);
         await relay.RequestStream.WriteAsync(new EdgeMessage { Downstream = gone }, cancellationToken);
-        var registry = origin.Services.GetRequiredService<EdgeRegistry>();
+        var registry = _origin.Services.GetRequiredService<EdgeRegistry>();
         await Poll.UntilAsync(() => Task.FromResult(registry.Local().Any(e => e.Id == leaving && !e.Connected)),
             "the departed edge shown disconnected", () => string.Join(", ", registry.Local().Select(static e => $"{e.Id} {e.Connected}")), TimeSpan.FromMilliseconds(20), cancellationToken, TimeSpan.FromSeconds(20));
         WatchResponse? renewals = null;
         for (var heartbeats = 0; heartbeats < 20 && renewals is null; heartbeats++)
         {
-            origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
+            _origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
             var message = await NextAsync(relay, cancellationToken);
             renewals = message.KindCase == WatchResponse.KindOneofCase.DownstreamRenewals ? message : null;
         }
@@ -146,7 +152,7 @@ public sealed class RelayStreamTests
         // Assert: both tokens were due at the same heartbeat; only the staying edge's is renewed.
         Assert.NotNull(renewals);
         Assert.Equal([staying], renewals.DownstreamRenewals.Edges.Select(static e => e.EdgeId));
-        Assert.Empty(origin.ErrorLogs);
+        Assert.Empty(_origin.ErrorLogs);
     }
 
     /// <summary>
@@ -159,19 +165,16 @@ public sealed class RelayStreamTests
     {
         // Arrange: a running drop, and a relay's stream.
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var origin = new OriginApiFixture();
-        await origin.InitializeAsync();
-        using var client = new OriginSyncClient(origin);
         var creatorId = NewId("creator");
-        var head = await client.PutAsync(creatorId, ValidCatalog(), cancellationToken);
-        var now = origin.TimeProvider.GetUtcNow();
-        using (var put = await client.Admin.PutAsync($"/admin/v1/creators/{creatorId}/drops/drop-1",
+        var head = await _client.PutAsync(creatorId, ValidCatalog(), cancellationToken);
+        var now = _origin.TimeProvider.GetUtcNow();
+        using (var put = await _client.Admin.PutAsync($"/admin/v1/creators/{creatorId}/drops/drop-1",
             new StringContent(DropAdmin.DropJson("Relayed", now.AddMinutes(-1), now.AddHours(1), 2, ("p1-m", 10)), Encoding.UTF8, "application/json"), cancellationToken))
         {
             put.EnsureSuccessStatusCode();
         }
 
-        using var relay = (await OpenRelayAsync(client, origin, head, cancellationToken)).Call;
+        using var relay = (await OpenRelayAsync(head, cancellationToken)).Call;
         var edgeId = NewId("edge");
         var load = new EdgeLoad { BootId = "boot-1", FunnelSequence = 1 };
         load.DropFunnels.Add(new DropFunnelCounts { DropId = "drop-1", Queued = 5, Admitted = 4, Reserved = 3, Released = 1 });
@@ -180,27 +183,27 @@ public sealed class RelayStreamTests
 
         // Act: the relay reports its edge; the origin stores funnel counts at its next flush.
         await relay.RequestStream.WriteAsync(new EdgeMessage { Downstream = report }, cancellationToken);
-        var ingest = origin.Services.GetRequiredService<DropFunnelIngest>();
+        var ingest = _origin.Services.GetRequiredService<DropFunnelIngest>();
         JsonElement funnel = default;
         await Poll.UntilAsync(async () =>
         {
             await ingest.FlushAsync(cancellationToken);
-            var drop = await client.Admin.GetFromJsonAsync<JsonElement>($"/admin/v1/creators/{creatorId}/drops/drop-1/report", cancellationToken);
+            var drop = await _client.Admin.GetFromJsonAsync<JsonElement>($"/admin/v1/creators/{creatorId}/drops/drop-1/report", cancellationToken);
             funnel = drop.GetProperty("funnel");
             return funnel.GetProperty("reserved").GetInt64() > 0;
         }, "the relayed edge's funnel counts in the drop's report", () => funnel.ToString(), TimeSpan.FromMilliseconds(50), cancellationToken, TimeSpan.FromSeconds(20));
 
         // Assert
         Assert.Equal((5L, 4L, 3L, 1L), (funnel.GetProperty("queued").GetInt64(), funnel.GetProperty("admitted").GetInt64(), funnel.GetProperty("reserved").GetInt64(), funnel.GetProperty("released").GetInt64()));
-        Assert.Empty(origin.ErrorLogs);
+        Assert.Empty(_origin.ErrorLogs);
     }
 
     /// <summary>A relay's stream (its hello says so) from <paramref name="head"/>, and the heartbeat it opens with.</summary>
-    private static async Task<(AsyncDuplexStreamingCall<EdgeMessage, WatchResponse> Call, Heartbeat First)> OpenRelayAsync(OriginSyncClient client, OriginApiFixture origin, long head, CancellationToken cancellationToken)
+    private async Task<(AsyncDuplexStreamingCall<EdgeMessage, WatchResponse> Call, Heartbeat First)> OpenRelayAsync(long head, CancellationToken cancellationToken)
     {
-        var hello = Hello(NewId("relay"), head, origin.Store.ClusterId);
+        var hello = Hello(NewId("relay"), head, _origin.Store.ClusterId);
         hello.Relay = true;
-        var call = await client.SyncAsync(hello, cancellationToken);
+        var call = await _client.SyncAsync(hello, cancellationToken);
         var first = await NextAsync(call, cancellationToken);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, first.KindCase);
         return (call, first.Heartbeat);

@@ -13,29 +13,41 @@ namespace EdgeCommerce.Origin.Tests.Sync;
 /// The origin renews an edge's sync token over its stream, so an edge never loses its way back,
 /// but only while the token the stream was opened with is good: these would catch an edge stranded
 /// after its token expired, and a stolen token kept alive forever (renewed after its key was
-/// revoked, or its stream left open past its expiry). Each test has its own host: they revoke keys
+/// revoked, or its stream left open past its expiry). Each test has its own host (one per test class instance): they revoke keys
 /// and move the clock.
 /// </summary>
-public sealed class SyncTokenRenewalTests
+public sealed class SyncTokenRenewalTests : IAsyncLifetime
 {
+    private readonly OriginApiFixture _origin = new();
+    private OriginSyncClient _client = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        await _origin.InitializeAsync();
+        _client = new OriginSyncClient(_origin);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _origin.DisposeAsync();
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task Sync_TokenPastHalfTheLongestLifetime_RenewedAfterTheFirstHeartbeat_AndTheNewOneOpensStreams()
     {
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var origin = new OriginApiFixture();
-        await origin.InitializeAsync();
-        using var client = new OriginSyncClient(origin);
         var edgeId = NewId("edge");
-        var head = await client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        var head = await _client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
 
         // Act: a one-hour token is already past half of the 24-hour maximum.
-        using var call = await client.SyncAsync(Hello(edgeId, head, origin.Store.ClusterId), cancellationToken, tokenLifetime: TimeSpan.FromHours(1));
+        using var call = await _client.SyncAsync(Hello(edgeId, head, _origin.Store.ClusterId), cancellationToken, tokenLifetime: TimeSpan.FromHours(1));
         var heartbeat = await NextAsync(call, cancellationToken);
         var renewal = await NextAsync(call, cancellationToken);
-        var (renewed, _) = await Validator(origin).ValidateAsync(renewal.TokenRenewal.Token);
-        using var second = client.Grpc.Sync(Bearer(renewal.TokenRenewal.Token), cancellationToken: cancellationToken);
-        await second.RequestStream.WriteAsync(new EdgeMessage { Hello = Hello(edgeId, head, origin.Store.ClusterId) }, cancellationToken);
+        var (renewed, _) = await Validator.ValidateAsync(renewal.TokenRenewal.Token);
+        using var second = _client.Grpc.Sync(Bearer(renewal.TokenRenewal.Token), cancellationToken: cancellationToken);
+        await second.RequestStream.WriteAsync(new EdgeMessage { Hello = Hello(edgeId, head, _origin.Store.ClusterId) }, cancellationToken);
         var secondHeartbeat = await NextAsync(second, cancellationToken);
 
         // Assert
@@ -45,9 +57,9 @@ public sealed class SyncTokenRenewalTests
         Assert.Equal(edgeId, renewed.Subject);
         Assert.Null(renewed.CreatorId);
         Assert.Equal([Scopes.EdgeSync], renewed.Scopes);
-        Assert.Equal(origin.TimeProvider.GetUtcNow().AddHours(24).ToUnixTimeSeconds(), renewal.TokenRenewal.ExpiresAtUnix);
+        Assert.Equal(_origin.TimeProvider.GetUtcNow().AddHours(24).ToUnixTimeSeconds(), renewal.TokenRenewal.ExpiresAtUnix);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, secondHeartbeat.KindCase);
-        Assert.Empty(origin.ErrorLogs);
+        Assert.Empty(_origin.ErrorLogs);
     }
 
     [Fact(Timeout = 30_000)]
@@ -55,20 +67,17 @@ public sealed class SyncTokenRenewalTests
     {
         // Arrange: a fresh 24-hour token, on a stream that would renew it once its key stopped signing.
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var origin = new OriginApiFixture();
-        await origin.InitializeAsync();
-        using var client = new OriginSyncClient(origin);
         var edgeId = NewId("edge");
-        var head = await client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
-        var presented = await origin.MintAsync(edgeId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(24));
-        using var call = client.Grpc.Sync(Bearer(presented), cancellationToken: cancellationToken);
-        await call.RequestStream.WriteAsync(new EdgeMessage { Hello = Hello(edgeId, head, origin.Store.ClusterId) }, cancellationToken);
+        var head = await _client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        var presented = await _origin.MintAsync(edgeId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(24));
+        using var call = _client.Grpc.Sync(Bearer(presented), cancellationToken: cancellationToken);
+        await call.RequestStream.WriteAsync(new EdgeMessage { Hello = Hello(edgeId, head, _origin.Store.ClusterId) }, cancellationToken);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(call, cancellationToken)).KindCase);
-        var keys = await client.Admin.GetFromJsonAsync<JsonElement>("/admin/v1/keys", cancellationToken);
+        var keys = await _client.Admin.GetFromJsonAsync<JsonElement>("/admin/v1/keys", cancellationToken);
         var signing = keys.GetProperty("keys").EnumerateArray().Single(static k => k.GetProperty("signing").GetBoolean()).GetProperty("keyId").GetString();
 
         // Act: revoke the key (a change on the stream); heartbeats would come due as the clock moves.
-        using (var revoked = await client.Admin.PostAsync($"/admin/v1/keys/{signing}/revoke", null, cancellationToken))
+        using (var revoked = await _client.Admin.PostAsync($"/admin/v1/keys/{signing}/revoke", null, cancellationToken))
         {
             revoked.EnsureSuccessStatusCode();
         }
@@ -81,7 +90,7 @@ public sealed class SyncTokenRenewalTests
                 var next = call.ResponseStream.MoveNext(cancellationToken);
                 while (!next.IsCompleted)
                 {
-                    origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
+                    _origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
                     await Task.WhenAny(next, Task.Delay(50, cancellationToken));
                 }
 
@@ -89,7 +98,7 @@ public sealed class SyncTokenRenewalTests
                 seen.Add(call.ResponseStream.Current.KindCase);
             }
         });
-        var (old, _) = await Validator(origin).ValidateAsync(presented);
+        var (old, _) = await Validator.ValidateAsync(presented);
 
         // Assert: the key set went out (so the edge can check a new token), then the stream ended;
         // a token signed by a revoked key bought no fresh one. A heartbeat may come first: the clock
@@ -97,7 +106,7 @@ public sealed class SyncTokenRenewalTests
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
         Assert.Equal([WatchResponse.KindOneofCase.Changes], seen.Where(static kind => kind != WatchResponse.KindOneofCase.Heartbeat));
         Assert.Null(old);
-        Assert.Empty(origin.ErrorLogs);
+        Assert.Empty(_origin.ErrorLogs);
     }
 
     [Fact(Timeout = 30_000)]
@@ -105,40 +114,37 @@ public sealed class SyncTokenRenewalTests
     {
         // Arrange: a one-hour token is past half of the longest lifetime: renewed at once.
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var origin = new OriginApiFixture();
-        await origin.InitializeAsync();
-        using var client = new OriginSyncClient(origin);
         var edgeId = NewId("edge");
-        var head = await client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
-        using var call = await client.SyncAsync(Hello(edgeId, head, origin.Store.ClusterId), cancellationToken, tokenLifetime: TimeSpan.FromHours(1));
+        var head = await _client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        using var call = await _client.SyncAsync(Hello(edgeId, head, _origin.Store.ClusterId), cancellationToken, tokenLifetime: TimeSpan.FromHours(1));
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(call, cancellationToken)).KindCase);
         var renewal = await NextAsync(call, cancellationToken);
 
         // Act: the clock passes the presented token's expiry; the next heartbeat is due.
-        origin.TimeProvider.Advance(TimeSpan.FromHours(1));
+        _origin.TimeProvider.Advance(TimeSpan.FromHours(1));
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
         {
             var next = call.ResponseStream.MoveNext(cancellationToken);
             while (!next.IsCompleted)
             {
-                origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
+                _origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
                 await Task.WhenAny(next, Task.Delay(50, cancellationToken));
             }
 
             Assert.False(await next, "The stream went on after its token expired: " + call.ResponseStream.Current.KindCase);
         });
-        using var second = client.Grpc.Sync(Bearer(renewal.TokenRenewal.Token), cancellationToken: cancellationToken);
-        await second.RequestStream.WriteAsync(new EdgeMessage { Hello = Hello(edgeId, head, origin.Store.ClusterId) }, cancellationToken);
+        using var second = _client.Grpc.Sync(Bearer(renewal.TokenRenewal.Token), cancellationToken: cancellationToken);
+        await second.RequestStream.WriteAsync(new EdgeMessage { Hello = Hello(edgeId, head, _origin.Store.ClusterId) }, cancellationToken);
         var secondHeartbeat = await NextAsync(second, cancellationToken);
 
         // Assert
         Assert.Equal(WatchResponse.KindOneofCase.TokenRenewal, renewal.KindCase);
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, secondHeartbeat.KindCase);
-        Assert.Empty(origin.ErrorLogs);
+        Assert.Empty(_origin.ErrorLogs);
     }
 
-    private static AccessTokenValidator Validator(OriginApiFixture origin) => origin.Services.GetRequiredService<AccessTokenValidator>();
+    private AccessTokenValidator Validator => _origin.Services.GetRequiredService<AccessTokenValidator>();
 
     private static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
 }
