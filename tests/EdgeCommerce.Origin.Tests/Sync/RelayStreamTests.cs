@@ -20,38 +20,23 @@ namespace EdgeCommerce.Origin.Tests.Sync;
 /// when a test moves it, so a message that arrives without moving it was not a heartbeat's timer.
 /// Each test has its own host (one per test class instance: they revoke and move the clock).
 /// </summary>
-public sealed class RelayStreamTests : IAsyncLifetime
+public sealed class RelayStreamTests : OriginHostPerTest
 {
-    private readonly OriginApiFixture _origin = new();
-    private OriginSyncClient _client = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        await _origin.InitializeAsync();
-        _client = new OriginSyncClient(_origin);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _origin.DisposeAsync();
-    }
-
     /// <summary>Would catch a relay that hears of a revoked edge only at its next idle heartbeat (the edge streaming on through it meanwhile).</summary>
     [Fact(Timeout = 30_000)]
     public async Task Sync_RelayStream_EdgeRevoked_HeartbeatListingItArrivesWithoutWaitingForTheInterval()
     {
         // Arrange: a relay's stream, and the edge's own stream so the origin knows the edge.
         var cancellationToken = TestContext.Current.CancellationToken;
-        var head = await _client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        var head = await Client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
         var edgeId = NewId("edge");
-        using var edge = await _client.SyncAsync(Hello(edgeId, head, _origin.Store.ClusterId), cancellationToken);
+        using var edge = await Client.SyncAsync(Hello(edgeId, head, Origin.Store.ClusterId), cancellationToken);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(edge, cancellationToken)).KindCase);
         var opened = await OpenRelayAsync(head, cancellationToken);
         using var relay = opened.Call;
 
         // Act: the clock stays where it is.
-        using (var revoked = await _client.Admin.PostAsync($"/admin/v1/edges/{edgeId}/revoke", null, cancellationToken))
+        using (var revoked = await Client.Admin.PostAsync($"/admin/v1/edges/{edgeId}/revoke", null, cancellationToken))
         {
             revoked.EnsureSuccessStatusCode();
         }
@@ -62,7 +47,7 @@ public sealed class RelayStreamTests : IAsyncLifetime
         Assert.DoesNotContain(edgeId, opened.First.RevokedEdgeIds);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, next.KindCase);
         Assert.Contains(edgeId, next.Heartbeat.RevokedEdgeIds);
-        Assert.Empty(_origin.ErrorLogs);
+        Assert.Empty(Origin.ErrorLogs);
     }
 
     /// <summary>
@@ -76,11 +61,11 @@ public sealed class RelayStreamTests : IAsyncLifetime
         // Arrange: a relay's stream; one downstream edge's token is past half the longest lifetime,
         // another's is forwarded under a different edge id.
         var cancellationToken = TestContext.Current.CancellationToken;
-        var head = await _client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        var head = await Client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
         using var relay = (await OpenRelayAsync(head, cancellationToken)).Call;
         var downstreamId = NewId("edge");
-        var downstreamToken = await _origin.MintAsync(downstreamId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1));
-        var otherToken = await _origin.MintAsync(NewId("other"), null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1));
+        var downstreamToken = await Origin.MintAsync(downstreamId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1));
+        var otherToken = await Origin.MintAsync(NewId("other"), null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1));
         var tokens = new DownstreamTokens();
         tokens.Edges.Add(new DownstreamToken { EdgeId = downstreamId, Token = downstreamToken });
         tokens.Edges.Add(new DownstreamToken { EdgeId = NewId("edge"), Token = otherToken });
@@ -90,7 +75,7 @@ public sealed class RelayStreamTests : IAsyncLifetime
         WatchResponse? renewals = null;
         for (var heartbeats = 0; heartbeats < 20 && renewals is null; heartbeats++)
         {
-            _origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
+            Origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
             var message = await NextAsync(relay, cancellationToken);
             renewals = message.KindCase == WatchResponse.KindOneofCase.DownstreamRenewals ? message : null;
         }
@@ -99,14 +84,14 @@ public sealed class RelayStreamTests : IAsyncLifetime
         Assert.NotNull(renewals);
         var renewal = Assert.Single(renewals.DownstreamRenewals.Edges);
         Assert.Equal(downstreamId, renewal.EdgeId);
-        var (renewed, _) = await _origin.Services.GetRequiredService<AccessTokenValidator>().ValidateAsync(renewal.Renewal.Token);
+        var (renewed, _) = await Origin.Services.GetRequiredService<AccessTokenValidator>().ValidateAsync(renewal.Renewal.Token);
         Assert.NotNull(renewed);
         Assert.Equal(downstreamId, renewed.Subject);
         Assert.Equal([Scopes.EdgeSync], renewed.Scopes);
         // Minted at the heartbeat that sent it: this one or the one before (the loop read a heartbeat first).
-        var now = _origin.TimeProvider.GetUtcNow().AddHours(24);
+        var now = Origin.TimeProvider.GetUtcNow().AddHours(24);
         Assert.InRange(renewal.Renewal.ExpiresAtUnix, (now - OriginApiFixture.HeartbeatInterval).ToUnixTimeSeconds(), now.ToUnixTimeSeconds());
-        Assert.Empty(_origin.ErrorLogs);
+        Assert.Empty(Origin.ErrorLogs);
     }
 
     /// <summary>
@@ -119,7 +104,7 @@ public sealed class RelayStreamTests : IAsyncLifetime
     {
         // Arrange: two edges behind a relay, both with tokens past half the longest lifetime.
         var cancellationToken = TestContext.Current.CancellationToken;
-        var head = await _client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        var head = await Client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
         using var relay = (await OpenRelayAsync(head, cancellationToken)).Call;
         var (staying, leaving) = (NewId("edge"), NewId("edge"));
         var report = new DownstreamReport();
@@ -127,7 +112,7 @@ public sealed class RelayStreamTests : IAsyncLifetime
         foreach (var edgeId in new[] { staying, leaving })
         {
             report.Edges.Add(new DownstreamEdge { EdgeId = edgeId, Region = "eu-west", PublicUrl = $"https://{edgeId}.example.com", AppliedRevision = head });
-            tokens.Edges.Add(new DownstreamToken { EdgeId = edgeId, Token = await _origin.MintAsync(edgeId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1)) });
+            tokens.Edges.Add(new DownstreamToken { EdgeId = edgeId, Token = await Origin.MintAsync(edgeId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(1)) });
         }
 
         await relay.RequestStream.WriteAsync(new EdgeMessage { Downstream = report }, cancellationToken);
@@ -138,13 +123,13 @@ public sealed class RelayStreamTests : IAsyncLifetime
         var gone = new DownstreamReport { Delta = true };
         gone.GoneEdgeIds.Add(leaving);
         await relay.RequestStream.WriteAsync(new EdgeMessage { Downstream = gone }, cancellationToken);
-        var registry = _origin.Services.GetRequiredService<EdgeRegistry>();
+        var registry = Origin.Services.GetRequiredService<EdgeRegistry>();
         await Poll.UntilAsync(() => Task.FromResult(registry.Local().Any(e => e.Id == leaving && !e.Connected)),
             "the departed edge shown disconnected", () => string.Join(", ", registry.Local().Select(static e => $"{e.Id} {e.Connected}")), TimeSpan.FromMilliseconds(20), cancellationToken, TimeSpan.FromSeconds(20));
         WatchResponse? renewals = null;
         for (var heartbeats = 0; heartbeats < 20 && renewals is null; heartbeats++)
         {
-            _origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
+            Origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
             var message = await NextAsync(relay, cancellationToken);
             renewals = message.KindCase == WatchResponse.KindOneofCase.DownstreamRenewals ? message : null;
         }
@@ -152,7 +137,7 @@ public sealed class RelayStreamTests : IAsyncLifetime
         // Assert: both tokens were due at the same heartbeat; only the staying edge's is renewed.
         Assert.NotNull(renewals);
         Assert.Equal([staying], renewals.DownstreamRenewals.Edges.Select(static e => e.EdgeId));
-        Assert.Empty(_origin.ErrorLogs);
+        Assert.Empty(Origin.ErrorLogs);
     }
 
     /// <summary>
@@ -166,9 +151,9 @@ public sealed class RelayStreamTests : IAsyncLifetime
         // Arrange: a running drop, and a relay's stream.
         var cancellationToken = TestContext.Current.CancellationToken;
         var creatorId = NewId("creator");
-        var head = await _client.PutAsync(creatorId, ValidCatalog(), cancellationToken);
-        var now = _origin.TimeProvider.GetUtcNow();
-        using (var put = await _client.Admin.PutAsync($"/admin/v1/creators/{creatorId}/drops/drop-1",
+        var head = await Client.PutAsync(creatorId, ValidCatalog(), cancellationToken);
+        var now = Origin.TimeProvider.GetUtcNow();
+        using (var put = await Client.Admin.PutAsync($"/admin/v1/creators/{creatorId}/drops/drop-1",
             new StringContent(DropAdmin.DropJson("Relayed", now.AddMinutes(-1), now.AddHours(1), 2, ("p1-m", 10)), Encoding.UTF8, "application/json"), cancellationToken))
         {
             put.EnsureSuccessStatusCode();
@@ -183,27 +168,27 @@ public sealed class RelayStreamTests : IAsyncLifetime
 
         // Act: the relay reports its edge; the origin stores funnel counts at its next flush.
         await relay.RequestStream.WriteAsync(new EdgeMessage { Downstream = report }, cancellationToken);
-        var ingest = _origin.Services.GetRequiredService<DropFunnelIngest>();
+        var ingest = Origin.Services.GetRequiredService<DropFunnelIngest>();
         JsonElement funnel = default;
         await Poll.UntilAsync(async () =>
         {
             await ingest.FlushAsync(cancellationToken);
-            var drop = await _client.Admin.GetFromJsonAsync<JsonElement>($"/admin/v1/creators/{creatorId}/drops/drop-1/report", cancellationToken);
+            var drop = await Client.Admin.GetFromJsonAsync<JsonElement>($"/admin/v1/creators/{creatorId}/drops/drop-1/report", cancellationToken);
             funnel = drop.GetProperty("funnel");
             return funnel.GetProperty("reserved").GetInt64() > 0;
         }, "the relayed edge's funnel counts in the drop's report", () => funnel.ToString(), TimeSpan.FromMilliseconds(50), cancellationToken, TimeSpan.FromSeconds(20));
 
         // Assert
         Assert.Equal((5L, 4L, 3L, 1L), (funnel.GetProperty("queued").GetInt64(), funnel.GetProperty("admitted").GetInt64(), funnel.GetProperty("reserved").GetInt64(), funnel.GetProperty("released").GetInt64()));
-        Assert.Empty(_origin.ErrorLogs);
+        Assert.Empty(Origin.ErrorLogs);
     }
 
     /// <summary>A relay's stream (its hello says so) from <paramref name="head"/>, and the heartbeat it opens with.</summary>
     private async Task<(AsyncDuplexStreamingCall<EdgeMessage, WatchResponse> Call, Heartbeat First)> OpenRelayAsync(long head, CancellationToken cancellationToken)
     {
-        var hello = Hello(NewId("relay"), head, _origin.Store.ClusterId);
+        var hello = Hello(NewId("relay"), head, Origin.Store.ClusterId);
         hello.Relay = true;
-        var call = await _client.SyncAsync(hello, cancellationToken);
+        var call = await Client.SyncAsync(hello, cancellationToken);
         var first = await NextAsync(call, cancellationToken);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, first.KindCase);
         return (call, first.Heartbeat);

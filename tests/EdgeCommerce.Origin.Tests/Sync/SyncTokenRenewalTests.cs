@@ -16,38 +16,23 @@ namespace EdgeCommerce.Origin.Tests.Sync;
 /// revoked, or its stream left open past its expiry). Each test has its own host (one per test class instance): they revoke keys
 /// and move the clock.
 /// </summary>
-public sealed class SyncTokenRenewalTests : IAsyncLifetime
+public sealed class SyncTokenRenewalTests : OriginHostPerTest
 {
-    private readonly OriginApiFixture _origin = new();
-    private OriginSyncClient _client = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        await _origin.InitializeAsync();
-        _client = new OriginSyncClient(_origin);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _origin.DisposeAsync();
-    }
-
     [Fact(Timeout = 30_000)]
     public async Task Sync_TokenPastHalfTheLongestLifetime_RenewedAfterTheFirstHeartbeat_AndTheNewOneOpensStreams()
     {
         // Arrange
         var cancellationToken = TestContext.Current.CancellationToken;
         var edgeId = NewId("edge");
-        var head = await _client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        var head = await Client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
 
         // Act: a one-hour token is already past half of the 24-hour maximum.
-        using var call = await _client.SyncAsync(Hello(edgeId, head, _origin.Store.ClusterId), cancellationToken, tokenLifetime: TimeSpan.FromHours(1));
+        using var call = await Client.SyncAsync(Hello(edgeId, head, Origin.Store.ClusterId), cancellationToken, tokenLifetime: TimeSpan.FromHours(1));
         var heartbeat = await NextAsync(call, cancellationToken);
         var renewal = await NextAsync(call, cancellationToken);
         var (renewed, _) = await Validator.ValidateAsync(renewal.TokenRenewal.Token);
-        using var second = _client.Grpc.Sync(Bearer(renewal.TokenRenewal.Token), cancellationToken: cancellationToken);
-        await second.RequestStream.WriteAsync(new EdgeMessage { Hello = Hello(edgeId, head, _origin.Store.ClusterId) }, cancellationToken);
+        using var second = Client.Grpc.Sync(Bearer(renewal.TokenRenewal.Token), cancellationToken: cancellationToken);
+        await second.RequestStream.WriteAsync(new EdgeMessage { Hello = Hello(edgeId, head, Origin.Store.ClusterId) }, cancellationToken);
         var secondHeartbeat = await NextAsync(second, cancellationToken);
 
         // Assert
@@ -57,9 +42,9 @@ public sealed class SyncTokenRenewalTests : IAsyncLifetime
         Assert.Equal(edgeId, renewed.Subject);
         Assert.Null(renewed.CreatorId);
         Assert.Equal([Scopes.EdgeSync], renewed.Scopes);
-        Assert.Equal(_origin.TimeProvider.GetUtcNow().AddHours(24).ToUnixTimeSeconds(), renewal.TokenRenewal.ExpiresAtUnix);
+        Assert.Equal(Origin.TimeProvider.GetUtcNow().AddHours(24).ToUnixTimeSeconds(), renewal.TokenRenewal.ExpiresAtUnix);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, secondHeartbeat.KindCase);
-        Assert.Empty(_origin.ErrorLogs);
+        Assert.Empty(Origin.ErrorLogs);
     }
 
     [Fact(Timeout = 30_000)]
@@ -68,16 +53,16 @@ public sealed class SyncTokenRenewalTests : IAsyncLifetime
         // Arrange: a fresh 24-hour token, on a stream that would renew it once its key stopped signing.
         var cancellationToken = TestContext.Current.CancellationToken;
         var edgeId = NewId("edge");
-        var head = await _client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
-        var presented = await _origin.MintAsync(edgeId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(24));
-        using var call = _client.Grpc.Sync(Bearer(presented), cancellationToken: cancellationToken);
-        await call.RequestStream.WriteAsync(new EdgeMessage { Hello = Hello(edgeId, head, _origin.Store.ClusterId) }, cancellationToken);
+        var head = await Client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        var presented = await Origin.MintAsync(edgeId, null, [Scopes.EdgeSync], Audiences.Origin, lifetime: TimeSpan.FromHours(24));
+        using var call = Client.Grpc.Sync(Bearer(presented), cancellationToken: cancellationToken);
+        await call.RequestStream.WriteAsync(new EdgeMessage { Hello = Hello(edgeId, head, Origin.Store.ClusterId) }, cancellationToken);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(call, cancellationToken)).KindCase);
-        var keys = await _client.Admin.GetFromJsonAsync<JsonElement>("/admin/v1/keys", cancellationToken);
+        var keys = await Client.Admin.GetFromJsonAsync<JsonElement>("/admin/v1/keys", cancellationToken);
         var signing = keys.GetProperty("keys").EnumerateArray().Single(static k => k.GetProperty("signing").GetBoolean()).GetProperty("keyId").GetString();
 
         // Act: revoke the key (a change on the stream); heartbeats would come due as the clock moves.
-        using (var revoked = await _client.Admin.PostAsync($"/admin/v1/keys/{signing}/revoke", null, cancellationToken))
+        using (var revoked = await Client.Admin.PostAsync($"/admin/v1/keys/{signing}/revoke", null, cancellationToken))
         {
             revoked.EnsureSuccessStatusCode();
         }
@@ -90,7 +75,7 @@ public sealed class SyncTokenRenewalTests : IAsyncLifetime
                 var next = call.ResponseStream.MoveNext(cancellationToken);
                 while (!next.IsCompleted)
                 {
-                    _origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
+                    Origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
                     await Task.WhenAny(next, Task.Delay(50, cancellationToken));
                 }
 
@@ -106,7 +91,7 @@ public sealed class SyncTokenRenewalTests : IAsyncLifetime
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
         Assert.Equal([WatchResponse.KindOneofCase.Changes], seen.Where(static kind => kind != WatchResponse.KindOneofCase.Heartbeat));
         Assert.Null(old);
-        Assert.Empty(_origin.ErrorLogs);
+        Assert.Empty(Origin.ErrorLogs);
     }
 
     [Fact(Timeout = 30_000)]
@@ -115,36 +100,36 @@ public sealed class SyncTokenRenewalTests : IAsyncLifetime
         // Arrange: a one-hour token is past half of the longest lifetime: renewed at once.
         var cancellationToken = TestContext.Current.CancellationToken;
         var edgeId = NewId("edge");
-        var head = await _client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
-        using var call = await _client.SyncAsync(Hello(edgeId, head, _origin.Store.ClusterId), cancellationToken, tokenLifetime: TimeSpan.FromHours(1));
+        var head = await Client.PutAsync(NewId("creator"), ValidCatalog(), cancellationToken);
+        using var call = await Client.SyncAsync(Hello(edgeId, head, Origin.Store.ClusterId), cancellationToken, tokenLifetime: TimeSpan.FromHours(1));
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, (await NextAsync(call, cancellationToken)).KindCase);
         var renewal = await NextAsync(call, cancellationToken);
 
         // Act: the clock passes the presented token's expiry; the next heartbeat is due.
-        _origin.TimeProvider.Advance(TimeSpan.FromHours(1));
+        Origin.TimeProvider.Advance(TimeSpan.FromHours(1));
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
         {
             var next = call.ResponseStream.MoveNext(cancellationToken);
             while (!next.IsCompleted)
             {
-                _origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
+                Origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
                 await Task.WhenAny(next, Task.Delay(50, cancellationToken));
             }
 
             Assert.False(await next, "The stream went on after its token expired: " + call.ResponseStream.Current.KindCase);
         });
-        using var second = _client.Grpc.Sync(Bearer(renewal.TokenRenewal.Token), cancellationToken: cancellationToken);
-        await second.RequestStream.WriteAsync(new EdgeMessage { Hello = Hello(edgeId, head, _origin.Store.ClusterId) }, cancellationToken);
+        using var second = Client.Grpc.Sync(Bearer(renewal.TokenRenewal.Token), cancellationToken: cancellationToken);
+        await second.RequestStream.WriteAsync(new EdgeMessage { Hello = Hello(edgeId, head, Origin.Store.ClusterId) }, cancellationToken);
         var secondHeartbeat = await NextAsync(second, cancellationToken);
 
         // Assert
         Assert.Equal(WatchResponse.KindOneofCase.TokenRenewal, renewal.KindCase);
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
         Assert.Equal(WatchResponse.KindOneofCase.Heartbeat, secondHeartbeat.KindCase);
-        Assert.Empty(_origin.ErrorLogs);
+        Assert.Empty(Origin.ErrorLogs);
     }
 
-    private AccessTokenValidator Validator => _origin.Services.GetRequiredService<AccessTokenValidator>();
+    private AccessTokenValidator Validator => Origin.Services.GetRequiredService<AccessTokenValidator>();
 
     private static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
 }
