@@ -47,6 +47,9 @@ internal static class FanoutBenchmark
             args.All("relay-setting"),
             args.All("edge-setting"),
             args.All("origin-setting"),
+            // After the idle reading: CPU over the 5 s after a signing key rotation (within the
+            // origin's 10 s publish lead), when every token renewal check asks which key signs.
+            args.Flag("rotate"),
             // Another build's origin and relays (e.g. the branch point's, for a before/after in one run).
             args.All("origin").SingleOrDefault() is { } o ? Path.GetFullPath(o) : null,
             args.All("edge").SingleOrDefault() is { } e ? Path.GetFullPath(e) : null);
@@ -223,10 +226,11 @@ internal static class FanoutBenchmark
             // After the writes and the registry's catching up, not after the connections: seconds
             // after thousands of streams open, their tail (compilation, collections, late acks) is
             // still running and reads as idle cost several times what it is.
-            var idle = await MeasureIdleAsync(origin, relayHosts, cancellationToken);
+            var idle = await MeasureFiveSecondsAsync(origin, relayHosts, null, cancellationToken);
+            var rotation = options.Rotate ? await MeasureRotationAsync(origin, relayHosts, cancellationToken) : null;
             var behind = simulated.Behind(head);
             var result = new FanoutResult(relayCount, edgeCount, baseStreams, samples, cpu, idle, originRssBefore, originRssConnected, originRssAfter, clientRssBefore, clientRssConnected,
-                relayRss, connectTime, originConnections, simulated.Reconnects, simulated.DescribeEndings(), simulated.OutOfOrder, behind, atHead, withVia, loadBefore, loadAfter, topology);
+                relayRss, connectTime, originConnections, simulated.Reconnects, simulated.DescribeEndings(), simulated.OutOfOrder, behind, atHead, withVia, loadBefore, loadAfter, topology, rotation);
             await simulated.DisposeAsync();
             return result;
         }
@@ -286,13 +290,59 @@ internal static class FanoutBenchmark
         return [.. edges];
     }
 
-    /// <summary>CPU per second over five seconds with nothing written (heartbeats, timers, registry flushes).</summary>
-    private static async Task<CpuPerWrite> MeasureIdleAsync(OriginHost origin, List<EdgeHost> relays, CancellationToken cancellationToken)
+    /// <summary>
+    /// CPU per second over five seconds (or as long as <paramref name="begin"/> takes, if longer):
+    /// with nothing written (heartbeats, timers, registry flushes), or from <paramref name="begin"/> on.
+    /// </summary>
+    private static async Task<CpuPerWrite> MeasureFiveSecondsAsync(OriginHost origin, List<EdgeHost> relays, Func<Task>? begin, CancellationToken cancellationToken)
     {
         var start = CpuSnapshot.Take(origin, relays);
         var clock = Stopwatch.GetTimestamp();
-        await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+        if (begin is not null)
+        {
+            await begin();
+        }
+
+        var rest = TimeSpan.FromSeconds(5) - Stopwatch.GetElapsedTime(clock);
+        if (rest > TimeSpan.Zero)
+        {
+            await Task.Delay(rest, cancellationToken);
+        }
+
         return CpuSnapshot.Take(origin, relays).PerSecondSince(start, Stopwatch.GetElapsedTime(clock));
+    }
+
+    /// <summary>
+    /// Rotates the origin's signing key and reads CPU per second from then on (five seconds, inside
+    /// the 10 s publish lead), and how long after the rotation's 200 the new key signed: once every
+    /// connected edge acknowledged the key set that published it.
+    /// </summary>
+    private static async Task<KeyRotationReading> MeasureRotationAsync(OriginHost origin, List<EdgeHost> relays, CancellationToken cancellationToken)
+    {
+        TimeSpan? signing = null;
+        var cpu = await MeasureFiveSecondsAsync(origin, relays, async () =>
+        {
+            string keyId;
+            using (var rotated = await origin.Admin.PostAsync(new Uri("/admin/v1/keys/rotate", UriKind.Relative), null, cancellationToken))
+            {
+                rotated.EnsureSuccessStatusCode();
+                keyId = JsonDocument.Parse(await rotated.Content.ReadAsStringAsync(cancellationToken)).RootElement.GetProperty("keyId").GetString()!;
+            }
+
+            var rotatedAt = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetElapsedTime(rotatedAt) < TimeSpan.FromSeconds(5))
+            {
+                using var keys = JsonDocument.Parse(await origin.Admin.GetStringAsync("/admin/v1/keys", cancellationToken));
+                if (keys.RootElement.GetProperty("keys").EnumerateArray().Any(k => k.GetProperty("signing").GetBoolean() && k.GetProperty("keyId").GetString() == keyId))
+                {
+                    signing = Stopwatch.GetElapsedTime(rotatedAt);
+                    break;
+                }
+
+                await Task.Delay(50, cancellationToken);
+            }
+        }, cancellationToken);
+        return new KeyRotationReading(cpu, signing);
     }
 
     /// <summary>How many of the simulated edges the origin's registry shows connected at the head, and how many of those with a <c>via</c>.</summary>
@@ -450,6 +500,11 @@ internal static class FanoutBenchmark
             text.AppendLine(CultureInfo.InvariantCulture, $"- CPU per measured write: origin {c.Origin:0.00} ms ({c.Origin * 1000 / r.Edges:0.0} µs per stream){(r.Relays > 0 ? $", {r.Relays} relays {c.Edges:0.00} ms ({c.Edges / r.Relays:0.00} each)" : "")}, this client (all simulated edges) {c.Client:0.00} ms; the machine's {MachineInfo.Cpus} CPUs were busy {c.MachineBusy:0.0} of {c.MachineTotal:0.0} ms per write, {Math.Max(0, c.MachineBusy - c.Origin - c.Edges - c.Client):0.0} ms of it other work");
             text.AppendLine(CultureInfo.InvariantCulture, $"- the origin's idle rate over each write's wall time ({WallPerWrite(r):0.0} ms): {IdleDuringWrite(r):0.00} ms of its CPU per write (time-driven work: timers, heartbeats, registry flushes, which a write that takes longer to reach every edge pays more of); {(NetOfIdle(r) > 0 ? $"the rest, {NetOfIdle(r):0.00} ms, is what the write itself cost" : "more than the whole: the idle reading is too noisy here to split the two")}");
             text.AppendLine(CultureInfo.InvariantCulture, $"- CPU while idle with the streams open (ms per second): origin {r.Idle.Origin:0.0}{(r.Relays > 0 ? $", relays {r.Idle.Edges:0.0}" : "")}, client {r.Idle.Client:0.0}, machine busy {r.Idle.MachineBusy:0} of {r.Idle.MachineTotal:0}");
+            if (r.Rotation is { Cpu: var rotation } reading)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"- signing key rotation: the new key signed {(reading.Signing is { } signing ? $"{signing.TotalMilliseconds:0} ms" : "not within 5 s")} after the 200; CPU over the 5 s from the rotation (ms per second): origin {rotation.Origin:0.0}{(r.Relays > 0 ? $", relays {rotation.Edges:0.0}" : "")}, client {rotation.Client:0.0}");
+            }
+
             text.AppendLine(CultureInfo.InvariantCulture, $"- memory: origin RSS {ProcessMemory.Mib(r.OriginRssBefore)} MiB {(r.BaseStreams > 0 ? $"with the first {r.BaseStreams:N0} streams (the baseline: they also pay one-time costs)" : "before the streams")}, {ProcessMemory.Mib(r.OriginRssConnected)} MiB with {r.Edges:N0} caught up ({Kib(r.OriginBytesPerStream)} KiB per stream), {ProcessMemory.Mib(r.OriginRssAfter)} MiB after the writes; client {Kib(r.ClientBytesPerStream)} KiB per simulated edge{(r.Relays > 0 ? $"; relays RSS {string.Join(", ", r.RelayRss.Select(static b => ProcessMemory.Mib(b)))} MiB" : "")}");
             text.AppendLine(CultureInfo.InvariantCulture, $"- streams: all {r.Edges:N0} caught up {r.ConnectTime.TotalSeconds:0.0} s after the first opened; {r.OriginConnections} established TCP connection(s) to the origin's gRPC port");
             text.AppendLine(CultureInfo.InvariantCulture, $"- fell behind or dropped: {r.Reconnects} stream(s) ended and were reopened ({r.Endings}); {r.OutOfOrder} batch(es) out of order; {r.BehindAtEnd} edge(s) behind the head at the end; {r.Incomplete} write(s) not at every edge within the timeout");

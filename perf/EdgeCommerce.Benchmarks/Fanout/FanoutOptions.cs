@@ -24,5 +24,6 @@ internal sealed record FanoutOptions(
     IReadOnlyList<string> RelaySettings,
     IReadOnlyList<string> EdgeSettings,
     IReadOnlyList<string> OriginSettings,
+    bool Rotate = false,
     string? OriginAssembly = null,
     string? EdgeAssembly = null);

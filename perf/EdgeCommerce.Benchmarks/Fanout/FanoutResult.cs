@@ -27,7 +27,8 @@ internal sealed record FanoutResult(
     int WithViaInRegistry,
     string LoadBefore,
     string LoadAfter,
-    string Topology)
+    string Topology,
+    KeyRotationReading? Rotation = null)
 {
     public string Mode => Relays == 0 ? "direct" : $"{Relays} relays";
 
@@ -51,3 +52,6 @@ internal sealed record FanoutResult(
 
     public double? ClientBytesPerStream => ClientRssConnected - ClientRssBefore is { } delta ? (double)delta / (Edges - BaseStreams) : null;
 }
+
+/// <summary>What <c>fanout --rotate</c> read: CPU per second from a signing key rotation on, and when the new key signed (null: not within 5 s).</summary>
+internal sealed record KeyRotationReading(CpuPerWrite Cpu, TimeSpan? Signing);
