@@ -88,10 +88,11 @@ public sealed class HungOriginProcessTests
             // Bounded by the one shared call timeout, not stacked per waiter (before: p100 53 s for 20
             // viewers) nor hung until the thaw; the margin is for 1,000 answers on 2 loaded cores.
             Assert.True(latencies[^1] <= (s_callTimeout * 4).TotalSeconds, $"p100 {latencies[^1]:F3} s");
-            Assert.Equal(HttpStatusCode.Created, fromLease.Status);
+            // The answers in the messages: a 503 here has several causes the title tells apart.
+            Assert.True(fromLease.Status == HttpStatusCode.Created, $"the reservation the held lease could serve answered {fromLease}");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, confirmWhileFrozen.Status);
             Assert.False(linkDown.GetProperty("connected").GetBoolean());
-            Assert.Equal(HttpStatusCode.Created, recovered.Status);
+            Assert.True(recovered.Status == HttpStatusCode.Created, $"the last reservation after the thaw answered {recovered}");
             Assert.True(recoveredAfter < TimeSpan.FromSeconds(3), $"recovered {recoveredAfter.TotalSeconds:F3} s after SIGCONT");
             Assert.Equal(HttpStatusCode.OK, confirmAfter.Status);
             Assert.Equal("confirmed", confirmAfter.Body.GetProperty("status").GetString());
