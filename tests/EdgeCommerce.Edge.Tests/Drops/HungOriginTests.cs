@@ -193,6 +193,9 @@ public sealed class HungOriginTests : IDisposable
         for (var wave = 0; _calls.StateOf(0) != OriginCircuitState.Open; wave++)
         {
             Assert.True(wave < 2, "two timeouts must open the circuit");
+            // The previous wave's call ends when its timeout cancels it, a moment after its caller
+            // has the answer: one call at a time here too, or MaxInFlight counts the overlap.
+            await WaitUntilAsync(() => _origin.InFlight == 0);
             var waiter = Reserve("opener-" + wave, "hoodie-m");
             await WaitUntilAsync(() => _origin.InFlight == 1);
             _time.Advance(s_callTimeout);
