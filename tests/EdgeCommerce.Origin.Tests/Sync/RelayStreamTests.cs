@@ -72,13 +72,7 @@ public sealed class RelayStreamTests : OriginHostPerTest
 
         // Act: forward them, then let heartbeats come due until renewals arrive.
         await relay.RequestStream.WriteAsync(new EdgeMessage { DownstreamTokens = tokens }, cancellationToken);
-        WatchResponse? renewals = null;
-        for (var heartbeats = 0; heartbeats < 20 && renewals is null; heartbeats++)
-        {
-            Origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
-            var message = await NextAsync(relay, cancellationToken);
-            renewals = message.KindCase == WatchResponse.KindOneofCase.DownstreamRenewals ? message : null;
-        }
+        var renewals = await NextRenewalsAsync(relay, cancellationToken);
 
         // Assert: one renewal, for the edge the token was issued to, good for the longest lifetime.
         Assert.NotNull(renewals);
@@ -126,13 +120,7 @@ public sealed class RelayStreamTests : OriginHostPerTest
         var registry = Origin.Services.GetRequiredService<EdgeRegistry>();
         await Poll.UntilAsync(() => Task.FromResult(registry.Local().Any(e => e.Id == leaving && !e.Connected)),
             "the departed edge shown disconnected", () => string.Join(", ", registry.Local().Select(static e => $"{e.Id} {e.Connected}")), TimeSpan.FromMilliseconds(20), cancellationToken, TimeSpan.FromSeconds(20));
-        WatchResponse? renewals = null;
-        for (var heartbeats = 0; heartbeats < 20 && renewals is null; heartbeats++)
-        {
-            Origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
-            var message = await NextAsync(relay, cancellationToken);
-            renewals = message.KindCase == WatchResponse.KindOneofCase.DownstreamRenewals ? message : null;
-        }
+        var renewals = await NextRenewalsAsync(relay, cancellationToken);
 
         // Assert: both tokens were due at the same heartbeat; only the staying edge's is renewed.
         Assert.NotNull(renewals);
@@ -181,6 +169,21 @@ public sealed class RelayStreamTests : OriginHostPerTest
         // Assert
         Assert.Equal((5L, 4L, 3L, 1L), (funnel.GetProperty("queued").GetInt64(), funnel.GetProperty("admitted").GetInt64(), funnel.GetProperty("reserved").GetInt64(), funnel.GetProperty("released").GetInt64()));
         Assert.Empty(Origin.ErrorLogs);
+    }
+
+    /// <summary>Moves the clock a heartbeat at a time (20 at most) until the relay's stream carries renewals; null if none came.</summary>
+    private async Task<WatchResponse?> NextRenewalsAsync(AsyncDuplexStreamingCall<EdgeMessage, WatchResponse> relay, CancellationToken cancellationToken)
+    {
+        for (var heartbeats = 0; heartbeats < 20; heartbeats++)
+        {
+            Origin.TimeProvider.Advance(OriginApiFixture.HeartbeatInterval);
+            if (await NextAsync(relay, cancellationToken) is { KindCase: WatchResponse.KindOneofCase.DownstreamRenewals } message)
+            {
+                return message;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A relay's stream (its hello says so) from <paramref name="head"/>, and the heartbeat it opens with.</summary>
